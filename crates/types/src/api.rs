@@ -1,0 +1,190 @@
+//! Request bodies and answers of the ClientApi V1 endpoints.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::null_as_default;
+
+/// `POST /core/api/v1/interactions`: start an interaction.
+///
+/// ```json
+/// {"token": "…", "media_type": "TEXT", "department_id": 1,
+///  "customer": {"name": "…", "email": "…", "phone": "11991417777", "cpf": "12345678900"},
+///  "extra": {"clientId": "any"}, "external_history": "https://…"}
+/// ```
+/// `token` is required by zChat. It parses as empty when missing so that the sandbox can answer
+/// the reference's 422 for it, and so that the relay's mirror (whose callers must *not* send it)
+/// can tell "absent" from "present".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartInteraction {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub token: String,
+    /// "null will be saved as TEXT".
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub media_type: MediaType,
+    pub department_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer>,
+    /// Any parameters; zChat returns them in every trigger of this interaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Map<String, Value>>,
+    /// A URL zChat GETs to show the agent an earlier conversation ([`crate::ExternalHistory`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_history: Option<String>,
+}
+
+/// The visitor's data on [`StartInteraction`]; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpf: Option<String>,
+}
+
+/// `media_type` of an interaction: TEXT, SMS or WHATSAPP; null is saved as TEXT.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum MediaType {
+    #[default]
+    Text,
+    Sms,
+    Whatsapp,
+}
+
+/// The success answer of start interaction:
+/// `{"message": "Interaction created successfully", "data": {"interaction_hash": "…"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InteractionCreated {
+    pub message: String,
+    pub data: CreatedData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedData {
+    pub interaction_hash: String,
+    /// Not zChat's: the relay adds the per-interaction session credential here (DESIGN.md §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+}
+
+/// `PUT /core/api/v1/interactions/{hash}`: update (and rate) an interaction.
+///
+/// ```json
+/// {"token": "…", "mood": "POSITIVE", "tag_ids": ["1", "999"],
+///  "customer_key": "0010-abcd-…", "note": "any note here"}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateInteraction {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mood: Option<Mood>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_ids: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The visitor's rating: "POSITIVE" or "NEGATIVE".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Mood {
+    Positive,
+    Negative,
+}
+
+/// `POST /core/api/v1/interactions/{hash}/messages`: the visitor sends a message.
+///
+/// ```json
+/// {"token": "…", "content": "your message", "type": "image", "url": "https://…/logo.png"}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendMessage {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub token: String,
+    pub content: String,
+    /// "null will be saved as text".
+    #[serde(rename = "type", default, deserialize_with = "null_as_default")]
+    pub kind: MessageType,
+    /// The file's URL, for every type but text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// The type of a message's content: text, image, video, audio or file; null is saved as text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageType {
+    #[default]
+    Text,
+    Image,
+    Video,
+    Audio,
+    File,
+}
+
+impl MessageType {
+    /// Whether the reference expects a `url` with this type (every type but text).
+    pub fn is_media(self) -> bool {
+        self != MessageType::Text
+    }
+}
+
+/// The success answer of send message:
+/// `{"data": {"interaction_hash": "…"}, "message": "Message created successfully", "status": 200}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageCreated {
+    pub data: MessageCreatedData,
+    pub message: String,
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageCreatedData {
+    pub interaction_hash: String,
+}
+
+/// The body of typing, cleared (stopped typing) and finish: `{"token": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenOnly {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub token: String,
+}
+
+/// A success answer with a status: `{"message": "Interaction updated successfully", "status": 200}`.
+///
+/// The reference shows it for update; it shows no answer for typing, cleared and finish, so the
+/// sandbox answers those in this same shape (our choice, recorded in ARCHITECTURE.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    pub message: String,
+    pub status: u16,
+}
+
+/// Every error, from zChat and from the relay: `{"message": "Error description here", "status": 422}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub message: String,
+    pub status: u16,
+}
+
+impl ApiError {
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        ApiError { message: message.into(), status }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.status)
+    }
+}
+
+impl std::error::Error for ApiError {}

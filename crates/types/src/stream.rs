@@ -1,0 +1,88 @@
+//! The relay's event stream (`GET /core/api/v1/interactions/{hash}/events`, Server-Sent Events).
+//!
+//! Every event has an `id:` ([`EventId`]) and one of these `event:` names ([`StreamEventKind`]):
+//! - `trigger`: `data:` is a webhook body exactly as zChat sent it ([`crate::Trigger`]);
+//! - `customer_message`: a message the visitor sent, from any tab ([`CustomerMessage`]);
+//! - `reset`: the stream cannot resume from the id it was given; the log is replayed from its
+//!   start after this event ([`Reset`]).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{null_as_default, MessageType};
+
+/// The SSE `event:` names of the relay's stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StreamEventKind {
+    Trigger,
+    CustomerMessage,
+    Reset,
+}
+
+impl StreamEventKind {
+    pub const ALL: [StreamEventKind; 3] =
+        [StreamEventKind::Trigger, StreamEventKind::CustomerMessage, StreamEventKind::Reset];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StreamEventKind::Trigger => "trigger",
+            StreamEventKind::CustomerMessage => "customer_message",
+            StreamEventKind::Reset => "reset",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+/// A message the visitor sent, as the relay recorded it after zChat accepted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerMessage {
+    pub content: String,
+    #[serde(rename = "type", default, deserialize_with = "null_as_default")]
+    pub kind: MessageType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When the relay recorded it, in milliseconds since the Unix epoch.
+    pub sent_at: u64,
+    /// The `Idempotency-Key` the widget sent it with, so the tab that sent it can match its
+    /// pending bubble to this event (other tabs simply add the message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<String>,
+}
+
+/// The data of a `reset` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reset {
+    pub reason: String,
+}
+
+/// The `id:` of a stream event: `{epoch}-{seq}`.
+///
+/// `epoch` names one life of an interaction's log (a log rebuilt after a restart has another), so
+/// an id from an older life is recognised instead of being taken for a position in the new one.
+/// `seq` counts events in the log from 1, with no gaps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId {
+    pub epoch: u64,
+    pub seq: u64,
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.epoch, self.seq)
+    }
+}
+
+impl FromStr for EventId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (epoch, seq) = s.split_once('-').ok_or_else(|| format!("event id {s:?} is not EPOCH-SEQ"))?;
+        let number = |part: &str| part.parse::<u64>().map_err(|_| format!("event id {s:?} is not EPOCH-SEQ"));
+        Ok(EventId { epoch: number(epoch)?, seq: number(seq)? })
+    }
+}

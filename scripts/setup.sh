@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs what building and testing the project needs, and skips what is already there.
+# Idempotent and non-interactive: safe to run before every `run` and `test`.
+#
+# What it installs (versions: see ../shared/TOOLCHAIN.md and docs in ARCHITECTURE.md):
+#   - the wasm32-unknown-unknown Rust target (rustup)
+#   - Debian packages: chromium, chromium-driver, brotli (apt; sudo when not root)
+#   - wasm-opt from npm's binaryen@132, into a per-user prefix (no sudo needed)
+#   - trunk 0.21.14 and wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock (cargo install)
+#   - every crate in Cargo.lock (cargo fetch), because Trunk builds with cargo --offline
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/env.sh
+source "$root/scripts/env.sh"
+
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132.0.0
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# --- Rust target -------------------------------------------------------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding Rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# --- System packages (the only step that may need root) ---------------------------------------
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v brotli >/dev/null 2>&1 || missing+=(brotli)
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+  else
+    say "installing Debian packages ${missing[*]} with sudo (system packages need root)"
+    as_root=(sudo -n)
+  fi
+  say "apt-get install ${missing[*]}"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Debian's binaryen (108) cannot read current rustc output; it must not shadow ours.
+if dpkg -s binaryen >/dev/null 2>&1; then
+  say "removing Debian's binaryen (too old for current rustc wasm)"
+  if [ "$(id -u)" -eq 0 ]; then apt-get remove -y -qq binaryen >/dev/null; else sudo -n apt-get remove -y -qq binaryen >/dev/null; fi
+fi
+
+# --- wasm-opt (npm binaryen, per-user prefix) ---------------------------------------------------
+if ! wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
+  say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) into $ZCHAT_TOOLS"
+  mkdir -p "$ZCHAT_TOOLS"
+  npm install --silent --no-audit --no-fund --prefix "$ZCHAT_TOOLS" "binaryen@$BINARYEN_VERSION" >/dev/null
+fi
+
+# --- cargo-installed tools ----------------------------------------------------------------------
+if ! trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION"; then
+  say "installing trunk $TRUNK_VERSION (about 12 minutes on 2 cores, once)"
+  cargo install --quiet --locked trunk --version "$TRUNK_VERSION"
+fi
+
+# wasm-bindgen-cli must equal the wasm-bindgen library in Cargo.lock, or the generated glue breaks.
+bindgen_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$root/Cargo.lock")"
+if [ -z "$bindgen_version" ]; then
+  say "cannot read wasm-bindgen's version from Cargo.lock"; exit 1
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -q "^wasm-bindgen $bindgen_version\b" ||
+   ! command -v wasm-bindgen-test-runner >/dev/null 2>&1; then
+  say "installing wasm-bindgen-cli $bindgen_version (matches Cargo.lock; about 4 minutes, once)"
+  # Without --locked: its own lockfile pins a webpki-roots release the registry no longer serves.
+  cargo install --quiet --force wasm-bindgen-cli --version "$bindgen_version"
+fi
+if ! grep -q "wasm_bindgen = \"$bindgen_version\"" "$root/Trunk.toml"; then
+  say "Trunk.toml pins a wasm-bindgen other than Cargo.lock's $bindgen_version: update [tools] wasm_bindgen"
+  exit 1
+fi
+
+# --- crates, so Trunk's offline cargo finds them --------------------------------------------------
+(cd "$root" && cargo fetch --locked --quiet)
+say "ready"
