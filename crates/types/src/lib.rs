@@ -14,6 +14,8 @@
 
 mod api;
 mod history;
+#[cfg(feature = "axum")]
+mod server;
 mod stream;
 mod trigger;
 
@@ -22,6 +24,8 @@ pub use api::{
     MessageCreatedData, MessageType, Mood, SendMessage, StartInteraction, TokenOnly,
     UpdateInteraction,
 };
+#[cfg(feature = "axum")]
+pub use server::ApiJson;
 pub use history::{Direction, ExternalHistory, HistoryMessage, HISTORY_TIME_FORMAT};
 pub use stream::{CustomerMessage, EventId, Reset, StreamEventKind};
 pub use trigger::{Agent, AgentMessage, Trigger, TriggerEvent, TriggerState};
