@@ -1,0 +1,157 @@
+//! The relay: the one server a site operator deploys (DESIGN.md, "The relay's public contract").
+//!
+//! - [`mirror`]: the ClientApi V1 mirror; the account token stays here.
+//! - [`session`]: per-interaction session credentials (HMAC of the hash).
+//! - [`upstream`]: the calls to zChat, with timeouts and typed errors.
+//! - [`webhook`]: zChat's triggers in, into [`events`].
+//! - [`events`]: the ordered, bounded event log of every interaction, with replay and fan-out.
+//! - [`stream`]: the SSE stream of one interaction's log.
+//! - [`assets`]: the embed loader, the widget's frame and files, the demo page.
+//! - [`launch`]: starts the relay (and, without an upstream, the sandbox in-process) on listeners.
+//!
+//! Nothing here reads the environment or the clock's wall time for decisions, but for event-log
+//! epochs and message times; configuration comes in through [`Config`].
+
+pub mod assets;
+pub mod events;
+pub mod launch;
+pub mod mirror;
+pub mod session;
+pub mod stream;
+pub mod upstream;
+pub mod webhook;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderMap;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use zchat_types::ApiError;
+
+pub use events::{EventLog, Limits};
+
+/// The largest request body accepted (API calls and webhooks are a few hundred bytes).
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// Everything the relay needs to run.
+#[derive(Clone)]
+pub struct Config {
+    /// zChat's base URL, e.g. `https://zchat.zenvia.io`.
+    pub upstream_base: String,
+    /// The account's API token; it never leaves the relay but towards `upstream_base`.
+    pub upstream_token: String,
+    pub upstream_timeout: Duration,
+    /// The secret path segment of the webhook URL.
+    pub webhook_secret: String,
+    /// The key of the session credentials.
+    pub session_secret: Vec<u8>,
+    /// The URL browsers reach the relay at, e.g. `https://chat.example.com`.
+    pub public_url: String,
+    /// Where the Trunk build of the widget is (`dist/`).
+    pub widget_dir: PathBuf,
+    /// Serve the demo host page at `/`.
+    pub demo_page: bool,
+    pub limits: Limits,
+}
+
+/// The relay's shared state, given to every handler.
+pub struct Relay {
+    upstream: upstream::Upstream,
+    sessions: session::Sessions,
+    log: Arc<EventLog>,
+    webhook_secret: String,
+    /// The relay's own origin (`scheme://host[:port]`): the widget's frame is served from it.
+    origin: String,
+    /// Becomes `true` when the relay stops, which ends every stream.
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Relay {
+    /// A browser (which always sends `Origin` on these calls) may only call from the relay's own
+    /// origin, where the widget's frame lives. Callers without `Origin` are not browsers.
+    fn check_origin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        match mirror::origin(headers) {
+            Some(origin) if origin != self.origin => {
+                Err(ApiError::new(403, "The chat API is only available to the widget"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The relay's routes over a fresh state.
+pub fn app(config: &Config, log: Arc<EventLog>, shutdown: watch::Receiver<bool>) -> Router {
+    let relay = Arc::new(Relay {
+        upstream: upstream::Upstream::new(&config.upstream_base, config.upstream_token.clone(), config.upstream_timeout),
+        sessions: session::Sessions::new(config.session_secret.clone()),
+        log,
+        webhook_secret: config.webhook_secret.clone(),
+        origin: origin_of(&config.public_url),
+        shutdown,
+    });
+    Router::new()
+        .merge(mirror::routes())
+        .merge(stream::routes())
+        .merge(webhook::routes())
+        .merge(assets::routes(config.widget_dir.clone(), config.demo_page))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(relay)
+}
+
+/// Serves the relay on `listener` until `shutdown` completes; open streams end at once then.
+pub async fn serve(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let (stop, stopping) = watch::channel(false);
+    let log = EventLog::new(config.limits.clone());
+    tokio::spawn(sweep(Arc::clone(&log), stopping.clone()));
+    let router = app(&config, log, stopping.clone());
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let mut stopped = stopping;
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stopping| *stopping).await;
+        })
+        .await
+}
+
+/// Expires held triggers and old logs every few seconds.
+async fn sweep(log: Arc<EventLog>, mut stopping: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = every.tick() => log.sweep(std::time::Instant::now()),
+            _ = stopping.wait_for(|stopping| *stopping) => return,
+        }
+    }
+}
+
+/// `scheme://host[:port]` of a URL (what browsers send as `Origin`).
+pub fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    format!("{scheme}://{host}")
+}
+
+pub(crate) fn unix_millis() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+pub(crate) fn random_u16() -> u16 {
+    let mut bytes = [0u8; 2];
+    getrandom::fill(&mut bytes).expect("the OS random source");
+    u16::from_le_bytes(bytes)
+}
+
+/// A random secret of 32 bytes as 64 hex digits.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,110 @@
+//! The relay binary: reads the configuration (DESIGN.md's environment variables, each overridable
+//! by a flag), starts the relay (with the in-process sandbox when `ZCHAT_API_BASE` is unset) and
+//! stops on Ctrl-C or SIGTERM.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use zchat_relay::launch::{launch, Options};
+use zchat_relay::Limits;
+
+#[derive(Parser)]
+#[command(about = "zChat widget relay: webhooks in, SSE out, ClientApi V1 mirror, widget hosting")]
+struct Args {
+    /// zChat's base URL, e.g. https://zchat.zenvia.io. Unset: the built-in sandbox.
+    #[arg(long, env = "ZCHAT_API_BASE")]
+    api_base: Option<String>,
+    /// The account's API token (required with --api-base).
+    #[arg(long, env = "ZCHAT_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The secret path segment of the webhook URL. Unset: generated and logged.
+    #[arg(long, env = "ZCHAT_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+    /// Key of the per-interaction session credentials. Unset: generated (sessions end with the process).
+    #[arg(long, env = "RELAY_SESSION_SECRET", hide_env_values = true)]
+    session_secret: Option<String>,
+    /// Address to listen on.
+    #[arg(long, env = "RELAY_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// The URL browsers and zChat reach the relay at. Unset: http://LISTEN.
+    #[arg(long, env = "RELAY_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The widget's Trunk build.
+    #[arg(long, env = "RELAY_WIDGET_DIR", default_value = "dist")]
+    widget_dir: PathBuf,
+    /// Where the in-process sandbox listens (without --api-base).
+    #[arg(long, env = "RELAY_SANDBOX_LISTEN", default_value = "127.0.0.1:8081")]
+    sandbox_listen: String,
+    /// Seconds before a zChat call counts as failed (504).
+    #[arg(long, env = "RELAY_UPSTREAM_TIMEOUT", default_value_t = 10)]
+    upstream_timeout: u64,
+    /// Serve a demo host page at / (default: on with the sandbox, off with a real zChat).
+    #[arg(long, env = "RELAY_DEMO_PAGE")]
+    demo_page: Option<bool>,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let args = Args::parse();
+    let upstream = match (args.api_base, args.token) {
+        (Some(base), Some(token)) => Some((base, token)),
+        (Some(_), None) => return Err("ZCHAT_TOKEN (--token) is required with ZCHAT_API_BASE".into()),
+        (None, _) => None,
+    };
+    if !args.widget_dir.join("index.html").exists() {
+        tracing::warn!("no widget build in {}: run `trunk build --release` first", args.widget_dir.display());
+    }
+    let demo_page = args.demo_page.unwrap_or(upstream.is_none());
+    let options = Options {
+        listen: args.listen,
+        public_url: args.public_url,
+        upstream,
+        upstream_timeout: Duration::from_secs(args.upstream_timeout),
+        sandbox_listen: args.sandbox_listen,
+        webhook_secret: args.webhook_secret,
+        session_secret: args.session_secret,
+        widget_dir: args.widget_dir,
+        demo_page,
+        limits: Limits::default(),
+    };
+    let mut running = launch(options).await.map_err(|e| format!("cannot start: {e}"))?;
+    println!();
+    if demo_page {
+        println!("  Demo host page (the visitor):  {}/", running.relay_url);
+    }
+    if let Some(sandbox) = &running.sandbox_url {
+        println!("  Agent console (the agent):     {sandbox}/");
+        println!("  Agent API:                     {sandbox}/agent/interactions");
+    }
+    println!("  Embed snippet:                 <script src=\"{}/widget.js\" data-department=\"1\" async></script>", running.relay_url);
+    println!();
+    let stop = running.stopper();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping");
+        let _ = stop.send(true);
+    });
+    running.wait().await.map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

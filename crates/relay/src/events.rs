@@ -1,0 +1,472 @@
+//! The ordered event log of every interaction: the source of truth of the transcript
+//! (DESIGN.md §3). Triggers from webhooks and the visitor's own sent messages are appended with
+//! ids that increase by one; subscribers get the events after the id they last saw, then every
+//! new one, with no gap and no repeat.
+//!
+//! Memory is bounded: at most `max_interactions` logs of at most `max_events` events; triggers for
+//! interactions not (yet) opened here are held for `hold` and at most `max_held` of them; logs go
+//! `finished_ttl` after `finished`, or `idle_ttl` after their last event.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::broadcast;
+use zchat_types::{CustomerMessage, EventId, StreamEventKind, Trigger, TriggerEvent};
+
+/// How much the log may hold, and for how long.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_interactions: usize,
+    pub max_events: usize,
+    /// Triggers held, over all interactions not yet opened.
+    pub max_held: usize,
+    /// How long a trigger for an interaction not yet opened waits for its create answer.
+    pub hold: Duration,
+    pub finished_ttl: Duration,
+    pub idle_ttl: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_interactions: 10_000,
+            max_events: 2_000,
+            max_held: 1_000,
+            hold: Duration::from_secs(30),
+            finished_ttl: Duration::from_secs(3600),
+            idle_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// One event of a log, as streamed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedEvent {
+    pub id: EventId,
+    pub kind: StreamEventKind,
+    /// The SSE `data:`: for a trigger, the webhook body as zChat sent it.
+    pub data: String,
+}
+
+/// What became of a trigger given to [`EventLog::append_trigger`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intake {
+    Appended(EventId),
+    /// A redelivery of a trigger already in the log.
+    Duplicate,
+    /// Held until the interaction is opened here, or dropped after the hold window.
+    Held,
+    /// Not kept: too many triggers are held already.
+    Dropped,
+}
+
+/// Where a new subscriber starts.
+pub struct Subscription {
+    /// `Some(reason)` when the given id could not be resumed: the backlog is then the whole log.
+    pub reset: Option<String>,
+    pub epoch: u64,
+    backlog: VecDeque<Arc<LoggedEvent>>,
+    live: broadcast::Receiver<Arc<LoggedEvent>>,
+    last_seq: u64,
+    log: Arc<EventLog>,
+    hash: String,
+}
+
+impl Subscription {
+    /// The next event, or `None` when the log is gone (expired or evicted) or cannot be followed
+    /// any more (the subscriber fell behind past the log's start; reconnecting gets a reset).
+    pub async fn next(&mut self) -> Option<Arc<LoggedEvent>> {
+        loop {
+            if let Some(event) = self.backlog.pop_front() {
+                self.last_seq = event.id.seq;
+                return Some(event);
+            }
+            match self.live.recv().await {
+                Ok(event) if event.id.seq <= self.last_seq => continue,
+                Ok(event) => {
+                    self.last_seq = event.id.seq;
+                    return Some(event);
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    // Too slow for the live channel: read what was missed from the log itself.
+                    self.backlog = self.log.events_after(&self.hash, self.epoch, self.last_seq)?.into();
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+/// All logs of this relay.
+pub struct EventLog {
+    state: Mutex<State>,
+    limits: Limits,
+}
+
+#[derive(Default)]
+struct State {
+    logs: HashMap<String, InteractionLog>,
+    held: HashMap<String, Held>,
+    held_count: usize,
+    last_epoch: u64,
+}
+
+struct InteractionLog {
+    epoch: u64,
+    events: VecDeque<Arc<LoggedEvent>>,
+    next_seq: u64,
+    /// Hashes of the agent messages in the log, to drop redelivered webhooks.
+    agent_messages: HashSet<String>,
+    /// The last state trigger since the last agent message, to drop a repeated one.
+    last_state: Option<Trigger>,
+    live: broadcast::Sender<Arc<LoggedEvent>>,
+    finished_at: Option<Instant>,
+    touched: Instant,
+}
+
+struct Held {
+    since: Instant,
+    triggers: Vec<(String, Trigger)>,
+}
+
+/// Live events buffered per subscriber before it counts as lagging (and reads from the log).
+const LIVE_CAPACITY: usize = 64;
+
+impl EventLog {
+    pub fn new(limits: Limits) -> Arc<Self> {
+        Arc::new(EventLog { state: Mutex::new(State::default()), limits })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("the event log lock is never poisoned")
+    }
+
+    /// Opens the log of `hash` if it has none (after a create answer, or for a hash whose session
+    /// credential proves this relay created it), and appends any triggers held for it.
+    pub fn open(&self, hash: &str, now: Instant) {
+        let mut state = self.lock();
+        self.open_locked(&mut state, hash, now);
+    }
+
+    fn open_locked<'s>(&self, state: &'s mut State, hash: &str, now: Instant) -> &'s mut InteractionLog {
+        if !state.logs.contains_key(hash) {
+            if state.logs.len() >= self.limits.max_interactions {
+                evict_one(state);
+            }
+            state.last_epoch = unix_millis().max(state.last_epoch + 1);
+            let (live, _) = broadcast::channel(LIVE_CAPACITY);
+            let log = InteractionLog {
+                epoch: state.last_epoch,
+                events: VecDeque::new(),
+                next_seq: 1,
+                agent_messages: HashSet::new(),
+                last_state: None,
+                live,
+                finished_at: None,
+                touched: now,
+            };
+            state.logs.insert(hash.to_string(), log);
+            if let Some(held) = state.held.remove(hash) {
+                state.held_count -= held.triggers.len();
+                let log = state.logs.get_mut(hash).expect("just inserted");
+                for (raw, trigger) in held.triggers {
+                    log.append_trigger(raw, trigger, now, self.limits.max_events);
+                }
+            }
+        }
+        state.logs.get_mut(hash).expect("opened above")
+    }
+
+    /// Appends a webhook's trigger (`raw` is its body as received), holds it if the interaction is
+    /// not open here yet, or recognises a redelivery.
+    pub fn append_trigger(&self, raw: String, trigger: Trigger, now: Instant) -> Intake {
+        let mut state = self.lock();
+        if let Some(log) = state.logs.get_mut(&trigger.interaction_hash) {
+            return log.append_trigger(raw, trigger, now, self.limits.max_events);
+        }
+        if state.held_count >= self.limits.max_held {
+            return Intake::Dropped;
+        }
+        state.held_count += 1;
+        let held = state
+            .held
+            .entry(trigger.interaction_hash.clone())
+            .or_insert_with(|| Held { since: now, triggers: Vec::new() });
+        held.triggers.push((raw, trigger));
+        Intake::Held
+    }
+
+    /// Appends a message the visitor sent (after zChat accepted it), opening the log if needed.
+    pub fn append_customer_message(&self, hash: &str, message: &CustomerMessage, now: Instant) -> EventId {
+        let data = serde_json::to_string(message).expect("a customer message serializes");
+        let mut state = self.lock();
+        let log = self.open_locked(&mut state, hash, now);
+        log.append(StreamEventKind::CustomerMessage, data, now, self.limits.max_events)
+    }
+
+    /// Subscribes to `hash` from after `after` (or from the start), opening the log if needed.
+    pub fn subscribe(self: &Arc<Self>, hash: &str, after: Option<EventId>, now: Instant) -> Subscription {
+        let mut state = self.lock();
+        let log = self.open_locked(&mut state, hash, now);
+        let first_seq = log.events.front().map_or(log.next_seq, |event| event.id.seq);
+        let reset = match after {
+            None => None,
+            Some(id) if id.epoch != log.epoch => Some("this conversation's event log was restarted".to_string()),
+            Some(id) if id.seq >= log.next_seq => Some("the event id is ahead of the log".to_string()),
+            Some(id) if id.seq + 1 < first_seq => Some("the events after that id have expired".to_string()),
+            Some(_) => None,
+        };
+        let after_seq = match (after, &reset) {
+            (Some(id), None) => id.seq,
+            _ => 0,
+        };
+        Subscription {
+            reset,
+            epoch: log.epoch,
+            backlog: log.events.iter().filter(|event| event.id.seq > after_seq).cloned().collect(),
+            // Subscribing under the lock: every event appended after the backlog reaches `live`.
+            live: log.live.subscribe(),
+            last_seq: after_seq,
+            log: Arc::clone(self),
+            hash: hash.to_string(),
+        }
+    }
+
+    /// The events after `seq`, or `None` if the log is gone, restarted, or no longer holds them.
+    fn events_after(&self, hash: &str, epoch: u64, seq: u64) -> Option<Vec<Arc<LoggedEvent>>> {
+        let state = self.lock();
+        let log = state.logs.get(hash).filter(|log| log.epoch == epoch)?;
+        let first_seq = log.events.front().map_or(log.next_seq, |event| event.id.seq);
+        (seq + 1 >= first_seq).then(|| log.events.iter().filter(|event| event.id.seq > seq).cloned().collect())
+    }
+
+    /// Drops held triggers older than the hold window and expired logs. Call it periodically.
+    pub fn sweep(&self, now: Instant) {
+        let limits = &self.limits;
+        let mut state = self.lock();
+        let mut dropped = 0;
+        state.held.retain(|_, held| {
+            let keep = now.duration_since(held.since) < limits.hold;
+            if !keep {
+                dropped += held.triggers.len();
+            }
+            keep
+        });
+        state.held_count -= dropped;
+        state.logs.retain(|_, log| match log.finished_at {
+            Some(finished) => now.duration_since(finished) < limits.finished_ttl,
+            None => now.duration_since(log.touched) < limits.idle_ttl,
+        });
+    }
+
+    /// How many logs and held triggers there are (for metrics and tests).
+    pub fn counts(&self) -> (usize, usize) {
+        let state = self.lock();
+        (state.logs.len(), state.held_count)
+    }
+}
+
+impl InteractionLog {
+    fn append_trigger(&mut self, raw: String, trigger: Trigger, now: Instant, max_events: usize) -> Intake {
+        match &trigger.event {
+            TriggerEvent::AgentMessage { message, .. } => {
+                if !self.agent_messages.insert(message.hash.clone()) {
+                    return Intake::Duplicate;
+                }
+                self.last_state = None;
+            }
+            _ => {
+                if self.last_state.as_ref() == Some(&trigger) {
+                    return Intake::Duplicate;
+                }
+                if trigger.event == TriggerEvent::Finished {
+                    self.finished_at = Some(now);
+                }
+                self.last_state = Some(trigger);
+            }
+        }
+        Intake::Appended(self.append(StreamEventKind::Trigger, raw, now, max_events))
+    }
+
+    fn append(&mut self, kind: StreamEventKind, data: String, now: Instant, max_events: usize) -> EventId {
+        let id = EventId { epoch: self.epoch, seq: self.next_seq };
+        self.next_seq += 1;
+        self.touched = now;
+        let event = Arc::new(LoggedEvent { id, kind, data });
+        self.events.push_back(Arc::clone(&event));
+        if self.events.len() > max_events {
+            if let Some(oldest) = self.events.pop_front() {
+                forget_agent_message(&mut self.agent_messages, &oldest);
+            }
+        }
+        // No receiver is fine: nobody is watching this interaction right now.
+        let _ = self.live.send(event);
+        id
+    }
+}
+
+/// Keeps the duplicate filter as long as the log: a trimmed message's hash goes with it.
+fn forget_agent_message(hashes: &mut HashSet<String>, event: &LoggedEvent) {
+    if event.kind == StreamEventKind::Trigger {
+        if let Ok(Trigger { event: TriggerEvent::AgentMessage { message, .. }, .. }) = serde_json::from_str(&event.data) {
+            hashes.remove(&message.hash);
+        }
+    }
+}
+
+/// Makes room for one log: the finished one that finished first, else the one idle the longest.
+fn evict_one(state: &mut State) {
+    let victim = state
+        .logs
+        .iter()
+        .min_by_key(|(_, log)| (log.finished_at.is_none(), log.finished_at.unwrap_or(log.touched)))
+        .map(|(hash, _)| hash.clone());
+    if let Some(hash) = victim {
+        state.logs.remove(&hash);
+    }
+}
+
+fn unix_millis() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn trigger(hash: &str, body: serde_json::Value) -> (String, Trigger) {
+        let mut body = body;
+        body["interaction_hash"] = json!(hash);
+        body["extra"] = json!({});
+        (body.to_string(), serde_json::from_value(body).unwrap())
+    }
+
+    fn state(hash: &str, state: &str) -> (String, Trigger) {
+        let mut body = json!({"state": state});
+        if state == "queued" {
+            body["position"] = json!(1);
+        }
+        trigger(hash, body)
+    }
+
+    fn agent_message(hash: &str, message_hash: &str) -> (String, Trigger) {
+        trigger(hash, json!({"message": {"hash": message_hash, "content": "hi", "type": "text"}, "agent": {"id": 1, "name": "A"}}))
+    }
+
+    fn append(log: &EventLog, (raw, trigger): (String, Trigger)) -> Intake {
+        log.append_trigger(raw, trigger, Instant::now())
+    }
+
+    fn drain(subscription: &mut Subscription) -> Vec<Arc<LoggedEvent>> {
+        let mut events = Vec::new();
+        while let Some(event) = subscription.backlog.pop_front() {
+            subscription.last_seq = event.id.seq;
+            events.push(event);
+        }
+        events
+    }
+
+    #[test]
+    fn triggers_before_the_create_answer_are_held_then_delivered_in_order() {
+        let log = EventLog::new(Limits::default());
+        assert_eq!(append(&log, state("h", "queued")), Intake::Held);
+        assert_eq!(append(&log, state("h", "accepted")), Intake::Held);
+        log.open("h", Instant::now());
+        let mut subscription = log.subscribe("h", None, Instant::now());
+        let events = drain(&mut subscription);
+        let seqs: Vec<u64> = events.iter().map(|e| e.id.seq).collect();
+        assert_eq!(seqs, [1, 2]);
+        assert!(events[0].data.contains("queued") && events[1].data.contains("accepted"));
+        assert_eq!(log.counts(), (1, 0));
+    }
+
+    #[test]
+    fn held_triggers_of_unknown_interactions_expire_and_are_capped() {
+        let limits = Limits { max_held: 2, ..Limits::default() };
+        let log = EventLog::new(limits.clone());
+        assert_eq!(append(&log, state("x", "queued")), Intake::Held);
+        assert_eq!(append(&log, state("y", "queued")), Intake::Held);
+        assert_eq!(append(&log, state("z", "queued")), Intake::Dropped);
+        log.sweep(Instant::now() + limits.hold + Duration::from_secs(1));
+        assert_eq!(log.counts(), (0, 0));
+    }
+
+    #[test]
+    fn redelivered_webhooks_are_not_logged_twice() {
+        let log = EventLog::new(Limits::default());
+        log.open("h", Instant::now());
+        assert!(matches!(append(&log, state("h", "queued")), Intake::Appended(_)));
+        assert_eq!(append(&log, state("h", "queued")), Intake::Duplicate);
+        assert!(matches!(append(&log, agent_message("h", "m1")), Intake::Appended(_)));
+        assert_eq!(append(&log, agent_message("h", "m1")), Intake::Duplicate);
+        // The agent types again after a message: that is new, not a repeat.
+        assert!(matches!(append(&log, state("h", "typing")), Intake::Appended(_)));
+        assert!(matches!(append(&log, agent_message("h", "m2")), Intake::Appended(_)));
+        assert!(matches!(append(&log, state("h", "typing")), Intake::Appended(_)));
+    }
+
+    #[test]
+    fn resuming_gives_exactly_the_missed_events_or_a_reset() {
+        let log = EventLog::new(Limits { max_events: 3, ..Limits::default() });
+        log.open("h", Instant::now());
+        for n in 0..5 {
+            append(&log, agent_message("h", &format!("m{n}")));
+        }
+        let mut all = log.subscribe("h", None, Instant::now());
+        let epoch = all.epoch;
+        let seqs = |events: Vec<Arc<LoggedEvent>>| events.iter().map(|e| e.id.seq).collect::<Vec<_>>();
+        assert_eq!(seqs(drain(&mut all)), [3, 4, 5], "only the last three are kept");
+
+        let mut resumed = log.subscribe("h", Some(EventId { epoch, seq: 3 }), Instant::now());
+        assert_eq!(resumed.reset, None);
+        assert_eq!(seqs(drain(&mut resumed)), [4, 5]);
+
+        for (after, why) in [
+            (EventId { epoch, seq: 1 }, "expired"),
+            (EventId { epoch: epoch - 1, seq: 4 }, "restarted"),
+            (EventId { epoch, seq: 9 }, "ahead"),
+        ] {
+            let mut subscription = log.subscribe("h", Some(after), Instant::now());
+            assert!(subscription.reset.as_deref().unwrap().contains(why), "{after}");
+            assert_eq!(seqs(drain(&mut subscription)), [3, 4, 5]);
+        }
+    }
+
+    #[tokio::test]
+    async fn subscribers_get_backlog_then_live_events_without_gap_or_repeat() {
+        let log = EventLog::new(Limits::default());
+        log.open("h", Instant::now());
+        append(&log, state("h", "queued"));
+        let mut subscription = log.subscribe("h", None, Instant::now());
+        append(&log, state("h", "accepted"));
+        for n in 0..(LIVE_CAPACITY + 10) {
+            // More than the live channel holds: the subscriber lags and reads from the log.
+            append(&log, agent_message("h", &format!("m{n}")));
+        }
+        let mut seen = Vec::new();
+        while seen.len() < LIVE_CAPACITY + 12 {
+            seen.push(subscription.next().await.unwrap().id.seq);
+        }
+        let expected: Vec<u64> = (1..=(LIVE_CAPACITY as u64 + 12)).collect();
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn finished_logs_expire_and_the_cap_evicts_finished_first() {
+        let limits = Limits { max_interactions: 2, ..Limits::default() };
+        let log = EventLog::new(limits.clone());
+        let start = Instant::now();
+        log.open("a", start);
+        log.open("b", start);
+        append(&log, state("a", "finished"));
+        log.open("c", start);
+        let state_lock = log.lock();
+        assert!(!state_lock.logs.contains_key("a") && state_lock.logs.contains_key("b"));
+        drop(state_lock);
+        append(&log, state("c", "finished"));
+        log.sweep(Instant::now() + limits.finished_ttl + Duration::from_secs(1));
+        assert_eq!(log.counts(), (1, 0), "c expired, b (open, recent) stays");
+    }
+}

@@ -1,0 +1,135 @@
+//! Starts the relay on its listener and, when no upstream zChat is configured, the sandbox on a
+//! second listener in the same process, wired together: the relay's upstream is the sandbox and
+//! the sandbox's webhook URL is the relay's. The binary and the tests both start the product here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::{random_secret, serve, Config, Limits};
+
+/// What to start. `upstream: None` means the in-process sandbox.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub listen: String,
+    pub public_url: Option<String>,
+    /// zChat's base URL and the account token.
+    pub upstream: Option<(String, String)>,
+    pub upstream_timeout: Duration,
+    /// Where the in-process sandbox listens (ignored with an upstream).
+    pub sandbox_listen: String,
+    pub webhook_secret: Option<String>,
+    pub session_secret: Option<String>,
+    pub widget_dir: PathBuf,
+    pub demo_page: bool,
+    pub limits: Limits,
+}
+
+impl Options {
+    /// Everything on free loopback ports with the sandbox: what tests start.
+    pub fn for_tests(widget_dir: PathBuf) -> Self {
+        Options {
+            listen: "127.0.0.1:0".into(),
+            public_url: None,
+            upstream: None,
+            upstream_timeout: Duration::from_secs(10),
+            sandbox_listen: "127.0.0.1:0".into(),
+            webhook_secret: None,
+            session_secret: None,
+            widget_dir,
+            demo_page: true,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The started product.
+pub struct Running {
+    /// e.g. `http://127.0.0.1:8080`, without a trailing slash.
+    pub relay_url: String,
+    /// The sandbox's base URL (its agent console is at `/`), when it runs in-process.
+    pub sandbox_url: Option<String>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    /// Stops every server and waits for them to finish.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+
+    /// Waits until a server ends by itself (an error) or `stop` is called elsewhere.
+    pub async fn wait(&mut self) -> std::io::Result<()> {
+        if let Some(task) = self.tasks.first_mut() {
+            return task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        }
+        Ok(())
+    }
+
+    /// A future that completes when the servers are asked to stop.
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+}
+
+pub async fn launch(options: Options) -> std::io::Result<Running> {
+    let relay_listener = TcpListener::bind(&options.listen).await?;
+    let relay_address = relay_listener.local_addr()?;
+    let public_url = options
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{relay_address}"))
+        .trim_end_matches('/')
+        .to_string();
+    let webhook_secret = options.webhook_secret.clone().unwrap_or_else(|| {
+        let secret = random_secret();
+        tracing::info!("ZCHAT_WEBHOOK_SECRET is unset; generated one. Webhook URL: {public_url}/webhooks/zchat/{secret}");
+        secret
+    });
+    let session_secret = options.session_secret.clone().unwrap_or_else(|| {
+        tracing::warn!("RELAY_SESSION_SECRET is unset; generated one: visitors' sessions end when this process does");
+        random_secret()
+    });
+
+    let (stop, stopping) = watch::channel(false);
+    let stopped = move || {
+        let mut stopping = stopping.clone();
+        async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        }
+    };
+    let mut tasks = Vec::new();
+    let (upstream_base, upstream_token, sandbox_url) = match options.upstream.clone() {
+        Some((base, token)) => (base, token, None),
+        None => {
+            let sandbox_listener = TcpListener::bind(&options.sandbox_listen).await?;
+            let sandbox_url = format!("http://{}", sandbox_listener.local_addr()?);
+            let config = zchat_sandbox::Config {
+                account: zchat_sandbox::Account::default(),
+                webhook_url: Some(format!("http://{relay_address}/webhooks/zchat/{webhook_secret}")),
+            };
+            tasks.push(tokio::spawn(zchat_sandbox::serve(sandbox_listener, config, stopped())));
+            (sandbox_url.clone(), zchat_sandbox::DEFAULT_TOKEN.to_string(), Some(sandbox_url))
+        }
+    };
+    let config = Config {
+        upstream_base,
+        upstream_token,
+        upstream_timeout: options.upstream_timeout,
+        webhook_secret,
+        session_secret: session_secret.into_bytes(),
+        public_url: public_url.clone(),
+        widget_dir: options.widget_dir,
+        demo_page: options.demo_page,
+        limits: options.limits,
+    };
+    tasks.insert(0, tokio::spawn(serve(relay_listener, config, stopped())));
+    Ok(Running { relay_url: public_url, sandbox_url, stop, tasks })
+}

@@ -1,0 +1,93 @@
+//! `GET /core/api/v1/interactions/{hash}/events?token=SESSION[&last_event_id=ID]`: the event
+//! stream of one interaction, as Server-Sent Events (format in `zchat_types` `stream`).
+//!
+//! The session credential is a query parameter because EventSource cannot set headers. The stream
+//! resumes after `Last-Event-ID` (header, sent by the browser on its own reconnects) or
+//! `last_event_id` (query, for the widget's own reconnects); when it cannot, it says `reset` and
+//! replays the log from its start. Heartbeat comments every 15 s keep proxies from closing it.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::stream::{self, StreamExt};
+use serde::Deserialize;
+use zchat_types::{ApiError, EventId, Reset, StreamEventKind};
+
+use crate::events::LoggedEvent;
+use crate::mirror::check_hash;
+use crate::Relay;
+
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+pub fn routes() -> Router<Arc<Relay>> {
+    Router::new().route("/core/api/v1/interactions/{hash}/events", get(events))
+}
+
+#[derive(Deserialize)]
+struct StreamQuery {
+    #[serde(default)]
+    token: String,
+    last_event_id: Option<String>,
+}
+
+async fn events(
+    State(relay): State<Arc<Relay>>,
+    Path(hash): Path<String>,
+    Query(query): Query<StreamQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    relay.check_origin(&headers)?;
+    check_hash(&hash)?;
+    relay.sessions.check(&hash, &query.token)?;
+
+    let given = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string)
+        .or(query.last_event_id)
+        .filter(|id| !id.is_empty());
+    let parsed = given.as_deref().map(str::parse::<EventId>);
+    let after = parsed.clone().and_then(Result::ok);
+    let subscription = relay.log.subscribe(&hash, after, Instant::now());
+    let reset = match parsed {
+        Some(Err(_)) => Some("the event id is not one of this relay's".to_string()),
+        _ => subscription.reset.clone(),
+    };
+
+    // A reconnect delay with jitter, so that clients dropped together do not return together.
+    let mut prelude = vec![Event::default().retry(Duration::from_millis(1000 + u64::from(crate::random_u16() % 2000))).comment("connected")];
+    if let Some(reason) = reset {
+        // Its id is "before the first event": a reconnect right after it replays the whole log.
+        let data = serde_json::to_string(&Reset { reason }).expect("a reset serializes");
+        let id = EventId { epoch: subscription.epoch, seq: 0 };
+        prelude.push(Event::default().event(StreamEventKind::Reset.name()).id(id.to_string()).data(data));
+    }
+
+    let shutdown = relay.shutdown.clone();
+    let live = stream::unfold((subscription, shutdown), |(mut subscription, mut shutdown)| async move {
+        let event = tokio::select! {
+            event = subscription.next() => event,
+            _ = shutdown.wait_for(|stopping| *stopping) => None,
+        };
+        event.map(|event| (sse_event(&event), (subscription, shutdown)))
+    });
+    let events = stream::iter(prelude).chain(live).map(Ok::<_, Infallible>);
+    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"));
+    let mut response = sse.into_response();
+    let headers = response.headers_mut();
+    // Proxies (nginx and the like) must pass events on at once.
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store"));
+    Ok(response)
+}
+
+fn sse_event(event: &LoggedEvent) -> Event {
+    Event::default().event(event.kind.name()).id(event.id.to_string()).data(&event.data)
+}

@@ -1,0 +1,7 @@
+//! The relay with the in-process sandbox, started on free ports, driven over real HTTP.
+
+mod support;
+
+mod api;
+mod stream;
+mod webhook;

@@ -1,0 +1,97 @@
+//! The SSE stream: triggers and visitor messages in order, ids, resume, reset.
+
+use serde_json::json;
+
+use crate::support::Product;
+
+#[tokio::test]
+async fn queued_accepted_and_agent_messages_arrive_in_order_with_ids() {
+    let product = Product::start().await;
+    let (hash, session) = product.start_interaction(1).await;
+    let mut stream = product.stream(&hash, &session, None).await;
+    let queued = stream.next().await;
+    assert_eq!(queued.event, "trigger");
+    assert_eq!(queued.json(), json!({"interaction_hash": hash, "state": "queued", "position": 1, "extra": {"clientId": "c1"}}));
+
+    product.agent(&hash, "accept", json!({})).await;
+    let accepted = stream.next().await;
+    assert_eq!(accepted.json()["state"], "accepted");
+    product.agent(&hash, "messages", json!({"content": "Olá, Maria!"})).await;
+    let message = stream.next().await;
+    assert_eq!(message.json()["message"]["content"], "Olá, Maria!");
+    assert_eq!(message.json()["agent"]["name"], "Atendente");
+
+    let ids: Vec<zchat_types::EventId> = [&queued, &accepted, &message].iter().map(|e| e.id.parse().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[1].epoch == w[0].epoch && w[1].seq == w[0].seq + 1), "{ids:?}");
+    product.running.stop().await;
+}
+
+#[tokio::test]
+async fn visitor_messages_reach_every_tab_with_their_key() {
+    let product = Product::start().await;
+    let (hash, session) = product.start_interaction(1).await;
+    let mut tab_one = product.stream(&hash, &session, None).await;
+    let mut tab_two = product.stream(&hash, &session, None).await;
+    let answer = product
+        .http
+        .post(product.relay(&format!("/core/api/v1/interactions/{hash}/messages")))
+        .header("Idempotency-Key", "key-1")
+        .json(&json!({"token": session, "content": "Preciso de ajuda"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    for tab in [&mut tab_one, &mut tab_two] {
+        let event = tab.until("customer_message", |_| true).await;
+        let data = event.json();
+        assert_eq!((data["content"].as_str(), data["client_key"].as_str(), data["type"].as_str()), (Some("Preciso de ajuda"), Some("key-1"), Some("text")));
+        assert!(data["sent_at"].as_u64().unwrap() > 0);
+    }
+    product.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_reconnect_with_last_event_id_gets_exactly_what_it_missed() {
+    let product = Product::start().await;
+    let (hash, session) = product.start_interaction(1).await;
+    let mut first = product.stream(&hash, &session, None).await;
+    let queued = first.next().await;
+    drop(first);
+    product.agent(&hash, "accept", json!({})).await;
+    product.agent(&hash, "messages", json!({"content": "one"})).await;
+    product.agent(&hash, "messages", json!({"content": "two"})).await;
+
+    let mut resumed = product.stream(&hash, &session, Some(&queued.id)).await;
+    assert_eq!(resumed.next().await.json()["state"], "accepted");
+    assert_eq!(resumed.next().await.json()["message"]["content"], "one");
+    let last = resumed.next().await;
+    assert_eq!(last.json()["message"]["content"], "two");
+
+    // Resuming from the last event: nothing is replayed; the next event is a new one.
+    let mut caught_up = product.stream(&hash, &session, Some(&last.id)).await;
+    product.agent(&hash, "messages", json!({"content": "three"})).await;
+    assert_eq!(caught_up.next().await.json()["message"]["content"], "three");
+    product.running.stop().await;
+}
+
+#[tokio::test]
+async fn an_id_the_log_cannot_resume_from_gets_reset_then_the_whole_log() {
+    let product = Product::start().await;
+    let (hash, session) = product.start_interaction(1).await;
+    for bad in ["1-999", "garbage"] {
+        let mut stream = product.stream(&hash, &session, Some(bad)).await;
+        let reset = stream.next().await;
+        assert_eq!(reset.event, "reset", "for {bad}");
+        assert!(!reset.json()["reason"].as_str().unwrap().is_empty());
+        assert!(reset.id.ends_with("-0"), "a reset's id means 'before the first event'");
+        assert_eq!(stream.next().await.json()["state"], "queued", "the log replays from its start");
+    }
+    let no_session = product
+        .http
+        .get(product.relay(&format!("/core/api/v1/interactions/{hash}/events")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_session.status(), 401);
+    product.running.stop().await;
+}
