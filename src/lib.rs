@@ -1,1 +1,11 @@
+//! The zChat visitor chat widget.
+//!
+//! - [`core`]: the conversation as a pure state machine (no IO; tested natively).
+//! - [`settings`]: the embed settings the frame page is given.
+//! - [`api`], [`stream`]: the relay's ClientApi V1 mirror over gloo-net HTTP and its event stream
+//!   over gloo-net EventSource.
+//! - [`driver`]: feeds inputs to the core and carries out its effects.
+//! - [`components`]: Yew views that render a [`core::Conversation`] and emit inputs; [`app`] is
+//!   the root that owns the driver.
 
+pub mod core;

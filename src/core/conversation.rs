@@ -1,0 +1,366 @@
+//! The conversation's state and its one transition function, [`Conversation::step`].
+
+use zchat_types::{
+    CustomerMessage, Customer, EventId, MediaType, MessageType, SendMessage, StartInteraction,
+    StreamEventKind, Trigger, TriggerEvent,
+};
+
+use super::transcript::{Delivery, Entry, EntryId, Sender};
+
+/// The interaction this browser holds and its session credential from the relay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub hash: String,
+    pub credential: String,
+}
+
+/// Where the conversation is, as the visitor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// The pre-chat form, with the error of a failed start, if any.
+    PreChat { error: Option<String> },
+    /// Waiting for the relay to answer start interaction.
+    Starting,
+    /// Started; zChat has not yet said where the interaction is.
+    Waiting,
+    /// In the department's queue at `position` (1 is next).
+    Queued { position: u32 },
+    /// No agent is available now.
+    Unavailable,
+    /// An agent has joined.
+    Chatting,
+    Finished,
+}
+
+/// The state of the event stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// No stream (before the start, and after the end).
+    Idle,
+    Connecting,
+    Live,
+    /// The stream closed; a new one opens after a backoff.
+    Reconnecting { attempt: u32 },
+}
+
+/// A call that did not work, in words for the visitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    /// A network or server failure (try again later) rather than a refusal (422).
+    pub retryable: bool,
+}
+
+/// Everything that can happen to the conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// The visitor submitted the pre-chat form.
+    Start { customer: Customer },
+    /// The relay answered start interaction.
+    Started(Result<Session, Failure>),
+    /// The visitor sends `text`; `key` is a fresh random idempotency key from the shell.
+    Send { text: String, key: String },
+    /// The relay answered the send with idempotency key `key`.
+    Sent { key: String, result: Result<(), Failure> },
+    /// The visitor asks to send a failed message again.
+    Retry { key: String },
+    /// The event stream is connected.
+    StreamOpened,
+    /// An event from the stream: its `event:` name, `id:` and `data:`.
+    StreamEvent { kind: StreamEventKind, id: String, data: String },
+    /// The browser gave up on the event stream.
+    StreamClosed,
+    /// The reconnect timer fired.
+    Reconnect,
+}
+
+/// What the shell must do after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    StartInteraction(StartInteraction),
+    /// `POST …/{hash}/messages` with `Idempotency-Key: key`.
+    SendMessage { session: Session, key: String, body: SendMessage },
+    /// Open (or replace) the event stream, resuming after `last_event_id`.
+    OpenStream { session: Session, last_event_id: Option<String> },
+    CloseStream,
+    /// Feed [`Input::Reconnect`] back after about `after_ms` (the shell adds jitter).
+    ScheduleReconnect { after_ms: u32 },
+}
+
+/// The longest reconnect backoff.
+const MAX_BACKOFF_MS: u32 = 30_000;
+
+/// The whole conversation of one visitor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation {
+    pub department_id: i64,
+    pub phase: Phase,
+    pub transcript: Vec<Entry>,
+    pub session: Option<Session>,
+    /// The name of the last agent who wrote.
+    pub agent_name: Option<String>,
+    pub agent_typing: bool,
+    pub connection: Connection,
+    /// The id of the last stream event applied.
+    pub last_event_id: Option<String>,
+    /// Stream failures since the stream was last live: the reconnect backoff grows with it.
+    stream_failures: u32,
+}
+
+impl Conversation {
+    pub fn new(department_id: i64) -> Self {
+        Conversation {
+            department_id,
+            phase: Phase::PreChat { error: None },
+            transcript: Vec::new(),
+            session: None,
+            agent_name: None,
+            agent_typing: false,
+            connection: Connection::Idle,
+            last_event_id: None,
+            stream_failures: 0,
+        }
+    }
+
+    /// Whether the visitor can write now.
+    pub fn can_send(&self) -> bool {
+        self.session.is_some() && !matches!(self.phase, Phase::PreChat { .. } | Phase::Starting | Phase::Finished)
+    }
+
+    /// Applies `input` at time `now` (ms since the Unix epoch) and returns what to do.
+    pub fn step(&mut self, input: Input, now: u64) -> Vec<Effect> {
+        match input {
+            Input::Start { customer } => self.start(customer),
+            Input::Started(Ok(session)) => {
+                self.phase = Phase::Waiting;
+                self.session = Some(session.clone());
+                self.connection = Connection::Connecting;
+                vec![Effect::OpenStream { session, last_event_id: None }]
+            }
+            Input::Started(Err(failure)) => {
+                self.phase = Phase::PreChat { error: Some(failure.message) };
+                Vec::new()
+            }
+            Input::Send { text, key } => self.send(text, key, now),
+            Input::Sent { key, result } => {
+                if let Some(entry) = self.local_entry(&key) {
+                    if entry.delivery == Delivery::Sending {
+                        entry.delivery = match result {
+                            Ok(()) => Delivery::Sent,
+                            Err(failure) => Delivery::Failed { reason: failure.message },
+                        };
+                    }
+                }
+                Vec::new()
+            }
+            Input::Retry { key } => self.retry(key),
+            Input::StreamOpened => {
+                if self.session.is_some() && self.phase != Phase::Finished {
+                    self.connection = Connection::Live;
+                    self.stream_failures = 0;
+                }
+                Vec::new()
+            }
+            Input::StreamEvent { kind, id, data } => self.apply_event(kind, id, &data, now),
+            Input::StreamClosed => match (&self.session, &self.phase) {
+                (Some(_), phase) if *phase != Phase::Finished => {
+                    let attempt = self.stream_failures;
+                    self.stream_failures = self.stream_failures.saturating_add(1);
+                    self.connection = Connection::Reconnecting { attempt };
+                    let after_ms = 1000u32.saturating_mul(1 << attempt.min(5)).min(MAX_BACKOFF_MS);
+                    vec![Effect::ScheduleReconnect { after_ms }]
+                }
+                _ => {
+                    self.connection = Connection::Idle;
+                    Vec::new()
+                }
+            },
+            Input::Reconnect => match &self.session {
+                Some(session) if matches!(self.connection, Connection::Reconnecting { .. }) => {
+                    self.connection = Connection::Connecting;
+                    vec![Effect::OpenStream { session: session.clone(), last_event_id: self.last_event_id.clone() }]
+                }
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    fn start(&mut self, customer: Customer) -> Vec<Effect> {
+        if !matches!(self.phase, Phase::PreChat { .. }) {
+            return Vec::new();
+        }
+        let has_name = customer.name.as_deref().is_some_and(|name| !name.trim().is_empty());
+        if !has_name {
+            self.phase = Phase::PreChat { error: Some("Please tell us your name.".into()) };
+            return Vec::new();
+        }
+        self.phase = Phase::Starting;
+        vec![Effect::StartInteraction(StartInteraction {
+            token: String::new(),
+            media_type: MediaType::Text,
+            department_id: self.department_id,
+            customer: Some(customer),
+            extra: None,
+            external_history: None,
+        })]
+    }
+
+    fn send(&mut self, text: String, key: String, now: u64) -> Vec<Effect> {
+        let content = text.trim().to_string();
+        let Some(session) = self.session.clone().filter(|_| self.can_send()) else {
+            return Vec::new();
+        };
+        if content.is_empty() || self.local_entry(&key).is_some() {
+            return Vec::new();
+        }
+        self.transcript.push(Entry {
+            id: EntryId::Local(key.clone()),
+            sender: Sender::Visitor,
+            content: content.clone(),
+            kind: MessageType::Text,
+            url: None,
+            at: now,
+            delivery: Delivery::Sending,
+        });
+        vec![Effect::SendMessage { session, key, body: text_message(content) }]
+    }
+
+    fn retry(&mut self, key: String) -> Vec<Effect> {
+        let Some(session) = self.session.clone().filter(|_| self.can_send()) else {
+            return Vec::new();
+        };
+        let Some(entry) = self.local_entry(&key).filter(|e| matches!(e.delivery, Delivery::Failed { .. })) else {
+            return Vec::new();
+        };
+        entry.delivery = Delivery::Sending;
+        let body = text_message(entry.content.clone());
+        // The same key: if the first attempt did reach zChat, the relay answers it again
+        // instead of sending the message twice.
+        vec![Effect::SendMessage { session, key, body }]
+    }
+
+    fn apply_event(&mut self, kind: StreamEventKind, id: String, data: &str, now: u64) -> Vec<Effect> {
+        if self.session.is_none() {
+            return Vec::new();
+        }
+        if kind != StreamEventKind::Reset && self.already_applied(&id) {
+            return Vec::new();
+        }
+        self.last_event_id = Some(id.clone());
+        match kind {
+            StreamEventKind::Reset => {
+                self.reset();
+                Vec::new()
+            }
+            StreamEventKind::CustomerMessage => {
+                if let Ok(message) = serde_json::from_str::<CustomerMessage>(data) {
+                    self.customer_message(message, id);
+                }
+                Vec::new()
+            }
+            StreamEventKind::Trigger => match serde_json::from_str::<Trigger>(data) {
+                Ok(trigger) if Some(&trigger.interaction_hash) == self.session.as_ref().map(|s| &s.hash) => {
+                    self.trigger(trigger.event, id, now)
+                }
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    /// Whether an event with this id was applied already (a replay after a reconnect, say).
+    fn already_applied(&self, id: &str) -> bool {
+        let (Some(last), Ok(id)) = (self.last_event_id.as_deref(), id.parse::<EventId>()) else {
+            return false;
+        };
+        last.parse::<EventId>().is_ok_and(|last| last.epoch == id.epoch && id.seq <= last.seq)
+    }
+
+    /// The log will be replayed from its start: forget what came from it, keep what this tab is
+    /// still sending (it is not in the log yet).
+    fn reset(&mut self) {
+        self.transcript
+            .retain(|entry| matches!(entry.id, EntryId::Local(_)) && entry.delivery != Delivery::Sent);
+        self.agent_name = None;
+        self.agent_typing = false;
+        // Even a finished conversation: the replay brings its `finished` back, in its place.
+        self.phase = Phase::Waiting;
+    }
+
+    fn customer_message(&mut self, message: CustomerMessage, id: String) {
+        if let Some(key) = &message.client_key {
+            if let Some(entry) = self.local_entry(key) {
+                entry.delivery = Delivery::Sent;
+                entry.at = message.sent_at;
+                return;
+            }
+        }
+        // Sent from another tab, or before a reload.
+        self.transcript.push(Entry {
+            id: message.client_key.map_or(EntryId::Event(id), EntryId::Local),
+            sender: Sender::Visitor,
+            content: message.content,
+            kind: message.kind,
+            url: message.url,
+            at: message.sent_at,
+            delivery: Delivery::Sent,
+        });
+    }
+
+    fn trigger(&mut self, event: TriggerEvent, id: String, now: u64) -> Vec<Effect> {
+        if self.phase == Phase::Finished {
+            return Vec::new();
+        }
+        let waiting = matches!(self.phase, Phase::Waiting | Phase::Queued { .. } | Phase::Unavailable);
+        match event {
+            // A late `queued` (out of order, after the agent joined) changes nothing.
+            TriggerEvent::Queued { position } if waiting => self.phase = Phase::Queued { position },
+            TriggerEvent::Queued { .. } => {}
+            TriggerEvent::Unavailable if waiting => self.phase = Phase::Unavailable,
+            TriggerEvent::Unavailable => {}
+            TriggerEvent::Accepted => {
+                if self.phase != Phase::Chatting {
+                    self.phase = Phase::Chatting;
+                    self.transcript.push(Entry::system(EntryId::Event(id), "An agent joined the conversation.", now));
+                }
+            }
+            TriggerEvent::Typing => self.agent_typing = true,
+            TriggerEvent::Cleared => self.agent_typing = false,
+            TriggerEvent::AgentMessage { message, agent } => {
+                let entry_id = EntryId::AgentMessage(message.hash);
+                if self.transcript.iter().any(|entry| entry.id == entry_id) {
+                    return Vec::new();
+                }
+                self.agent_typing = false;
+                self.agent_name = Some(agent.name.clone());
+                if waiting {
+                    self.phase = Phase::Chatting;
+                }
+                self.transcript.push(Entry {
+                    id: entry_id,
+                    sender: Sender::Agent { name: agent.name },
+                    content: message.content,
+                    kind: message.kind,
+                    url: message.url,
+                    at: now,
+                    delivery: Delivery::Sent,
+                });
+            }
+            TriggerEvent::Finished => {
+                self.phase = Phase::Finished;
+                self.agent_typing = false;
+                self.connection = Connection::Idle;
+                self.transcript.push(Entry::system(EntryId::Event(id), "The conversation has ended.", now));
+                return vec![Effect::CloseStream];
+            }
+        }
+        Vec::new()
+    }
+
+    fn local_entry(&mut self, key: &str) -> Option<&mut Entry> {
+        self.transcript.iter_mut().find(|entry| matches!(&entry.id, EntryId::Local(k) if k == key))
+    }
+}
+
+fn text_message(content: String) -> SendMessage {
+    SendMessage { token: String::new(), content, kind: MessageType::Text, url: None }
+}

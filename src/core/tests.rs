@@ -1,0 +1,294 @@
+//! One test per transition and per sequence that matters, natively (`cargo test`).
+
+use serde_json::json;
+use zchat_types::{Customer, StreamEventKind};
+
+use super::*;
+
+const HASH: &str = "0000a-000b-0c00-0d0e-f00d00f11111";
+const T0: u64 = 1_700_000_000_000;
+
+fn session() -> Session {
+    Session { hash: HASH.into(), credential: format!("{HASH}.mac") }
+}
+
+fn customer(name: &str) -> Customer {
+    Customer { name: Some(name.into()), ..Customer::default() }
+}
+
+/// A conversation that has started and whose stream is open.
+fn started() -> Conversation {
+    let mut conversation = Conversation::new(1);
+    conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    conversation.step(Input::Started(Ok(session())), T0);
+    conversation.step(Input::StreamOpened, T0);
+    conversation
+}
+
+fn trigger(seq: u64, body: serde_json::Value) -> Input {
+    let mut body = body;
+    body["interaction_hash"] = json!(HASH);
+    body["extra"] = json!({});
+    Input::StreamEvent { kind: StreamEventKind::Trigger, id: format!("7-{seq}"), data: body.to_string() }
+}
+
+fn state(seq: u64, state: &str) -> Input {
+    trigger(seq, json!({"state": state}))
+}
+
+fn queued(seq: u64, position: u32) -> Input {
+    trigger(seq, json!({"state": "queued", "position": position}))
+}
+
+fn agent_message(seq: u64, hash: &str, content: &str) -> Input {
+    trigger(seq, json!({"message": {"hash": hash, "content": content, "type": "text"}, "agent": {"id": 111, "name": "Atendente"}}))
+}
+
+fn customer_message(seq: u64, content: &str, key: Option<&str>) -> Input {
+    let mut data = json!({"content": content, "type": "text", "sent_at": T0 + seq});
+    if let Some(key) = key {
+        data["client_key"] = json!(key);
+    }
+    Input::StreamEvent { kind: StreamEventKind::CustomerMessage, id: format!("7-{seq}"), data: data.to_string() }
+}
+
+fn contents(conversation: &Conversation) -> Vec<&str> {
+    conversation.transcript.iter().map(|entry| entry.content.as_str()).collect()
+}
+
+#[test]
+fn starting_asks_the_relay_with_the_department_and_customer() {
+    let mut conversation = Conversation::new(3);
+    let effects = conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    assert_eq!(conversation.phase, Phase::Starting);
+    let [Effect::StartInteraction(request)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(request.department_id, 3);
+    assert!(request.token.is_empty(), "the widget never holds a token");
+    assert_eq!(request.customer.as_ref().unwrap().name.as_deref(), Some("Maria"));
+}
+
+#[test]
+fn a_start_without_a_name_stays_on_the_form_with_an_error() {
+    let mut conversation = Conversation::new(1);
+    let effects = conversation.step(Input::Start { customer: customer("  ") }, T0);
+    assert!(effects.is_empty());
+    assert_eq!(conversation.phase, Phase::PreChat { error: Some("Please tell us your name.".into()) });
+}
+
+#[test]
+fn a_refused_start_returns_to_the_form_with_zchats_message() {
+    let mut conversation = Conversation::new(1);
+    conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    let failure = Failure { message: "The department 3 is not active".into(), retryable: false };
+    conversation.step(Input::Started(Err(failure)), T0);
+    assert_eq!(conversation.phase, Phase::PreChat { error: Some("The department 3 is not active".into()) });
+    // The visitor can submit again.
+    assert_eq!(conversation.step(Input::Start { customer: customer("Maria") }, T0).len(), 1);
+}
+
+#[test]
+fn a_started_interaction_opens_the_stream_from_the_start() {
+    let mut conversation = Conversation::new(1);
+    conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    let effects = conversation.step(Input::Started(Ok(session())), T0);
+    assert_eq!(effects, [Effect::OpenStream { session: session(), last_event_id: None }]);
+    assert_eq!((conversation.phase.clone(), conversation.connection), (Phase::Waiting, Connection::Connecting));
+    conversation.step(Input::StreamOpened, T0);
+    assert_eq!(conversation.connection, Connection::Live);
+}
+
+#[test]
+fn queued_then_accepted_then_an_agent_message() {
+    let mut conversation = started();
+    conversation.step(queued(1, 3), T0);
+    assert_eq!(conversation.phase, Phase::Queued { position: 3 });
+    conversation.step(queued(2, 1), T0);
+    assert_eq!(conversation.phase, Phase::Queued { position: 1 });
+    conversation.step(state(3, "accepted"), T0);
+    assert_eq!(conversation.phase, Phase::Chatting);
+    conversation.step(state(4, "typing"), T0);
+    assert!(conversation.agent_typing);
+    conversation.step(agent_message(5, "m1", "Olá!"), T0 + 5);
+    assert!(!conversation.agent_typing, "a message ends the typing indicator");
+    assert_eq!(conversation.agent_name.as_deref(), Some("Atendente"));
+    assert_eq!(contents(&conversation), ["An agent joined the conversation.", "Olá!"]);
+    let last = conversation.transcript.last().unwrap();
+    assert_eq!((last.sender.clone(), last.at), (Sender::Agent { name: "Atendente".into() }, T0 + 5));
+    assert_eq!(conversation.last_event_id.as_deref(), Some("7-5"));
+}
+
+#[test]
+fn typing_and_cleared_toggle_the_indicator() {
+    let mut conversation = started();
+    conversation.step(state(1, "typing"), T0);
+    assert!(conversation.agent_typing);
+    conversation.step(state(2, "cleared"), T0);
+    assert!(!conversation.agent_typing);
+}
+
+#[test]
+fn no_agent_available() {
+    let mut conversation = started();
+    conversation.step(state(1, "unavailable"), T0);
+    assert_eq!(conversation.phase, Phase::Unavailable);
+}
+
+#[test]
+fn a_late_queued_after_the_agent_joined_changes_nothing() {
+    let mut conversation = started();
+    conversation.step(state(1, "accepted"), T0);
+    conversation.step(queued(2, 4), T0);
+    assert_eq!(conversation.phase, Phase::Chatting);
+}
+
+#[test]
+fn an_agent_message_while_queued_means_an_agent_is_there() {
+    let mut conversation = started();
+    conversation.step(queued(1, 1), T0);
+    conversation.step(agent_message(2, "m1", "Oi"), T0);
+    assert_eq!(conversation.phase, Phase::Chatting);
+}
+
+#[test]
+fn events_seen_twice_add_nothing() {
+    let mut conversation = started();
+    conversation.step(state(1, "accepted"), T0);
+    conversation.step(agent_message(2, "m1", "Olá!"), T0);
+    let before = conversation.clone();
+    conversation.step(agent_message(2, "m1", "Olá!"), T0);
+    conversation.step(state(1, "accepted"), T0);
+    // A redelivery under a new id: the message hash still matches.
+    conversation.step(agent_message(3, "m1", "Olá!"), T0);
+    assert_eq!(contents(&conversation), contents(&before));
+}
+
+#[test]
+fn sending_shows_the_message_at_once_then_sent() {
+    let mut conversation = started();
+    conversation.step(state(1, "accepted"), T0);
+    let effects = conversation.step(Input::Send { text: "  Preciso de ajuda ".into(), key: "k1".into() }, T0 + 1);
+    let [Effect::SendMessage { key, body, session: s }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!((key.as_str(), body.content.as_str(), s), ("k1", "Preciso de ajuda", &session()));
+    assert_eq!(conversation.transcript.last().unwrap().delivery, Delivery::Sending);
+    conversation.step(Input::Sent { key: "k1".into(), result: Ok(()) }, T0 + 2);
+    assert_eq!(conversation.transcript.last().unwrap().delivery, Delivery::Sent);
+    // Its echo from the stream is the same message, not a new one.
+    conversation.step(customer_message(2, "Preciso de ajuda", Some("k1")), T0 + 3);
+    assert_eq!(contents(&conversation), ["An agent joined the conversation.", "Preciso de ajuda"]);
+}
+
+#[test]
+fn the_echo_can_come_before_the_answer() {
+    let mut conversation = started();
+    conversation.step(Input::Send { text: "oi".into(), key: "k1".into() }, T0);
+    conversation.step(customer_message(1, "oi", Some("k1")), T0);
+    assert_eq!(conversation.transcript[0].delivery, Delivery::Sent);
+    conversation.step(Input::Sent { key: "k1".into(), result: Ok(()) }, T0);
+    assert_eq!(conversation.transcript.len(), 1);
+}
+
+#[test]
+fn a_failed_send_can_be_retried_with_the_same_key() {
+    let mut conversation = started();
+    conversation.step(Input::Send { text: "oi".into(), key: "k1".into() }, T0);
+    let failure = Failure { message: "Cannot reach the chat service".into(), retryable: true };
+    conversation.step(Input::Sent { key: "k1".into(), result: Err(failure) }, T0);
+    assert_eq!(conversation.transcript[0].delivery, Delivery::Failed { reason: "Cannot reach the chat service".into() });
+    let effects = conversation.step(Input::Retry { key: "k1".into() }, T0);
+    assert!(matches!(effects.as_slice(), [Effect::SendMessage { key, .. }] if key == "k1"));
+    assert_eq!(conversation.transcript[0].delivery, Delivery::Sending);
+    // Retrying a message that is not failed does nothing.
+    assert!(conversation.step(Input::Retry { key: "k1".into() }, T0).is_empty());
+}
+
+#[test]
+fn empty_messages_and_messages_before_the_start_are_not_sent() {
+    let mut conversation = Conversation::new(1);
+    assert!(conversation.step(Input::Send { text: "oi".into(), key: "k0".into() }, T0).is_empty());
+    let mut conversation = started();
+    assert!(conversation.step(Input::Send { text: "   ".into(), key: "k1".into() }, T0).is_empty());
+    assert!(conversation.transcript.is_empty());
+}
+
+#[test]
+fn messages_from_another_tab_are_added() {
+    let mut conversation = started();
+    conversation.step(customer_message(1, "from the other tab", Some("other-key")), T0);
+    conversation.step(customer_message(2, "no key", None), T0);
+    assert_eq!(contents(&conversation), ["from the other tab", "no key"]);
+    assert!(conversation.transcript.iter().all(|entry| entry.delivery == Delivery::Sent));
+}
+
+#[test]
+fn the_agent_finishing_ends_the_conversation_and_closes_the_stream() {
+    let mut conversation = started();
+    conversation.step(state(1, "accepted"), T0);
+    let effects = conversation.step(state(2, "finished"), T0);
+    assert_eq!(effects, [Effect::CloseStream]);
+    assert_eq!(conversation.phase, Phase::Finished);
+    assert!(!conversation.can_send());
+    assert!(conversation.step(Input::Send { text: "oi".into(), key: "k".into() }, T0).is_empty());
+    assert_eq!(contents(&conversation).last(), Some(&"The conversation has ended."));
+}
+
+#[test]
+fn a_closed_stream_reconnects_from_the_last_event_with_growing_backoff() {
+    let mut conversation = started();
+    conversation.step(queued(1, 1), T0);
+    let mut delays = Vec::new();
+    for _ in 0..8 {
+        let effects = conversation.step(Input::StreamClosed, T0);
+        let [Effect::ScheduleReconnect { after_ms }] = effects.as_slice() else { panic!("{effects:?}") };
+        delays.push(*after_ms);
+        let reopen = conversation.step(Input::Reconnect, T0);
+        assert_eq!(reopen, [Effect::OpenStream { session: session(), last_event_id: Some("7-1".into()) }]);
+        assert_eq!(conversation.connection, Connection::Connecting);
+        conversation.step(Input::StreamClosed, T0);
+        conversation.step(Input::Reconnect, T0);
+    }
+    assert!(delays.windows(2).all(|w| w[0] <= w[1]), "{delays:?}");
+    assert_eq!(*delays.last().unwrap(), 30_000);
+    conversation.step(Input::StreamOpened, T0);
+    assert_eq!(conversation.connection, Connection::Live);
+    let effects = conversation.step(Input::StreamClosed, T0);
+    assert_eq!(effects, [Effect::ScheduleReconnect { after_ms: 1000 }], "a live stream starts the backoff over");
+}
+
+#[test]
+fn a_stray_reconnect_timer_does_nothing() {
+    let mut conversation = started();
+    assert!(conversation.step(Input::Reconnect, T0).is_empty());
+}
+
+#[test]
+fn a_reset_rebuilds_the_transcript_from_the_replay() {
+    let mut conversation = started();
+    conversation.step(state(1, "accepted"), T0);
+    conversation.step(agent_message(2, "m1", "Olá!"), T0);
+    conversation.step(Input::Send { text: "still sending".into(), key: "k9".into() }, T0);
+    conversation.step(
+        Input::StreamEvent { kind: StreamEventKind::Reset, id: "8-0".into(), data: r#"{"reason":"restarted"}"#.into() },
+        T0,
+    );
+    assert_eq!(contents(&conversation), ["still sending"]);
+    assert_eq!(conversation.phase, Phase::Waiting);
+    // The new log's events (another epoch, low seqs) are applied, not taken for old ones.
+    let replay = |seq: u64, input: Input| match input {
+        Input::StreamEvent { kind, data, .. } => Input::StreamEvent { kind, id: format!("8-{seq}"), data },
+        other => other,
+    };
+    conversation.step(replay(1, state(0, "accepted")), T0);
+    conversation.step(replay(2, agent_message(0, "m1", "Olá!")), T0);
+    assert_eq!(conversation.phase, Phase::Chatting);
+    assert_eq!(contents(&conversation), ["still sending", "An agent joined the conversation.", "Olá!"]);
+}
+
+#[test]
+fn triggers_of_other_interactions_and_garbage_are_ignored() {
+    let mut conversation = started();
+    let other = r#"{"interaction_hash": "other", "state": "finished", "extra": {}}"#;
+    conversation.step(Input::StreamEvent { kind: StreamEventKind::Trigger, id: "7-1".into(), data: other.into() }, T0);
+    conversation.step(Input::StreamEvent { kind: StreamEventKind::Trigger, id: "7-2".into(), data: "{oops".into() }, T0);
+    assert_eq!(conversation.phase, Phase::Waiting);
+    assert!(conversation.transcript.is_empty());
+}

@@ -1,0 +1,58 @@
+//! The transcript: what the visitor sees, in order, with each of their own messages' delivery.
+
+use zchat_types::MessageType;
+
+/// Who wrote an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sender {
+    Visitor,
+    Agent { name: String },
+    /// A line from the widget itself ("An agent joined the conversation").
+    System,
+}
+
+/// Where one of the visitor's messages is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sending,
+    Sent,
+    Failed { reason: String },
+}
+
+/// What identifies an entry, so that an event seen twice (a replay, another tab) adds nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryId {
+    /// A message this tab sent: its idempotency key.
+    Local(String),
+    /// An agent message: zChat's message hash.
+    AgentMessage(String),
+    /// Anything else from the stream: the event id.
+    Event(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub id: EntryId,
+    pub sender: Sender,
+    pub content: String,
+    pub kind: MessageType,
+    pub url: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub at: u64,
+    /// For the visitor's own messages; `Sent` for everything else.
+    pub delivery: Delivery,
+}
+
+impl Entry {
+    pub fn system(id: EntryId, content: &str, at: u64) -> Self {
+        Entry {
+            id,
+            sender: Sender::System,
+            content: content.to_string(),
+            kind: MessageType::Text,
+            url: None,
+            at,
+            delivery: Delivery::Sent,
+        }
+    }
+}
