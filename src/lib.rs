@@ -8,4 +8,10 @@
 //! - [`components`]: Yew views that render a [`core::Conversation`] and emit inputs; [`app`] is
 //!   the root that owns the driver.
 
+pub mod api;
+pub mod app;
+pub mod components;
 pub mod core;
+pub mod driver;
+pub mod settings;
+pub mod stream;

@@ -1,0 +1,119 @@
+//! Support for the whole-journey tests: the product on free ports, a chromedriver with headless
+//! Chromium, and waiting for conditions with a deadline (never a fixed sleep).
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+use zchat_relay::launch::{launch, Options, Running};
+
+/// How long any one condition may take.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(50);
+
+/// The Trunk build the relay serves: `ZCHAT_WIDGET_DIST`, or `dist/` at the workspace root.
+pub fn widget_dist() -> PathBuf {
+    let dist = std::env::var_os("ZCHAT_WIDGET_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
+    assert!(
+        dist.join("index.html").exists(),
+        "no widget build in {}: run `trunk build --release` first (scripts/test.sh does)",
+        dist.display()
+    );
+    dist
+}
+
+/// Relay + in-process sandbox on free ports, serving the widget build.
+pub async fn start_product() -> Running {
+    launch(Options::for_tests(widget_dist())).await.expect("the product starts")
+}
+
+/// A chromedriver process and a WebDriver session in headless Chromium. Dropping it kills the
+/// driver (and with it the browser) even when a test fails.
+pub struct Browser {
+    pub client: Client,
+    _driver: Child,
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e} (scripts/setup.sh installs chromium-driver)"));
+        let url = format!("http://127.0.0.1:{port}");
+        let status = reqwest::Client::new();
+        wait_for("chromedriver to be ready", || async {
+            let ready = status.get(format!("{url}/status")).send().await.ok()?.json::<Value>().await.ok()?;
+            ready["value"]["ready"].as_bool().filter(|ready| *ready)
+        })
+        .await;
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                         "--disable-sync", "--window-size=1280,900"]
+            }
+        });
+        let client = ClientBuilder::native()
+            .capabilities(capabilities.as_object().unwrap().clone())
+            .connect(&url)
+            .await
+            .expect("a WebDriver session");
+        Browser { client, _driver: driver }
+    }
+
+    /// Waits until an element matching `css` exists, and returns it.
+    pub async fn element(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(DEADLINE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} within {DEADLINE:?}: {e}"))
+    }
+
+    /// Waits until some element matching `css` has exactly `text`, and returns it.
+    pub async fn element_with_text(&self, css: &str, text: &str) -> fantoccini::elements::Element {
+        wait_for(&format!("{css} with text {text:?}"), || async {
+            for element in self.client.find_all(Locator::Css(css)).await.ok()? {
+                if element.text().await.ok()?.trim() == text {
+                    return Some(element);
+                }
+            }
+            None
+        })
+        .await
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+/// Polls `check` until it gives `Some`, or fails the test after [`DEADLINE`] naming `what`.
+pub async fn wait_for<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(started.elapsed() < DEADLINE, "timed out after {DEADLINE:?} waiting for {what}");
+        tokio::time::sleep(POLL).await;
+    }
+}

@@ -1,0 +1,48 @@
+//! The root component: reads the settings, owns the [`Driver`], renders the [`ChatWindow`].
+
+use yew::prelude::*;
+
+use crate::components::ChatWindow;
+use crate::core::{Conversation, Input};
+use crate::driver::{new_key, Driver};
+use crate::settings::Settings;
+
+/// The settings from the frame's own URL (the loader puts them there).
+fn page_settings() -> Result<Settings, String> {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| "The widget's address is invalid.".to_string())?;
+    let pairs: Vec<(String, String)> = ["department", "title"]
+        .into_iter()
+        .filter_map(|name| params.get(name).map(|value| (name.to_string(), value)))
+        .collect();
+    Settings::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let settings = use_memo((), |_| page_settings());
+    match &*settings {
+        Ok(settings) => html! { <Chat settings={settings.clone()} /> },
+        Err(error) => html! { <p class="zc-form-error" role="alert">{ format!("This chat cannot start: {error}") }</p> },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ChatProps {
+    settings: Settings,
+}
+
+#[function_component(Chat)]
+fn chat(props: &ChatProps) -> Html {
+    let update = use_force_update();
+    let department_id = props.settings.department_id;
+    let driver = use_memo((), move |_| Driver::new(Conversation::new(department_id), Callback::from(move |_| update.force_update())));
+    let dispatch = driver.callback();
+    let onstart = dispatch.reform(|customer| Input::Start { customer });
+    let onsend = dispatch.reform(|text| Input::Send { text, key: new_key() });
+    let onretry = dispatch.reform(|key| Input::Retry { key });
+    let conversation = driver.conversation().clone();
+    html! {
+        <ChatWindow {conversation} title={props.settings.title.clone()} {onstart} {onsend} {onretry} />
+    }
+}

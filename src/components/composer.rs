@@ -1,0 +1,53 @@
+//! Where the visitor writes: Enter sends, Shift+Enter makes a new line.
+
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ComposerProps {
+    #[prop_or_default]
+    pub disabled: bool,
+    pub onsend: Callback<String>,
+}
+
+/// The longest message the composer takes.
+const MAX_CHARS: u32 = 4000;
+
+#[function_component(Composer)]
+pub fn composer(props: &ComposerProps) -> Html {
+    let input = use_node_ref();
+    let send = {
+        let input = input.clone();
+        let onsend = props.onsend.clone();
+        move || {
+            if let Some(area) = input.cast::<HtmlTextAreaElement>() {
+                let text = area.value();
+                if !text.trim().is_empty() {
+                    onsend.emit(text);
+                    area.set_value("");
+                }
+            }
+        }
+    };
+    let onsubmit = {
+        let send = send.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            send();
+        })
+    };
+    let onkeydown = Callback::from(move |event: KeyboardEvent| {
+        if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
+            event.prevent_default();
+            send();
+        }
+    });
+    html! {
+        <form class="zc-composer" {onsubmit}>
+            <label for="zc-input" class="zc-visually-hidden">{ "Your message" }</label>
+            <textarea id="zc-input" ref={input} rows="1" placeholder="Write a message…"
+                maxlength={MAX_CHARS.to_string()} disabled={props.disabled} {onkeydown} />
+            <button type="submit" class="zc-primary" disabled={props.disabled}>{ "Send" }</button>
+        </form>
+    }
+}

@@ -1,0 +1,45 @@
+//! The messages, oldest first, and the agent's typing indicator.
+
+use yew::prelude::*;
+
+use super::MessageBubble;
+use crate::core::Entry;
+
+#[derive(Properties, PartialEq)]
+pub struct TranscriptProps {
+    pub entries: Vec<Entry>,
+    #[prop_or_default]
+    pub agent_typing: bool,
+    #[prop_or_default]
+    pub agent_name: Option<AttrValue>,
+    pub onretry: Callback<String>,
+}
+
+#[function_component(Transcript)]
+pub fn transcript(props: &TranscriptProps) -> Html {
+    let list = use_node_ref();
+    {
+        // Keep the newest message in view.
+        let list = list.clone();
+        let count = props.entries.len();
+        let typing = props.agent_typing;
+        use_effect_with((count, typing), move |_| {
+            if let Some(list) = list.cast::<web_sys::Element>() {
+                list.set_scroll_top(list.scroll_height());
+            }
+        });
+    }
+    let typing = props.agent_name.as_deref().map_or("The agent is typing…".to_string(), |name| format!("{name} is typing…"));
+    html! {
+        <div class="zc-transcript" ref={list}>
+            <ol class="zc-messages" aria-live="polite" aria-label="Messages">
+                { for props.entries.iter().map(|entry| html! {
+                    <MessageBubble key={format!("{:?}", entry.id)} entry={entry.clone()} onretry={props.onretry.clone()} />
+                }) }
+            </ol>
+            if props.agent_typing {
+                <p class="zc-typing" aria-live="polite">{ typing }</p>
+            }
+        </div>
+    }
+}

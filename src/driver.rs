@@ -1,0 +1,102 @@
+//! The shell around the core: feeds it inputs with the current time, and carries out the effects
+//! it returns (HTTP calls, the event stream, timers), feeding their outcomes back as inputs.
+
+use std::cell::{Ref, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use yew::Callback;
+
+use crate::core::{Conversation, Effect, Input};
+use crate::{api, stream};
+
+/// A handle on the running conversation; cheap to clone, equal when it is the same one.
+#[derive(Clone)]
+pub struct Driver {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    conversation: RefCell<Conversation>,
+    stream: RefCell<Option<stream::EventStream>>,
+    /// Asks the view to render again after a change.
+    on_change: Callback<()>,
+}
+
+impl PartialEq for Driver {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Driver {
+    pub fn new(conversation: Conversation, on_change: Callback<()>) -> Self {
+        Driver {
+            inner: Rc::new(Inner { conversation: RefCell::new(conversation), stream: RefCell::new(None), on_change }),
+        }
+    }
+
+    pub fn conversation(&self) -> Ref<'_, Conversation> {
+        self.inner.conversation.borrow()
+    }
+
+    /// Steps the core with `input`, re-renders, and runs the resulting effects.
+    pub fn dispatch(&self, input: Input) {
+        let effects = self.inner.conversation.borrow_mut().step(input, now());
+        self.inner.on_change.emit(());
+        for effect in effects {
+            self.run(effect);
+        }
+    }
+
+    /// A callback that dispatches, for views and effects.
+    pub fn callback(&self) -> Callback<Input> {
+        let driver = self.clone();
+        Callback::from(move |input| driver.dispatch(input))
+    }
+
+    fn run(&self, effect: Effect) {
+        let driver = self.clone();
+        match effect {
+            Effect::StartInteraction(request) => yew::platform::spawn_local(async move {
+                let result = api::start_interaction(&request).await;
+                driver.dispatch(Input::Started(result));
+            }),
+            Effect::SendMessage { session, key, body } => yew::platform::spawn_local(async move {
+                let result = api::send_message(&session, &key, body).await;
+                driver.dispatch(Input::Sent { key, result });
+            }),
+            Effect::OpenStream { session, last_event_id } => {
+                // Replacing the old stream closes it.
+                let opened = stream::open(&session, last_event_id.as_deref(), self.callback());
+                let failed = opened.is_none();
+                *self.inner.stream.borrow_mut() = opened;
+                if failed {
+                    self.dispatch(Input::StreamClosed);
+                }
+            }
+            Effect::CloseStream => {
+                self.inner.stream.borrow_mut().take();
+            }
+            Effect::ScheduleReconnect { after_ms } => yew::platform::spawn_local(async move {
+                // Jitter (×0.5 to ×1.5) so that widgets dropped together do not return together.
+                let jittered = f64::from(after_ms) * (0.5 + js_sys::Math::random());
+                yew::platform::time::sleep(Duration::from_millis(jittered as u64)).await;
+                driver.dispatch(Input::Reconnect);
+            }),
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, from the browser's clock.
+pub fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// A fresh random idempotency key for a message.
+pub fn new_key() -> String {
+    web_sys::window()
+        .and_then(|window| window.crypto().ok())
+        .map(|crypto| crypto.random_uuid())
+        .unwrap_or_else(|| format!("{}-{}", now(), (js_sys::Math::random() * 1e16) as u64))
+}

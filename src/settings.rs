@@ -1,0 +1,61 @@
+//! The embed settings the frame page receives in its query string from the loader
+//! (`/widget/?department=1&title=…`). Pure parsing: every invalid setting is an error that names it.
+
+/// What the site owner configured for this widget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The zChat department new conversations go to.
+    pub department_id: i64,
+    /// The window's title.
+    pub title: String,
+}
+
+const DEFAULT_TITLE: &str = "Chat with us";
+/// Titles longer than this are cut: the header has one line.
+const MAX_TITLE_CHARS: usize = 60;
+
+impl Settings {
+    /// Reads the settings from decoded query pairs. Unknown names are ignored (newer loaders may
+    /// send more); a missing or invalid department is an error.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Settings, String> {
+        let mut department = None;
+        let mut title = None;
+        for (name, value) in pairs {
+            match name {
+                "department" => department = Some(value),
+                "title" => title = Some(value.trim()).filter(|t| !t.is_empty()),
+                _ => {}
+            }
+        }
+        let department = department.ok_or("The widget has no department (data-department).")?;
+        let department_id = department
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| format!("The department {department:?} is not a positive whole number."))?;
+        let title = title.map_or(DEFAULT_TITLE.to_string(), |t| t.chars().take(MAX_TITLE_CHARS).collect());
+        Ok(Settings { department_id, title })
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn department_and_title() {
+        let settings = Settings::from_pairs([("department", "3"), ("title", " Fale conosco "), ("x", "y")]).unwrap();
+        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into() });
+        assert_eq!(Settings::from_pairs([("department", "1")]).unwrap().title, DEFAULT_TITLE);
+        assert_eq!(Settings::from_pairs([("department", "1"), ("title", &"x".repeat(100))]).unwrap().title.len(), 60);
+    }
+
+    #[test]
+    fn a_missing_or_invalid_department_is_named() {
+        assert!(Settings::from_pairs([]).unwrap_err().contains("data-department"));
+        for bad in ["", "one", "0", "-2", "1.5"] {
+            assert!(Settings::from_pairs([("department", bad)]).unwrap_err().contains("department"), "{bad:?}");
+        }
+    }
+}
