@@ -26,25 +26,33 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # --- System packages (the only step that may need root) ---------------------------------------
+# Runs a command as root: directly when we are root, else through sudo (never prompting).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif ! sudo -n "$@"; then
+    say "needs root for: $*"
+    say "run it yourself with sudo, or give this user password-less sudo, then run this again"
+    exit 1
+  fi
+}
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v brotli >/dev/null 2>&1 || missing+=(brotli)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 if ((${#missing[@]})); then
-  if [ "$(id -u)" -eq 0 ]; then
-    as_root=()
-  else
-    say "installing Debian packages ${missing[*]} with sudo (system packages need root)"
-    as_root=(sudo -n)
-  fi
+  [ "$(id -u)" -eq 0 ] || say "installing Debian packages with sudo (system packages need root): ${missing[*]}"
   say "apt-get install ${missing[*]}"
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Debian's binaryen (108) cannot read current rustc output; it must not shadow ours.
 if dpkg -s binaryen >/dev/null 2>&1; then
   say "removing Debian's binaryen (too old for current rustc wasm)"
-  if [ "$(id -u)" -eq 0 ]; then apt-get remove -y -qq binaryen >/dev/null; else sudo -n apt-get remove -y -qq binaryen >/dev/null; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq binaryen >/dev/null
 fi
 
 # --- wasm-opt (npm binaryen, per-user prefix) ---------------------------------------------------

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test: set-up (installs what is missing), the widget's release build, the native tests
+# (wire types, sandbox, relay against real servers, conversation core, the WebDriver journey in
+# headless Chromium), then the widget's component tests in headless Chromium.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/env.sh"
+cd "$root"
+started=$(date +%s)
+
+bash scripts/setup.sh
+
+echo "== widget release build (trunk, offline)"
+trunk build --release
+
+echo "== native tests: types, sandbox, relay, conversation core, WebDriver journey"
+cargo test --workspace --locked
+
+echo "== browser component tests: wasm-bindgen-test in headless Chromium"
+cargo test --locked --target wasm32-unknown-unknown -p zchat-widget
+
+echo "== all tests passed in $(( $(date +%s) - started ))s"

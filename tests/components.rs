@@ -1,0 +1,247 @@
+//! The widget's components in real headless Chromium (wasm-bindgen-test): each is mounted into a
+//! fresh element with real props, poked like a visitor would, and its DOM read back.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use serde_json::json;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
+use yew::prelude::*;
+use zchat_types::{Customer, StreamEventKind};
+use zchat_widget::components::*;
+use zchat_widget::core::{Conversation, Delivery, Entry, EntryId, Failure, Input, Phase, Sender, Session};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const HASH: &str = "322e458c-540c-4c11-ab5c-d38d39f57213";
+
+/// A fresh element in the document to mount into.
+fn root() -> Element {
+    let document = gloo_document();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    root
+}
+
+fn gloo_document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Waits (up to two seconds) until `check` holds: rendering is asynchronous.
+async fn until(what: &str, check: impl Fn() -> bool) {
+    for _ in 0..200 {
+        if check() {
+            return;
+        }
+        yew::platform::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn text(root: &Element, css: &str) -> Option<String> {
+    root.query_selector(css).unwrap().map(|e| e.text_content().unwrap_or_default())
+}
+
+fn click(root: &Element, css: &str) {
+    root.query_selector(css).unwrap().unwrap_or_else(|| panic!("no {css}")).dyn_into::<HtmlElement>().unwrap().click();
+}
+
+fn recorder<T: 'static>() -> (Callback<T>, Rc<RefCell<Vec<T>>>) {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&seen);
+    (Callback::from(move |value| sink.borrow_mut().push(value)), seen)
+}
+
+fn started() -> Conversation {
+    let mut conversation = Conversation::new(1);
+    conversation.step(Input::Start { customer: Customer { name: Some("Maria".into()), ..Default::default() } }, 0);
+    conversation.step(Input::Started(Ok(Session { hash: HASH.into(), credential: "s".into() })), 0);
+    conversation.step(Input::StreamOpened, 0);
+    conversation
+}
+
+fn trigger(conversation: &mut Conversation, seq: u64, body: serde_json::Value) {
+    let mut body = body;
+    body["interaction_hash"] = json!(HASH);
+    body["extra"] = json!({});
+    let input = Input::StreamEvent { kind: StreamEventKind::Trigger, id: format!("1-{seq}"), data: body.to_string() };
+    conversation.step(input, 1_700_000_000_000);
+}
+
+#[wasm_bindgen_test]
+async fn the_pre_chat_form_requires_a_name_then_starts() {
+    let root = root();
+    let (onstart, started) = recorder::<Customer>();
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { error: None, busy: false, onstart })
+        .render();
+    until("the form", || root.query_selector("#zc-name").unwrap().is_some()).await;
+
+    click(&root, "button[type=submit]");
+    until("the inline error", || text(&root, "#zc-name-error").is_some()).await;
+    assert_eq!(text(&root, "#zc-name-error").unwrap(), "Please tell us your name.");
+    let input: HtmlInputElement = root.query_selector("#zc-name").unwrap().unwrap().dyn_into().unwrap();
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert!(started.borrow().is_empty());
+
+    input.set_value("  Maria Silva ");
+    click(&root, "button[type=submit]");
+    until("the start", || !started.borrow().is_empty()).await;
+    assert_eq!(started.borrow()[0].name.as_deref(), Some("Maria Silva"));
+    until("the error to go", || text(&root, "#zc-name-error").is_none()).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_start_shows_zchats_message_on_the_form() {
+    let root = root();
+    let mut conversation = Conversation::new(3);
+    conversation.step(Input::Start { customer: Customer { name: Some("Ana".into()), ..Default::default() } }, 0);
+    let failure = Failure { message: "The department 3 is not active".into(), retryable: false };
+    conversation.step(Input::Started(Err(failure)), 0);
+    mount_window(&root, conversation);
+    until("the error", || text(&root, ".zc-form-error").is_some()).await;
+    assert_eq!(text(&root, ".zc-form-error").unwrap(), "The department 3 is not active");
+}
+
+fn mount_window(root: &Element, conversation: Conversation) -> (Rc<RefCell<Vec<String>>>, Rc<RefCell<Vec<String>>>) {
+    let (onsend, sent) = recorder::<String>();
+    let (onretry, retried) = recorder::<String>();
+    let props = ChatWindowProps {
+        conversation,
+        title: "Chat with Demo shop".into(),
+        onstart: Callback::noop(),
+        onsend,
+        onretry,
+    };
+    yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
+    (sent, retried)
+}
+
+#[wasm_bindgen_test]
+async fn the_window_says_the_place_in_line_then_who_joined() {
+    let mut conversation = started();
+    trigger(&mut conversation, 1, json!({"state": "queued", "position": 3}));
+    let root = root();
+    mount_window(&root, conversation.clone());
+    until("the status", || text(&root, ".zc-status").is_some()).await;
+    assert_eq!(text(&root, ".zc-status").unwrap(), "You are number 3 in line.");
+    assert_eq!(text(&root, ".zc-header h1").unwrap(), "Chat with Demo shop");
+
+    trigger(&mut conversation, 2, json!({"state": "accepted"}));
+    trigger(&mut conversation, 3, json!({"state": "typing"}));
+    let root = self::root();
+    mount_window(&root, conversation.clone());
+    until("the system line", || text(&root, ".zc-system").is_some()).await;
+    assert_eq!(text(&root, ".zc-system").unwrap(), "An agent joined the conversation.");
+    assert_eq!(text(&root, ".zc-typing").unwrap(), "The agent is typing…");
+
+    trigger(&mut conversation, 4, json!({"message": {"hash": "m1", "content": "Olá!", "type": "text"}, "agent": {"id": 111, "name": "Atendente"}}));
+    let root = self::root();
+    mount_window(&root, conversation);
+    until("the agent message", || text(&root, ".zc-agent .zc-text").is_some()).await;
+    assert_eq!(text(&root, ".zc-agent .zc-author").unwrap(), "Atendente");
+    assert_eq!(text(&root, ".zc-status").unwrap(), "You are chatting with Atendente.");
+    assert!(text(&root, ".zc-typing").is_none(), "a message ends the typing indicator");
+}
+
+#[wasm_bindgen_test]
+async fn agent_text_is_text_and_only_http_media_is_shown() {
+    let entry = |id: &str, content: &str, kind: zchat_types::MessageType, url: Option<&str>| Entry {
+        id: EntryId::AgentMessage(id.into()),
+        sender: Sender::Agent { name: "<i>Ana</i>".into() },
+        content: content.into(),
+        kind,
+        url: url.map(str::to_string),
+        at: 0,
+        delivery: Delivery::Sent,
+    };
+    let entries = vec![
+        entry("1", "<b>bold</b><img src=x onerror=alert(1)>", zchat_types::MessageType::Text, None),
+        entry("2", "photo", zchat_types::MessageType::Image, Some("https://example.com/a.png")),
+        entry("3", "evil", zchat_types::MessageType::Image, Some("javascript:alert(1)")),
+        entry("4", "manual", zchat_types::MessageType::File, Some("http://example.com/manual.pdf")),
+    ];
+    let root = root();
+    let props = TranscriptProps { entries, agent_typing: false, agent_name: None, onretry: Callback::noop() };
+    yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
+    until("the messages", || root.query_selector_all(".zc-agent").unwrap().length() == 4).await;
+    let first = root.query_selector(".zc-agent .zc-text").unwrap().unwrap();
+    assert_eq!(first.text_content().unwrap(), "<b>bold</b><img src=x onerror=alert(1)>");
+    assert_eq!(first.children().length(), 0, "no element was made from the agent's text");
+    assert_eq!(text(&root, ".zc-author").unwrap(), "<i>Ana</i>");
+    let images = root.query_selector_all("img").unwrap();
+    assert_eq!(images.length(), 1, "only the https image is shown");
+    let image: Element = images.get(0).unwrap().dyn_into().unwrap();
+    assert_eq!(image.get_attribute("src").as_deref(), Some("https://example.com/a.png"));
+    let file = root.query_selector("a.zc-file").unwrap().unwrap();
+    assert_eq!(file.get_attribute("href").as_deref(), Some("http://example.com/manual.pdf"));
+    assert_eq!(file.get_attribute("rel").as_deref(), Some("noopener noreferrer"));
+}
+
+#[wasm_bindgen_test]
+async fn the_composer_sends_on_enter_and_keeps_shift_enter() {
+    let mut conversation = started();
+    trigger(&mut conversation, 1, json!({"state": "accepted"}));
+    let root = root();
+    let (sent, _) = mount_window(&root, conversation);
+    until("the composer", || root.query_selector("#zc-input").unwrap().is_some()).await;
+    let area: HtmlTextAreaElement = root.query_selector("#zc-input").unwrap().unwrap().dyn_into().unwrap();
+    assert!(!area.disabled());
+
+    let press = |shift: bool| {
+        let init = KeyboardEventInit::new();
+        init.set_key("Enter");
+        init.set_shift_key(shift);
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        area.dispatch_event(&KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()).unwrap();
+    };
+    area.set_value("first line");
+    press(true);
+    assert!(sent.borrow().is_empty(), "Shift+Enter does not send");
+    press(false);
+    until("the send", || sent.borrow().len() == 1).await;
+    assert_eq!(sent.borrow()[0], "first line");
+    assert_eq!(area.value(), "", "the composer empties after sending");
+
+    area.set_value("   ");
+    click(&root, ".zc-composer button[type=submit]");
+    area.set_value("second");
+    click(&root, ".zc-composer button[type=submit]");
+    until("the second send", || sent.borrow().len() == 2).await;
+    assert_eq!(sent.borrow()[1], "second", "blank messages are not sent");
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_message_offers_retry_with_its_key() {
+    let mut conversation = started();
+    trigger(&mut conversation, 1, json!({"state": "accepted"}));
+    conversation.step(Input::Send { text: "oi".into(), key: "key-1".into() }, 0);
+    let failure = Failure { message: "Cannot reach the chat service.".into(), retryable: true };
+    conversation.step(Input::Sent { key: "key-1".into(), result: Err(failure) }, 0);
+    assert!(matches!(conversation.phase, Phase::Chatting));
+    let root = root();
+    let (_, retried) = mount_window(&root, conversation);
+    until("the failure", || text(&root, ".zc-failed").is_some()).await;
+    assert!(text(&root, ".zc-failed").unwrap().contains("Not sent: Cannot reach the chat service."));
+    assert_eq!(root.query_selector(".zc-visitor").unwrap().unwrap().get_attribute("data-delivery").as_deref(), Some("failed"));
+    click(&root, ".zc-failed button");
+    until("the retry", || !retried.borrow().is_empty()).await;
+    assert_eq!(retried.borrow()[0], "key-1");
+}
+
+#[wasm_bindgen_test]
+async fn after_the_end_the_visitor_cannot_write() {
+    let mut conversation = started();
+    trigger(&mut conversation, 1, json!({"state": "accepted"}));
+    trigger(&mut conversation, 2, json!({"state": "finished"}));
+    let root = root();
+    mount_window(&root, conversation);
+    until("the end", || text(&root, ".zc-status").is_some()).await;
+    assert_eq!(text(&root, ".zc-status").unwrap(), "This conversation has ended.");
+    let area: HtmlTextAreaElement = root.query_selector("#zc-input").unwrap().unwrap().dyn_into().unwrap();
+    assert!(area.disabled());
+}
