@@ -4,15 +4,13 @@
 use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use zchat_types::{ApiError, InteractionCreated, MessageCreated, SendMessage, StartInteraction};
+use zchat_types::{paths, ApiError, InteractionCreated, MessageCreated, SendMessage, StartInteraction};
 
 use crate::core::{Failure, Session};
 
-const INTERACTIONS: &str = "/core/api/v1/interactions";
-
 /// `POST /core/api/v1/interactions`: starts the interaction; the answer carries the session.
 pub async fn start_interaction(body: &StartInteraction) -> Result<Session, Failure> {
-    let created: InteractionCreated = call(Request::post(INTERACTIONS), body).await?;
+    let created: InteractionCreated = call(Request::post(paths::INTERACTIONS), body).await?;
     let session = created.data.session.ok_or_else(|| Failure {
         message: "The chat service answered without a session.".into(),
         retryable: true,
@@ -23,7 +21,7 @@ pub async fn start_interaction(body: &StartInteraction) -> Result<Session, Failu
 /// `POST …/{hash}/messages` with an `Idempotency-Key`, so that a retry is not sent twice.
 pub async fn send_message(session: &Session, key: &str, body: SendMessage) -> Result<(), Failure> {
     let body = SendMessage { token: session.credential.clone(), ..body };
-    let request = Request::post(&format!("{INTERACTIONS}/{}/messages", session.hash)).header("Idempotency-Key", key);
+    let request = Request::post(&paths::for_interaction(paths::MESSAGES, &session.hash)).header("Idempotency-Key", key);
     call::<MessageCreated>(request, &body).await.map(|_| ())
 }
 

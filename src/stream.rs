@@ -7,7 +7,7 @@ use std::rc::Rc;
 use futures_util::stream::{select_all, StreamExt};
 use gloo_net::eventsource::futures::EventSource;
 use yew::Callback;
-use zchat_types::StreamEventKind;
+use zchat_types::{paths, StreamEventKind};
 
 use crate::core::{Input, Session};
 
@@ -28,11 +28,8 @@ impl Drop for EventStream {
 /// Opens `GET …/{hash}/events?token=…[&last_event_id=…]` and feeds its events to `on_input`.
 pub fn open(session: &Session, last_event_id: Option<&str>, on_input: Callback<Input>) -> Option<EventStream> {
     let encode = |text: &str| String::from(js_sys::encode_uri_component(text));
-    let mut url = format!(
-        "/core/api/v1/interactions/{}/events?token={}",
-        encode(&session.hash),
-        encode(&session.credential)
-    );
+    let path = paths::for_interaction(paths::EVENTS, &encode(&session.hash));
+    let mut url = format!("{path}?token={}", encode(&session.credential));
     if let Some(id) = last_event_id {
         url.push_str(&format!("&last_event_id={}", encode(id)));
     }

@@ -18,7 +18,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use zchat_types::{
-    Ack, ApiError, ApiJson, CustomerMessage, InteractionCreated, MessageCreated, SendMessage,
+    paths, Ack, ApiError, ApiJson, CustomerMessage, InteractionCreated, MessageCreated, SendMessage,
     StartInteraction, TokenOnly, UpdateInteraction,
 };
 
@@ -26,12 +26,12 @@ use crate::{unix_millis, Relay};
 
 pub fn routes() -> Router<Arc<Relay>> {
     Router::new()
-        .route("/core/api/v1/interactions", post(start))
-        .route("/core/api/v1/interactions/{hash}", put(update))
-        .route("/core/api/v1/interactions/{hash}/messages", post(send_message))
-        .route("/core/api/v1/interactions/{hash}/typing", put(typing))
-        .route("/core/api/v1/interactions/{hash}/cleared", put(cleared))
-        .route("/core/api/v1/interactions/{hash}/finish", put(finish))
+        .route(paths::INTERACTIONS, post(start))
+        .route(paths::INTERACTION, put(update))
+        .route(paths::MESSAGES, post(send_message))
+        .route(paths::TYPING, put(typing))
+        .route(paths::CLEARED, put(cleared))
+        .route(paths::FINISH, put(finish))
 }
 
 /// The longest `Idempotency-Key` kept; the widget sends UUIDs.
@@ -48,7 +48,7 @@ async fn start(
     }
     request.token = relay.upstream.token().to_string();
     let mut created: InteractionCreated =
-        relay.upstream.call(Method::POST, "/core/api/v1/interactions", &request).await?;
+        relay.upstream.call(Method::POST, paths::INTERACTIONS, &request).await?;
     let hash = &created.data.interaction_hash;
     check_hash(hash).map_err(|_| ApiError::new(502, "zChat answered an invalid interaction hash"))?;
     relay.log.open(hash, Instant::now());
@@ -62,7 +62,7 @@ async fn update(
     headers: HeaderMap,
     ApiJson(request): ApiJson<UpdateInteraction>,
 ) -> Result<Json<Ack>, ApiError> {
-    forward(&relay, &headers, Method::PUT, &hash, "", request).await.map(Json)
+    forward(&relay, &headers, Method::PUT, &hash, paths::INTERACTION, request).await.map(Json)
 }
 
 async fn send_message(
@@ -83,7 +83,7 @@ async fn send_message(
         sent_at: 0,
         client_key,
     };
-    let answer = forward(&relay, &headers, Method::POST, &hash, "/messages", request).await?;
+    let answer = forward(&relay, &headers, Method::POST, &hash, paths::MESSAGES, request).await?;
     // zChat took it: it is now part of the transcript every tab of the visitor sees.
     let message = CustomerMessage { sent_at: unix_millis(), ..message };
     relay.log.append_customer_message(&hash, &message, Instant::now());
@@ -96,7 +96,7 @@ async fn typing(
     headers: HeaderMap,
     ApiJson(request): ApiJson<TokenOnly>,
 ) -> Result<Json<Ack>, ApiError> {
-    forward(&relay, &headers, Method::PUT, &hash, "/typing", request).await.map(Json)
+    forward(&relay, &headers, Method::PUT, &hash, paths::TYPING, request).await.map(Json)
 }
 
 async fn cleared(
@@ -105,7 +105,7 @@ async fn cleared(
     headers: HeaderMap,
     ApiJson(request): ApiJson<TokenOnly>,
 ) -> Result<Json<Ack>, ApiError> {
-    forward(&relay, &headers, Method::PUT, &hash, "/cleared", request).await.map(Json)
+    forward(&relay, &headers, Method::PUT, &hash, paths::CLEARED, request).await.map(Json)
 }
 
 async fn finish(
@@ -114,7 +114,7 @@ async fn finish(
     headers: HeaderMap,
     ApiJson(request): ApiJson<TokenOnly>,
 ) -> Result<Json<Ack>, ApiError> {
-    forward(&relay, &headers, Method::PUT, &hash, "/finish", request).await.map(Json)
+    forward(&relay, &headers, Method::PUT, &hash, paths::FINISH, request).await.map(Json)
 }
 
 /// A request body whose `token` carries the session credential on the way in and the account
@@ -147,7 +147,7 @@ async fn forward<B: Authorized, T: DeserializeOwned>(
     headers: &HeaderMap,
     method: Method,
     hash: &str,
-    suffix: &str,
+    path: &str,
     mut body: B,
 ) -> Result<T, ApiError> {
     relay.check_origin(headers)?;
@@ -159,7 +159,7 @@ async fn forward<B: Authorized, T: DeserializeOwned>(
     }
     relay.sessions.check(hash, &credential)?;
     *body.token_mut() = relay.upstream.token().to_string();
-    relay.upstream.call(method, &format!("/core/api/v1/interactions/{hash}{suffix}"), &body).await
+    relay.upstream.call(method, &paths::for_interaction(path, hash), &body).await
 }
 
 /// An interaction hash is a UUID-like token of letters, digits and dashes. Anything else could

@@ -18,7 +18,7 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
-use zchat_types::{ApiError, EventId, Reset, StreamEventKind};
+use zchat_types::{paths, ApiError, EventId, Reset, StreamEventKind};
 
 use crate::events::LoggedEvent;
 use crate::mirror::check_hash;
@@ -27,7 +27,7 @@ use crate::Relay;
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
 pub fn routes() -> Router<Arc<Relay>> {
-    Router::new().route("/core/api/v1/interactions/{hash}/events", get(events))
+    Router::new().route(paths::EVENTS, get(events))
 }
 
 #[derive(Deserialize)]

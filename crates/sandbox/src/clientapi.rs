@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use zchat_types::{
-    Ack, ApiError, ApiJson, CreatedData, InteractionCreated, MessageCreated, MessageCreatedData,
+    paths, Ack, ApiError, ApiJson, CreatedData, InteractionCreated, MessageCreated, MessageCreatedData,
     SendMessage, StartInteraction, TokenOnly, UpdateInteraction,
 };
 
@@ -14,12 +14,12 @@ use crate::{now_millis, Sandbox};
 
 pub fn routes() -> Router<Arc<Sandbox>> {
     Router::new()
-        .route("/core/api/v1/interactions", post(start))
-        .route("/core/api/v1/interactions/{hash}", put(update))
-        .route("/core/api/v1/interactions/{hash}/messages", post(send_message))
-        .route("/core/api/v1/interactions/{hash}/typing", put(typing))
-        .route("/core/api/v1/interactions/{hash}/cleared", put(cleared))
-        .route("/core/api/v1/interactions/{hash}/finish", put(finish))
+        .route(paths::INTERACTIONS, post(start))
+        .route(paths::INTERACTION, put(update))
+        .route(paths::MESSAGES, post(send_message))
+        .route(paths::TYPING, put(typing))
+        .route(paths::CLEARED, put(cleared))
+        .route(paths::FINISH, put(finish))
 }
 
 /// `POST /core/api/v1/interactions` → `{"message": "Interaction created successfully", "data": {"interaction_hash": …}}`

@@ -14,6 +14,7 @@
 
 mod api;
 mod history;
+pub mod paths;
 #[cfg(feature = "axum")]
 mod server;
 mod stream;

@@ -1,0 +1,24 @@
+//! The ClientApi V1 paths (and the relay's stream path beside them), as route templates in which
+//! `{hash}` is the interaction hash: what the sandbox serves, the relay mirrors and calls upstream,
+//! and the widget calls.
+
+/// `POST`: start interaction.
+pub const INTERACTIONS: &str = "/core/api/v1/interactions";
+/// `PUT`: update interaction.
+pub const INTERACTION: &str = "/core/api/v1/interactions/{hash}";
+/// `POST`: send message.
+pub const MESSAGES: &str = "/core/api/v1/interactions/{hash}/messages";
+/// `PUT`: notify when the client is typing.
+pub const TYPING: &str = "/core/api/v1/interactions/{hash}/typing";
+/// `PUT`: notify when the client stops typing.
+pub const CLEARED: &str = "/core/api/v1/interactions/{hash}/cleared";
+/// `PUT`: finish interaction.
+pub const FINISH: &str = "/core/api/v1/interactions/{hash}/finish";
+/// `GET`: the relay's event stream of one interaction (not zChat's).
+pub const EVENTS: &str = "/core/api/v1/interactions/{hash}/events";
+
+/// `template` with `{hash}` filled in. The caller must have checked `hash` (letters, digits and
+/// dashes), since it becomes part of a path.
+pub fn for_interaction(template: &str, hash: &str) -> String {
+    template.replace("{hash}", hash)
+}
