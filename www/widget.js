@@ -27,9 +27,22 @@
   launcher.id = "zchat-launcher";
   launcher.setAttribute("aria-label", "Open chat");
   launcher.setAttribute("aria-expanded", "false");
-  launcher.textContent = "\uD83D\uDCAC";
+  // An SVG icon, not an emoji: it looks the same with any fonts the visitor has.
+  var svg = "http://www.w3.org/2000/svg";
+  var icon = document.createElementNS(svg, "svg");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("width", "28");
+  icon.setAttribute("height", "28");
+  icon.setAttribute("aria-hidden", "true");
+  var path = document.createElementNS(svg, "path");
+  path.setAttribute("fill", "currentColor");
+  var bubble = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
+  var cross = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
+  path.setAttribute("d", bubble);
+  icon.appendChild(path);
+  launcher.appendChild(icon);
   launcher.style.cssText = "position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;" +
-    "background:#2f6fed;color:#fff;font-size:26px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000";
+    "background:#2f6fed;color:#fff;cursor:pointer;display:flex;align-items:center;justify-content:center;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000";
 
   function ensureFrame() {
     if (frame) return frame;
@@ -49,6 +62,7 @@
     ensureFrame().style.display = open ? "block" : "none";
     launcher.setAttribute("aria-expanded", String(open));
     launcher.setAttribute("aria-label", open ? "Close chat" : "Open chat");
+    path.setAttribute("d", open ? cross : bubble);
   });
 
   function mount() { document.body.appendChild(launcher); }

@@ -97,6 +97,16 @@ impl Browser {
         .await
     }
 
+    /// Saves a PNG of the page as `NAME.png` in `ZCHAT_E2E_SCREENSHOTS`, when that is set: for a
+    /// person to look at what the journey saw. Does nothing otherwise.
+    pub async fn screenshot(&self, name: &str) {
+        if let Some(dir) = std::env::var_os("ZCHAT_E2E_SCREENSHOTS") {
+            let png = self.client.screenshot().await.expect("a screenshot");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }

@@ -73,6 +73,7 @@ async fn a_visitor_and_an_agent_hold_a_conversation() {
     })
     .await;
     assert_eq!(received, [reply], "the sandbox received exactly the visitor's reply");
+    page.screenshot("conversation").await;
 
     browser.close().await;
     product.stop().await;
