@@ -21,6 +21,8 @@ pub struct Options {
     pub upstream_timeout: Duration,
     /// Where the in-process sandbox listens (ignored with an upstream).
     pub sandbox_listen: String,
+    /// The in-process sandbox's account (ignored with an upstream).
+    pub sandbox_account: zchat_sandbox::Account,
     pub webhook_secret: Option<String>,
     pub session_secret: Option<String>,
     pub widget_dir: PathBuf,
@@ -37,6 +39,7 @@ impl Options {
             upstream: None,
             upstream_timeout: Duration::from_secs(10),
             sandbox_listen: "127.0.0.1:0".into(),
+            sandbox_account: zchat_sandbox::Account::default(),
             webhook_secret: None,
             session_secret: None,
             widget_dir,
@@ -108,15 +111,19 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
     let mut tasks = Vec::new();
     let (upstream_base, upstream_token, sandbox_url) = match options.upstream.clone() {
         Some((base, token)) => (base, token, None),
+        None if options.sandbox_account.tokens.is_empty() => {
+            return Err(std::io::Error::other("the sandbox account has no token"));
+        }
         None => {
             let sandbox_listener = TcpListener::bind(&options.sandbox_listen).await?;
             let sandbox_url = format!("http://{}", sandbox_listener.local_addr()?);
+            let token = options.sandbox_account.tokens[0].clone();
             let config = zchat_sandbox::Config {
-                account: zchat_sandbox::Account::default(),
+                account: options.sandbox_account.clone(),
                 webhook_url: Some(format!("http://{relay_address}/webhooks/zchat/{webhook_secret}")),
             };
             tasks.push(tokio::spawn(zchat_sandbox::serve(sandbox_listener, config, stopped())));
-            (sandbox_url.clone(), zchat_sandbox::DEFAULT_TOKEN.to_string(), Some(sandbox_url))
+            (sandbox_url.clone(), token, Some(sandbox_url))
         }
     };
     let config = Config {

@@ -11,6 +11,10 @@
 //! | `POST /agent/interactions/{hash}/finish` | | `finished` |
 //! | `GET /agent/departments` | | the departments |
 //! | `PUT /agent/departments/{id}` | `{"agents_online": bool}` | agents online or offline |
+//! | `GET /agent/requests` | | every ClientApi request received, with its answer (newest last) |
+//! | `GET /agent/webhooks` | | every trigger delivery, with its attempts (newest last) |
+//! | `DELETE /agent/journal` | | forgets both lists |
+//! | `GET /agent/faults`, `PUT /agent/faults` | [`crate::Faults`] | the injected faults |
 
 use std::sync::Arc;
 
@@ -21,7 +25,9 @@ use serde::Deserialize;
 use zchat_types::{Agent, ApiError, ApiJson, MessageType};
 
 use crate::account::Department;
+use crate::faults::Faults;
 use crate::interactions::Interaction;
+use crate::journal::{Delivery, Request};
 use crate::{now_millis, Sandbox};
 
 /// The agent who acts when a request names none (the reference's example agent).
@@ -40,6 +46,10 @@ pub fn routes() -> Router<Arc<Sandbox>> {
         .route("/agent/interactions/{hash}/finish", post(finish))
         .route("/agent/departments", get(departments))
         .route("/agent/departments/{id}", put(set_department))
+        .route("/agent/requests", get(requests))
+        .route("/agent/webhooks", get(webhooks))
+        .route("/agent/journal", axum::routing::delete(clear_journal))
+        .route("/agent/faults", get(faults).put(set_faults))
 }
 
 async fn list(State(sandbox): State<Arc<Sandbox>>) -> Json<Vec<Interaction>> {
@@ -139,4 +149,26 @@ async fn set_department(
         Ok(Vec::new())
     })?;
     Ok(Json(sandbox.read(|world| world.account.department(id).cloned().expect("it exists"))))
+}
+
+async fn requests(State(sandbox): State<Arc<Sandbox>>) -> Json<Vec<Request>> {
+    Json(sandbox.journal.requests())
+}
+
+async fn webhooks(State(sandbox): State<Arc<Sandbox>>) -> Json<Vec<Delivery>> {
+    Json(sandbox.journal.deliveries())
+}
+
+async fn clear_journal(State(sandbox): State<Arc<Sandbox>>) -> axum::http::StatusCode {
+    sandbox.journal.clear();
+    axum::http::StatusCode::NO_CONTENT
+}
+
+async fn faults(State(sandbox): State<Arc<Sandbox>>) -> Json<Faults> {
+    Json(sandbox.faults.get())
+}
+
+async fn set_faults(State(sandbox): State<Arc<Sandbox>>, ApiJson(faults): ApiJson<Faults>) -> Result<Json<Faults>, ApiError> {
+    sandbox.faults.set(faults)?;
+    Ok(Json(sandbox.faults.get()))
 }

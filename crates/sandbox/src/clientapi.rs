@@ -1,16 +1,18 @@
 //! The ClientApi V1 endpoints, as zChat answers them (`shared/spec/zchat-clientapi-v1.md`).
+//! Bodies are read as JSON (400 malformed, 415 not JSON, 413 too large), checked rule by rule
+//! (`validate`, 422 each), then applied to the interactions (422 for unknown or finished ones).
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::routing::{post, put};
 use axum::{Json, Router};
+use serde_json::Value;
 use zchat_types::{
     paths, Ack, ApiError, ApiJson, CreatedData, InteractionCreated, MessageCreated, MessageCreatedData,
-    SendMessage, StartInteraction, TokenOnly, UpdateInteraction,
 };
 
-use crate::{now_millis, Sandbox};
+use crate::{now_millis, validate, Sandbox};
 
 pub fn routes() -> Router<Arc<Sandbox>> {
     Router::new()
@@ -23,12 +25,17 @@ pub fn routes() -> Router<Arc<Sandbox>> {
 }
 
 /// `POST /core/api/v1/interactions` → `{"message": "Interaction created successfully", "data": {"interaction_hash": …}}`
-async fn start(
-    State(sandbox): State<Arc<Sandbox>>,
-    ApiJson(request): ApiJson<StartInteraction>,
-) -> Result<Json<InteractionCreated>, ApiError> {
+async fn start(State(sandbox): State<Arc<Sandbox>>, ApiJson(body): ApiJson<Value>) -> Result<Json<InteractionCreated>, ApiError> {
     let hash = uuid::Uuid::new_v4().to_string();
-    sandbox.change(|world| world.interactions.start(&world.account, request, hash.clone(), now_millis()))?;
+    let mut history_url = None;
+    sandbox.change(|world| {
+        let request = validate::start_interaction(&world.account, &body)?;
+        history_url = request.external_history.clone();
+        world.interactions.start(&world.account, request, hash.clone(), now_millis())
+    })?;
+    if let Some(url) = history_url {
+        sandbox.fetch_history(hash.clone(), url);
+    }
     Ok(Json(InteractionCreated {
         message: "Interaction created successfully".into(),
         data: CreatedData { interaction_hash: hash, session: None },
@@ -39,9 +46,12 @@ async fn start(
 async fn update(
     State(sandbox): State<Arc<Sandbox>>,
     Path(hash): Path<String>,
-    ApiJson(request): ApiJson<UpdateInteraction>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Ack>, ApiError> {
-    sandbox.change(|world| world.interactions.update(&world.account, &hash, request).map(|()| Vec::new()))?;
+    sandbox.change(|world| {
+        let request = validate::update_interaction(&world.account, &body)?;
+        world.interactions.update(&world.account, &hash, request).map(|()| Vec::new())
+    })?;
     Ok(ack("Interaction updated successfully"))
 }
 
@@ -49,10 +59,11 @@ async fn update(
 async fn send_message(
     State(sandbox): State<Arc<Sandbox>>,
     Path(hash): Path<String>,
-    ApiJson(request): ApiJson<SendMessage>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<MessageCreated>, ApiError> {
     sandbox.change(|world| {
-        world.interactions.customer_message(&world.account, &hash, request, now_millis()).map(|()| Vec::new())
+        let request = validate::send_message(&world.account, &body)?;
+        world.interactions.customer_message(&hash, request, now_millis()).map(|()| Vec::new())
     })?;
     Ok(Json(MessageCreated {
         data: MessageCreatedData { interaction_hash: hash },
@@ -65,11 +76,9 @@ async fn send_message(
 async fn typing(
     State(sandbox): State<Arc<Sandbox>>,
     Path(hash): Path<String>,
-    ApiJson(request): ApiJson<TokenOnly>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Ack>, ApiError> {
-    sandbox.change(|world| {
-        world.interactions.customer_typing(&world.account, &hash, &request.token, true).map(|()| Vec::new())
-    })?;
+    set_typing(&sandbox, &hash, &body, true)?;
     Ok(ack("Typing notified"))
 }
 
@@ -77,21 +86,29 @@ async fn typing(
 async fn cleared(
     State(sandbox): State<Arc<Sandbox>>,
     Path(hash): Path<String>,
-    ApiJson(request): ApiJson<TokenOnly>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Ack>, ApiError> {
-    sandbox.change(|world| {
-        world.interactions.customer_typing(&world.account, &hash, &request.token, false).map(|()| Vec::new())
-    })?;
+    set_typing(&sandbox, &hash, &body, false)?;
     Ok(ack("Stopped typing notified"))
+}
+
+fn set_typing(sandbox: &Sandbox, hash: &str, body: &Value, typing: bool) -> Result<(), ApiError> {
+    sandbox.change(|world| {
+        validate::token_only(&world.account, body)?;
+        world.interactions.customer_typing(hash, typing).map(|()| Vec::new())
+    })
 }
 
 /// `PUT /core/api/v1/interactions/{hash}/finish` → `{"message": "Interaction finished successfully", "status": 200}`
 async fn finish(
     State(sandbox): State<Arc<Sandbox>>,
     Path(hash): Path<String>,
-    ApiJson(request): ApiJson<TokenOnly>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Ack>, ApiError> {
-    sandbox.change(|world| world.interactions.customer_finish(&world.account, &hash, &request.token))?;
+    sandbox.change(|world| {
+        validate::token_only(&world.account, &body)?;
+        world.interactions.customer_finish(&hash)
+    })?;
     Ok(ack("Interaction finished successfully"))
 }
 

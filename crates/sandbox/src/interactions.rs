@@ -1,14 +1,15 @@
-//! The sandbox's zChat: interactions, their transcript and each department's queue, with every
-//! rule of the reference. Pure data: every change returns the triggers zChat would POST for it,
-//! and the caller delivers them. No IO, no clock (times are passed in).
+//! The sandbox's zChat: interactions, their transcript and each department's queue, with the
+//! reference's rules that need the account or the interaction (request shapes and tokens are
+//! checked before, in `validate`). Pure data: every change returns the triggers zChat would POST
+//! for it, and the caller delivers them. No IO, no clock (times are passed in).
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zchat_types::{
-    Agent, AgentMessage, ApiError, Customer, MediaType, MessageType, Mood, SendMessage,
-    StartInteraction, Trigger, TriggerEvent, UpdateInteraction,
+    Agent, AgentMessage, ApiError, Customer, HistoryMessage, MediaType, MessageType, Mood,
+    SendMessage, StartInteraction, Trigger, TriggerEvent, UpdateInteraction,
 };
 
 use crate::account::Account;
@@ -57,6 +58,18 @@ pub struct TranscriptEntry {
     pub agent: Option<Agent>,
 }
 
+/// What the sandbox made of an interaction's `external_history` URL, as the agent sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum History {
+    /// Being fetched.
+    Loading,
+    /// Fetched and valid against the reference.
+    Loaded { messages: Vec<HistoryMessage> },
+    /// Could not be fetched, or is not the reference's document: why, in words.
+    Invalid { error: String },
+}
+
 /// An interaction with everything zChat knows of it: the agent API's view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Interaction {
@@ -67,6 +80,9 @@ pub struct Interaction {
     pub extra: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_history: Option<String>,
+    /// The fetched `external_history` document, or why it could not be used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
     pub state: InteractionState,
     /// 1-based place in the department's queue while `queued`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,17 +134,11 @@ impl Interactions {
         hash: String,
         now: u64,
     ) -> Result<Vec<Trigger>, ApiError> {
-        check_token(account, &request.token)?;
         let department = account.department(request.department_id).ok_or_else(|| {
             unprocessable(format!("The department_id {} does not exist", request.department_id))
         })?;
         if !department.active {
             return Err(unprocessable(format!("The department {} is not active", department.id)));
-        }
-        if let Some(url) = &request.external_history {
-            if !is_http_url(url) {
-                return Err(unprocessable("The external_history must be an http or https URL"));
-            }
         }
         self.make_room();
         let state =
@@ -141,6 +151,7 @@ impl Interactions {
                 media_type: request.media_type,
                 customer: request.customer.unwrap_or_default(),
                 extra: request.extra.unwrap_or_default(),
+                history: request.external_history.as_ref().map(|_| History::Loading),
                 external_history: request.external_history,
                 state,
                 position: None,
@@ -162,15 +173,7 @@ impl Interactions {
     }
 
     /// Send message, from the visitor.
-    pub fn customer_message(
-        &mut self,
-        account: &Account,
-        hash: &str,
-        request: SendMessage,
-        now: u64,
-    ) -> Result<(), ApiError> {
-        check_token(account, &request.token)?;
-        check_content(&request.content, request.kind, request.url.as_deref())?;
+    pub fn customer_message(&mut self, hash: &str, request: SendMessage, now: u64) -> Result<(), ApiError> {
         let interaction = self.open_interaction(hash)?;
         if interaction.transcript.len() >= MAX_MESSAGES {
             return Err(unprocessable("The interaction has too many messages"));
@@ -189,15 +192,13 @@ impl Interactions {
     }
 
     /// Notify typing (`typing = true`) or stopped typing (`false`), from the visitor.
-    pub fn customer_typing(&mut self, account: &Account, hash: &str, token: &str, typing: bool) -> Result<(), ApiError> {
-        check_token(account, token)?;
+    pub fn customer_typing(&mut self, hash: &str, typing: bool) -> Result<(), ApiError> {
         self.open_interaction(hash)?.customer_typing = typing;
         Ok(())
     }
 
     /// Update interaction. Allowed on a finished interaction: that is when visitors rate.
     pub fn update(&mut self, account: &Account, hash: &str, request: UpdateInteraction) -> Result<(), ApiError> {
-        check_token(account, &request.token)?;
         if let Some(tag) = request.tag_ids.iter().flatten().find(|tag| !account.tag_ids.contains(tag)) {
             return Err(unprocessable(format!("The tag_id {tag} does not exist")));
         }
@@ -222,8 +223,7 @@ impl Interactions {
 
     /// Finish interaction, from the visitor. zChat's `finished` trigger reports an *agent's*
     /// finish, so this sends none for the interaction itself; the queue behind it moves up.
-    pub fn customer_finish(&mut self, account: &Account, hash: &str, token: &str) -> Result<Vec<Trigger>, ApiError> {
-        check_token(account, token)?;
+    pub fn customer_finish(&mut self, hash: &str) -> Result<Vec<Trigger>, ApiError> {
         let interaction = self.open_interaction(hash)?;
         let was_queued = interaction.state == InteractionState::Queued;
         interaction.state = InteractionState::Finished;
@@ -258,7 +258,7 @@ impl Interactions {
         message_hash: String,
         now: u64,
     ) -> AgentResult<Vec<Trigger>> {
-        check_content(&content, kind, url.as_deref()).map_err(|e| ApiError::new(400, e.message))?;
+        crate::validate::check_content(&content, kind, url.as_deref()).map_err(|e| ApiError::new(400, e.message))?;
         let interaction = self.accepted_interaction(hash)?;
         if interaction.transcript.len() >= MAX_MESSAGES {
             return Err(ApiError::new(409, "The interaction has too many messages"));
@@ -296,6 +296,13 @@ impl Interactions {
             triggers.extend(self.renumber_queue(department, None));
         }
         Ok(triggers)
+    }
+
+    /// Records what became of the interaction's external history (if it is still kept).
+    pub fn set_history(&mut self, hash: &str, history: History) {
+        if let Some(interaction) = self.by_hash.get_mut(hash) {
+            interaction.history = Some(history);
+        }
     }
 
     fn known_interaction(&mut self, hash: &str) -> Result<&mut Interaction, ApiError> {
@@ -374,35 +381,6 @@ impl Interactions {
     }
 }
 
-fn check_token(account: &Account, token: &str) -> Result<(), ApiError> {
-    if token.is_empty() {
-        return Err(unprocessable("The token is required"));
-    }
-    if !account.accepts_token(token) {
-        return Err(unprocessable("The token is invalid"));
-    }
-    Ok(())
-}
-
-fn check_content(content: &str, kind: MessageType, url: Option<&str>) -> Result<(), ApiError> {
-    if content.trim().is_empty() {
-        return Err(unprocessable("The content is required"));
-    }
-    if kind.is_media() {
-        match url {
-            None => return Err(unprocessable(format!("A url is required for a message of type {kind:?}").to_lowercase())),
-            Some(url) if !is_http_url(url) => return Err(unprocessable("The url must be an http or https URL")),
-            Some(_) => {}
-        }
-    }
-    Ok(())
-}
-
-fn is_http_url(url: &str) -> bool {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-    rest.is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,31 +434,21 @@ mod tests {
         let account = Account::default();
         let mut store = Interactions::default();
         start(&mut store, &account, "a", 1).unwrap();
-        let send = |content: &str, kind: MessageType, url: Option<&str>| SendMessage {
+        let send = |content: &str| SendMessage {
             token: DEFAULT_TOKEN.into(),
             content: content.into(),
-            kind,
-            url: url.map(str::to_string),
+            kind: MessageType::Text,
+            url: None,
         };
-        assert_eq!(
-            store.customer_message(&account, "a", send(" ", MessageType::Text, None), 2).unwrap_err().message,
-            "The content is required"
-        );
-        assert_eq!(
-            store.customer_message(&account, "a", send("pic", MessageType::Image, None), 2).unwrap_err().message,
-            "a url is required for a message of type image"
-        );
-        assert_eq!(
-            store.customer_message(&account, "zzz", send("hi", MessageType::Text, None), 2).unwrap_err().status,
-            422
-        );
-        store.customer_message(&account, "a", send("hi", MessageType::Text, None), 2).unwrap();
+        let unknown = store.customer_message("zzz", send("hi"), 2).unwrap_err();
+        assert_eq!((unknown.status, unknown.message.as_str()), (422, "The interaction zzz does not exist"));
+        store.customer_message("a", send("hi"), 2).unwrap();
         assert_eq!(store.get("a").unwrap().transcript[0].content, "hi");
 
         store.accept("a", agent()).unwrap();
         store.agent_finish("a").unwrap();
         assert_eq!(
-            store.customer_message(&account, "a", send("late", MessageType::Text, None), 3).unwrap_err().message,
+            store.customer_message("a", send("late"), 3).unwrap_err().message,
             "The interaction is already finished"
         );
         // Rating after the finish is allowed.
@@ -509,16 +477,20 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_checked() {
+    fn unknown_tags_and_customer_keys_are_refused() {
         let account = Account::default();
         let mut store = Interactions::default();
-        let mut request: StartInteraction =
-            serde_json::from_value(serde_json::json!({"department_id": 1})).unwrap();
-        assert_eq!(
-            store.start(&account, request.clone(), "a".into(), 1).unwrap_err().message,
-            "The token is required"
-        );
-        request.token = "wrong".into();
-        assert_eq!(store.start(&account, request, "a".into(), 1).unwrap_err().message, "The token is invalid");
+        start(&mut store, &account, "a", 1).unwrap();
+        let update = |tags: Option<Vec<&str>>, key: Option<&str>| UpdateInteraction {
+            token: DEFAULT_TOKEN.into(),
+            mood: None,
+            tag_ids: tags.map(|t| t.into_iter().map(str::to_string).collect()),
+            customer_key: key.map(str::to_string),
+            note: None,
+        };
+        assert_eq!(store.update(&account, "a", update(Some(vec!["1", "7"]), None)).unwrap_err().message, "The tag_id 7 does not exist");
+        assert_eq!(store.update(&account, "a", update(None, Some("nobody"))).unwrap_err().message, "The customer_key nobody does not exist");
+        store.update(&account, "a", update(Some(vec!["1", "999"]), Some("0010-abcd-efgh-ijkd-1c422e49fdff"))).unwrap();
+        assert_eq!(store.get("a").unwrap().tag_ids, ["1", "999"]);
     }
 }

@@ -1,11 +1,16 @@
 //! A faithful local stand-in for zChat, so the whole product runs and is tested on one machine.
 //!
 //! - [`clientapi`]: the ClientApi V1 endpoints, to the letter of the reference.
-//! - [`interactions`]: the rules: interactions, transcripts, each department's queue. Pure data;
-//!   every change returns the triggers it causes.
+//! - [`validate`]: the reference's rules on request bodies, one 422 message each.
+//! - [`interactions`]: the rules that need the account or the interaction: interactions,
+//!   transcripts, each department's queue. Pure data; every change returns the triggers it causes.
 //! - [`webhooks`]: posts those triggers to the configured webhook URL, in order, with retries.
-//! - [`agent_api`]: the agent's powers over HTTP (accept, message, type, finish, go offline).
+//! - [`history`]: fetches and checks an interaction's `external_history` for the agent.
+//! - [`agent_api`]: the agent's powers over HTTP (accept, message, type, finish, go offline), the
+//!   journal and the faults.
 //! - [`console`]: a web page over the agent API for a person playing the agent.
+//! - [`journal`]: every request received and every webhook sent, for assertions.
+//! - [`faults`], [`layers`]: seeded fault injection into the API and the webhooks.
 //! - [`account`]: the account: tokens, departments, tags, customer keys.
 //!
 //! [`serve`] runs it on a listener the caller bound (port 0 in tests); the `zchat-sandbox` binary
@@ -15,7 +20,12 @@ pub mod account;
 pub mod agent_api;
 pub mod clientapi;
 mod console;
+pub mod faults;
+pub mod history;
 pub mod interactions;
+pub mod journal;
+mod layers;
+pub mod validate;
 pub mod webhooks;
 
 use std::future::Future;
@@ -23,15 +33,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
 use axum::Router;
 use tokio::net::TcpListener;
 use zchat_types::{ApiError, Trigger};
 
 pub use account::{Account, Department, DEFAULT_TOKEN};
-pub use interactions::{Interaction, InteractionState, Party, TranscriptEntry};
+pub use faults::Faults;
+pub use interactions::{History, Interaction, InteractionState, Party, TranscriptEntry};
 
 /// The largest request body accepted; the reference's bodies are a few hundred bytes.
-const BODY_LIMIT: usize = 64 * 1024;
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
 /// How the sandbox starts.
 #[derive(Debug, Clone, Default)]
@@ -45,6 +57,10 @@ pub struct Config {
 pub struct Sandbox {
     world: Mutex<World>,
     webhooks: webhooks::Webhooks,
+    journal: Arc<journal::Journal>,
+    faults: Arc<faults::Injector>,
+    /// For fetching external histories.
+    client: reqwest::Client,
 }
 
 /// Everything the sandbox knows.
@@ -56,9 +72,14 @@ pub struct World {
 impl Sandbox {
     /// Must run inside a tokio runtime (it starts the webhook delivery task).
     pub fn new(config: Config) -> Arc<Self> {
+        let journal = Arc::new(journal::Journal::default());
+        let faults = Arc::new(faults::Injector::default());
         Arc::new(Sandbox {
             world: Mutex::new(World { account: config.account, interactions: Default::default() }),
-            webhooks: webhooks::Webhooks::spawn(config.webhook_url),
+            webhooks: webhooks::Webhooks::spawn(config.webhook_url, Arc::clone(&faults), Arc::clone(&journal)),
+            journal,
+            faults,
+            client: reqwest::Client::new(),
         })
     }
 
@@ -74,12 +95,24 @@ impl Sandbox {
     pub fn read<T>(&self, read: impl FnOnce(&World) -> T) -> T {
         read(&self.world.lock().expect("the sandbox lock is never poisoned"))
     }
+
+    /// Fetches an interaction's external history in the background, as zChat does for its agent.
+    pub fn fetch_history(self: &Arc<Self>, hash: String, url: String) {
+        let sandbox = Arc::clone(self);
+        tokio::spawn(async move {
+            let history = history::fetch(&sandbox.client, &url).await;
+            sandbox.world.lock().expect("the sandbox lock is never poisoned").interactions.set_history(&hash, history);
+        });
+    }
 }
 
 /// The sandbox's routes: the ClientApi V1, the agent API and the console at `/`.
 pub fn app(sandbox: Arc<Sandbox>) -> Router {
+    let clientapi = clientapi::routes()
+        .layer(from_fn_with_state(Arc::clone(&sandbox), layers::inject))
+        .layer(from_fn_with_state(Arc::clone(&sandbox), layers::record));
     Router::new()
-        .merge(clientapi::routes())
+        .merge(clientapi)
         .merge(agent_api::routes())
         .merge(console::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -1,10 +1,17 @@
 //! Delivers triggers to the webhook URL the way a real sender does: in order, one at a time, each
 //! retried with exponential backoff on a non-2xx answer or a timeout (delivery is at least once).
+//! Injected faults (`faults`) delay, duplicate, reorder or drop deliveries; every delivery is
+//! written to the journal.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use zchat_types::Trigger;
+
+use crate::faults::{Injector, WebhookFault};
+use crate::journal::{Delivery, Journal};
+use crate::now_millis;
 
 /// Triggers waiting for delivery beyond this are dropped (and logged): a webhook URL that is down
 /// for good must not grow the sandbox's memory without bound.
@@ -12,6 +19,8 @@ const QUEUE_CAPACITY: usize = 10_000;
 const ATTEMPTS: u32 = 8;
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a reordered trigger waits for a next one to overtake it.
+const REORDER_WAIT: Duration = Duration::from_secs(1);
 
 /// The sending side of the delivery queue; cheap to clone.
 #[derive(Clone)]
@@ -19,16 +28,25 @@ pub struct Webhooks {
     queue: Option<mpsc::Sender<Trigger>>,
 }
 
+/// What the delivery task works with.
+struct Sender {
+    url: String,
+    client: reqwest::Client,
+    faults: Arc<Injector>,
+    journal: Arc<Journal>,
+}
+
 impl Webhooks {
     /// Starts the delivery task for `url`; with `None`, triggers are only logged.
-    pub fn spawn(url: Option<String>) -> Self {
+    pub fn spawn(url: Option<String>, faults: Arc<Injector>, journal: Arc<Journal>) -> Self {
         let Some(url) = url else {
             tracing::warn!("no webhook URL: triggers are logged, not delivered");
             return Webhooks { queue: None };
         };
-        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        tokio::spawn(deliver_all(url, receiver));
-        Webhooks { queue: Some(sender) }
+        let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let client = reqwest::Client::builder().timeout(TIMEOUT).build().expect("an HTTP client");
+        tokio::spawn(Sender { url, client, faults, journal }.run(receiver));
+        Webhooks { queue: Some(queue) }
     }
 
     /// Queues `triggers` in order. Must be called while the state change that produced them is
@@ -45,25 +63,84 @@ impl Webhooks {
     }
 }
 
-async fn deliver_all(url: String, mut receiver: mpsc::Receiver<Trigger>) {
-    let client = reqwest::Client::builder().timeout(TIMEOUT).build().expect("an HTTP client");
-    while let Some(trigger) = receiver.recv().await {
-        deliver(&client, &url, &trigger).await;
+impl Sender {
+    async fn run(self, mut receiver: mpsc::Receiver<Trigger>) {
+        // A trigger held back by a reorder fault, to go after the next one.
+        let mut held: Option<(Trigger, WebhookFault)> = None;
+        loop {
+            let next = if held.is_some() {
+                match tokio::time::timeout(REORDER_WAIT, receiver.recv()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        let (trigger, fault) = held.take().expect("checked above");
+                        self.deliver(&trigger, fault, "reordered (no trigger came to overtake it)").await;
+                        continue;
+                    }
+                }
+            } else {
+                receiver.recv().await
+            };
+            let Some(trigger) = next else { break };
+            let fault = self.faults.webhook();
+            if fault.reorder && held.is_none() {
+                held = Some((trigger, fault));
+                continue;
+            }
+            self.deliver(&trigger, fault, "").await;
+            if let Some((trigger, fault)) = held.take() {
+                self.deliver(&trigger, fault, "reordered (delivered after the next trigger)").await;
+            }
+        }
+        if let Some((trigger, fault)) = held {
+            self.deliver(&trigger, fault, "reordered").await;
+        }
     }
-}
 
-async fn deliver(client: &reqwest::Client, url: &str, trigger: &Trigger) {
-    let mut backoff = FIRST_BACKOFF;
-    for attempt in 1..=ATTEMPTS {
-        match client.post(url).json(trigger).send().await {
-            Ok(answer) if answer.status().is_success() => return,
-            Ok(answer) => tracing::warn!(attempt, status = %answer.status(), "webhook refused"),
-            Err(error) => tracing::warn!(attempt, %error, "webhook failed"),
+    async fn deliver(&self, trigger: &Trigger, fault: WebhookFault, note: &str) {
+        let mut notes: Vec<String> = Vec::new();
+        if !note.is_empty() {
+            notes.push(format!("fault: {note}"));
         }
-        if attempt < ATTEMPTS {
-            tokio::time::sleep(backoff).await;
-            backoff *= 2;
+        if !fault.delay.is_zero() {
+            notes.push(format!("fault: delayed {} ms", fault.delay.as_millis()));
+            tokio::time::sleep(fault.delay).await;
         }
+        let (attempts, delivered) = self.attempt(trigger, fault.drop_first_attempt, &mut notes).await;
+        let mut entry = Delivery {
+            at: now_millis(),
+            trigger: serde_json::to_value(trigger).expect("a trigger serializes"),
+            attempts,
+            delivered,
+            notes,
+        };
+        if delivered && fault.duplicate {
+            entry.notes.push("fault: duplicated".into());
+            let (more, _) = self.attempt(trigger, false, &mut entry.notes).await;
+            entry.attempts += more;
+        }
+        self.journal.delivery(entry);
     }
-    tracing::error!(hash = %trigger.interaction_hash, "webhook given up after {ATTEMPTS} attempts");
+
+    /// Posts until a 2xx or [`ATTEMPTS`] tries; returns the tries and whether one succeeded.
+    async fn attempt(&self, trigger: &Trigger, drop_first: bool, notes: &mut Vec<String>) -> (u32, bool) {
+        let mut backoff = FIRST_BACKOFF;
+        for attempt in 1..=ATTEMPTS {
+            if attempt == 1 && drop_first {
+                notes.push("fault: attempt 1 dropped".into());
+            } else {
+                match self.client.post(&self.url).json(trigger).send().await {
+                    Ok(answer) if answer.status().is_success() => return (attempt, true),
+                    Ok(answer) => notes.push(format!("attempt {attempt}: answered {}", answer.status().as_u16())),
+                    Err(error) if error.is_timeout() => notes.push(format!("attempt {attempt}: timed out")),
+                    Err(_) => notes.push(format!("attempt {attempt}: could not connect")),
+                }
+            }
+            if attempt < ATTEMPTS {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        }
+        tracing::error!(hash = %trigger.interaction_hash, "webhook given up after {ATTEMPTS} attempts");
+        (ATTEMPTS, false)
+    }
 }

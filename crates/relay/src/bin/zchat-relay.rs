@@ -36,6 +36,9 @@ struct Args {
     /// Where the in-process sandbox listens (without --api-base).
     #[arg(long, env = "RELAY_SANDBOX_LISTEN", default_value = "127.0.0.1:8081")]
     sandbox_listen: String,
+    /// The in-process sandbox's account as a JSON file (without --api-base). Unset: the demo account.
+    #[arg(long, env = "RELAY_SANDBOX_ACCOUNT")]
+    sandbox_account: Option<PathBuf>,
     /// Seconds before a zChat call counts as failed (504).
     #[arg(long, env = "RELAY_UPSTREAM_TIMEOUT", default_value_t = 10)]
     upstream_timeout: u64,
@@ -59,12 +62,17 @@ async fn main() -> Result<(), String> {
         tracing::warn!("no widget build in {}: run `trunk build --release` first", args.widget_dir.display());
     }
     let demo_page = args.demo_page.unwrap_or(upstream.is_none());
+    let sandbox_account = match &args.sandbox_account {
+        Some(path) => zchat_sandbox::Account::from_file(path)?,
+        None => zchat_sandbox::Account::default(),
+    };
     let options = Options {
         listen: args.listen,
         public_url: args.public_url,
         upstream,
         upstream_timeout: Duration::from_secs(args.upstream_timeout),
         sandbox_listen: args.sandbox_listen,
+        sandbox_account,
         webhook_secret: args.webhook_secret,
         session_secret: args.session_secret,
         widget_dir: args.widget_dir,
