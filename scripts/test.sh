@@ -19,4 +19,9 @@ cargo test --workspace --locked
 echo "== browser component tests: wasm-bindgen-test in headless Chromium"
 cargo test --locked --target wasm32-unknown-unknown -p zchat-widget
 
+if [ -n "${ZCHAT_API_BASE:-}" ] && [ -n "${ZCHAT_TOKEN:-}" ] && [ -n "${ZCHAT_DEPARTMENT:-}" ]; then
+  echo "== the conformance suite also ran against the real zChat at $ZCHAT_API_BASE"
+else
+  echo "== conformance against a real zChat: skipped (set ZCHAT_API_BASE, ZCHAT_TOKEN and ZCHAT_DEPARTMENT to run it)"
+fi
 echo "== all tests passed in $(( $(date +%s) - started ))s"
