@@ -25,6 +25,8 @@ pub struct Limits {
     pub hold: Duration,
     pub finished_ttl: Duration,
     pub idle_ttl: Duration,
+    /// `Idempotency-Key`s remembered (their first answers).
+    pub max_idempotency_keys: usize,
 }
 
 impl Default for Limits {
@@ -36,6 +38,7 @@ impl Default for Limits {
             hold: Duration::from_secs(30),
             finished_ttl: Duration::from_secs(3600),
             idle_ttl: Duration::from_secs(24 * 3600),
+            max_idempotency_keys: 100_000,
         }
     }
 }

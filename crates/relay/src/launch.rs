@@ -28,6 +28,8 @@ pub struct Options {
     pub widget_dir: PathBuf,
     pub demo_page: bool,
     pub limits: Limits,
+    pub creates_per_minute: u32,
+    pub trust_forwarded_for: bool,
 }
 
 impl Options {
@@ -45,6 +47,8 @@ impl Options {
             widget_dir,
             demo_page: true,
             limits: Limits::default(),
+            creates_per_minute: 1_000,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -136,6 +140,8 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
         widget_dir: options.widget_dir,
         demo_page: options.demo_page,
         limits: options.limits,
+        creates_per_minute: options.creates_per_minute,
+        trust_forwarded_for: options.trust_forwarded_for,
     };
     tasks.insert(0, tokio::spawn(serve(relay_listener, config, stopped())));
     Ok(Running { relay_url: public_url, sandbox_url, stop, tasks })

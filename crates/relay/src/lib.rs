@@ -14,6 +14,7 @@
 
 pub mod assets;
 pub mod events;
+pub mod idempotency;
 pub mod launch;
 pub mod mirror;
 pub mod session;
@@ -37,6 +38,8 @@ pub use events::{EventLog, Limits};
 
 /// The largest request body accepted (API calls and webhooks are a few hundred bytes).
 const BODY_LIMIT: usize = 64 * 1024;
+/// How long an `Idempotency-Key`'s first answer is kept.
+const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// Everything the relay needs to run.
 #[derive(Clone)]
@@ -57,6 +60,10 @@ pub struct Config {
     /// Serve the demo host page at `/`.
     pub demo_page: bool,
     pub limits: Limits,
+    /// New interactions one client address may start per minute.
+    pub creates_per_minute: u32,
+    /// Behind a reverse proxy: take the client's address from the last `X-Forwarded-For` entry.
+    pub trust_forwarded_for: bool,
 }
 
 /// The relay's shared state, given to every handler.
@@ -69,6 +76,9 @@ pub struct Relay {
     origin: String,
     /// Becomes `true` when the relay stops, which ends every stream.
     shutdown: watch::Receiver<bool>,
+    idempotency: idempotency::Idempotency,
+    create_rate: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    trust_forwarded_for: bool,
 }
 
 impl Relay {
@@ -82,6 +92,17 @@ impl Relay {
             _ => Ok(()),
         }
     }
+
+    /// 429 when `client` started too many interactions lately.
+    fn check_create_rate(&self, client: std::net::IpAddr) -> Result<(), ApiError> {
+        // The limiter keeps a cell per address: drop the ones whose budget is full again.
+        if self.create_rate.len() > 10_000 {
+            self.create_rate.retain_recent();
+        }
+        self.create_rate.check_key(&client).map_err(|_| {
+            ApiError::new(429, "Too many new conversations from this address; try again in a minute")
+        })
+    }
 }
 
 /// The relay's routes over a fresh state.
@@ -93,6 +114,11 @@ pub fn app(config: &Config, log: Arc<EventLog>, shutdown: watch::Receiver<bool>)
         webhook_secret: config.webhook_secret.clone(),
         origin: origin_of(&config.public_url),
         shutdown,
+        idempotency: idempotency::Idempotency::new(IDEMPOTENCY_TTL, config.limits.max_idempotency_keys),
+        create_rate: governor::RateLimiter::keyed(governor::Quota::per_minute(
+            std::num::NonZeroU32::new(config.creates_per_minute.max(1)).expect("at least one"),
+        )),
+        trust_forwarded_for: config.trust_forwarded_for,
     });
     Router::new()
         .merge(mirror::routes())
@@ -114,7 +140,7 @@ pub async fn serve(listener: TcpListener, config: Config, shutdown: impl Future<
         let _ = stop.send(true);
     });
     let mut stopped = stopping;
-    axum::serve(listener, router)
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move {
             let _ = stopped.wait_for(|stopping| *stopping).await;
         })

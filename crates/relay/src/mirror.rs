@@ -5,12 +5,17 @@
 //!   reference's answer plus `data.session`, the credential for every later call.
 //! - `PUT …/{hash}`, `POST …/{hash}/messages`, `PUT …/{hash}/typing`, `…/cleared`, `…/finish`: the
 //!   reference's bodies, with `token` set to that interaction's session credential.
-//! - A browser calling from another origin than the relay's own is refused (403).
+//! - A browser calling from another origin than the relay's own is refused (403): the API is for
+//!   the widget's frame, which `frame-ancestors` lets only the configured host pages embed.
+//! - Create and send take an `Idempotency-Key` (see `idempotency`); create is rate-limited per
+//!   client address (429).
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::http::{header, HeaderMap};
 use axum::routing::{post, put};
 use axum::{Json, Router};
@@ -22,6 +27,7 @@ use zchat_types::{
     StartInteraction, TokenOnly, UpdateInteraction,
 };
 
+use crate::idempotency::{self, fingerprint};
 use crate::{unix_millis, Relay};
 
 pub fn routes() -> Router<Arc<Relay>> {
@@ -34,18 +40,30 @@ pub fn routes() -> Router<Arc<Relay>> {
         .route(paths::FINISH, put(finish))
 }
 
-/// The longest `Idempotency-Key` kept; the widget sends UUIDs.
-const MAX_KEY_LEN: usize = 100;
-
 async fn start(
     State(relay): State<Arc<Relay>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    ApiJson(mut request): ApiJson<StartInteraction>,
-) -> Result<Json<InteractionCreated>, ApiError> {
+    ApiJson(request): ApiJson<StartInteraction>,
+) -> Result<Response, ApiError> {
     relay.check_origin(&headers)?;
     if !request.token.is_empty() {
         return Err(ApiError::new(400, "Do not send a token: the relay adds the account's"));
     }
+    let key = idempotency::key(&headers)?;
+    let client = client_address(&headers, peer, relay.trust_forwarded_for);
+    let print = fingerprint(&request);
+    let run = || async {
+        // Counted only when really started: a retry with the same key is free.
+        if let Err(error) = relay.check_create_rate(client) {
+            return error.into_response();
+        }
+        create(&relay, request).await.into_response()
+    };
+    Ok(relay.idempotency.once("create", key, print, run).await)
+}
+
+async fn create(relay: &Relay, mut request: StartInteraction) -> Result<Json<InteractionCreated>, ApiError> {
     request.token = relay.upstream.token().to_string();
     let mut created: InteractionCreated =
         relay.upstream.call(Method::POST, paths::INTERACTIONS, &request).await?;
@@ -70,12 +88,22 @@ async fn send_message(
     Path(hash): Path<String>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<SendMessage>,
+) -> Result<Response, ApiError> {
+    let client_key = idempotency::key(&headers)?;
+    // Scoped by interaction: keys of different conversations never meet.
+    let scope = format!("send:{hash}");
+    let print = fingerprint(&request);
+    let run = || async { send(&relay, &headers, &hash, request, client_key.clone()).await.into_response() };
+    Ok(relay.idempotency.once(&scope, client_key.clone(), print, run).await)
+}
+
+async fn send(
+    relay: &Relay,
+    headers: &HeaderMap,
+    hash: &str,
+    request: SendMessage,
+    client_key: Option<String>,
 ) -> Result<Json<MessageCreated>, ApiError> {
-    let client_key = headers
-        .get("idempotency-key")
-        .and_then(|key| key.to_str().ok())
-        .filter(|key| !key.is_empty() && key.len() <= MAX_KEY_LEN)
-        .map(str::to_string);
     let message = CustomerMessage {
         content: request.content.clone(),
         kind: request.kind,
@@ -83,10 +111,10 @@ async fn send_message(
         sent_at: 0,
         client_key,
     };
-    let answer = forward(&relay, &headers, Method::POST, &hash, paths::MESSAGES, request).await?;
+    let answer = forward(relay, headers, Method::POST, hash, paths::MESSAGES, request).await?;
     // zChat took it: it is now part of the transcript every tab of the visitor sees.
     let message = CustomerMessage { sent_at: unix_millis(), ..message };
-    relay.log.append_customer_message(&hash, &message, Instant::now());
+    relay.log.append_customer_message(hash, &message, Instant::now());
     Ok(Json(answer))
 }
 
@@ -171,6 +199,15 @@ pub fn check_hash(hash: &str) -> Result<(), ApiError> {
     } else {
         Err(ApiError::new(404, "No such interaction"))
     }
+}
+
+/// The client's address: the peer's, or behind a trusted proxy the last `X-Forwarded-For` entry
+/// (the one that proxy added; earlier ones are the client's own claims).
+pub fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> IpAddr {
+    let forwarded = trust_forwarded_for
+        .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
+        .flatten();
+    forwarded.unwrap_or(peer.ip())
 }
 
 /// The `Origin` header, when a browser sent one.

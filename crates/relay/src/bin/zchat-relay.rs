@@ -45,6 +45,21 @@ struct Args {
     /// Serve a demo host page at / (default: on with the sandbox, off with a real zChat).
     #[arg(long, env = "RELAY_DEMO_PAGE")]
     demo_page: Option<bool>,
+    /// New conversations one client address may start per minute (429 past it).
+    #[arg(long, env = "RELAY_CREATES_PER_MINUTE", default_value_t = 10)]
+    creates_per_minute: u32,
+    /// Behind a reverse proxy: the client address is the last X-Forwarded-For entry.
+    #[arg(long, env = "RELAY_TRUST_FORWARDED_FOR", default_value_t = false)]
+    trust_forwarded_for: bool,
+    /// Minutes an interaction's events are kept after it finished.
+    #[arg(long, env = "RELAY_FINISHED_TTL_MINUTES", default_value_t = 60)]
+    finished_ttl_minutes: u64,
+    /// The most interactions kept in memory.
+    #[arg(long, env = "RELAY_MAX_INTERACTIONS", default_value_t = 10_000)]
+    max_interactions: usize,
+    /// The most events kept per interaction.
+    #[arg(long, env = "RELAY_MAX_EVENTS", default_value_t = 2_000)]
+    max_events: usize,
 }
 
 #[tokio::main]
@@ -77,7 +92,14 @@ async fn main() -> Result<(), String> {
         session_secret: args.session_secret,
         widget_dir: args.widget_dir,
         demo_page,
-        limits: Limits::default(),
+        limits: Limits {
+            finished_ttl: Duration::from_secs(args.finished_ttl_minutes * 60),
+            max_interactions: args.max_interactions,
+            max_events: args.max_events,
+            ..Limits::default()
+        },
+        creates_per_minute: args.creates_per_minute,
+        trust_forwarded_for: args.trust_forwarded_for,
     };
     let mut running = launch(options).await.map_err(|e| format!("cannot start: {e}"))?;
     println!();

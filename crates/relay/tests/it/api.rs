@@ -170,3 +170,71 @@ async fn an_unreachable_zchat_is_a_502_with_a_message() {
     assert_eq!(body["message"], "zChat cannot be reached; try again");
     running.stop().await;
 }
+
+#[tokio::test]
+async fn a_retried_create_or_send_with_the_same_key_happens_once() {
+    let product = Product::start().await;
+    let create = || {
+        product
+            .http
+            .post(product.relay("/core/api/v1/interactions"))
+            .header("Idempotency-Key", "create-1")
+            .json(&json!({"department_id": 1, "customer": {"name": "Once"}}))
+            .send()
+    };
+    // Two at once (a double click) and one later (a retry): one interaction.
+    let (first, second) = tokio::join!(create(), create());
+    let third = create().await.unwrap();
+    let bodies = [first.unwrap().json::<Value>().await.unwrap(), second.unwrap().json::<Value>().await.unwrap(), third.json::<Value>().await.unwrap()];
+    assert!(bodies.iter().all(|b| b == &bodies[0]), "{bodies:?}");
+    let hash = bodies[0]["data"]["interaction_hash"].as_str().unwrap().to_string();
+    let session = bodies[0]["data"]["session"].as_str().unwrap().to_string();
+    let list: Value = product.http.get(product.sandbox("/agent/interactions")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().iter().filter(|i| i["customer"]["name"] == "Once").count(), 1);
+
+    let send = |key: &'static str, content: &'static str| {
+        product
+            .http
+            .post(product.relay(&format!("/core/api/v1/interactions/{hash}/messages")))
+            .header("Idempotency-Key", key)
+            .json(&json!({"token": session, "content": content}))
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(send("msg-1", "only once").await.unwrap().status(), 200);
+    }
+    let reused = send("msg-1", "something else").await.unwrap();
+    assert_eq!(reused.status(), 422, "a key reused for another request");
+    let seen: Value = product.http.get(product.sandbox(&format!("/agent/interactions/{hash}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(seen["transcript"].as_array().unwrap().len(), 1, "zChat got the message once");
+
+    let bad_key = product
+        .http
+        .post(product.relay("/core/api/v1/interactions"))
+        .header("Idempotency-Key", "x".repeat(101))
+        .json(&json!({"department_id": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_key.status(), 400);
+    product.running.stop().await;
+}
+
+#[tokio::test]
+async fn too_many_creates_from_one_address_are_429() {
+    let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
+    options.creates_per_minute = 3;
+    let running = zchat_relay::launch::launch(options).await.unwrap();
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let answer = http.post(format!("{}/core/api/v1/interactions", running.relay_url)).json(&json!({"department_id": 1})).send().await.unwrap();
+        statuses.push(answer.status().as_u16());
+        if answer.status() == 429 {
+            let body: Value = answer.json().await.unwrap();
+            assert_eq!(body["message"], "Too many new conversations from this address; try again in a minute");
+        }
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    running.stop().await;
+}
