@@ -1,49 +1,135 @@
 //! What the relay serves to browsers besides the API: the embed loader (`/widget.js`), the
 //! widget's frame page and its files (`/widget/…`, the Trunk build), and, in demo mode, a host page
 //! at `/` that embeds the widget the way a customer's site would.
+//!
+//! Caching: the loader 5 minutes (a release reaches every site soon); the frame page `no-cache`
+//! (it names the current hashed files); the hashed files a year, `immutable`, precompressed
+//! (`.br`, `.gz` beside them) for browsers that accept it. The frame page carries a strict
+//! Content-Security-Policy whose `frame-ancestors` are the configured host origins.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::http::{header, HeaderValue};
-use axum::response::{Html, IntoResponse};
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower::ServiceExt;
 
 use crate::Relay;
 
 const LOADER: &str = include_str!("../../../www/widget.js");
 const DEMO_PAGE: &str = include_str!("../../../www/demo.html");
 
-pub fn routes(widget_dir: PathBuf, demo_page: bool) -> Router<Arc<Relay>> {
-    let frame = ServeDir::new(widget_dir).append_index_html_on_directories(true);
+/// The frame page as built, with the headers it is served with.
+struct FramePage {
+    html: Option<String>,
+    csp: String,
+}
+
+pub fn routes(widget_dir: PathBuf, demo_page: bool, allowed_origins: &[String]) -> Router<Arc<Relay>> {
+    let page = Arc::new(frame_page(&widget_dir, allowed_origins));
+    let files = ServeDir::new(&widget_dir).precompressed_br().precompressed_gzip();
+    let frame = {
+        let page = Arc::clone(&page);
+        move || serve_frame(Arc::clone(&page))
+    };
+    let file = move |request: Request| serve_file(Arc::clone(&page), files.clone(), request);
     let mut router = Router::new()
         .route("/widget.js", get(loader))
         .route("/healthz", get(|| async { "ok" }))
-        .nest_service(
-            "/widget",
-            tower::ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ))
-                .service(frame),
-        );
+        .route("/widget/", get(frame))
+        .route("/widget/{*file}", get(file));
     if demo_page {
         router = router.route("/", get(|| async { Html(DEMO_PAGE) }));
     }
     router
 }
 
+/// `/widget/{file}`: the frame page by its name, or a hashed file of the build.
+async fn serve_file(page: Arc<FramePage>, files: ServeDir, request: Request) -> Response {
+    let name = request.uri().path().strip_prefix("/widget").unwrap_or_default().to_string();
+    if name == "/index.html" {
+        return serve_frame(page).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    parts.uri = name.parse().unwrap_or_default();
+    let Ok(mut response) = files.oneshot(Request::from_parts(parts, body)).await;
+    if response.status().is_success() {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    }
+    response.map(axum::body::Body::new)
+}
+
+async fn serve_frame(page: Arc<FramePage>) -> Response {
+    let Some(html) = &page.html else {
+        return zchat_types::ApiError::new(503, "The widget is not built: run `trunk build --release`").into_response();
+    };
+    let mut response = Html(html.clone()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(csp) = HeaderValue::from_str(&page.csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
+}
+
+fn frame_page(widget_dir: &Path, allowed_origins: &[String]) -> FramePage {
+    let html = std::fs::read_to_string(widget_dir.join("index.html")).ok();
+    let scripts = html.as_deref().map(inline_script_hashes).unwrap_or_default();
+    let ancestors = if allowed_origins.is_empty() { "*".to_string() } else { allowed_origins.join(" ") };
+    // Agent media may come from any http(s) host; everything else is the relay's own.
+    let csp = format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'; \
+         connect-src 'self'; img-src 'self' https: http: data:; media-src https: http:; \
+         base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+    );
+    FramePage { html, csp }
+}
+
+/// ` 'sha256-…'` for every inline `<script>` of the page (Trunk's module loader).
+fn inline_script_hashes(html: &str) -> String {
+    let mut hashes = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else { break };
+        let tag = &after[..open_end];
+        let body = &after[open_end + 1..];
+        let Some(close) = body.find("</script>") else { break };
+        if !tag.contains("src=") {
+            let digest = Sha256::digest(body[..close].as_bytes());
+            hashes.push_str(&format!(" 'sha256-{}'", STANDARD.encode(digest)));
+        }
+        rest = &body[close..];
+    }
+    hashes
+}
+
 async fn loader() -> impl IntoResponse {
     (
+        StatusCode::OK,
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            // Short: a new release reaches every site within minutes.
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         LOADER,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_scripts_are_hashed_and_external_ones_are_not() {
+        let html = r#"<script src="/a.js"></script><script type="module">init()</script>"#;
+        let expected = format!(" 'sha256-{}'", STANDARD.encode(Sha256::digest(b"init()")));
+        assert_eq!(inline_script_hashes(html), expected);
+    }
 }

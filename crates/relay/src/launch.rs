@@ -30,6 +30,8 @@ pub struct Options {
     pub limits: Limits,
     pub creates_per_minute: u32,
     pub trust_forwarded_for: bool,
+    /// Host-page origins allowed to embed the widget; empty: any (with a warning).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Options {
@@ -49,6 +51,7 @@ impl Options {
             limits: Limits::default(),
             creates_per_minute: 1_000,
             trust_forwarded_for: false,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -142,6 +145,7 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
         limits: options.limits,
         creates_per_minute: options.creates_per_minute,
         trust_forwarded_for: options.trust_forwarded_for,
+        allowed_origins: options.allowed_origins,
     };
     tasks.insert(0, tokio::spawn(serve(relay_listener, config, stopped())));
     Ok(Running { relay_url: public_url, sandbox_url, stop, tasks })

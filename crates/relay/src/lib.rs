@@ -28,7 +28,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap, HeaderValue};
+use tower_http::set_header::SetResponseHeaderLayer;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -59,6 +60,8 @@ pub struct Config {
     pub widget_dir: PathBuf,
     /// Serve the demo host page at `/`.
     pub demo_page: bool,
+    /// Host-page origins allowed to frame the widget (`frame-ancestors`); empty: any.
+    pub allowed_origins: Vec<String>,
     pub limits: Limits,
     /// New interactions one client address may start per minute.
     pub creates_per_minute: u32,
@@ -124,8 +127,11 @@ pub fn app(config: &Config, log: Arc<EventLog>, shutdown: watch::Receiver<bool>)
         .merge(mirror::routes())
         .merge(stream::routes())
         .merge(webhook::routes())
-        .merge(assets::routes(config.widget_dir.clone(), config.demo_page))
+        .merge(assets::routes(config.widget_dir.clone(), config.demo_page, &config.allowed_origins))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // On every answer: no referrer leaks the visitor's page; no type sniffing.
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .with_state(relay)
 }
 
@@ -155,6 +161,20 @@ async fn sweep(log: Arc<EventLog>, mut stopping: watch::Receiver<bool>) {
             _ = every.tick() => log.sweep(std::time::Instant::now()),
             _ = stopping.wait_for(|stopping| *stopping) => return,
         }
+    }
+}
+
+/// Checks a configured host-page origin: `scheme://host[:port]`, nothing more.
+pub fn check_origin_setting(origin: &str) -> Result<String, String> {
+    let trimmed = origin.trim().trim_end_matches('/');
+    let valid = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+        && origin_of(trimmed) == trimmed
+        && !trimmed.contains(char::is_whitespace)
+        && trimmed.split("://").nth(1).is_some_and(|host| !host.is_empty());
+    if valid {
+        Ok(trimmed.to_string())
+    } else {
+        Err(format!("{origin:?} is not an origin like https://shop.example.com"))
     }
 }
 

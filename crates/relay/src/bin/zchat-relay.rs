@@ -51,6 +51,9 @@ struct Args {
     /// Behind a reverse proxy: the client address is the last X-Forwarded-For entry.
     #[arg(long, env = "RELAY_TRUST_FORWARDED_FOR", default_value_t = false)]
     trust_forwarded_for: bool,
+    /// Host-page origins allowed to embed the widget, comma-separated (https://shop.example.com).
+    #[arg(long, env = "RELAY_ALLOWED_ORIGINS", value_delimiter = ',')]
+    allowed_origins: Vec<String>,
     /// Minutes an interaction's events are kept after it finished.
     #[arg(long, env = "RELAY_FINISHED_TTL_MINUTES", default_value_t = 60)]
     finished_ttl_minutes: u64,
@@ -77,6 +80,16 @@ async fn main() -> Result<(), String> {
         tracing::warn!("no widget build in {}: run `trunk build --release` first", args.widget_dir.display());
     }
     let demo_page = args.demo_page.unwrap_or(upstream.is_none());
+    let allowed_origins = args
+        .allowed_origins
+        .iter()
+        .filter(|origin| !origin.trim().is_empty())
+        .map(|origin| zchat_relay::check_origin_setting(origin))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("RELAY_ALLOWED_ORIGINS: {e}"))?;
+    if allowed_origins.is_empty() {
+        tracing::warn!("RELAY_ALLOWED_ORIGINS is unset: any site may embed the widget");
+    }
     let sandbox_account = match &args.sandbox_account {
         Some(path) => zchat_sandbox::Account::from_file(path)?,
         None => zchat_sandbox::Account::default(),
@@ -100,6 +113,7 @@ async fn main() -> Result<(), String> {
         },
         creates_per_minute: args.creates_per_minute,
         trust_forwarded_for: args.trust_forwarded_for,
+        allowed_origins,
     };
     let mut running = launch(options).await.map_err(|e| format!("cannot start: {e}"))?;
     println!();
