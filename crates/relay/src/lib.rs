@@ -7,6 +7,7 @@
 //! - [`events`]: the ordered, bounded event log of every interaction, with replay and fan-out.
 //! - [`stream`]: the SSE stream of one interaction's log.
 //! - [`assets`]: the embed loader, the widget's frame and files, the demo page.
+//! - [`metrics`]: `/metrics` and the request log (route templates only: no secret is logged).
 //! - [`launch`]: starts the relay (and, without an upstream, the sandbox in-process) on listeners.
 //!
 //! Nothing here reads the environment or the clock's wall time for decisions, but for event-log
@@ -16,6 +17,7 @@ pub mod assets;
 pub mod events;
 pub mod idempotency;
 pub mod launch;
+pub mod metrics;
 pub mod mirror;
 pub mod session;
 pub mod stream;
@@ -80,6 +82,7 @@ pub struct Relay {
     /// Becomes `true` when the relay stops, which ends every stream.
     shutdown: watch::Receiver<bool>,
     idempotency: idempotency::Idempotency,
+    metrics: metrics::Metrics,
     create_rate: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
     trust_forwarded_for: bool,
 }
@@ -117,6 +120,7 @@ pub fn app(config: &Config, log: Arc<EventLog>, shutdown: watch::Receiver<bool>)
         webhook_secret: config.webhook_secret.clone(),
         origin: origin_of(&config.public_url),
         shutdown,
+        metrics: metrics::Metrics::default(),
         idempotency: idempotency::Idempotency::new(IDEMPOTENCY_TTL, config.limits.max_idempotency_keys),
         create_rate: governor::RateLimiter::keyed(governor::Quota::per_minute(
             std::num::NonZeroU32::new(config.creates_per_minute.max(1)).expect("at least one"),
@@ -128,6 +132,8 @@ pub fn app(config: &Config, log: Arc<EventLog>, shutdown: watch::Receiver<bool>)
         .merge(stream::routes())
         .merge(webhook::routes())
         .merge(assets::routes(config.widget_dir.clone(), config.demo_page, &config.allowed_origins))
+        .route("/metrics", axum::routing::get(metrics::render))
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), metrics::observe))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // On every answer: no referrer leaks the visitor's page; no type sniffing.
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))

@@ -65,8 +65,10 @@ async fn start(
 
 async fn create(relay: &Relay, mut request: StartInteraction) -> Result<Json<InteractionCreated>, ApiError> {
     request.token = relay.upstream.token().to_string();
-    let mut created: InteractionCreated =
-        relay.upstream.call(Method::POST, paths::INTERACTIONS, &request).await?;
+    let started = Instant::now();
+    let created = relay.upstream.call(Method::POST, paths::INTERACTIONS, &request).await;
+    relay.metrics.upstream("start", started.elapsed());
+    let mut created: InteractionCreated = created?;
     let hash = &created.data.interaction_hash;
     check_hash(hash).map_err(|_| ApiError::new(502, "zChat answered an invalid interaction hash"))?;
     relay.log.open(hash, Instant::now());
@@ -115,6 +117,7 @@ async fn send(
     // zChat took it: it is now part of the transcript every tab of the visitor sees.
     let message = CustomerMessage { sent_at: unix_millis(), ..message };
     relay.log.append_customer_message(hash, &message, Instant::now());
+    relay.metrics.events_in.get_or_create(&crate::metrics::Kind { kind: "customer_message" }).inc();
     Ok(Json(answer))
 }
 
@@ -187,7 +190,22 @@ async fn forward<B: Authorized, T: DeserializeOwned>(
     }
     relay.sessions.check(hash, &credential)?;
     *body.token_mut() = relay.upstream.token().to_string();
-    relay.upstream.call(method, &paths::for_interaction(path, hash), &body).await
+    let started = Instant::now();
+    let answer = relay.upstream.call(method, &paths::for_interaction(path, hash), &body).await;
+    relay.metrics.upstream(operation_of(path), started.elapsed());
+    answer
+}
+
+/// The metrics label of a ClientApi path template.
+fn operation_of(path: &str) -> &'static str {
+    match path {
+        paths::MESSAGES => "send_message",
+        paths::TYPING => "typing",
+        paths::CLEARED => "cleared",
+        paths::FINISH => "finish",
+        paths::INTERACTION => "update",
+        _ => "other",
+    }
 }
 
 /// An interaction hash is a UUID-like token of letters, digits and dashes. Anything else could

@@ -71,12 +71,21 @@ async fn events(
     }
 
     let shutdown = relay.shutdown.clone();
-    let live = stream::unfold((subscription, shutdown), |(mut subscription, mut shutdown)| async move {
-        let event = tokio::select! {
-            event = subscription.next() => event,
-            _ = shutdown.wait_for(|stopping| *stopping) => None,
-        };
-        event.map(|event| (sse_event(&event), (subscription, shutdown)))
+    relay.metrics.streams_open.inc();
+    let guard = crate::metrics::StreamGuard(relay.metrics.streams_open.clone());
+    let out = relay.metrics.events_out.clone();
+    let live = stream::unfold((subscription, shutdown, guard), move |(mut subscription, mut shutdown, guard)| {
+        let out = out.clone();
+        async move {
+            let event = tokio::select! {
+                event = subscription.next() => event,
+                _ = shutdown.wait_for(|stopping| *stopping) => None,
+            };
+            event.map(|event| {
+                out.get_or_create(&crate::metrics::Kind { kind: event.kind.name() }).inc();
+                (sse_event(&event), (subscription, shutdown, guard))
+            })
+        }
     });
     let events = stream::iter(prelude).chain(live).map(Ok::<_, Infallible>);
     let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"));

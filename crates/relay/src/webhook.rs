@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 use zchat_types::{Ack, ApiError, Trigger};
 
 use crate::events::Intake;
+use crate::metrics::{Kind, Outcome};
 use crate::Relay;
 
 pub fn routes() -> Router<Arc<Relay>> {
@@ -19,10 +20,13 @@ pub fn routes() -> Router<Arc<Relay>> {
 }
 
 async fn receive(State(relay): State<Arc<Relay>>, Path(secret): Path<String>, body: Bytes) -> Result<Json<Ack>, ApiError> {
+    let count = |outcome| relay.metrics.webhooks.get_or_create(&Outcome { outcome }).inc();
     if !bool::from(secret.as_bytes().ct_eq(relay.webhook_secret.as_bytes())) {
+        count("wrong_secret");
         return Err(ApiError::new(404, "Not found"));
     }
     let trigger: Trigger = serde_json::from_slice(&body).map_err(|error| {
+        count("malformed");
         tracing::warn!(%error, "webhook refused: not a zChat trigger");
         ApiError::new(400, format!("Not a zChat trigger: {error}"))
     })?;
@@ -30,11 +34,15 @@ async fn receive(State(relay): State<Arc<Relay>>, Path(secret): Path<String>, bo
     let hash = trigger.interaction_hash.clone();
     let outcome = relay.log.append_trigger(raw, trigger, Instant::now());
     tracing::debug!(%hash, ?outcome, "webhook");
-    let message = match outcome {
-        Intake::Appended(_) => "Trigger received",
-        Intake::Duplicate => "Trigger already received",
-        Intake::Held => "Trigger held for an interaction not yet known",
-        Intake::Dropped => "Trigger ignored: too many for unknown interactions",
+    let (message, outcome) = match outcome {
+        Intake::Appended(_) => ("Trigger received", "appended"),
+        Intake::Duplicate => ("Trigger already received", "duplicate"),
+        Intake::Held => ("Trigger held for an interaction not yet known", "held"),
+        Intake::Dropped => ("Trigger ignored: too many for unknown interactions", "dropped"),
     };
+    count(outcome);
+    if outcome == "appended" {
+        relay.metrics.events_in.get_or_create(&Kind { kind: "trigger" }).inc();
+    }
     Ok(Json(Ack { message: message.into(), status: 200 }))
 }

@@ -4,5 +4,6 @@ mod support;
 
 mod api;
 mod assets;
+mod operations;
 mod stream;
 mod webhook;
