@@ -50,6 +50,8 @@ pub struct LoggedEvent {
     pub kind: StreamEventKind,
     /// The SSE `data:`: for a trigger, the webhook body as zChat sent it.
     pub data: String,
+    /// When the relay logged it, in milliseconds since the Unix epoch.
+    pub at: u64,
 }
 
 /// What became of a trigger given to [`EventLog::append_trigger`].
@@ -244,6 +246,11 @@ impl EventLog {
         (seq + 1 >= first_seq).then(|| log.events.iter().filter(|event| event.id.seq > seq).cloned().collect())
     }
 
+    /// Every event of `hash`'s log, if this relay has it.
+    pub fn events(&self, hash: &str) -> Option<Vec<Arc<LoggedEvent>>> {
+        self.lock().logs.get(hash).map(|log| log.events.iter().cloned().collect())
+    }
+
     /// Drops held triggers older than the hold window and expired logs. Call it periodically.
     pub fn sweep(&self, now: Instant) {
         let limits = &self.limits;
@@ -296,7 +303,7 @@ impl InteractionLog {
         let id = EventId { epoch: self.epoch, seq: self.next_seq };
         self.next_seq += 1;
         self.touched = now;
-        let event = Arc::new(LoggedEvent { id, kind, data });
+        let event = Arc::new(LoggedEvent { id, kind, data, at: unix_millis() });
         self.events.push_back(Arc::clone(&event));
         if self.events.len() > max_events {
             if let Some(oldest) = self.events.pop_front() {

@@ -6,6 +6,7 @@
 //! - [`webhook`]: zChat's triggers in, into [`events`].
 //! - [`events`]: the ordered, bounded event log of every interaction, with replay and fan-out.
 //! - [`stream`]: the SSE stream of one interaction's log.
+//! - [`history`]: the signed external-history endpoint of earlier conversations.
 //! - [`assets`]: the embed loader, the widget's frame and files, the demo page.
 //! - [`metrics`]: `/metrics` and the request log (route templates only: no secret is logged).
 //! - [`launch`]: starts the relay (and, without an upstream, the sandbox in-process) on listeners.
@@ -15,6 +16,7 @@
 
 pub mod assets;
 pub mod events;
+pub mod history;
 pub mod idempotency;
 pub mod launch;
 pub mod metrics;
@@ -79,6 +81,8 @@ pub struct Relay {
     webhook_secret: String,
     /// The relay's own origin (`scheme://host[:port]`): the widget's frame is served from it.
     origin: String,
+    /// The URL browsers and zChat reach the relay at, without a trailing slash.
+    public_url: String,
     /// Becomes `true` when the relay stops, which ends every stream.
     shutdown: watch::Receiver<bool>,
     idempotency: idempotency::Idempotency,
@@ -119,6 +123,7 @@ pub fn app(config: &Config, log: Arc<EventLog>, shutdown: watch::Receiver<bool>)
         log,
         webhook_secret: config.webhook_secret.clone(),
         origin: origin_of(&config.public_url),
+        public_url: config.public_url.trim_end_matches('/').to_string(),
         shutdown,
         metrics: metrics::Metrics::default(),
         idempotency: idempotency::Idempotency::new(IDEMPOTENCY_TTL, config.limits.max_idempotency_keys),
@@ -131,6 +136,7 @@ pub fn app(config: &Config, log: Arc<EventLog>, shutdown: watch::Receiver<bool>)
         .merge(mirror::routes())
         .merge(stream::routes())
         .merge(webhook::routes())
+        .merge(history::routes())
         .merge(assets::routes(config.widget_dir.clone(), config.demo_page, &config.allowed_origins))
         .route("/metrics", axum::routing::get(metrics::render))
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), metrics::observe))

@@ -7,6 +7,9 @@
 //!   reference's bodies, with `token` set to that interaction's session credential.
 //! - A browser calling from another origin than the relay's own is refused (403): the API is for
 //!   the widget's frame, which `frame-ancestors` lets only the configured host pages embed.
+//! - Create takes `X-Previous-Session`, the credential of the visitor's earlier interaction: the
+//!   relay then sets `external_history` to its signed history URL (see `history`). A body's own
+//!   `external_history` is refused: it is the relay's to set.
 //! - Create and send take an `Idempotency-Key` (see `idempotency`); create is rate-limited per
 //!   client address (429).
 
@@ -49,6 +52,18 @@ async fn start(
     relay.check_origin(&headers)?;
     if !request.token.is_empty() {
         return Err(ApiError::new(400, "Do not send a token: the relay adds the account's"));
+    }
+    if request.external_history.is_some() {
+        return Err(ApiError::new(400, "Do not send external_history: send X-Previous-Session and the relay sets it"));
+    }
+    let mut request = request;
+    if let Some(previous) = headers.get("x-previous-session") {
+        let previous = previous.to_str().unwrap_or_default();
+        let hash = relay
+            .sessions
+            .checked_hash(previous)
+            .map_err(|_| ApiError::new(400, "The X-Previous-Session is not a valid session credential"))?;
+        request.external_history = Some(crate::history::url(&relay, &hash));
     }
     let key = idempotency::key(&headers)?;
     let client = client_address(&headers, peer, relay.trust_forwarded_for);

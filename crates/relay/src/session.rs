@@ -33,6 +33,22 @@ impl Sessions {
         mac
     }
 
+    /// The signature of the external-history URL of `hash` (another purpose than sessions).
+    pub fn history_signature(&self, hash: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac("history", hash).finalize().into_bytes())
+    }
+
+    /// Whether `signature` is `hash`'s history signature (constant-time).
+    pub fn check_history_signature(&self, hash: &str, signature: &str) -> bool {
+        URL_SAFE_NO_PAD.decode(signature).is_ok_and(|tag| self.mac("history", hash).verify_slice(&tag).is_ok())
+    }
+
+    /// The interaction hash a credential names, once the credential is checked.
+    pub fn checked_hash(&self, credential: &str) -> Result<String, ApiError> {
+        let hash = credential.rsplit_once('.').map(|(hash, _)| hash).unwrap_or_default();
+        self.check(hash, credential).map(|()| hash.to_string())
+    }
+
     /// The credential for `hash`.
     pub fn issue(&self, hash: &str) -> String {
         let tag = self.mac("session", hash).finalize().into_bytes();

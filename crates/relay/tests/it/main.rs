@@ -4,6 +4,7 @@ mod support;
 
 mod api;
 mod assets;
+mod history;
 mod operations;
 mod stream;
 mod webhook;

@@ -95,3 +95,49 @@ async fn an_id_the_log_cannot_resume_from_gets_reset_then_the_whole_log() {
     assert_eq!(no_session.status(), 401);
     product.running.stop().await;
 }
+
+#[tokio::test]
+async fn after_a_relay_restart_a_stream_resets_and_the_session_still_works() {
+    let start = || {
+        let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
+        options.session_secret = Some("kept across restarts".into());
+        zchat_relay::launch::launch(options)
+    };
+    let http = reqwest::Client::new();
+    let first = start().await.unwrap();
+    let created: serde_json::Value = http
+        .post(format!("{}/core/api/v1/interactions", first.relay_url))
+        .json(&json!({"department_id": 1}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hash = created["data"]["interaction_hash"].as_str().unwrap().to_string();
+    let session = created["data"]["session"].as_str().unwrap().to_string();
+    let product = crate::support::Product { running: first, http: http.clone() };
+    let mut stream = product.stream(&hash, &session, None).await;
+    let seen = stream.next().await;
+    drop(stream);
+    product.running.stop().await;
+
+    let second = start().await.unwrap();
+    let product = crate::support::Product { running: second, http };
+    let mut stream = product.stream(&hash, &session, Some(&seen.id)).await;
+    let reset = stream.next().await;
+    assert_eq!(reset.event, "reset");
+    assert_eq!(reset.json()["reason"], "this conversation's event log was restarted");
+    product.running.stop().await;
+}
+
+#[tokio::test]
+async fn streams_end_cleanly_when_the_relay_stops() {
+    let product = Product::start().await;
+    let (hash, session) = product.start_interaction(1).await;
+    let mut stream = product.stream(&hash, &session, None).await;
+    stream.next().await;
+    let stopping = tokio::spawn(product.running.stop());
+    tokio::time::timeout(crate::support::DEADLINE, stopping).await.expect("the relay stops with a stream open").unwrap();
+    assert!(stream.ended().await, "the stream ended");
+}

@@ -125,6 +125,20 @@ impl Sse {
         .expect("an event arrives before the deadline")
     }
 
+    /// Whether the server ended the stream (within the deadline).
+    pub async fn ended(&mut self) -> bool {
+        tokio::time::timeout(DEADLINE, async {
+            while let Some(chunk) = self.body.next().await {
+                if chunk.is_err() {
+                    return true;
+                }
+            }
+            true
+        })
+        .await
+        .unwrap_or(false)
+    }
+
     /// Reads events until one of `kind` satisfies `check`, returning it.
     pub async fn until(&mut self, kind: &str, check: impl Fn(&Value) -> bool) -> SseEvent {
         loop {

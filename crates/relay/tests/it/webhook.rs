@@ -47,3 +47,26 @@ async fn a_redelivered_agent_message_is_shown_once() {
     assert_eq!(stream.next().await.json()["state"], "typing", "the duplicate was not streamed");
     product.running.stop().await;
 }
+
+#[tokio::test]
+async fn a_flood_of_triggers_for_unknown_interactions_keeps_memory_bounded() {
+    let product = Product::start().await;
+    let url = product.relay(&format!("/webhooks/zchat/{WEBHOOK_SECRET}"));
+    let mut answers = Vec::new();
+    for n in 0..3000 {
+        let body = json!({"interaction_hash": format!("unknown-{n}"), "state": "typing", "extra": {}});
+        answers.push(product.http.post(&url).json(&body).send());
+    }
+    let mut ok = 0;
+    for answer in futures_util::future::join_all(answers).await {
+        if answer.unwrap().status() == 200 {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 3000, "zChat is answered 2xx: these are other channels' triggers");
+    let metrics = product.http.get(product.relay("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.lines().any(|l| l == "relay_held_triggers 1000"), "held at the cap:\n{metrics}");
+    assert!(metrics.lines().any(|l| l == "relay_webhooks_total{outcome=\"dropped\"} 2000"), "{metrics}");
+    assert!(metrics.lines().any(|l| l == "relay_interactions 0"));
+    product.running.stop().await;
+}
