@@ -238,3 +238,19 @@ async fn too_many_creates_from_one_address_are_429() {
     assert_eq!(statuses, [200, 200, 200, 429, 429]);
     running.stop().await;
 }
+
+#[tokio::test]
+async fn a_zchat_that_does_not_answer_in_time_is_a_504() {
+    let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
+    options.upstream_timeout = std::time::Duration::from_millis(300);
+    let running = zchat_relay::launch::launch(options).await.unwrap();
+    let http = reqwest::Client::new();
+    let sandbox = running.sandbox_url.clone().unwrap();
+    let faults = http.put(format!("{sandbox}/agent/faults")).json(&json!({"api": {"timeout_rate": 1.0, "timeout_ms": 5000}})).send().await.unwrap();
+    assert_eq!(faults.status(), 200);
+    let answer = http.post(format!("{}/core/api/v1/interactions", running.relay_url)).json(&json!({"department_id": 1})).send().await.unwrap();
+    assert_eq!(answer.status(), 504);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body, json!({"message": "zChat did not answer in time; try again", "status": 504}));
+    running.stop().await;
+}
