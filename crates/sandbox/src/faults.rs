@@ -8,7 +8,8 @@
 //!  "webhooks": {"delay_ms": 200, "duplicate_rate": 0.1, "reorder_rate": 0.1, "drop_rate": 0.1}}
 //! ```
 //! API: an error answers 503; a timeout answers 504 only after `timeout_ms` (longer than a
-//! client's patience); a slow call answers normally after `slow_ms`. Webhooks: every delivery
+//! client's patience); a slow call is carried out at once but answered `slow_ms` later (so its
+//! triggers can arrive before its answer). Webhooks: every delivery
 //! waits `delay_ms`; a duplicated one is delivered twice; a reordered one goes after the next
 //! trigger (or after a second if none comes); a dropped one loses its first attempt and is retried.
 

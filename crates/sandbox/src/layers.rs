@@ -45,8 +45,10 @@ pub async fn inject(State(sandbox): State<Arc<Sandbox>>, request: Request, next:
             ApiError::new(504, "Timed out (fault injected by the sandbox)").into_response()
         }
         ApiFault::Slow(wait) => {
+            // zChat did the work (its triggers may leave); only the answer is late.
+            let response = next.run(request).await;
             tokio::time::sleep(wait).await;
-            next.run(request).await
+            response
         }
     }
 }

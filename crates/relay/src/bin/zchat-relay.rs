@@ -60,6 +60,9 @@ struct Args {
     /// The most interactions kept in memory.
     #[arg(long, env = "RELAY_MAX_INTERACTIONS", default_value_t = 10_000)]
     max_interactions: usize,
+    /// Log lines as `text` or `json` (one object a line; the level filter is RUST_LOG).
+    #[arg(long, env = "RELAY_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     /// The most events kept per interaction.
     #[arg(long, env = "RELAY_MAX_EVENTS", default_value_t = 2_000)]
     max_events: usize,
@@ -67,10 +70,13 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> Result<(), String> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
     let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    if args.log_format == "json" {
+        tracing_subscriber::fmt().json().with_env_filter(filter).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     let upstream = match (args.api_base, args.token) {
         (Some(base), Some(token)) => Some((base, token)),
         (Some(_), None) => return Err("ZCHAT_TOKEN (--token) is required with ZCHAT_API_BASE".into()),

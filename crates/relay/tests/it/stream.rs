@@ -141,3 +141,25 @@ async fn streams_end_cleanly_when_the_relay_stops() {
     tokio::time::timeout(crate::support::DEADLINE, stopping).await.expect("the relay stops with a stream open").unwrap();
     assert!(stream.ended().await, "the stream ended");
 }
+
+#[tokio::test]
+async fn a_trigger_that_arrives_before_the_create_answer_is_held_and_delivered() {
+    let product = Product::start().await;
+    let faults = product
+        .http
+        .put(product.sandbox("/agent/faults"))
+        .json(&json!({"api": {"slow_rate": 1.0, "slow_ms": 500}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(faults.status(), 200);
+    // zChat posts `queued` at once but answers the create half a second later.
+    let (hash, session) = product.start_interaction(1).await;
+    let metrics = product.http.get(product.relay("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.lines().any(|l| l == "relay_webhooks_total{outcome=\"held\"} 1"), "the trigger came first:\n{metrics}");
+    let mut stream = product.stream(&hash, &session, None).await;
+    let queued = stream.next().await;
+    assert_eq!(queued.json()["state"], "queued");
+    assert!(queued.id.ends_with("-1"), "it is the log's first event");
+    product.running.stop().await;
+}
