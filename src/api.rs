@@ -4,13 +4,18 @@
 use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use zchat_types::{paths, ApiError, InteractionCreated, MessageCreated, SendMessage, StartInteraction};
+use zchat_types::{paths, Ack, ApiError, InteractionCreated, MessageCreated, SendMessage, StartInteraction, TokenOnly, UpdateInteraction};
 
 use crate::core::{Failure, Session};
 
 /// `POST /core/api/v1/interactions`: starts the interaction; the answer carries the session.
-pub async fn start_interaction(body: &StartInteraction) -> Result<Session, Failure> {
-    let created: InteractionCreated = call(Request::post(paths::INTERACTIONS), body).await?;
+/// `previous` names the visitor's earlier conversation, which the relay shows the agent.
+pub async fn start_interaction(body: &StartInteraction, previous: Option<&Session>) -> Result<Session, Failure> {
+    let mut request = Request::post(paths::INTERACTIONS);
+    if let Some(previous) = previous {
+        request = request.header("X-Previous-Session", &previous.credential);
+    }
+    let created: InteractionCreated = call(request, body).await?;
     let session = created.data.session.ok_or_else(|| Failure {
         message: "The chat service answered without a session.".into(),
         retryable: true,
@@ -23,6 +28,18 @@ pub async fn send_message(session: &Session, key: &str, body: SendMessage) -> Re
     let body = SendMessage { token: session.credential.clone(), ..body };
     let request = Request::post(&paths::for_interaction(paths::MESSAGES, &session.hash)).header("Idempotency-Key", key);
     call::<MessageCreated>(request, &body).await.map(|_| ())
+}
+
+/// `PUT …/{hash}/finish`: the visitor ends the conversation.
+pub async fn finish(session: &Session) -> Result<(), Failure> {
+    let body = TokenOnly { token: session.credential.clone() };
+    call::<Ack>(Request::put(&paths::for_interaction(paths::FINISH, &session.hash)), &body).await.map(|_| ())
+}
+
+/// `PUT …/{hash}`: the visitor's rating (mood and note).
+pub async fn update(session: &Session, body: UpdateInteraction) -> Result<(), Failure> {
+    let body = UpdateInteraction { token: session.credential.clone(), ..body };
+    call::<Ack>(Request::put(&paths::for_interaction(paths::INTERACTION, &session.hash)), &body).await.map(|_| ())
 }
 
 /// Sends `body` as JSON; a 2xx answer parses as `T`; anything else becomes a [`Failure`] in words.

@@ -1,10 +1,12 @@
 //! The root component: reads the settings, owns the [`Driver`], renders the [`ChatWindow`].
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use crate::components::ChatWindow;
 use crate::core::{Conversation, Input};
-use crate::driver::{new_key, Driver};
+use crate::driver::{self, new_key, Driver};
 use crate::settings::Settings;
 
 /// The settings from the frame's own URL (the loader puts them there).
@@ -37,12 +39,20 @@ fn chat(props: &ChatProps) -> Html {
     let update = use_force_update();
     let department_id = props.settings.department_id;
     let driver = use_memo((), move |_| Driver::new(Conversation::new(department_id), Callback::from(move |_| update.force_update())));
+    {
+        // A conversation under way in this browser (a reload, another tab) comes back.
+        let driver = Rc::clone(&driver);
+        use_effect_with((), move |_| driver.dispatch(Input::Restore(driver::load(department_id))));
+    }
     let dispatch = driver.callback();
     let onstart = dispatch.reform(|customer| Input::Start { customer });
     let onsend = dispatch.reform(|text| Input::Send { text, key: new_key() });
     let onretry = dispatch.reform(|key| Input::Retry { key });
+    let onfinish = dispatch.reform(|()| Input::Finish);
+    let onrate = dispatch.reform(|(mood, note)| Input::Rate { mood, note });
+    let onnew = dispatch.reform(|()| Input::NewConversation);
     let conversation = driver.conversation().clone();
     html! {
-        <ChatWindow {conversation} title={props.settings.title.clone()} {onstart} {onsend} {onretry} />
+        <ChatWindow {conversation} title={props.settings.title.clone()} {onstart} {onsend} {onretry} {onfinish} {onrate} {onnew} />
     }
 }

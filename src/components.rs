@@ -2,14 +2,18 @@
 
 mod chat_window;
 mod composer;
+mod end_chat;
 mod message;
 mod prechat;
+mod rating;
 mod status;
 mod transcript;
 
 pub use chat_window::{ChatWindow, ChatWindowProps};
 pub use composer::{Composer, ComposerProps};
+pub use end_chat::{EndChat, EndChatProps};
 pub use message::{safe_url, MessageBubble, MessageBubbleProps};
 pub use prechat::{PreChatForm, PreChatFormProps};
+pub use rating::{RatingPanel, RatingPanelProps};
 pub use status::{status_text, StatusLine, StatusLineProps};
 pub use transcript::{Transcript, TranscriptProps};

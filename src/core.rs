@@ -12,5 +12,5 @@ mod transcript;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
-pub use conversation::{Connection, Conversation, Effect, Failure, Input, Phase, Session};
+pub use conversation::{Connection, Conversation, Effect, Failure, Input, Phase, Rating, Saved, Session};
 pub use transcript::{Delivery, Entry, EntryId, Sender};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use yew::Callback;
 
-use crate::core::{Conversation, Effect, Input};
+use crate::core::{Conversation, Effect, Input, Saved};
 use crate::{api, stream};
 
 /// A handle on the running conversation; cheap to clone, equal when it is the same one.
@@ -58,10 +58,19 @@ impl Driver {
     fn run(&self, effect: Effect) {
         let driver = self.clone();
         match effect {
-            Effect::StartInteraction(request) => yew::platform::spawn_local(async move {
-                let result = api::start_interaction(&request).await;
+            Effect::StartInteraction { request, previous } => yew::platform::spawn_local(async move {
+                let result = api::start_interaction(&request, previous.as_ref()).await;
                 driver.dispatch(Input::Started(result));
             }),
+            Effect::FinishInteraction { session } => yew::platform::spawn_local(async move {
+                let result = api::finish(&session).await;
+                driver.dispatch(Input::Finished(result));
+            }),
+            Effect::UpdateInteraction { session, body } => yew::platform::spawn_local(async move {
+                let result = api::update(&session, body).await;
+                driver.dispatch(Input::Rated(result));
+            }),
+            Effect::Save(saved) => save(self.department_id(), &saved),
             Effect::SendMessage { session, key, body } => yew::platform::spawn_local(async move {
                 let result = api::send_message(&session, &key, body).await;
                 driver.dispatch(Input::Sent { key, result });
@@ -85,6 +94,36 @@ impl Driver {
                 driver.dispatch(Input::Reconnect);
             }),
         }
+    }
+}
+
+impl Driver {
+    fn department_id(&self) -> i64 {
+        self.inner.conversation.borrow().department_id
+    }
+}
+
+/// The storage key of a department's conversation in the frame's local storage.
+fn storage_key(department_id: i64) -> String {
+    format!("zchat:conversation:{department_id}")
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// What this browser kept for `department_id` (nothing when storage is off or the data is bad).
+pub fn load(department_id: i64) -> Saved {
+    local_storage()
+        .and_then(|storage| storage.get_item(&storage_key(department_id)).ok()?)
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+fn save(department_id: i64, saved: &Saved) {
+    // Storage may be off (private modes, blocked third-party storage): the chat works without it.
+    if let (Some(storage), Ok(json)) = (local_storage(), serde_json::to_string(saved)) {
+        let _ = storage.set_item(&storage_key(department_id), &json);
     }
 }
 

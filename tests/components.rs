@@ -115,6 +115,9 @@ fn mount_window(root: &Element, conversation: Conversation) -> (Rc<RefCell<Vec<S
         onstart: Callback::noop(),
         onsend,
         onretry,
+        onfinish: Callback::noop(),
+        onrate: Callback::noop(),
+        onnew: Callback::noop(),
     };
     yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
     (sent, retried)
@@ -234,14 +237,65 @@ async fn a_failed_message_offers_retry_with_its_key() {
 }
 
 #[wasm_bindgen_test]
-async fn after_the_end_the_visitor_cannot_write() {
+async fn after_the_end_the_visitor_rates_and_can_start_again() {
     let mut conversation = started();
     trigger(&mut conversation, 1, json!({"state": "accepted"}));
     trigger(&mut conversation, 2, json!({"state": "finished"}));
     let root = root();
-    mount_window(&root, conversation);
+    let (onrate, rated) = recorder::<(zchat_types::Mood, String)>();
+    let (onnew, renewed) = recorder::<()>();
+    let props = ChatWindowProps {
+        conversation,
+        title: "Chat".into(),
+        onstart: Callback::noop(),
+        onsend: Callback::noop(),
+        onretry: Callback::noop(),
+        onfinish: Callback::noop(),
+        onrate,
+        onnew,
+    };
+    yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
     until("the end", || text(&root, ".zc-status").is_some()).await;
     assert_eq!(text(&root, ".zc-status").unwrap(), "This conversation has ended.");
-    let area: HtmlTextAreaElement = root.query_selector("#zc-input").unwrap().unwrap().dyn_into().unwrap();
-    assert!(area.disabled());
+    assert!(root.query_selector("#zc-input").unwrap().is_none(), "no writing after the end");
+    assert!(root.query_selector(".zc-end").unwrap().is_none(), "nothing left to end");
+    let note: HtmlTextAreaElement = root.query_selector("#zc-note").unwrap().unwrap().dyn_into().unwrap();
+    note.set_value("Rápido e gentil");
+    click(&root, ".zc-good");
+    until("the rating", || !rated.borrow().is_empty()).await;
+    assert_eq!(rated.borrow()[0], (zchat_types::Mood::Positive, "Rápido e gentil".to_string()));
+    click(&root, ".zc-new");
+    until("a new conversation", || !renewed.borrow().is_empty()).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_rating_panel_thanks_once_sent() {
+    let root = root();
+    let props = RatingPanelProps {
+        rating: zchat_widget::core::Rating::Sent { mood: zchat_types::Mood::Negative },
+        onrate: Callback::noop(),
+        onnew: Callback::noop(),
+    };
+    yew::Renderer::<RatingPanel>::with_root_and_props(root.clone(), props).render();
+    until("the thanks", || text(&root, ".zc-thanks").is_some()).await;
+    assert_eq!(text(&root, ".zc-thanks").unwrap(), "Thanks for your feedback!");
+    assert!(root.query_selector(".zc-good").unwrap().is_none(), "no second rating");
+}
+
+#[wasm_bindgen_test]
+async fn ending_the_chat_asks_first() {
+    let root = root();
+    let (onfinish, finished) = recorder::<()>();
+    yew::Renderer::<EndChat>::with_root_and_props(root.clone(), EndChatProps { onfinish }).render();
+    until("the button", || root.query_selector(".zc-end").unwrap().is_some()).await;
+    click(&root, ".zc-end");
+    until("the question", || text(&root, ".zc-confirm span").is_some()).await;
+    assert_eq!(text(&root, ".zc-confirm span").unwrap(), "End this conversation?");
+    click(&root, ".zc-confirm-no");
+    until("the button again", || root.query_selector(".zc-end").unwrap().is_some()).await;
+    assert!(finished.borrow().is_empty(), "cancel ends nothing");
+    click(&root, ".zc-end");
+    until("the question", || root.query_selector(".zc-confirm-yes").unwrap().is_some()).await;
+    click(&root, ".zc-confirm-yes");
+    until("the end", || finished.borrow().len() == 1).await;
 }

@@ -1,9 +1,9 @@
 //! The whole window for one conversation: header, status, then the form or the chat.
 
 use yew::prelude::*;
-use zchat_types::Customer;
+use zchat_types::{Customer, Mood};
 
-use super::{Composer, PreChatForm, StatusLine, Transcript};
+use super::{Composer, EndChat, PreChatForm, RatingPanel, StatusLine, Transcript};
 use crate::core::{Conversation, Phase};
 
 #[derive(Properties, PartialEq)]
@@ -13,6 +13,12 @@ pub struct ChatWindowProps {
     pub onstart: Callback<Customer>,
     pub onsend: Callback<String>,
     pub onretry: Callback<String>,
+    #[prop_or_default]
+    pub onfinish: Callback<()>,
+    #[prop_or_default]
+    pub onrate: Callback<(Mood, String)>,
+    #[prop_or_default]
+    pub onnew: Callback<()>,
 }
 
 #[function_component(ChatWindow)]
@@ -24,6 +30,12 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
             <PreChatForm error={error.clone().map(AttrValue::from)} onstart={props.onstart.clone()} />
         },
         Phase::Starting => html! { <PreChatForm busy=true onstart={props.onstart.clone()} /> },
+        Phase::Finished => html! {
+            <>
+                <Transcript entries={conversation.transcript.clone()} onretry={props.onretry.clone()} />
+                <RatingPanel rating={conversation.rating.clone()} onrate={props.onrate.clone()} onnew={props.onnew.clone()} />
+            </>
+        },
         _ => html! {
             <>
                 <Transcript entries={conversation.transcript.clone()} agent_typing={conversation.agent_typing}
@@ -32,10 +44,19 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
             </>
         },
     };
+    let can_end = conversation.session.is_some() && conversation.phase != Phase::Finished;
     html! {
         <section class="zc-window" aria-label={props.title.clone()}>
-            <header class="zc-header"><h1>{ props.title.clone() }</h1></header>
+            <header class="zc-header">
+                <h1>{ props.title.clone() }</h1>
+                if can_end {
+                    <EndChat onfinish={props.onfinish.clone()} />
+                }
+            </header>
             <StatusLine phase={conversation.phase.clone()} connection={conversation.connection} {agent_name} />
+            if let Some(notice) = &conversation.notice {
+                <p class="zc-form-error zc-notice" role="alert">{ notice.clone() }</p>
+            }
             { body }
         </section>
     }

@@ -1,14 +1,15 @@
 //! The conversation's state and its one transition function, [`Conversation::step`].
 
+use serde::{Deserialize, Serialize};
 use zchat_types::{
-    CustomerMessage, Customer, EventId, MediaType, MessageType, SendMessage, StartInteraction,
-    StreamEventKind, Trigger, TriggerEvent,
+    CustomerMessage, Customer, EventId, MediaType, MessageType, Mood, SendMessage, StartInteraction,
+    StreamEventKind, Trigger, TriggerEvent, UpdateInteraction,
 };
 
 use super::transcript::{Delivery, Entry, EntryId, Sender};
 
 /// The interaction this browser holds and its session credential from the relay.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub hash: String,
     pub credential: String,
@@ -30,6 +31,24 @@ pub enum Phase {
     /// An agent has joined.
     Chatting,
     Finished,
+}
+
+/// Where the visitor's rating of a finished conversation is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rating {
+    NotYet,
+    Sending { mood: Mood },
+    Sent { mood: Mood },
+    Failed { reason: String },
+}
+
+/// What the browser keeps between page loads (the frame's local storage): the conversation under
+/// way, and the last one that finished, which a new conversation names so that its agent can read
+/// it (`X-Previous-Session`). The transcript is not kept: the relay's log replays it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    pub current: Option<Session>,
+    pub previous: Option<Session>,
 }
 
 /// The state of the event stream.
@@ -72,12 +91,31 @@ pub enum Input {
     StreamClosed,
     /// The reconnect timer fired.
     Reconnect,
+    /// The page (re)loaded with this saved state.
+    Restore(Saved),
+    /// The visitor confirmed ending the conversation.
+    Finish,
+    /// The relay answered the finish.
+    Finished(Result<(), Failure>),
+    /// The visitor rates the finished conversation.
+    Rate { mood: Mood, note: String },
+    /// The relay answered the rating.
+    Rated(Result<(), Failure>),
+    /// The visitor wants a new conversation after the end.
+    NewConversation,
 }
 
 /// What the shell must do after a step.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    StartInteraction(StartInteraction),
+    /// Start interaction; `previous` is the credential of the visitor's earlier conversation.
+    StartInteraction { request: StartInteraction, previous: Option<Session> },
+    /// `PUT …/{hash}/finish`.
+    FinishInteraction { session: Session },
+    /// `PUT …/{hash}` with the rating.
+    UpdateInteraction { session: Session, body: UpdateInteraction },
+    /// Write the browser's saved state.
+    Save(Saved),
     /// `POST …/{hash}/messages` with `Idempotency-Key: key`.
     SendMessage { session: Session, key: String, body: SendMessage },
     /// Open (or replace) the event stream, resuming after `last_event_id`.
@@ -105,6 +143,11 @@ pub struct Conversation {
     pub last_event_id: Option<String>,
     /// Stream failures since the stream was last live: the reconnect backoff grows with it.
     stream_failures: u32,
+    /// The visitor's last finished conversation, for the next one's agent.
+    pub previous: Option<Session>,
+    pub rating: Rating,
+    /// An error to show that belongs to no message (a failed finish).
+    pub notice: Option<String>,
 }
 
 impl Conversation {
@@ -119,7 +162,19 @@ impl Conversation {
             connection: Connection::Idle,
             last_event_id: None,
             stream_failures: 0,
+            previous: None,
+            rating: Rating::NotYet,
+            notice: None,
         }
+    }
+
+    fn saved(&self) -> Saved {
+        let current = self.session.clone().filter(|_| self.phase != Phase::Finished);
+        let previous = match (&self.phase, &self.session) {
+            (Phase::Finished, Some(session)) => Some(session.clone()),
+            _ => self.previous.clone(),
+        };
+        Saved { current, previous }
     }
 
     /// Whether the visitor can write now.
@@ -135,7 +190,7 @@ impl Conversation {
                 self.phase = Phase::Waiting;
                 self.session = Some(session.clone());
                 self.connection = Connection::Connecting;
-                vec![Effect::OpenStream { session, last_event_id: None }]
+                vec![Effect::Save(self.saved()), Effect::OpenStream { session, last_event_id: None }]
             }
             Input::Started(Err(failure)) => {
                 self.phase = Phase::PreChat { error: Some(failure.message) };
@@ -175,6 +230,45 @@ impl Conversation {
                     Vec::new()
                 }
             },
+            Input::Restore(saved) => self.restore(saved),
+            Input::Finish => match (&self.session, &self.phase) {
+                (Some(session), phase) if *phase != Phase::Finished => {
+                    self.notice = None;
+                    vec![Effect::FinishInteraction { session: session.clone() }]
+                }
+                _ => Vec::new(),
+            },
+            Input::Finished(Ok(())) => self.finish("You ended the conversation.", now),
+            Input::Finished(Err(failure)) => {
+                self.notice = Some(failure.message);
+                Vec::new()
+            }
+            Input::Rate { mood, note } => match (&self.session, &self.phase, &self.rating) {
+                (Some(session), Phase::Finished, Rating::NotYet | Rating::Failed { .. }) => {
+                    self.rating = Rating::Sending { mood };
+                    let note = Some(note.trim().to_string()).filter(|note| !note.is_empty());
+                    let body = UpdateInteraction { token: String::new(), mood: Some(mood), tag_ids: None, customer_key: None, note };
+                    vec![Effect::UpdateInteraction { session: session.clone(), body }]
+                }
+                _ => Vec::new(),
+            },
+            Input::Rated(result) => {
+                if let Rating::Sending { mood } = self.rating {
+                    self.rating = match result {
+                        Ok(()) => Rating::Sent { mood },
+                        Err(failure) => Rating::Failed { reason: failure.message },
+                    };
+                }
+                Vec::new()
+            }
+            Input::NewConversation => {
+                if self.phase != Phase::Finished {
+                    return Vec::new();
+                }
+                let previous = self.session.take().or(self.previous.take());
+                *self = Conversation { previous, ..Conversation::new(self.department_id) };
+                vec![Effect::CloseStream, Effect::Save(self.saved())]
+            }
             Input::Reconnect => match &self.session {
                 Some(session) if matches!(self.connection, Connection::Reconnecting { .. }) => {
                     self.connection = Connection::Connecting;
@@ -195,14 +289,45 @@ impl Conversation {
             return Vec::new();
         }
         self.phase = Phase::Starting;
-        vec![Effect::StartInteraction(StartInteraction {
+        let request = StartInteraction {
             token: String::new(),
             media_type: MediaType::Text,
             department_id: self.department_id,
             customer: Some(customer),
             extra: None,
             external_history: None,
-        })]
+        };
+        vec![Effect::StartInteraction { request, previous: self.previous.clone() }]
+    }
+
+    /// Picks up what the browser kept: the conversation under way is replayed from the relay's
+    /// log (the source of the transcript); a finished one is remembered for the next.
+    fn restore(&mut self, saved: Saved) -> Vec<Effect> {
+        if !matches!(self.phase, Phase::PreChat { .. }) || self.session.is_some() {
+            return Vec::new();
+        }
+        self.previous = saved.previous;
+        match saved.current {
+            Some(session) => {
+                self.session = Some(session.clone());
+                self.phase = Phase::Waiting;
+                self.connection = Connection::Connecting;
+                vec![Effect::OpenStream { session, last_event_id: None }]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// The conversation ended (`line` says how): no more writing; rating comes next.
+    fn finish(&mut self, line: &str, now: u64) -> Vec<Effect> {
+        if self.phase == Phase::Finished {
+            return Vec::new();
+        }
+        self.phase = Phase::Finished;
+        self.agent_typing = false;
+        self.connection = Connection::Idle;
+        self.transcript.push(Entry::system(EntryId::Event(format!("end-{now}")), line, now));
+        vec![Effect::CloseStream, Effect::Save(self.saved())]
     }
 
     fn send(&mut self, text: String, key: String, now: u64) -> Vec<Effect> {
@@ -346,11 +471,7 @@ impl Conversation {
                 });
             }
             TriggerEvent::Finished => {
-                self.phase = Phase::Finished;
-                self.agent_typing = false;
-                self.connection = Connection::Idle;
-                self.transcript.push(Entry::system(EntryId::Event(id), "The conversation has ended.", now));
-                return vec![Effect::CloseStream];
+                return self.finish("The agent ended the conversation.", now);
             }
         }
         Vec::new()

@@ -61,7 +61,7 @@ fn starting_asks_the_relay_with_the_department_and_customer() {
     let mut conversation = Conversation::new(3);
     let effects = conversation.step(Input::Start { customer: customer("Maria") }, T0);
     assert_eq!(conversation.phase, Phase::Starting);
-    let [Effect::StartInteraction(request)] = effects.as_slice() else { panic!("{effects:?}") };
+    let [Effect::StartInteraction { request, previous: None }] = effects.as_slice() else { panic!("{effects:?}") };
     assert_eq!(request.department_id, 3);
     assert!(request.token.is_empty(), "the widget never holds a token");
     assert_eq!(request.customer.as_ref().unwrap().name.as_deref(), Some("Maria"));
@@ -91,7 +91,13 @@ fn a_started_interaction_opens_the_stream_from_the_start() {
     let mut conversation = Conversation::new(1);
     conversation.step(Input::Start { customer: customer("Maria") }, T0);
     let effects = conversation.step(Input::Started(Ok(session())), T0);
-    assert_eq!(effects, [Effect::OpenStream { session: session(), last_event_id: None }]);
+    assert_eq!(
+        effects,
+        [
+            Effect::Save(Saved { current: Some(session()), previous: None }),
+            Effect::OpenStream { session: session(), last_event_id: None }
+        ]
+    );
     assert_eq!((conversation.phase.clone(), conversation.connection), (Phase::Waiting, Connection::Connecting));
     conversation.step(Input::StreamOpened, T0);
     assert_eq!(conversation.connection, Connection::Live);
@@ -224,11 +230,11 @@ fn the_agent_finishing_ends_the_conversation_and_closes_the_stream() {
     let mut conversation = started();
     conversation.step(state(1, "accepted"), T0);
     let effects = conversation.step(state(2, "finished"), T0);
-    assert_eq!(effects, [Effect::CloseStream]);
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()) })]);
     assert_eq!(conversation.phase, Phase::Finished);
     assert!(!conversation.can_send());
     assert!(conversation.step(Input::Send { text: "oi".into(), key: "k".into() }, T0).is_empty());
-    assert_eq!(contents(&conversation).last(), Some(&"The conversation has ended."));
+    assert_eq!(contents(&conversation).last(), Some(&"The agent ended the conversation."));
 }
 
 #[test]
@@ -291,4 +297,75 @@ fn triggers_of_other_interactions_and_garbage_are_ignored() {
     conversation.step(Input::StreamEvent { kind: StreamEventKind::Trigger, id: "7-2".into(), data: "{oops".into() }, T0);
     assert_eq!(conversation.phase, Phase::Waiting);
     assert!(conversation.transcript.is_empty());
+}
+
+#[test]
+fn a_reload_replays_the_conversation_under_way_from_the_start() {
+    let mut conversation = Conversation::new(1);
+    let effects = conversation.step(Input::Restore(Saved { current: Some(session()), previous: None }), T0);
+    assert_eq!(effects, [Effect::OpenStream { session: session(), last_event_id: None }]);
+    assert_eq!(conversation.phase, Phase::Waiting);
+    conversation.step(state(1, "accepted"), T0);
+    conversation.step(customer_message(2, "sent before the reload", Some("k-old")), T0);
+    assert_eq!(contents(&conversation), ["An agent joined the conversation.", "sent before the reload"]);
+    assert!(conversation.can_send());
+}
+
+#[test]
+fn a_reload_after_the_end_offers_a_new_conversation_that_names_the_old_one() {
+    let mut conversation = Conversation::new(1);
+    let effects = conversation.step(Input::Restore(Saved { current: None, previous: Some(session()) }), T0);
+    assert!(effects.is_empty());
+    assert_eq!(conversation.phase, Phase::PreChat { error: None });
+    let effects = conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    assert!(matches!(effects.as_slice(), [Effect::StartInteraction { previous: Some(p), .. }] if *p == session()));
+}
+
+#[test]
+fn the_visitor_ends_the_conversation() {
+    let mut conversation = started();
+    conversation.step(state(1, "accepted"), T0);
+    assert_eq!(conversation.step(Input::Finish, T0), [Effect::FinishInteraction { session: session() }]);
+    assert_eq!(conversation.phase, Phase::Chatting, "ended only once the relay says so");
+    let failure = Failure { message: "Cannot reach the chat service.".into(), retryable: true };
+    conversation.step(Input::Finished(Err(failure)), T0);
+    assert_eq!(conversation.notice.as_deref(), Some("Cannot reach the chat service."));
+    assert_eq!(conversation.phase, Phase::Chatting);
+    conversation.step(Input::Finish, T0);
+    let effects = conversation.step(Input::Finished(Ok(())), T0);
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()) })]);
+    assert_eq!(conversation.phase, Phase::Finished);
+    assert_eq!(contents(&conversation).last(), Some(&"You ended the conversation."));
+    assert!(conversation.step(Input::Finish, T0).is_empty(), "nothing to end any more");
+}
+
+#[test]
+fn rating_a_finished_conversation() {
+    let mut conversation = started();
+    assert!(conversation.step(Input::Rate { mood: zchat_types::Mood::Positive, note: String::new() }, T0).is_empty(), "not before the end");
+    conversation.step(state(1, "finished"), T0);
+    let effects = conversation.step(Input::Rate { mood: zchat_types::Mood::Negative, note: "  slow  ".into() }, T0);
+    let [Effect::UpdateInteraction { session: s, body }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!((s, body.mood, body.note.as_deref()), (&session(), Some(zchat_types::Mood::Negative), Some("slow")));
+    assert_eq!(conversation.rating, Rating::Sending { mood: zchat_types::Mood::Negative });
+    assert!(conversation.step(Input::Rate { mood: zchat_types::Mood::Positive, note: String::new() }, T0).is_empty(), "one rating at a time");
+    conversation.step(Input::Rated(Err(Failure { message: "offline".into(), retryable: true })), T0);
+    assert_eq!(conversation.rating, Rating::Failed { reason: "offline".into() });
+    conversation.step(Input::Rate { mood: zchat_types::Mood::Positive, note: String::new() }, T0);
+    conversation.step(Input::Rated(Ok(())), T0);
+    assert_eq!(conversation.rating, Rating::Sent { mood: zchat_types::Mood::Positive });
+}
+
+#[test]
+fn a_new_conversation_starts_clean_and_names_the_finished_one() {
+    let mut conversation = started();
+    conversation.step(agent_message(1, "m1", "Olá"), T0);
+    assert!(conversation.step(Input::NewConversation, T0).is_empty(), "not while chatting");
+    conversation.step(state(2, "finished"), T0);
+    let effects = conversation.step(Input::NewConversation, T0);
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()) })]);
+    assert_eq!(conversation.phase, Phase::PreChat { error: None });
+    assert!(conversation.transcript.is_empty() && conversation.session.is_none());
+    let effects = conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    assert!(matches!(effects.as_slice(), [Effect::StartInteraction { previous: Some(p), .. }] if *p == session()));
 }
