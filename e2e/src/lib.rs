@@ -127,3 +127,67 @@ where
         tokio::time::sleep(POLL).await;
     }
 }
+
+/// The sandbox's agent side, as a test plays it.
+pub struct Agent {
+    pub sandbox: String,
+    pub http: reqwest::Client,
+}
+
+impl Agent {
+    pub fn new(product: &Running) -> Agent {
+        Agent { sandbox: product.sandbox_url.clone().expect("the in-process sandbox"), http: reqwest::Client::new() }
+    }
+
+    /// Waits for the interaction of the visitor named `name` (the newest one); returns its hash.
+    pub async fn interaction_of(&self, name: &str, not: &[&str]) -> String {
+        wait_for(&format!("{name}'s interaction in the sandbox"), || async {
+            let list: Value = self.http.get(format!("{}/agent/interactions", self.sandbox)).send().await.ok()?.json().await.ok()?;
+            let found = list.as_array()?.iter().find(|i| i["customer"]["name"] == name && !not.contains(&i["hash"].as_str().unwrap_or("")))?;
+            found["hash"].as_str().map(str::to_string)
+        })
+        .await
+    }
+
+    /// An agent action (`accept`, `messages`, `finish`) that must succeed.
+    pub async fn act(&self, hash: &str, action: &str, body: Value) {
+        let answer = self.http.post(format!("{}/agent/interactions/{hash}/{action}", self.sandbox)).json(&body).send().await.unwrap();
+        assert!(answer.status().is_success(), "agent {action}: {}", answer.status());
+    }
+
+    /// The interaction as the agent sees it.
+    pub async fn view(&self, hash: &str) -> Value {
+        self.http.get(format!("{}/agent/interactions/{hash}", self.sandbox)).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Waits until the agent's view of `hash` satisfies `check`.
+    pub async fn wait_view(&self, hash: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        wait_for(what, || async {
+            let view = self.view(hash).await;
+            check(&view).then_some(view)
+        })
+        .await
+    }
+}
+
+impl Browser {
+    /// Opens the demo host page at `relay_url` and the widget in it, and enters its frame.
+    pub async fn open_widget(&self, relay_url: &str) {
+        self.client.goto(&format!("{relay_url}/")).await.unwrap();
+        self.element("#zchat-launcher").await.click().await.unwrap();
+        self.element("iframe#zchat-frame").await.enter_frame().await.unwrap();
+    }
+
+    /// Fills the pre-chat form with `name` and starts.
+    pub async fn start_chat(&self, name: &str) {
+        self.element("#zc-name").await.send_keys(name).await.unwrap();
+        self.element(".zc-prechat button[type=submit]").await.click().await.unwrap();
+    }
+
+    /// Writes `text` in the composer and sends it, then waits until it shows as sent.
+    pub async fn send(&self, text: &str) {
+        self.element("#zc-input").await.send_keys(text).await.unwrap();
+        self.element(".zc-composer button[type=submit]").await.click().await.unwrap();
+        self.element_with_text(".zc-visitor[data-delivery=sent] .zc-text", text).await;
+    }
+}
