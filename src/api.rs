@@ -30,6 +30,13 @@ pub async fn send_message(session: &Session, key: &str, body: SendMessage) -> Re
     call::<MessageCreated>(request, &body).await.map(|_| ())
 }
 
+/// `PUT …/{hash}/typing` when the visitor starts writing, `PUT …/{hash}/cleared` when they stop.
+pub async fn typing(session: &Session, typing: bool) -> Result<(), Failure> {
+    let body = TokenOnly { token: session.credential.clone() };
+    let path = if typing { paths::TYPING } else { paths::CLEARED };
+    call::<Ack>(Request::put(&paths::for_interaction(path, &session.hash)), &body).await.map(|_| ())
+}
+
 /// `PUT …/{hash}/finish`: the visitor ends the conversation.
 pub async fn finish(session: &Session) -> Result<(), Failure> {
     let body = TokenOnly { token: session.credential.clone() };

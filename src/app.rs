@@ -51,8 +51,9 @@ fn chat(props: &ChatProps) -> Html {
     let onfinish = dispatch.reform(|()| Input::Finish);
     let onrate = dispatch.reform(|(mood, note)| Input::Rate { mood, note });
     let onnew = dispatch.reform(|()| Input::NewConversation);
+    let onwriting = dispatch.reform(|empty| Input::Writing { empty });
     let conversation = driver.conversation().clone();
     html! {
-        <ChatWindow {conversation} title={props.settings.title.clone()} {onstart} {onsend} {onretry} {onfinish} {onrate} {onnew} />
+        <ChatWindow {conversation} title={props.settings.title.clone()} {onstart} {onsend} {onretry} {onfinish} {onrate} {onnew} {onwriting} />
     }
 }

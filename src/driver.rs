@@ -71,6 +71,14 @@ impl Driver {
                 driver.dispatch(Input::Rated(result));
             }),
             Effect::Save(saved) => save(self.department_id(), &saved),
+            // Typing is a hint: a failed notification is not worth the visitor's attention.
+            Effect::NotifyTyping { session, typing } => yew::platform::spawn_local(async move {
+                let _ = api::typing(&session, typing).await;
+            }),
+            Effect::ScheduleTypingTick { after_ms } => yew::platform::spawn_local(async move {
+                yew::platform::time::sleep(Duration::from_millis(u64::from(after_ms))).await;
+                driver.dispatch(Input::TypingTick);
+            }),
             Effect::SendMessage { session, key, body } => yew::platform::spawn_local(async move {
                 let result = api::send_message(&session, &key, body).await;
                 driver.dispatch(Input::Sent { key, result });

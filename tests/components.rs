@@ -118,6 +118,7 @@ fn mount_window(root: &Element, conversation: Conversation) -> (Rc<RefCell<Vec<S
         onfinish: Callback::noop(),
         onrate: Callback::noop(),
         onnew: Callback::noop(),
+        onwriting: Callback::noop(),
     };
     yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
     (sent, retried)
@@ -253,6 +254,7 @@ async fn after_the_end_the_visitor_rates_and_can_start_again() {
         onfinish: Callback::noop(),
         onrate,
         onnew,
+        onwriting: Callback::noop(),
     };
     yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
     until("the end", || text(&root, ".zc-status").is_some()).await;
@@ -298,4 +300,26 @@ async fn ending_the_chat_asks_first() {
     until("the question", || root.query_selector(".zc-confirm-yes").unwrap().is_some()).await;
     click(&root, ".zc-confirm-yes");
     until("the end", || finished.borrow().len() == 1).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_composer_says_when_the_text_changes_and_when_it_is_empty() {
+    let root = root();
+    let (onwriting, writing) = recorder::<bool>();
+    yew::Renderer::<Composer>::with_root_and_props(root.clone(), ComposerProps { disabled: false, onsend: Callback::noop(), onwriting }).render();
+    until("the composer", || root.query_selector("#zc-input").unwrap().is_some()).await;
+    let area: HtmlTextAreaElement = root.query_selector("#zc-input").unwrap().unwrap().dyn_into().unwrap();
+    let input = || {
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        area.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap()).unwrap();
+    };
+    area.set_value("o");
+    input();
+    area.set_value("oi");
+    input();
+    area.set_value("");
+    input();
+    until("three changes", || writing.borrow().len() == 3).await;
+    assert_eq!(*writing.borrow(), [false, false, true]);
 }

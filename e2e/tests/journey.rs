@@ -57,8 +57,19 @@ async fn a_visitor_and_an_agent_hold_a_conversation() {
     // The visitor replies; the bubble becomes "sent" and the sandbox has the message.
     let reply = "Quero rastrear meu pedido 123";
     page.element("#zc-input").await.send_keys(reply).await.unwrap();
+    // The agent sees the visitor typing (one `typing` call), and not any more once it is sent.
+    let view = |http: reqwest::Client, url: String| async move { http.get(url).send().await.ok()?.json::<Value>().await.ok() };
+    let interaction_url = format!("{sandbox}/agent/interactions/{hash}");
+    wait_for("the visitor typing, as the agent sees it", || async {
+        view(http.clone(), interaction_url.clone()).await.filter(|v| v["customer_typing"] == true)
+    })
+    .await;
     page.element(".zc-composer button[type=submit]").await.click().await.unwrap();
     page.element_with_text(".zc-visitor[data-delivery=sent] .zc-text", reply).await;
+    wait_for("the typing cleared on send", || async {
+        view(http.clone(), interaction_url.clone()).await.filter(|v| v["customer_typing"] == false)
+    })
+    .await;
 
     let received = wait_for("the reply in the sandbox", || async {
         let interaction: Value =

@@ -19,6 +19,8 @@ pub struct ChatWindowProps {
     pub onrate: Callback<(Mood, String)>,
     #[prop_or_default]
     pub onnew: Callback<()>,
+    #[prop_or_default]
+    pub onwriting: Callback<bool>,
 }
 
 #[function_component(ChatWindow)]
@@ -40,7 +42,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
             <>
                 <Transcript entries={conversation.transcript.clone()} agent_typing={conversation.agent_typing}
                     agent_name={agent_name.clone()} onretry={props.onretry.clone()} />
-                <Composer disabled={!conversation.can_send()} onsend={props.onsend.clone()} />
+                <Composer disabled={!conversation.can_send()} onsend={props.onsend.clone()} onwriting={props.onwriting.clone()} />
             </>
         },
     };

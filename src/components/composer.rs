@@ -8,6 +8,9 @@ pub struct ComposerProps {
     #[prop_or_default]
     pub disabled: bool,
     pub onsend: Callback<String>,
+    /// On every change of the text: whether the input is now empty.
+    #[prop_or_default]
+    pub onwriting: Callback<bool>,
 }
 
 /// The longest message the composer takes.
@@ -36,6 +39,13 @@ pub fn composer(props: &ComposerProps) -> Html {
             send();
         })
     };
+    let oninput = {
+        let onwriting = props.onwriting.clone();
+        Callback::from(move |event: InputEvent| {
+            let empty = event.target_dyn_into::<HtmlTextAreaElement>().is_none_or(|area| area.value().trim().is_empty());
+            onwriting.emit(empty);
+        })
+    };
     let onkeydown = Callback::from(move |event: KeyboardEvent| {
         if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
             event.prevent_default();
@@ -46,7 +56,7 @@ pub fn composer(props: &ComposerProps) -> Html {
         <form class="zc-composer" {onsubmit}>
             <label for="zc-input" class="zc-visually-hidden">{ "Your message" }</label>
             <textarea id="zc-input" ref={input} rows="1" placeholder="Write a message…"
-                maxlength={MAX_CHARS.to_string()} disabled={props.disabled} {onkeydown} />
+                maxlength={MAX_CHARS.to_string()} disabled={props.disabled} {onkeydown} {oninput} />
             <button type="submit" class="zc-primary" disabled={props.disabled}>{ "Send" }</button>
         </form>
     }

@@ -103,6 +103,10 @@ pub enum Input {
     Rated(Result<(), Failure>),
     /// The visitor wants a new conversation after the end.
     NewConversation,
+    /// The visitor changed the text being written; `empty` when nothing is left in the input.
+    Writing { empty: bool },
+    /// The typing timer fired.
+    TypingTick,
 }
 
 /// What the shell must do after a step.
@@ -116,6 +120,10 @@ pub enum Effect {
     UpdateInteraction { session: Session, body: UpdateInteraction },
     /// Write the browser's saved state.
     Save(Saved),
+    /// `PUT …/{hash}/typing` (`typing`) or `…/cleared`.
+    NotifyTyping { session: Session, typing: bool },
+    /// Feed [`Input::TypingTick`] back after `after_ms`.
+    ScheduleTypingTick { after_ms: u32 },
     /// `POST …/{hash}/messages` with `Idempotency-Key: key`.
     SendMessage { session: Session, key: String, body: SendMessage },
     /// Open (or replace) the event stream, resuming after `last_event_id`.
@@ -127,6 +135,8 @@ pub enum Effect {
 
 /// The longest reconnect backoff.
 const MAX_BACKOFF_MS: u32 = 30_000;
+/// After this long without a keystroke the visitor counts as no longer typing.
+pub const TYPING_IDLE_MS: u64 = 4_000;
 
 /// The whole conversation of one visitor.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,6 +158,8 @@ pub struct Conversation {
     pub rating: Rating,
     /// An error to show that belongs to no message (a failed finish).
     pub notice: Option<String>,
+    /// Whether zChat was told the visitor is typing, and until when that holds without a keystroke.
+    visitor_typing: Option<u64>,
 }
 
 impl Conversation {
@@ -165,6 +177,43 @@ impl Conversation {
             previous: None,
             rating: Rating::NotYet,
             notice: None,
+            visitor_typing: None,
+        }
+    }
+
+    /// One `typing` when writing starts; the idle timer is set once and re-armed on its tick.
+    fn writing(&mut self, empty: bool, now: u64) -> Vec<Effect> {
+        if empty {
+            return self.stop_typing();
+        }
+        let Some(session) = self.session.clone().filter(|_| self.can_send()) else {
+            return Vec::new();
+        };
+        let started = self.visitor_typing.is_none();
+        self.visitor_typing = Some(now + TYPING_IDLE_MS);
+        if started {
+            vec![
+                Effect::NotifyTyping { session, typing: true },
+                Effect::ScheduleTypingTick { after_ms: TYPING_IDLE_MS as u32 },
+            ]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn typing_tick(&mut self, now: u64) -> Vec<Effect> {
+        match self.visitor_typing {
+            Some(until) if now >= until => self.stop_typing(),
+            Some(until) => vec![Effect::ScheduleTypingTick { after_ms: (until - now) as u32 }],
+            None => Vec::new(),
+        }
+    }
+
+    /// One `cleared`, if zChat was told the visitor is typing.
+    fn stop_typing(&mut self) -> Vec<Effect> {
+        match (self.visitor_typing.take(), &self.session) {
+            (Some(_), Some(session)) => vec![Effect::NotifyTyping { session: session.clone(), typing: false }],
+            _ => Vec::new(),
         }
     }
 
@@ -261,6 +310,8 @@ impl Conversation {
                 }
                 Vec::new()
             }
+            Input::Writing { empty } => self.writing(empty, now),
+            Input::TypingTick => self.typing_tick(now),
             Input::NewConversation => {
                 if self.phase != Phase::Finished {
                     return Vec::new();
@@ -325,6 +376,7 @@ impl Conversation {
         }
         self.phase = Phase::Finished;
         self.agent_typing = false;
+        self.visitor_typing = None;
         self.connection = Connection::Idle;
         self.transcript.push(Entry::system(EntryId::Event(format!("end-{now}")), line, now));
         vec![Effect::CloseStream, Effect::Save(self.saved())]
@@ -347,7 +399,9 @@ impl Conversation {
             at: now,
             delivery: Delivery::Sending,
         });
-        vec![Effect::SendMessage { session, key, body: text_message(content) }]
+        let mut effects = self.stop_typing();
+        effects.push(Effect::SendMessage { session, key, body: text_message(content) });
+        effects
     }
 
     fn retry(&mut self, key: String) -> Vec<Effect> {

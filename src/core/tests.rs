@@ -4,6 +4,7 @@ use serde_json::json;
 use zchat_types::{Customer, StreamEventKind};
 
 use super::*;
+use super::conversation::TYPING_IDLE_MS;
 
 const HASH: &str = "0000a-000b-0c00-0d0e-f00d00f11111";
 const T0: u64 = 1_700_000_000_000;
@@ -368,4 +369,48 @@ fn a_new_conversation_starts_clean_and_names_the_finished_one() {
     assert!(conversation.transcript.is_empty() && conversation.session.is_none());
     let effects = conversation.step(Input::Start { customer: customer("Maria") }, T0);
     assert!(matches!(effects.as_slice(), [Effect::StartInteraction { previous: Some(p), .. }] if *p == session()));
+}
+
+#[test]
+fn the_visitors_typing_is_one_call_per_change_of_state() {
+    let mut conversation = started();
+    conversation.step(state(1, "accepted"), T0);
+    let first = conversation.step(Input::Writing { empty: false }, T0);
+    assert_eq!(
+        first,
+        [
+            Effect::NotifyTyping { session: session(), typing: true },
+            Effect::ScheduleTypingTick { after_ms: TYPING_IDLE_MS as u32 }
+        ]
+    );
+    for n in 1..20 {
+        assert!(conversation.step(Input::Writing { empty: false }, T0 + n * 100).is_empty(), "keystroke {n}");
+    }
+    // The first tick comes while keystrokes went on: it waits for the rest of the idle time.
+    let tick = conversation.step(Input::TypingTick, T0 + TYPING_IDLE_MS);
+    assert_eq!(tick, [Effect::ScheduleTypingTick { after_ms: 1900 }]);
+    let idle = conversation.step(Input::TypingTick, T0 + 1900 + TYPING_IDLE_MS);
+    assert_eq!(idle, [Effect::NotifyTyping { session: session(), typing: false }]);
+    assert!(conversation.step(Input::TypingTick, T0 + 99_999).is_empty(), "nothing more to clear");
+}
+
+#[test]
+fn sending_or_emptying_the_input_clears_typing() {
+    let mut conversation = started();
+    conversation.step(Input::Writing { empty: false }, T0);
+    let effects = conversation.step(Input::Send { text: "oi".into(), key: "k1".into() }, T0);
+    assert_eq!(effects[0], Effect::NotifyTyping { session: session(), typing: false });
+    assert!(matches!(effects[1], Effect::SendMessage { .. }));
+    conversation.step(Input::Writing { empty: false }, T0);
+    assert_eq!(conversation.step(Input::Writing { empty: true }, T0), [Effect::NotifyTyping { session: session(), typing: false }]);
+    assert!(conversation.step(Input::Writing { empty: true }, T0).is_empty(), "already cleared");
+}
+
+#[test]
+fn no_typing_before_the_start_or_after_the_end() {
+    let mut conversation = Conversation::new(1);
+    assert!(conversation.step(Input::Writing { empty: false }, T0).is_empty());
+    let mut conversation = started();
+    conversation.step(state(1, "finished"), T0);
+    assert!(conversation.step(Input::Writing { empty: false }, T0).is_empty());
 }
