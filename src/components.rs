@@ -12,7 +12,7 @@ mod transcript;
 pub use chat_window::{ChatWindow, ChatWindowProps};
 pub use composer::{Composer, ComposerProps};
 pub use end_chat::{EndChat, EndChatProps};
-pub use message::{safe_url, MessageBubble, MessageBubbleProps};
+pub use message::{safe_url, segments, MessageBubble, MessageBubbleProps, Segment};
 pub use prechat::{PreChatForm, PreChatFormProps};
 pub use rating::{RatingPanel, RatingPanelProps};
 pub use status::{status_text, StatusLine, StatusLineProps};

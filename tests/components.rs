@@ -167,11 +167,12 @@ async fn agent_text_is_text_and_only_http_media_is_shown() {
         entry("2", "photo", zchat_types::MessageType::Image, Some("https://example.com/a.png")),
         entry("3", "evil", zchat_types::MessageType::Image, Some("javascript:alert(1)")),
         entry("4", "manual", zchat_types::MessageType::File, Some("http://example.com/manual.pdf")),
+        entry("5", "track it at https://example.com/t?id=9. javascript:alert(1)", zchat_types::MessageType::Text, None),
     ];
     let root = root();
     let props = TranscriptProps { entries, agent_typing: false, agent_name: None, onretry: Callback::noop() };
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
-    until("the messages", || root.query_selector_all(".zc-agent").unwrap().length() == 4).await;
+    until("the messages", || root.query_selector_all(".zc-agent").unwrap().length() == 5).await;
     let first = root.query_selector(".zc-agent .zc-text").unwrap().unwrap();
     assert_eq!(first.text_content().unwrap(), "<b>bold</b><img src=x onerror=alert(1)>");
     assert_eq!(first.children().length(), 0, "no element was made from the agent's text");
@@ -183,6 +184,12 @@ async fn agent_text_is_text_and_only_http_media_is_shown() {
     let file = root.query_selector("a.zc-file").unwrap().unwrap();
     assert_eq!(file.get_attribute("href").as_deref(), Some("http://example.com/manual.pdf"));
     assert_eq!(file.get_attribute("rel").as_deref(), Some("noopener noreferrer"));
+    let links = root.query_selector_all(".zc-text a").unwrap();
+    assert_eq!(links.length(), 1, "one link, and not the javascript: text");
+    let link: Element = links.get(0).unwrap().dyn_into().unwrap();
+    assert_eq!(link.get_attribute("href").as_deref(), Some("https://example.com/t?id=9"));
+    assert_eq!(link.get_attribute("rel").as_deref(), Some("noopener noreferrer nofollow"));
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
 }
 
 #[wasm_bindgen_test]

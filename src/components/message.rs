@@ -18,6 +18,55 @@ pub fn safe_url(url: &str) -> Option<&str> {
     (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url.trim())
 }
 
+/// A piece of message text: plain, or an http(s) address to make a link of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment<'a> {
+    Text(&'a str),
+    Link(&'a str),
+}
+
+/// Splits `text` into plain runs and http(s) addresses. Punctuation that ends a sentence stays out
+/// of the address (`see https://x.com/a.` links `https://x.com/a`); nothing else becomes a link.
+pub fn segments(text: &str) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    let mut plain_from = 0;
+    let mut index = 0;
+    while index < text.len() {
+        let rest = &text[index..];
+        let at_word_start = index == 0 || text[..index].ends_with(char::is_whitespace) || text[..index].ends_with(['(', '<', '"', '\'']);
+        let scheme = ["https://", "http://"].into_iter().find(|s| rest.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s)));
+        if let (true, Some(scheme)) = (at_word_start, scheme) {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let url = rest[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '}', '\'', '"', '>']);
+            if url.len() > scheme.len() {
+                if plain_from < index {
+                    out.push(Segment::Text(&text[plain_from..index]));
+                }
+                out.push(Segment::Link(url));
+                index += url.len();
+                plain_from = index;
+                continue;
+            }
+        }
+        index += rest.chars().next().map_or(1, char::len_utf8);
+    }
+    if plain_from < text.len() {
+        out.push(Segment::Text(&text[plain_from..]));
+    }
+    out
+}
+
+fn linked(text: &str) -> Html {
+    html! {
+        { for segments(text).into_iter().map(|segment| match segment {
+            Segment::Text(text) => html! { { text.to_string() } },
+            Segment::Link(url) => html! {
+                <a href={url.to_string()} target="_blank" rel="noopener noreferrer nofollow">{ url.to_string() }</a>
+            },
+        }) }
+    }
+}
+
 fn time_of(at: u64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
     let (hours, minutes) = (date.get_hours(), date.get_minutes());
@@ -70,9 +119,25 @@ pub fn message_bubble(props: &MessageBubbleProps) -> Html {
             if let Some(author) = author {
                 <span class="zc-author">{ author }</span>
             }
-            <p class="zc-text">{ entry.content.clone() }</p>
+            <p class="zc-text">{ linked(&entry.content) }</p>
             { media(entry.kind, entry.url.as_deref(), &entry.content) }
             <span class="zc-meta"><time>{ time_of(entry.at) }</time>{ " " }{ delivery }</span>
         </li>
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::{segments, Segment::*};
+
+    #[test]
+    fn only_http_addresses_become_links() {
+        assert_eq!(segments("veja https://loja.com/p?id=1. Obrigado"), [Text("veja "), Link("https://loja.com/p?id=1"), Text(". Obrigado")]);
+        assert_eq!(segments("(http://a.com/x)"), [Text("("), Link("http://a.com/x"), Text(")")]);
+        assert_eq!(segments("HTTPS://A.COM"), [Link("HTTPS://A.COM")]);
+        assert_eq!(segments("javascript:alert(1) https:// x"), [Text("javascript:alert(1) https:// x")]);
+        assert_eq!(segments("nohttps://a.com"), [Text("nohttps://a.com")], "only at a word's start");
+        assert_eq!(segments("ação é https://ç.com/ã ok"), [Text("ação é "), Link("https://ç.com/ã"), Text(" ok")]);
+        assert_eq!(segments(""), []);
     }
 }
