@@ -42,7 +42,10 @@ fn chat(props: &ChatProps) -> Html {
     {
         // A conversation under way in this browser (a reload, another tab) comes back.
         let driver = Rc::clone(&driver);
-        use_effect_with((), move |_| driver.dispatch(Input::Restore(driver::load(department_id))));
+        use_effect_with((), move |_| {
+            driver.dispatch(Input::Restore(driver::load(department_id)));
+            driver::wake_on_return(&driver)
+        });
     }
     let dispatch = driver.callback();
     let onstart = dispatch.reform(|customer| Input::Start { customer });

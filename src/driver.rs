@@ -5,6 +5,7 @@ use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
+use gloo_events::EventListener;
 use yew::Callback;
 
 use crate::core::{Conversation, Effect, Input, Saved};
@@ -133,6 +134,28 @@ fn save(department_id: i64, saved: &Saved) {
     if let (Some(storage), Ok(json)) = (local_storage(), serde_json::to_string(saved)) {
         let _ = storage.set_item(&storage_key(department_id), &json);
     }
+}
+
+/// Feeds [`Input::Wake`] when the browser comes back online or the page becomes visible again;
+/// the listeners go when the returned guard is dropped (the component unmounts).
+pub fn wake_on_return(driver: &Driver) -> impl FnOnce() {
+    let (Some(window), Some(document)) = (web_sys::window(), web_sys::window().and_then(|w| w.document())) else {
+        return Box::new(|| ()) as Box<dyn FnOnce()>;
+    };
+    let online = {
+        let driver = driver.clone();
+        EventListener::new(&window, "online", move |_| driver.dispatch(Input::Wake))
+    };
+    let visible = {
+        let driver = driver.clone();
+        let page = document.clone();
+        EventListener::new(&document, "visibilitychange", move |_| {
+            if page.visibility_state() == web_sys::VisibilityState::Visible {
+                driver.dispatch(Input::Wake);
+            }
+        })
+    };
+    Box::new(move || drop((online, visible)))
 }
 
 /// Milliseconds since the Unix epoch, from the browser's clock.

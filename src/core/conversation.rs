@@ -107,6 +107,8 @@ pub enum Input {
     Writing { empty: bool },
     /// The typing timer fired.
     TypingTick,
+    /// The browser is back online, or the page visible again: a waiting reconnect happens now.
+    Wake,
 }
 
 /// What the shell must do after a step.
@@ -312,6 +314,13 @@ impl Conversation {
             }
             Input::Writing { empty } => self.writing(empty, now),
             Input::TypingTick => self.typing_tick(now),
+            Input::Wake => match &self.session {
+                Some(session) if matches!(self.connection, Connection::Reconnecting { .. }) => {
+                    self.connection = Connection::Connecting;
+                    vec![Effect::OpenStream { session: session.clone(), last_event_id: self.last_event_id.clone() }]
+                }
+                _ => Vec::new(),
+            },
             Input::NewConversation => {
                 if self.phase != Phase::Finished {
                     return Vec::new();

@@ -414,3 +414,15 @@ fn no_typing_before_the_start_or_after_the_end() {
     conversation.step(state(1, "finished"), T0);
     assert!(conversation.step(Input::Writing { empty: false }, T0).is_empty());
 }
+
+#[test]
+fn waking_up_reconnects_at_once_and_only_when_disconnected() {
+    let mut conversation = started();
+    conversation.step(queued(1, 2), T0);
+    assert!(conversation.step(Input::Wake, T0).is_empty(), "a live stream is left alone");
+    conversation.step(Input::StreamClosed, T0);
+    let effects = conversation.step(Input::Wake, T0);
+    assert_eq!(effects, [Effect::OpenStream { session: session(), last_event_id: Some("7-1".into()) }]);
+    assert_eq!(conversation.connection, Connection::Connecting);
+    assert!(conversation.step(Input::Reconnect, T0).is_empty(), "the backoff timer that fires later does nothing");
+}
