@@ -13,7 +13,7 @@ use crate::settings::Settings;
 fn page_settings() -> Result<Settings, String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| "The widget's address is invalid.".to_string())?;
-    let pairs: Vec<(String, String)> = ["department", "title"]
+    let pairs: Vec<(String, String)> = ["department", "title", "fields"]
         .into_iter()
         .filter_map(|name| params.get(name).map(|value| (name.to_string(), value)))
         .collect();
@@ -38,7 +38,10 @@ struct ChatProps {
 fn chat(props: &ChatProps) -> Html {
     let update = use_force_update();
     let department_id = props.settings.department_id;
-    let driver = use_memo((), move |_| Driver::new(Conversation::new(department_id), Callback::from(move |_| update.force_update())));
+    let fields = props.settings.fields.clone();
+    let driver = use_memo((), move |_| {
+        Driver::new(Conversation::new(department_id).with_fields(fields), Callback::from(move |_| update.force_update()))
+    });
     {
         // A conversation under way in this browser (a reload, another tab) comes back.
         let driver = Rc::clone(&driver);

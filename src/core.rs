@@ -7,6 +7,7 @@
 //! idempotency keys) comes in through the inputs, so it is tested natively and deterministically.
 
 mod conversation;
+pub mod prechat;
 mod transcript;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

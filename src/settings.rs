@@ -1,5 +1,8 @@
 //! The embed settings the frame page receives in its query string from the loader
-//! (`/widget/?department=1&title=…`). Pure parsing: every invalid setting is an error that names it.
+//! (`/widget/?department=1&title=…&fields=name*,email,phone*,cpf`). Pure parsing: every invalid
+//! setting is an error that names it.
+
+use crate::core::prechat::{self, FieldRule};
 
 /// What the site owner configured for this widget.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -8,6 +11,8 @@ pub struct Settings {
     pub department_id: i64,
     /// The window's title.
     pub title: String,
+    /// The pre-chat form's fields, `*` marking the required ones.
+    pub fields: Vec<FieldRule>,
 }
 
 const DEFAULT_TITLE: &str = "Chat with us";
@@ -20,9 +25,11 @@ impl Settings {
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Settings, String> {
         let mut department = None;
         let mut title = None;
+        let mut fields = None;
         for (name, value) in pairs {
             match name {
                 "department" => department = Some(value),
+                "fields" => fields = Some(value),
                 "title" => title = Some(value.trim()).filter(|t| !t.is_empty()),
                 _ => {}
             }
@@ -35,7 +42,8 @@ impl Settings {
             .filter(|id| *id > 0)
             .ok_or_else(|| format!("The department {department:?} is not a positive whole number."))?;
         let title = title.map_or(DEFAULT_TITLE.to_string(), |t| t.chars().take(MAX_TITLE_CHARS).collect());
-        Ok(Settings { department_id, title })
+        let fields = fields.map_or_else(|| Ok(prechat::default_fields()), prechat::parse_fields)?;
+        Ok(Settings { department_id, title, fields })
     }
 }
 
@@ -46,7 +54,10 @@ mod tests {
     #[test]
     fn department_and_title() {
         let settings = Settings::from_pairs([("department", "3"), ("title", " Fale conosco "), ("x", "y")]).unwrap();
-        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into() });
+        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into(), fields: prechat::default_fields() });
+        let asked = Settings::from_pairs([("department", "1"), ("fields", "name*,cpf*")]).unwrap();
+        assert_eq!(asked.fields.len(), 2);
+        assert!(Settings::from_pairs([("department", "1"), ("fields", "fax")]).unwrap_err().contains("fax"));
         assert_eq!(Settings::from_pairs([("department", "1")]).unwrap().title, DEFAULT_TITLE);
         assert_eq!(Settings::from_pairs([("department", "1"), ("title", &"x".repeat(100))]).unwrap().title.len(), 60);
     }

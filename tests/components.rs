@@ -76,7 +76,8 @@ fn trigger(conversation: &mut Conversation, seq: u64, body: serde_json::Value) {
 async fn the_pre_chat_form_requires_a_name_then_starts() {
     let root = root();
     let (onstart, started) = recorder::<Customer>();
-    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { error: None, busy: false, onstart })
+    let fields = zchat_widget::core::prechat::default_fields();
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, onstart })
         .render();
     until("the form", || root.query_selector("#zc-name").unwrap().is_some()).await;
 
@@ -329,4 +330,45 @@ async fn the_composer_says_when_the_text_changes_and_when_it_is_empty() {
     input();
     until("three changes", || writing.borrow().len() == 3).await;
     assert_eq!(*writing.borrow(), [false, false, true]);
+}
+
+#[wasm_bindgen_test]
+async fn every_pre_chat_field_is_masked_checked_and_explained_in_place() {
+    let root = root();
+    let (onstart, started) = recorder::<Customer>();
+    let fields = zchat_widget::core::prechat::parse_fields("name*,email,phone*,cpf*").unwrap();
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, onstart }).render();
+    until("the form", || root.query_selector("#zc-cpf").unwrap().is_some()).await;
+    let input = |id: &str| -> HtmlInputElement { root.query_selector(id).unwrap().unwrap().dyn_into().unwrap() };
+    let type_in = |id: &str, text: &str| {
+        let field = input(id);
+        field.set_value(text);
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        field.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap()).unwrap();
+    };
+    assert_eq!(input("#zc-phone").type_(), "tel");
+    assert_eq!(text(&root, "label[for=zc-email]").unwrap(), "Email (optional)");
+    type_in("#zc-name", "Maria");
+    type_in("#zc-email", "maria@");
+    type_in("#zc-phone", "11991417777");
+    type_in("#zc-cpf", "11111111111");
+    assert_eq!(input("#zc-phone").value(), "(11) 99141-7777", "masked as typed");
+    assert_eq!(input("#zc-cpf").value(), "111.111.111-11");
+    click(&root, "button[type=submit]");
+    until("the errors", || text(&root, "#zc-cpf-error").is_some()).await;
+    assert_eq!(text(&root, "#zc-email-error").unwrap(), "This email address does not look right (like name@example.com).");
+    assert_eq!(text(&root, "#zc-cpf-error").unwrap(), "This CPF is not valid: please check its digits.");
+    assert!(text(&root, "#zc-phone-error").is_none(), "the phone is fine");
+    assert_eq!(input("#zc-email").get_attribute("aria-describedby").as_deref(), Some("zc-email-error"));
+    assert!(started.borrow().is_empty());
+
+    type_in("#zc-email", "maria@example.com");
+    type_in("#zc-cpf", "52998224725");
+    click(&root, "button[type=submit]");
+    until("the start", || !started.borrow().is_empty()).await;
+    let customer = started.borrow()[0].clone();
+    assert_eq!(customer.email.as_deref(), Some("maria@example.com"));
+    assert_eq!(customer.phone.as_deref(), Some("11991417777"), "sent as digits, as in the reference");
+    assert_eq!(customer.cpf.as_deref(), Some("52998224725"));
 }

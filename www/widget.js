@@ -19,6 +19,9 @@
   var params = new URLSearchParams({ department: department.trim() });
   var title = script.getAttribute("data-title");
   if (title) params.set("title", title);
+  // Pre-chat fields, "*" for required: data-fields="name*,email,phone*,cpf" (the frame checks them).
+  var fields = script.getAttribute("data-fields");
+  if (fields) params.set("fields", fields);
 
   var frame = null;
   var open = false;

@@ -29,9 +29,9 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
     let agent_name = conversation.agent_name.clone().map(AttrValue::from);
     let body = match &conversation.phase {
         Phase::PreChat { error } => html! {
-            <PreChatForm error={error.clone().map(AttrValue::from)} onstart={props.onstart.clone()} />
+            <PreChatForm fields={conversation.fields.clone()} error={error.clone().map(AttrValue::from)} onstart={props.onstart.clone()} />
         },
-        Phase::Starting => html! { <PreChatForm busy=true onstart={props.onstart.clone()} /> },
+        Phase::Starting => html! { <PreChatForm fields={conversation.fields.clone()} busy=true onstart={props.onstart.clone()} /> },
         Phase::Finished => html! {
             <>
                 <Transcript entries={conversation.transcript.clone()} onretry={props.onretry.clone()} />

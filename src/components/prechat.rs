@@ -1,11 +1,19 @@
-//! The pre-chat form: the visitor's name, then "Start chat".
+//! The pre-chat form: the fields the embed settings ask for (name, email, phone, CPF), each with
+//! its label, mask and error next to it, then "Start chat".
+
+use std::collections::HashMap;
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use zchat_types::Customer;
 
+use crate::core::prechat::{self, Answers, Field, FieldRule};
+
 #[derive(Properties, PartialEq)]
 pub struct PreChatFormProps {
+    /// The fields to ask, in order.
+    #[prop_or_else(prechat::default_fields)]
+    pub fields: Vec<FieldRule>,
     /// An error from a failed start (zChat's message, in words).
     #[prop_or_default]
     pub error: Option<AttrValue>,
@@ -15,36 +23,77 @@ pub struct PreChatFormProps {
     pub onstart: Callback<Customer>,
 }
 
+/// Label, input type, autocomplete token and mask of a field.
+fn describe(field: Field) -> (&'static str, &'static str, &'static str, Option<fn(&str) -> String>) {
+    match field {
+        Field::Name => ("Name", "text", "name", None),
+        Field::Email => ("Email", "email", "email", None),
+        Field::Phone => ("Phone", "tel", "tel-national", Some(prechat::mask_phone)),
+        Field::Cpf => ("CPF", "text", "off", Some(prechat::mask_cpf)),
+    }
+}
+
 #[function_component(PreChatForm)]
 pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
-    let name = use_node_ref();
-    let name_error = use_state(|| None::<&'static str>);
+    let inputs = use_memo((), |_| Field::ALL.into_iter().map(|field| (field, NodeRef::default())).collect::<HashMap<_, _>>());
+    let errors = use_state(Vec::<(Field, String)>::new);
     let onsubmit = {
-        let name = name.clone();
-        let name_error = name_error.clone();
+        let inputs = inputs.clone();
+        let errors = errors.clone();
+        let rules = props.fields.clone();
         let onstart = props.onstart.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let value = name.cast::<HtmlInputElement>().map(|input| input.value()).unwrap_or_default();
-            let value = value.trim();
-            if value.is_empty() {
-                name_error.set(Some("Please tell us your name."));
-                return;
+            let value = |field| inputs[&field].cast::<HtmlInputElement>().map(|input| input.value()).unwrap_or_default();
+            let answers = Answers { name: value(Field::Name), email: value(Field::Email), phone: value(Field::Phone), cpf: value(Field::Cpf) };
+            match prechat::check(&answers, &rules) {
+                Ok(customer) => {
+                    errors.set(Vec::new());
+                    onstart.emit(customer);
+                }
+                Err(found) => {
+                    // Focus goes to the first field to fix.
+                    if let Some(input) = found.first().and_then(|(field, _)| inputs[field].cast::<HtmlInputElement>()) {
+                        let _ = input.focus();
+                    }
+                    errors.set(found);
+                }
             }
-            name_error.set(None);
-            onstart.emit(Customer { name: Some(value.to_string()), ..Customer::default() });
         })
     };
-    let invalid = name_error.is_some();
+    let field_html = |rule: &FieldRule| {
+        let (label, kind, autocomplete, mask) = describe(rule.field);
+        let key = rule.field.key();
+        let id = format!("zc-{key}");
+        let error_id = format!("zc-{key}-error");
+        let error = errors.iter().find(|(field, _)| *field == rule.field).map(|(_, message)| message.clone());
+        let oninput = mask.map(|mask| {
+            Callback::from(move |event: InputEvent| {
+                if let Some(input) = event.target_dyn_into::<HtmlInputElement>() {
+                    input.set_value(&mask(&input.value()));
+                }
+            })
+        });
+        let inputmode = mask.is_some().then_some("numeric");
+        html! {
+            <div class="zc-field">
+                <label for={id.clone()}>
+                    { label }
+                    <span class="zc-hint">{ if rule.required { " (required)" } else { " (optional)" } }</span>
+                </label>
+                <input id={id} ref={inputs[&rule.field].clone()} name={key} type={kind} {autocomplete} {inputmode}
+                    maxlength="100" required={rule.required} {oninput}
+                    aria-invalid={error.is_some().to_string()} aria-describedby={error.is_some().then_some(error_id.clone())} />
+                if let Some(message) = error {
+                    <p id={error_id} class="zc-field-error" role="alert">{ message }</p>
+                }
+            </div>
+        }
+    };
     html! {
         <form class="zc-prechat" {onsubmit} novalidate=true>
-            <p class="zc-intro">{ "Hello! Tell us your name and an agent will be with you shortly." }</p>
-            <label for="zc-name">{ "Name" }</label>
-            <input id="zc-name" ref={name} name="name" type="text" autocomplete="name" maxlength="100"
-                aria-invalid={invalid.to_string()} aria-describedby={invalid.then_some("zc-name-error")} />
-            if let Some(message) = *name_error {
-                <p id="zc-name-error" class="zc-field-error" role="alert">{ message }</p>
-            }
+            <p class="zc-intro">{ "Hello! Tell us who you are and an agent will be with you shortly." }</p>
+            { for props.fields.iter().map(field_html) }
             if let Some(error) = &props.error {
                 <p class="zc-form-error" role="alert">{ error.clone() }</p>
             }

@@ -6,6 +6,7 @@ use zchat_types::{
     StreamEventKind, Trigger, TriggerEvent, UpdateInteraction,
 };
 
+use super::prechat::{self, Answers, FieldRule};
 use super::transcript::{Delivery, Entry, EntryId, Sender};
 
 /// The interaction this browser holds and its session credential from the relay.
@@ -144,6 +145,8 @@ pub const TYPING_IDLE_MS: u64 = 4_000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
     pub department_id: i64,
+    /// The pre-chat form's fields (from the embed settings).
+    pub fields: Vec<FieldRule>,
     pub phase: Phase,
     pub transcript: Vec<Entry>,
     pub session: Option<Session>,
@@ -168,6 +171,7 @@ impl Conversation {
     pub fn new(department_id: i64) -> Self {
         Conversation {
             department_id,
+            fields: prechat::default_fields(),
             phase: Phase::PreChat { error: None },
             transcript: Vec::new(),
             session: None,
@@ -217,6 +221,11 @@ impl Conversation {
             (Some(_), Some(session)) => vec![Effect::NotifyTyping { session: session.clone(), typing: false }],
             _ => Vec::new(),
         }
+    }
+
+    /// The same conversation with another pre-chat form.
+    pub fn with_fields(self, fields: Vec<FieldRule>) -> Self {
+        Conversation { fields, ..self }
     }
 
     fn saved(&self) -> Saved {
@@ -326,7 +335,8 @@ impl Conversation {
                     return Vec::new();
                 }
                 let previous = self.session.take().or(self.previous.take());
-                *self = Conversation { previous, ..Conversation::new(self.department_id) };
+                let fields = std::mem::take(&mut self.fields);
+                *self = Conversation { previous, fields, ..Conversation::new(self.department_id) };
                 vec![Effect::CloseStream, Effect::Save(self.saved())]
             }
             Input::Reconnect => match &self.session {
@@ -343,11 +353,20 @@ impl Conversation {
         if !matches!(self.phase, Phase::PreChat { .. }) {
             return Vec::new();
         }
-        let has_name = customer.name.as_deref().is_some_and(|name| !name.trim().is_empty());
-        if !has_name {
-            self.phase = Phase::PreChat { error: Some("Please tell us your name.".into()) };
-            return Vec::new();
-        }
+        // The form checks as the visitor types; this is the same check, for anything that skips it.
+        let answers = Answers {
+            name: customer.name.unwrap_or_default(),
+            email: customer.email.unwrap_or_default(),
+            phone: customer.phone.unwrap_or_default(),
+            cpf: customer.cpf.unwrap_or_default(),
+        };
+        let customer = match prechat::check(&answers, &self.fields) {
+            Ok(customer) => customer,
+            Err(errors) => {
+                self.phase = Phase::PreChat { error: errors.into_iter().next().map(|(_, message)| message) };
+                return Vec::new();
+            }
+        };
         self.phase = Phase::Starting;
         let request = StartInteraction {
             token: String::new(),
