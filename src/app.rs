@@ -7,13 +7,14 @@ use yew::prelude::*;
 use crate::components::ChatWindow;
 use crate::core::{Conversation, Input};
 use crate::driver::{self, new_key, Driver};
+use crate::host;
 use crate::settings::Settings;
 
 /// The settings from the frame's own URL (the loader puts them there).
 fn page_settings() -> Result<Settings, String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| "The widget's address is invalid.".to_string())?;
-    let pairs: Vec<(String, String)> = ["department", "title", "fields"]
+    let pairs: Vec<(String, String)> = ["department", "title", "fields", "host"]
         .into_iter()
         .filter_map(|name| params.get(name).map(|value| (name.to_string(), value)))
         .collect();
@@ -39,15 +40,22 @@ fn chat(props: &ChatProps) -> Html {
     let update = use_force_update();
     let department_id = props.settings.department_id;
     let fields = props.settings.fields.clone();
+    let host = props.settings.host.clone();
     let driver = use_memo((), move |_| {
-        Driver::new(Conversation::new(department_id).with_fields(fields), Callback::from(move |_| update.force_update()))
+        Driver::new(Conversation::new(department_id).with_fields(fields), host, Callback::from(move |_| update.force_update()))
     });
     {
         // A conversation under way in this browser (a reload, another tab) comes back.
         let driver = Rc::clone(&driver);
         use_effect_with((), move |_| {
             driver.dispatch(Input::Restore(driver::load(department_id)));
-            driver::wake_on_return(&driver)
+            let wake = driver::wake_on_return(&driver);
+            let host = host::listen(&driver, driver.host());
+            host::focus_first_field();
+            move || {
+                wake();
+                host();
+            }
         });
     }
     let dispatch = driver.callback();
@@ -58,8 +66,9 @@ fn chat(props: &ChatProps) -> Html {
     let onrate = dispatch.reform(|(mood, note)| Input::Rate { mood, note });
     let onnew = dispatch.reform(|()| Input::NewConversation);
     let onwriting = dispatch.reform(|empty| Input::Writing { empty });
+    let onclose = driver.host().map(|origin| Callback::from(move |()| host::close(Some(&origin))));
     let conversation = driver.conversation().clone();
     html! {
-        <ChatWindow {conversation} title={props.settings.title.clone()} {onstart} {onsend} {onretry} {onfinish} {onrate} {onnew} {onwriting} />
+        <ChatWindow {conversation} title={props.settings.title.clone()} {onstart} {onsend} {onretry} {onfinish} {onrate} {onnew} {onwriting} {onclose} />
     }
 }

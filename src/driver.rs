@@ -19,6 +19,8 @@ pub struct Driver {
 
 struct Inner {
     conversation: RefCell<Conversation>,
+    /// The host page's origin, for postMessage (none when the frame runs on its own).
+    host: Option<String>,
     stream: RefCell<Option<stream::EventStream>>,
     /// Asks the view to render again after a change.
     on_change: Callback<()>,
@@ -31,10 +33,14 @@ impl PartialEq for Driver {
 }
 
 impl Driver {
-    pub fn new(conversation: Conversation, on_change: Callback<()>) -> Self {
+    pub fn new(conversation: Conversation, host: Option<String>, on_change: Callback<()>) -> Self {
         Driver {
-            inner: Rc::new(Inner { conversation: RefCell::new(conversation), stream: RefCell::new(None), on_change }),
+            inner: Rc::new(Inner { conversation: RefCell::new(conversation), host, stream: RefCell::new(None), on_change }),
         }
+    }
+
+    pub fn host(&self) -> Option<String> {
+        self.inner.host.clone()
     }
 
     pub fn conversation(&self) -> Ref<'_, Conversation> {
@@ -72,6 +78,7 @@ impl Driver {
                 driver.dispatch(Input::Rated(result));
             }),
             Effect::Save(saved) => save(self.department_id(), &saved),
+            Effect::ReportUnread(count) => crate::host::unread(self.inner.host.as_deref(), count),
             // Typing is a hint: a failed notification is not worth the visitor's attention.
             Effect::NotifyTyping { session, typing } => yew::platform::spawn_local(async move {
                 let _ = api::typing(&session, typing).await;

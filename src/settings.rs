@@ -13,6 +13,9 @@ pub struct Settings {
     pub title: String,
     /// The pre-chat form's fields, `*` marking the required ones.
     pub fields: Vec<FieldRule>,
+    /// The host page's origin (`https://shop.example.com`), for postMessage; none when the frame
+    /// page is opened on its own.
+    pub host: Option<String>,
 }
 
 const DEFAULT_TITLE: &str = "Chat with us";
@@ -26,8 +29,10 @@ impl Settings {
         let mut department = None;
         let mut title = None;
         let mut fields = None;
+        let mut host = None;
         for (name, value) in pairs {
             match name {
+                "host" => host = Some(value),
                 "department" => department = Some(value),
                 "fields" => fields = Some(value),
                 "title" => title = Some(value.trim()).filter(|t| !t.is_empty()),
@@ -43,8 +48,16 @@ impl Settings {
             .ok_or_else(|| format!("The department {department:?} is not a positive whole number."))?;
         let title = title.map_or(DEFAULT_TITLE.to_string(), |t| t.chars().take(MAX_TITLE_CHARS).collect());
         let fields = fields.map_or_else(|| Ok(prechat::default_fields()), prechat::parse_fields)?;
-        Ok(Settings { department_id, title, fields })
+        let host = host.map(|host| check_origin(host).ok_or_else(|| format!("The host {host:?} is not an origin."))).transpose()?;
+        Ok(Settings { department_id, title, fields, host })
     }
+}
+
+/// `scheme://host[:port]`, exactly: what a browser reports as a page's origin.
+fn check_origin(text: &str) -> Option<String> {
+    let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"))?;
+    let valid = !rest.is_empty() && !rest.contains(['/', '?', '#', '@', ' ']);
+    valid.then(|| text.to_string())
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -54,7 +67,12 @@ mod tests {
     #[test]
     fn department_and_title() {
         let settings = Settings::from_pairs([("department", "3"), ("title", " Fale conosco "), ("x", "y")]).unwrap();
-        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into(), fields: prechat::default_fields() });
+        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into(), fields: prechat::default_fields(), host: None });
+        let hosted = Settings::from_pairs([("department", "1"), ("host", "https://shop.example.com:8443")]).unwrap();
+        assert_eq!(hosted.host.as_deref(), Some("https://shop.example.com:8443"));
+        for bad in ["*", "shop.example.com", "https://shop.example.com/path", "javascript:alert(1)"] {
+            assert!(Settings::from_pairs([("department", "1"), ("host", bad)]).is_err(), "{bad}");
+        }
         let asked = Settings::from_pairs([("department", "1"), ("fields", "name*,cpf*")]).unwrap();
         assert_eq!(asked.fields.len(), 2);
         assert!(Settings::from_pairs([("department", "1"), ("fields", "fax")]).unwrap_err().contains("fax"));

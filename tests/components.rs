@@ -120,6 +120,7 @@ fn mount_window(root: &Element, conversation: Conversation) -> (Rc<RefCell<Vec<S
         onrate: Callback::noop(),
         onnew: Callback::noop(),
         onwriting: Callback::noop(),
+        onclose: None,
     };
     yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
     (sent, retried)
@@ -263,6 +264,7 @@ async fn after_the_end_the_visitor_rates_and_can_start_again() {
         onrate,
         onnew,
         onwriting: Callback::noop(),
+        onclose: None,
     };
     yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
     until("the end", || text(&root, ".zc-status").is_some()).await;

@@ -21,6 +21,9 @@ pub struct ChatWindowProps {
     pub onnew: Callback<()>,
     #[prop_or_default]
     pub onwriting: Callback<bool>,
+    /// Closes the window on the host page (none when the frame runs on its own).
+    #[prop_or_default]
+    pub onclose: Option<Callback<()>>,
 }
 
 #[function_component(ChatWindow)]
@@ -53,6 +56,9 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
                 <h1>{ props.title.clone() }</h1>
                 if can_end {
                     <EndChat onfinish={props.onfinish.clone()} />
+                }
+                if let Some(onclose) = &props.onclose {
+                    <button type="button" class="zc-close" aria-label="Close chat" title="Close (Esc)" onclick={onclose.reform(|_| ())}>{ "✕" }</button>
                 }
             </header>
             <StatusLine phase={conversation.phase.clone()} connection={conversation.connection} {agent_name} />

@@ -32,7 +32,7 @@ pub fn transcript(props: &TranscriptProps) -> Html {
     let typing = props.agent_name.as_deref().map_or("The agent is typing…".to_string(), |name| format!("{name} is typing…"));
     html! {
         <div class="zc-transcript" ref={list}>
-            <ol class="zc-messages" aria-live="polite" aria-label="Messages">
+            <ol class="zc-messages" role="log" aria-live="polite" aria-label="Messages">
                 { for props.entries.iter().map(|entry| html! {
                     <MessageBubble key={format!("{:?}", entry.id)} entry={entry.clone()} onretry={props.onretry.clone()} />
                 }) }

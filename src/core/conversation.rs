@@ -110,6 +110,8 @@ pub enum Input {
     TypingTick,
     /// The browser is back online, or the page visible again: a waiting reconnect happens now.
     Wake,
+    /// The window is now seen (open on the host page, and the page visible) or not.
+    Seen(bool),
 }
 
 /// What the shell must do after a step.
@@ -127,6 +129,8 @@ pub enum Effect {
     NotifyTyping { session: Session, typing: bool },
     /// Feed [`Input::TypingTick`] back after `after_ms`.
     ScheduleTypingTick { after_ms: u32 },
+    /// Tell the host page how many agent messages the visitor has not seen.
+    ReportUnread(u32),
     /// `POST …/{hash}/messages` with `Idempotency-Key: key`.
     SendMessage { session: Session, key: String, body: SendMessage },
     /// Open (or replace) the event stream, resuming after `last_event_id`.
@@ -165,6 +169,10 @@ pub struct Conversation {
     pub notice: Option<String>,
     /// Whether zChat was told the visitor is typing, and until when that holds without a keystroke.
     visitor_typing: Option<u64>,
+    /// Whether the visitor can see the window now.
+    pub seen: bool,
+    /// Agent messages that arrived while the window was not seen.
+    pub unread: u32,
 }
 
 impl Conversation {
@@ -184,6 +192,8 @@ impl Conversation {
             rating: Rating::NotYet,
             notice: None,
             visitor_typing: None,
+            seen: true,
+            unread: 0,
         }
     }
 
@@ -323,6 +333,14 @@ impl Conversation {
             }
             Input::Writing { empty } => self.writing(empty, now),
             Input::TypingTick => self.typing_tick(now),
+            Input::Seen(seen) => {
+                self.seen = seen;
+                if seen && self.unread > 0 {
+                    self.unread = 0;
+                    return vec![Effect::ReportUnread(0)];
+                }
+                Vec::new()
+            }
             Input::Wake => match &self.session {
                 Some(session) if matches!(self.connection, Connection::Reconnecting { .. }) => {
                     self.connection = Connection::Connecting;
@@ -551,6 +569,10 @@ impl Conversation {
                     at: now,
                     delivery: Delivery::Sent,
                 });
+                if !self.seen {
+                    self.unread += 1;
+                    return vec![Effect::ReportUnread(self.unread)];
+                }
             }
             TriggerEvent::Finished => {
                 return self.finish("The agent ended the conversation.", now);

@@ -426,3 +426,16 @@ fn waking_up_reconnects_at_once_and_only_when_disconnected() {
     assert_eq!(conversation.connection, Connection::Connecting);
     assert!(conversation.step(Input::Reconnect, T0).is_empty(), "the backoff timer that fires later does nothing");
 }
+
+#[test]
+fn agent_messages_unseen_are_counted_for_the_host_page() {
+    let mut conversation = started();
+    conversation.step(state(1, "accepted"), T0);
+    assert!(conversation.step(agent_message(2, "m1", "seen at once"), T0).is_empty());
+    conversation.step(Input::Seen(false), T0);
+    assert_eq!(conversation.step(agent_message(3, "m2", "one"), T0), [Effect::ReportUnread(1)]);
+    assert_eq!(conversation.step(agent_message(4, "m3", "two"), T0), [Effect::ReportUnread(2)]);
+    assert!(conversation.step(agent_message(4, "m3", "two"), T0).is_empty(), "a replay is not new");
+    assert_eq!(conversation.step(Input::Seen(true), T0), [Effect::ReportUnread(0)]);
+    assert!(conversation.step(Input::Seen(true), T0).is_empty());
+}
