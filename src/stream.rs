@@ -35,8 +35,10 @@ pub fn open(session: &Session, last_event_id: Option<&str>, on_input: Callback<I
     }
     let mut source = EventSource::new(&url).ok()?;
     let mut subscriptions = Vec::new();
-    // "open" is not a message event, but the subscription only needs to know that it happened.
-    for name in ["open"].into_iter().chain(StreamEventKind::ALL.map(StreamEventKind::name)) {
+    // "open" and "error" are not message events, but the subscription only needs to know that
+    // they happened. gloo reports only errors that close the stream for good (as `Err`); an
+    // "error" event while the browser reconnects by itself comes here as a plain event.
+    for name in ["open", "error"].into_iter().chain(StreamEventKind::ALL.map(StreamEventKind::name)) {
         subscriptions.push(source.subscribe(name).ok()?.boxed_local());
     }
     let closing = Rc::new(Cell::new(false));
@@ -48,13 +50,14 @@ pub fn open(session: &Session, last_event_id: Option<&str>, on_input: Callback<I
                 return;
             }
             match event {
-                Ok((name, message)) => match StreamEventKind::from_name(&name) {
-                    Some(kind) => on_input.emit(Input::StreamEvent {
+                Ok((name, message)) => match (StreamEventKind::from_name(&name), name.as_str()) {
+                    (Some(kind), _) => on_input.emit(Input::StreamEvent {
                         kind,
                         id: message.last_event_id(),
                         data: message.data().as_string().unwrap_or_default(),
                     }),
-                    None => on_input.emit(Input::StreamOpened),
+                    (None, "error") => on_input.emit(Input::StreamRetrying),
+                    _ => on_input.emit(Input::StreamOpened),
                 },
                 Err(_) => {
                     on_input.emit(Input::StreamClosed);

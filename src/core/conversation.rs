@@ -90,6 +90,8 @@ pub enum Input {
     StreamEvent { kind: StreamEventKind, id: String, data: String },
     /// The browser gave up on the event stream.
     StreamClosed,
+    /// The stream broke and the browser is reconnecting it by itself (with `Last-Event-ID`).
+    StreamRetrying,
     /// The reconnect timer fired.
     Reconnect,
     /// The page (re)loaded with this saved state.
@@ -356,6 +358,12 @@ impl Conversation {
                 let fields = std::mem::take(&mut self.fields);
                 *self = Conversation { previous, fields, ..Conversation::new(self.department_id) };
                 vec![Effect::CloseStream, Effect::Save(self.saved())]
+            }
+            Input::StreamRetrying => {
+                if self.connection == Connection::Live {
+                    self.connection = Connection::Reconnecting { attempt: 0 };
+                }
+                Vec::new()
             }
             Input::Reconnect => match &self.session {
                 Some(session) if matches!(self.connection, Connection::Reconnecting { .. }) => {

@@ -439,3 +439,12 @@ fn agent_messages_unseen_are_counted_for_the_host_page() {
     assert_eq!(conversation.step(Input::Seen(true), T0), [Effect::ReportUnread(0)]);
     assert!(conversation.step(Input::Seen(true), T0).is_empty());
 }
+
+#[test]
+fn the_browsers_own_retries_show_as_reconnecting_until_open_again() {
+    let mut conversation = started();
+    assert!(conversation.step(Input::StreamRetrying, T0).is_empty(), "the browser reconnects by itself");
+    assert_eq!(conversation.connection, Connection::Reconnecting { attempt: 0 });
+    conversation.step(Input::StreamOpened, T0);
+    assert_eq!(conversation.connection, Connection::Live);
+}
