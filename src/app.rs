@@ -14,7 +14,7 @@ use crate::settings::Settings;
 fn page_settings() -> Result<Settings, String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| "The widget's address is invalid.".to_string())?;
-    let pairs: Vec<(String, String)> = ["department", "title", "fields", "host"]
+    let pairs: Vec<(String, String)> = ["department", "departments", "title", "fields", "host"]
         .into_iter()
         .filter_map(|name| params.get(name).map(|value| (name.to_string(), value)))
         .collect();
@@ -40,9 +40,11 @@ fn chat(props: &ChatProps) -> Html {
     let update = use_force_update();
     let department_id = props.settings.department_id;
     let fields = props.settings.fields.clone();
+    let departments = props.settings.departments.clone();
     let host = props.settings.host.clone();
     let driver = use_memo((), move |_| {
-        Driver::new(Conversation::new(department_id).with_fields(fields), host, Callback::from(move |_| update.force_update()))
+        let conversation = Conversation::new(department_id).with_fields(fields).with_departments(departments);
+        Driver::new(conversation, host, Callback::from(move |_| update.force_update()))
     });
     {
         // A conversation under way in this browser (a reload, another tab) comes back.
@@ -59,7 +61,7 @@ fn chat(props: &ChatProps) -> Html {
         });
     }
     let dispatch = driver.callback();
-    let onstart = dispatch.reform(|customer| Input::Start { customer });
+    let onstart = dispatch.reform(|(customer, department)| Input::Start { customer, department });
     let onsend = dispatch.reform(|text| Input::Send { text, key: new_key() });
     let onretry = dispatch.reform(|key| Input::Retry { key });
     let onfinish = dispatch.reform(|()| Input::Finish);

@@ -16,6 +16,8 @@ pub struct Settings {
     /// The host page's origin (`https://shop.example.com`), for postMessage; none when the frame
     /// page is opened on its own.
     pub host: Option<String>,
+    /// Departments the visitor chooses from (`departments=1:Atendimento,2:Vendas`); empty: none.
+    pub departments: Vec<(i64, String)>,
 }
 
 const DEFAULT_TITLE: &str = "Chat with us";
@@ -30,8 +32,10 @@ impl Settings {
         let mut title = None;
         let mut fields = None;
         let mut host = None;
+        let mut departments = None;
         for (name, value) in pairs {
             match name {
+                "departments" => departments = Some(value),
                 "host" => host = Some(value),
                 "department" => department = Some(value),
                 "fields" => fields = Some(value),
@@ -39,7 +43,10 @@ impl Settings {
                 _ => {}
             }
         }
-        let department = department.ok_or("The widget has no department (data-department).")?;
+        let departments = departments.map(parse_departments).transpose()?.unwrap_or_default();
+        // With a list, the first department is the default one.
+        let first = departments.first().map(|(id, _)| id.to_string());
+        let department = department.or(first.as_deref()).ok_or("The widget has no department (data-department).")?;
         let department_id = department
             .trim()
             .parse::<i64>()
@@ -49,8 +56,30 @@ impl Settings {
         let title = title.map_or(DEFAULT_TITLE.to_string(), |t| t.chars().take(MAX_TITLE_CHARS).collect());
         let fields = fields.map_or_else(|| Ok(prechat::default_fields()), prechat::parse_fields)?;
         let host = host.map(|host| check_origin(host).ok_or_else(|| format!("The host {host:?} is not an origin."))).transpose()?;
-        Ok(Settings { department_id, title, fields, host })
+        Ok(Settings { department_id, title, fields, host, departments })
     }
+}
+
+/// `1:Atendimento,2:Vendas`: ids (positive whole numbers) and the names the visitor sees.
+fn parse_departments(text: &str) -> Result<Vec<(i64, String)>, String> {
+    let list: Vec<(i64, String)> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let (id, name) = item.split_once(':').ok_or_else(|| format!("The department {item:?} is not ID:NAME."))?;
+            let id = id.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| format!("The department id {id:?} is not a positive whole number."))?;
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(format!("The department {id} has no name."));
+            }
+            Ok((id, name.chars().take(60).collect()))
+        })
+        .collect::<Result<_, String>>()?;
+    if list.is_empty() {
+        return Err("The departments list is empty.".into());
+    }
+    Ok(list)
 }
 
 /// `scheme://host[:port]`, exactly: what a browser reports as a page's origin.
@@ -67,7 +96,12 @@ mod tests {
     #[test]
     fn department_and_title() {
         let settings = Settings::from_pairs([("department", "3"), ("title", " Fale conosco "), ("x", "y")]).unwrap();
-        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into(), fields: prechat::default_fields(), host: None });
+        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into(), fields: prechat::default_fields(), host: None, departments: vec![] });
+        let choice = Settings::from_pairs([("departments", "2:Vendas, 1:Atendimento")]).unwrap();
+        assert_eq!((choice.department_id, choice.departments.len()), (2, 2), "the first is the default");
+        for bad in ["Vendas", "x:Vendas", "0:Zero", "3:", ""] {
+            assert!(Settings::from_pairs([("departments", bad)]).is_err(), "{bad:?}");
+        }
         let hosted = Settings::from_pairs([("department", "1"), ("host", "https://shop.example.com:8443")]).unwrap();
         assert_eq!(hosted.host.as_deref(), Some("https://shop.example.com:8443"));
         for bad in ["*", "shop.example.com", "https://shop.example.com/path", "javascript:alert(1)"] {

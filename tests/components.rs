@@ -58,7 +58,7 @@ fn recorder<T: 'static>() -> (Callback<T>, Rc<RefCell<Vec<T>>>) {
 
 fn started() -> Conversation {
     let mut conversation = Conversation::new(1);
-    conversation.step(Input::Start { customer: Customer { name: Some("Maria".into()), ..Default::default() } }, 0);
+    conversation.step(Input::Start { customer: Customer { name: Some("Maria".into()), ..Default::default() }, department: None }, 0);
     conversation.step(Input::Started(Ok(Session { hash: HASH.into(), credential: "s".into() })), 0);
     conversation.step(Input::StreamOpened, 0);
     conversation
@@ -75,9 +75,9 @@ fn trigger(conversation: &mut Conversation, seq: u64, body: serde_json::Value) {
 #[wasm_bindgen_test]
 async fn the_pre_chat_form_requires_a_name_then_starts() {
     let root = root();
-    let (onstart, started) = recorder::<Customer>();
+    let (onstart, started) = recorder::<(Customer, Option<i64>)>();
     let fields = zchat_widget::core::prechat::default_fields();
-    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, onstart })
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, onstart })
         .render();
     until("the form", || root.query_selector("#zc-name").unwrap().is_some()).await;
 
@@ -91,7 +91,8 @@ async fn the_pre_chat_form_requires_a_name_then_starts() {
     input.set_value("  Maria Silva ");
     click(&root, "button[type=submit]");
     until("the start", || !started.borrow().is_empty()).await;
-    assert_eq!(started.borrow()[0].name.as_deref(), Some("Maria Silva"));
+    assert_eq!(started.borrow()[0].0.name.as_deref(), Some("Maria Silva"));
+    assert_eq!(started.borrow()[0].1, None, "no list, no choice");
     until("the error to go", || text(&root, "#zc-name-error").is_none()).await;
 }
 
@@ -99,7 +100,7 @@ async fn the_pre_chat_form_requires_a_name_then_starts() {
 async fn a_refused_start_shows_zchats_message_on_the_form() {
     let root = root();
     let mut conversation = Conversation::new(3);
-    conversation.step(Input::Start { customer: Customer { name: Some("Ana".into()), ..Default::default() } }, 0);
+    conversation.step(Input::Start { customer: Customer { name: Some("Ana".into()), ..Default::default() }, department: None }, 0);
     let failure = Failure { message: "The department 3 is not active".into(), retryable: false };
     conversation.step(Input::Started(Err(failure)), 0);
     mount_window(&root, conversation);
@@ -337,9 +338,9 @@ async fn the_composer_says_when_the_text_changes_and_when_it_is_empty() {
 #[wasm_bindgen_test]
 async fn every_pre_chat_field_is_masked_checked_and_explained_in_place() {
     let root = root();
-    let (onstart, started) = recorder::<Customer>();
+    let (onstart, started) = recorder::<(Customer, Option<i64>)>();
     let fields = zchat_widget::core::prechat::parse_fields("name*,email,phone*,cpf*").unwrap();
-    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, onstart }).render();
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, onstart }).render();
     until("the form", || root.query_selector("#zc-cpf").unwrap().is_some()).await;
     let input = |id: &str| -> HtmlInputElement { root.query_selector(id).unwrap().unwrap().dyn_into().unwrap() };
     let type_in = |id: &str, text: &str| {
@@ -369,8 +370,27 @@ async fn every_pre_chat_field_is_masked_checked_and_explained_in_place() {
     type_in("#zc-cpf", "52998224725");
     click(&root, "button[type=submit]");
     until("the start", || !started.borrow().is_empty()).await;
-    let customer = started.borrow()[0].clone();
+    let customer = started.borrow()[0].0.clone();
     assert_eq!(customer.email.as_deref(), Some("maria@example.com"));
     assert_eq!(customer.phone.as_deref(), Some("11991417777"), "sent as digits, as in the reference");
     assert_eq!(customer.cpf.as_deref(), Some("52998224725"));
+}
+
+#[wasm_bindgen_test]
+async fn the_visitor_can_choose_a_department() {
+    let root = root();
+    let (onstart, started) = recorder::<(Customer, Option<i64>)>();
+    let departments = vec![(1, "Atendimento".to_string()), (2, "Vendas".to_string())];
+    let fields = zchat_widget::core::prechat::default_fields();
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments, selected: 1, onstart }).render();
+    until("the list", || root.query_selector("#zc-department").unwrap().is_some()).await;
+    assert_eq!(text(&root, "label[for=zc-department]").unwrap(), "Department");
+    let select: web_sys::HtmlSelectElement = root.query_selector("#zc-department").unwrap().unwrap().dyn_into().unwrap();
+    assert_eq!(select.value(), "1", "the default is selected");
+    select.set_value("2");
+    let name: HtmlInputElement = root.query_selector("#zc-name").unwrap().unwrap().dyn_into().unwrap();
+    name.set_value("Ana");
+    click(&root, "button[type=submit]");
+    until("the start", || !started.borrow().is_empty()).await;
+    assert_eq!(started.borrow()[0].1, Some(2));
 }

@@ -14,11 +14,15 @@
   window.__zchatLoaded = true;
   var relay = new URL(script.src).origin;
   var department = script.getAttribute("data-department");
-  if (!department || !/^[1-9][0-9]*$/.test(department.trim())) {
+  // A choice for the visitor: data-departments="1:Atendimento,2:Vendas" (the frame checks it).
+  var departments = script.getAttribute("data-departments");
+  if (departments ? department && !/^[1-9][0-9]*$/.test(department.trim()) : !department || !/^[1-9][0-9]*$/.test(department.trim())) {
     console.error("zChat widget: data-department must be a positive whole number (got " + JSON.stringify(department) + "); the widget is not shown.");
     return;
   }
-  var params = new URLSearchParams({ department: department.trim(), host: location.origin });
+  var params = new URLSearchParams({ host: location.origin });
+  if (department) params.set("department", department.trim());
+  if (departments) params.set("departments", departments);
   var title = script.getAttribute("data-title");
   if (title) params.set("title", title);
   // Pre-chat fields, "*" for required: data-fields="name*,email,phone*,cpf" (the frame checks them).

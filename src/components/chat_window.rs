@@ -10,7 +10,8 @@ use crate::core::{Conversation, Phase};
 pub struct ChatWindowProps {
     pub conversation: Conversation,
     pub title: AttrValue,
-    pub onstart: Callback<Customer>,
+    /// The visitor starts, with the department they chose (when there is a list).
+    pub onstart: Callback<(Customer, Option<i64>)>,
     pub onsend: Callback<String>,
     pub onretry: Callback<String>,
     #[prop_or_default]
@@ -32,9 +33,13 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
     let agent_name = conversation.agent_name.clone().map(AttrValue::from);
     let body = match &conversation.phase {
         Phase::PreChat { error } => html! {
-            <PreChatForm fields={conversation.fields.clone()} error={error.clone().map(AttrValue::from)} onstart={props.onstart.clone()} />
+            <PreChatForm fields={conversation.fields.clone()} departments={conversation.departments.clone()}
+                selected={conversation.department_id} error={error.clone().map(AttrValue::from)} onstart={props.onstart.clone()} />
         },
-        Phase::Starting => html! { <PreChatForm fields={conversation.fields.clone()} busy=true onstart={props.onstart.clone()} /> },
+        Phase::Starting => html! {
+            <PreChatForm fields={conversation.fields.clone()} departments={conversation.departments.clone()}
+                selected={conversation.department_id} busy=true onstart={props.onstart.clone()} />
+        },
         Phase::Finished => html! {
             <>
                 <Transcript entries={conversation.transcript.clone()} onretry={props.onretry.clone()} />

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use zchat_types::Customer;
 
@@ -20,7 +20,14 @@ pub struct PreChatFormProps {
     /// A start is under way: the button waits.
     #[prop_or_default]
     pub busy: bool,
-    pub onstart: Callback<Customer>,
+    /// Departments to choose from (id, name); empty: no choice.
+    #[prop_or_default]
+    pub departments: Vec<(i64, String)>,
+    /// The department selected at first.
+    #[prop_or_default]
+    pub selected: i64,
+    /// The customer, and the chosen department when there is a list.
+    pub onstart: Callback<(Customer, Option<i64>)>,
 }
 
 /// Label, input type, autocomplete token and mask of a field.
@@ -37,7 +44,9 @@ fn describe(field: Field) -> (&'static str, &'static str, &'static str, Option<f
 pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
     let inputs = use_memo((), |_| Field::ALL.into_iter().map(|field| (field, NodeRef::default())).collect::<HashMap<_, _>>());
     let errors = use_state(Vec::<(Field, String)>::new);
+    let department = use_node_ref();
     let onsubmit = {
+        let department = department.clone();
         let inputs = inputs.clone();
         let errors = errors.clone();
         let rules = props.fields.clone();
@@ -49,7 +58,8 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
             match prechat::check(&answers, &rules) {
                 Ok(customer) => {
                     errors.set(Vec::new());
-                    onstart.emit(customer);
+                    let chosen = department.cast::<HtmlSelectElement>().and_then(|select| select.value().parse().ok());
+                    onstart.emit((customer, chosen));
                 }
                 Err(found) => {
                     // Focus goes to the first field to fix.
@@ -94,6 +104,16 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
         <form class="zc-prechat" {onsubmit} novalidate=true>
             <p class="zc-intro">{ "Hello! Tell us who you are and an agent will be with you shortly." }</p>
             { for props.fields.iter().map(field_html) }
+            if !props.departments.is_empty() {
+                <div class="zc-field">
+                    <label for="zc-department">{ "Department" }</label>
+                    <select id="zc-department" ref={department.clone()}>
+                        { for props.departments.iter().map(|(id, name)| html! {
+                            <option value={id.to_string()} selected={*id == props.selected}>{ name.clone() }</option>
+                        }) }
+                    </select>
+                </div>
+            }
             if let Some(error) = &props.error {
                 <p class="zc-form-error" role="alert">{ error.clone() }</p>
             }

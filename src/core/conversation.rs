@@ -74,8 +74,8 @@ pub struct Failure {
 /// Everything that can happen to the conversation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    /// The visitor submitted the pre-chat form.
-    Start { customer: Customer },
+    /// The visitor submitted the pre-chat form; `department` when they chose one from a list.
+    Start { customer: Customer, department: Option<i64> },
     /// The relay answered start interaction.
     Started(Result<Session, Failure>),
     /// The visitor sends `text`; `key` is a fresh random idempotency key from the shell.
@@ -153,6 +153,8 @@ pub struct Conversation {
     pub department_id: i64,
     /// The pre-chat form's fields (from the embed settings).
     pub fields: Vec<FieldRule>,
+    /// Departments the visitor may choose from (id, name); empty: `department_id` only.
+    pub departments: Vec<(i64, String)>,
     pub phase: Phase,
     pub transcript: Vec<Entry>,
     pub session: Option<Session>,
@@ -182,6 +184,7 @@ impl Conversation {
         Conversation {
             department_id,
             fields: prechat::default_fields(),
+            departments: Vec::new(),
             phase: Phase::PreChat { error: None },
             transcript: Vec::new(),
             session: None,
@@ -240,6 +243,11 @@ impl Conversation {
         Conversation { fields, ..self }
     }
 
+    /// The same conversation with departments to choose from.
+    pub fn with_departments(self, departments: Vec<(i64, String)>) -> Self {
+        Conversation { departments, ..self }
+    }
+
     fn saved(&self) -> Saved {
         let current = self.session.clone().filter(|_| self.phase != Phase::Finished);
         let previous = match (&self.phase, &self.session) {
@@ -257,7 +265,7 @@ impl Conversation {
     /// Applies `input` at time `now` (ms since the Unix epoch) and returns what to do.
     pub fn step(&mut self, input: Input, now: u64) -> Vec<Effect> {
         match input {
-            Input::Start { customer } => self.start(customer),
+            Input::Start { customer, department } => self.start(customer, department),
             Input::Started(Ok(session)) => {
                 self.phase = Phase::Waiting;
                 self.session = Some(session.clone());
@@ -356,7 +364,8 @@ impl Conversation {
                 }
                 let previous = self.session.take().or(self.previous.take());
                 let fields = std::mem::take(&mut self.fields);
-                *self = Conversation { previous, fields, ..Conversation::new(self.department_id) };
+                let departments = std::mem::take(&mut self.departments);
+                *self = Conversation { previous, fields, departments, ..Conversation::new(self.department_id) };
                 vec![Effect::CloseStream, Effect::Save(self.saved())]
             }
             Input::StreamRetrying => {
@@ -375,9 +384,16 @@ impl Conversation {
         }
     }
 
-    fn start(&mut self, customer: Customer) -> Vec<Effect> {
+    fn start(&mut self, customer: Customer, department: Option<i64>) -> Vec<Effect> {
         if !matches!(self.phase, Phase::PreChat { .. }) {
             return Vec::new();
+        }
+        if let Some(department) = department {
+            if !self.departments.iter().any(|(id, _)| *id == department) {
+                self.phase = Phase::PreChat { error: Some("Please choose a department from the list.".into()) };
+                return Vec::new();
+            }
+            self.department_id = department;
         }
         // The form checks as the visitor types; this is the same check, for anything that skips it.
         let answers = Answers {

@@ -20,7 +20,7 @@ fn customer(name: &str) -> Customer {
 /// A conversation that has started and whose stream is open.
 fn started() -> Conversation {
     let mut conversation = Conversation::new(1);
-    conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
     conversation.step(Input::Started(Ok(session())), T0);
     conversation.step(Input::StreamOpened, T0);
     conversation
@@ -60,7 +60,7 @@ fn contents(conversation: &Conversation) -> Vec<&str> {
 #[test]
 fn starting_asks_the_relay_with_the_department_and_customer() {
     let mut conversation = Conversation::new(3);
-    let effects = conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
     assert_eq!(conversation.phase, Phase::Starting);
     let [Effect::StartInteraction { request, previous: None }] = effects.as_slice() else { panic!("{effects:?}") };
     assert_eq!(request.department_id, 3);
@@ -71,7 +71,7 @@ fn starting_asks_the_relay_with_the_department_and_customer() {
 #[test]
 fn a_start_without_a_name_stays_on_the_form_with_an_error() {
     let mut conversation = Conversation::new(1);
-    let effects = conversation.step(Input::Start { customer: customer("  ") }, T0);
+    let effects = conversation.step(Input::Start { customer: customer("  "), department: None }, T0);
     assert!(effects.is_empty());
     assert_eq!(conversation.phase, Phase::PreChat { error: Some("Please tell us your name.".into()) });
 }
@@ -79,18 +79,18 @@ fn a_start_without_a_name_stays_on_the_form_with_an_error() {
 #[test]
 fn a_refused_start_returns_to_the_form_with_zchats_message() {
     let mut conversation = Conversation::new(1);
-    conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
     let failure = Failure { message: "The department 3 is not active".into(), retryable: false };
     conversation.step(Input::Started(Err(failure)), T0);
     assert_eq!(conversation.phase, Phase::PreChat { error: Some("The department 3 is not active".into()) });
     // The visitor can submit again.
-    assert_eq!(conversation.step(Input::Start { customer: customer("Maria") }, T0).len(), 1);
+    assert_eq!(conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0).len(), 1);
 }
 
 #[test]
 fn a_started_interaction_opens_the_stream_from_the_start() {
     let mut conversation = Conversation::new(1);
-    conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
     let effects = conversation.step(Input::Started(Ok(session())), T0);
     assert_eq!(
         effects,
@@ -318,7 +318,7 @@ fn a_reload_after_the_end_offers_a_new_conversation_that_names_the_old_one() {
     let effects = conversation.step(Input::Restore(Saved { current: None, previous: Some(session()) }), T0);
     assert!(effects.is_empty());
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
-    let effects = conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
     assert!(matches!(effects.as_slice(), [Effect::StartInteraction { previous: Some(p), .. }] if *p == session()));
 }
 
@@ -367,7 +367,7 @@ fn a_new_conversation_starts_clean_and_names_the_finished_one() {
     assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()) })]);
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
     assert!(conversation.transcript.is_empty() && conversation.session.is_none());
-    let effects = conversation.step(Input::Start { customer: customer("Maria") }, T0);
+    let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
     assert!(matches!(effects.as_slice(), [Effect::StartInteraction { previous: Some(p), .. }] if *p == session()));
 }
 
@@ -447,4 +447,13 @@ fn the_browsers_own_retries_show_as_reconnecting_until_open_again() {
     assert_eq!(conversation.connection, Connection::Reconnecting { attempt: 0 });
     conversation.step(Input::StreamOpened, T0);
     assert_eq!(conversation.connection, Connection::Live);
+}
+
+#[test]
+fn a_department_chosen_from_the_list_is_used_and_others_refused() {
+    let mut conversation = Conversation::new(1).with_departments(vec![(1, "Atendimento".into()), (2, "Vendas".into())]);
+    assert!(conversation.step(Input::Start { customer: customer("Maria"), department: Some(9) }, T0).is_empty());
+    assert_eq!(conversation.phase, Phase::PreChat { error: Some("Please choose a department from the list.".into()) });
+    let effects = conversation.step(Input::Start { customer: customer("Maria"), department: Some(2) }, T0);
+    assert!(matches!(effects.as_slice(), [Effect::StartInteraction { request, .. }] if request.department_id == 2));
 }
