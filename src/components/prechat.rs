@@ -1,8 +1,6 @@
 //! The pre-chat form: the fields the embed settings ask for (name, email, phone, CPF), each with
 //! its label, mask and error next to it, then "Start chat".
 
-use std::collections::HashMap;
-
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use zchat_types::Customer;
@@ -42,7 +40,9 @@ fn describe(field: Field) -> (&'static str, &'static str, &'static str, Option<f
 
 #[function_component(PreChatForm)]
 pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
-    let inputs = use_memo((), |_| Field::ALL.into_iter().map(|field| (field, NodeRef::default())).collect::<HashMap<_, _>>());
+    // One input per field, in `Field::ALL` order (an array: no hashing code in the wasm).
+    let inputs = use_memo((), |_| Field::ALL.map(|_| NodeRef::default()));
+    let slot = |field: Field| Field::ALL.iter().position(|f| *f == field).expect("every field is in ALL");
     let errors = use_state(Vec::<(Field, String)>::new);
     let department = use_node_ref();
     let onsubmit = {
@@ -53,7 +53,7 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
         let onstart = props.onstart.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let value = |field| inputs[&field].cast::<HtmlInputElement>().map(|input| input.value()).unwrap_or_default();
+            let value = |field| inputs[slot(field)].cast::<HtmlInputElement>().map(|input| input.value()).unwrap_or_default();
             let answers = Answers { name: value(Field::Name), email: value(Field::Email), phone: value(Field::Phone), cpf: value(Field::Cpf) };
             match prechat::check(&answers, &rules) {
                 Ok(customer) => {
@@ -63,7 +63,7 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
                 }
                 Err(found) => {
                     // Focus goes to the first field to fix.
-                    if let Some(input) = found.first().and_then(|(field, _)| inputs[field].cast::<HtmlInputElement>()) {
+                    if let Some(input) = found.first().and_then(|(field, _)| inputs[slot(*field)].cast::<HtmlInputElement>()) {
                         let _ = input.focus();
                     }
                     errors.set(found);
@@ -91,7 +91,7 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
                     { label }
                     <span class="zc-hint">{ if rule.required { " (required)" } else { " (optional)" } }</span>
                 </label>
-                <input id={id} ref={inputs[&rule.field].clone()} name={key} type={kind} {autocomplete} {inputmode}
+                <input id={id} ref={inputs[slot(rule.field)].clone()} name={key} type={kind} {autocomplete} {inputmode}
                     maxlength="100" required={rule.required} {oninput}
                     aria-invalid={error.is_some().to_string()} aria-describedby={error.is_some().then_some(error_id.clone())} />
                 if let Some(message) = error {
