@@ -75,7 +75,8 @@ async fn start(
         }
         create(&relay, request).await.into_response()
     };
-    Ok(relay.idempotency.once("create", key, print, run).await)
+    // Scoped by client address: a key someone else used can never return their session.
+    Ok(relay.idempotency.once(&format!("create:{client}"), key, print, run).await)
 }
 
 async fn create(relay: &Relay, mut request: StartInteraction) -> Result<Json<InteractionCreated>, ApiError> {
