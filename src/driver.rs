@@ -83,6 +83,11 @@ impl Driver {
             Effect::NotifyTyping { session, typing } => yew::platform::spawn_local(async move {
                 let _ = api::typing(&session, typing).await;
             }),
+            Effect::ScheduleResend { key, after_ms } => yew::platform::spawn_local(async move {
+                let jittered = f64::from(after_ms) * (0.5 + js_sys::Math::random());
+                yew::platform::time::sleep(Duration::from_millis(jittered as u64)).await;
+                driver.dispatch(Input::Resend { key });
+            }),
             Effect::ScheduleTypingTick { after_ms } => yew::platform::spawn_local(async move {
                 yew::platform::time::sleep(Duration::from_millis(u64::from(after_ms))).await;
                 driver.dispatch(Input::TypingTick);

@@ -234,13 +234,14 @@ async fn a_failed_message_offers_retry_with_its_key() {
     let mut conversation = started();
     trigger(&mut conversation, 1, json!({"state": "accepted"}));
     conversation.step(Input::Send { text: "oi".into(), key: "key-1".into() }, 0);
-    let failure = Failure { message: "Cannot reach the chat service.".into(), retryable: true };
+    // A refusal: shown at once (network failures are first resent automatically).
+    let failure = Failure { message: "The content is required".into(), retryable: false };
     conversation.step(Input::Sent { key: "key-1".into(), result: Err(failure) }, 0);
     assert!(matches!(conversation.phase, Phase::Chatting));
     let root = root();
     let (_, retried) = mount_window(&root, conversation);
     until("the failure", || text(&root, ".zc-failed").is_some()).await;
-    assert!(text(&root, ".zc-failed").unwrap().contains("Not sent: Cannot reach the chat service."));
+    assert!(text(&root, ".zc-failed").unwrap().contains("Not sent: The content is required"));
     assert_eq!(root.query_selector(".zc-visitor").unwrap().unwrap().get_attribute("data-delivery").as_deref(), Some("failed"));
     click(&root, ".zc-failed button");
     until("the retry", || !retried.borrow().is_empty()).await;

@@ -84,6 +84,8 @@ pub enum Input {
     Sent { key: String, result: Result<(), Failure> },
     /// The visitor asks to send a failed message again.
     Retry { key: String },
+    /// The timer of an automatic resend fired.
+    Resend { key: String },
     /// The event stream is connected.
     StreamOpened,
     /// An event from the stream: its `event:` name, `id:` and `data:`.
@@ -131,6 +133,8 @@ pub enum Effect {
     NotifyTyping { session: Session, typing: bool },
     /// Feed [`Input::TypingTick`] back after `after_ms`.
     ScheduleTypingTick { after_ms: u32 },
+    /// Feed [`Input::Resend`] for `key` back after about `after_ms` (the shell adds jitter).
+    ScheduleResend { key: String, after_ms: u32 },
     /// Tell the host page how many agent messages the visitor has not seen.
     ReportUnread(u32),
     /// `POST …/{hash}/messages` with `Idempotency-Key: key`.
@@ -144,6 +148,11 @@ pub enum Effect {
 
 /// The longest reconnect backoff.
 const MAX_BACKOFF_MS: u32 = 30_000;
+/// Automatic resends of a message that failed on the network or the server, before the visitor
+/// is asked; their waits double from [`FIRST_RESEND_MS`].
+const AUTO_RESENDS: u32 = 4;
+const FIRST_RESEND_MS: u32 = 1_000;
+
 /// After this long without a keystroke the visitor counts as no longer typing.
 pub const TYPING_IDLE_MS: u64 = 4_000;
 
@@ -173,6 +182,8 @@ pub struct Conversation {
     pub notice: Option<String>,
     /// Whether zChat was told the visitor is typing, and until when that holds without a keystroke.
     visitor_typing: Option<u64>,
+    /// Automatic resends done so far, per message key.
+    resends: Vec<(String, u32)>,
     /// Whether the visitor can see the window now.
     pub seen: bool,
     /// Agent messages that arrived while the window was not seen.
@@ -197,6 +208,7 @@ impl Conversation {
             rating: Rating::NotYet,
             notice: None,
             visitor_typing: None,
+            resends: Vec::new(),
             seen: true,
             unread: 0,
         }
@@ -277,18 +289,19 @@ impl Conversation {
                 Vec::new()
             }
             Input::Send { text, key } => self.send(text, key, now),
-            Input::Sent { key, result } => {
-                if let Some(entry) = self.local_entry(&key) {
-                    if entry.delivery == Delivery::Sending {
-                        entry.delivery = match result {
-                            Ok(()) => Delivery::Sent,
-                            Err(failure) => Delivery::Failed { reason: failure.message },
-                        };
-                    }
-                }
-                Vec::new()
+            Input::Sent { key, result } => self.sent(key, result),
+            Input::Retry { key } => {
+                self.resends.retain(|(k, _)| *k != key);
+                self.retry(key)
             }
-            Input::Retry { key } => self.retry(key),
+            Input::Resend { key } => {
+                // Only if still waiting for it (the visitor may have retried, or the echo came).
+                let content = self.local_entry(&key).filter(|e| e.delivery == Delivery::Sending).map(|e| e.content.clone());
+                match (self.session.clone().filter(|_| self.can_send()), content) {
+                    (Some(session), Some(content)) => vec![Effect::SendMessage { session, key, body: text_message(content) }],
+                    _ => Vec::new(),
+                }
+            }
             Input::StreamOpened => {
                 if self.session.is_some() && self.phase != Phase::Finished {
                     self.connection = Connection::Live;
@@ -472,6 +485,36 @@ impl Conversation {
         let mut effects = self.stop_typing();
         effects.push(Effect::SendMessage { session, key, body: text_message(content) });
         effects
+    }
+
+    /// The relay answered a send: sent; or, on a network or server failure, a resend after a
+    /// growing wait (the same key, so never twice), until the visitor is asked; a refusal at once.
+    fn sent(&mut self, key: String, result: Result<(), Failure>) -> Vec<Effect> {
+        let still_sending = self.local_entry(&key).is_some_and(|entry| entry.delivery == Delivery::Sending);
+        if !still_sending {
+            return Vec::new();
+        }
+        let failure = match result {
+            Ok(()) => {
+                self.resends.retain(|(k, _)| *k != key);
+                if let Some(entry) = self.local_entry(&key) {
+                    entry.delivery = Delivery::Sent;
+                }
+                return Vec::new();
+            }
+            Err(failure) => failure,
+        };
+        let done = self.resends.iter().find(|(k, _)| *k == key).map_or(0, |(_, n)| *n);
+        if failure.retryable && done < AUTO_RESENDS {
+            self.resends.retain(|(k, _)| *k != key);
+            self.resends.push((key.clone(), done + 1));
+            return vec![Effect::ScheduleResend { key, after_ms: FIRST_RESEND_MS << done }];
+        }
+        self.resends.retain(|(k, _)| *k != key);
+        if let Some(entry) = self.local_entry(&key) {
+            entry.delivery = Delivery::Failed { reason: failure.message };
+        }
+        Vec::new()
     }
 
     fn retry(&mut self, key: String) -> Vec<Effect> {

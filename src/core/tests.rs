@@ -198,9 +198,9 @@ fn the_echo_can_come_before_the_answer() {
 fn a_failed_send_can_be_retried_with_the_same_key() {
     let mut conversation = started();
     conversation.step(Input::Send { text: "oi".into(), key: "k1".into() }, T0);
-    let failure = Failure { message: "Cannot reach the chat service".into(), retryable: true };
+    let failure = Failure { message: "The interaction is already finished".into(), retryable: false };
     conversation.step(Input::Sent { key: "k1".into(), result: Err(failure) }, T0);
-    assert_eq!(conversation.transcript[0].delivery, Delivery::Failed { reason: "Cannot reach the chat service".into() });
+    assert_eq!(conversation.transcript[0].delivery, Delivery::Failed { reason: "The interaction is already finished".into() });
     let effects = conversation.step(Input::Retry { key: "k1".into() }, T0);
     assert!(matches!(effects.as_slice(), [Effect::SendMessage { key, .. }] if key == "k1"));
     assert_eq!(conversation.transcript[0].delivery, Delivery::Sending);
@@ -456,4 +456,38 @@ fn a_department_chosen_from_the_list_is_used_and_others_refused() {
     assert_eq!(conversation.phase, Phase::PreChat { error: Some("Please choose a department from the list.".into()) });
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: Some(2) }, T0);
     assert!(matches!(effects.as_slice(), [Effect::StartInteraction { request, .. }] if request.department_id == 2));
+}
+
+#[test]
+fn network_failures_are_resent_with_growing_waits_then_the_visitor_is_asked() {
+    let mut conversation = started();
+    conversation.step(Input::Send { text: "oi".into(), key: "k1".into() }, T0);
+    let offline = || Failure { message: "Cannot reach the chat service.".into(), retryable: true };
+    let mut waits = Vec::new();
+    loop {
+        let effects = conversation.step(Input::Sent { key: "k1".into(), result: Err(offline()) }, T0);
+        let [Effect::ScheduleResend { key, after_ms }] = effects.as_slice() else { break };
+        assert_eq!(conversation.transcript[0].delivery, Delivery::Sending, "still sending while it retries");
+        waits.push(*after_ms);
+        let resend = conversation.step(Input::Resend { key: key.clone() }, T0);
+        assert!(matches!(resend.as_slice(), [Effect::SendMessage { key, .. }] if key == "k1"), "the same key: never twice");
+    }
+    assert_eq!(waits, [1000, 2000, 4000, 8000]);
+    assert_eq!(conversation.transcript[0].delivery, Delivery::Failed { reason: "Cannot reach the chat service.".into() });
+    // The visitor's retry starts the automatic ones over.
+    conversation.step(Input::Retry { key: "k1".into() }, T0);
+    let effects = conversation.step(Input::Sent { key: "k1".into(), result: Err(offline()) }, T0);
+    assert_eq!(effects, [Effect::ScheduleResend { key: "k1".into(), after_ms: 1000 }]);
+}
+
+#[test]
+fn a_resend_is_dropped_once_the_message_got_through() {
+    let mut conversation = started();
+    conversation.step(Input::Send { text: "oi".into(), key: "k1".into() }, T0);
+    let offline = Failure { message: "offline".into(), retryable: true };
+    conversation.step(Input::Sent { key: "k1".into(), result: Err(offline) }, T0);
+    // The first attempt did reach zChat: its echo arrives before the resend timer.
+    conversation.step(customer_message(1, "oi", Some("k1")), T0);
+    assert!(conversation.step(Input::Resend { key: "k1".into() }, T0).is_empty());
+    assert_eq!(conversation.transcript[0].delivery, Delivery::Sent);
 }
