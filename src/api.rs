@@ -7,65 +7,66 @@ use serde::Serialize;
 use zchat_types::{paths, Ack, ApiError, InteractionCreated, MessageCreated, SendMessage, StartInteraction, TokenOnly, UpdateInteraction};
 
 use crate::core::{Failure, Session};
+use crate::texts::Texts;
 
 /// `POST /core/api/v1/interactions`: starts the interaction; the answer carries the session.
 /// `previous` names the visitor's earlier conversation, which the relay shows the agent.
-pub async fn start_interaction(body: &StartInteraction, previous: Option<&Session>) -> Result<Session, Failure> {
+pub async fn start_interaction(texts: &Texts, body: &StartInteraction, previous: Option<&Session>) -> Result<Session, Failure> {
     let mut request = Request::post(paths::INTERACTIONS);
     if let Some(previous) = previous {
         request = request.header("X-Previous-Session", &previous.credential);
     }
-    let created: InteractionCreated = call(request, body).await?;
+    let created: InteractionCreated = call(texts, request, body).await?;
     let session = created.data.session.ok_or_else(|| Failure {
-        message: "The chat service answered without a session.".into(),
+        message: texts.unexpected.into(),
         retryable: true,
     })?;
     Ok(Session { hash: created.data.interaction_hash, credential: session })
 }
 
 /// `POST …/{hash}/messages` with an `Idempotency-Key`, so that a retry is not sent twice.
-pub async fn send_message(session: &Session, key: &str, body: SendMessage) -> Result<(), Failure> {
+pub async fn send_message(texts: &Texts, session: &Session, key: &str, body: SendMessage) -> Result<(), Failure> {
     let body = SendMessage { token: session.credential.clone(), ..body };
     let request = Request::post(&paths::for_interaction(paths::MESSAGES, &session.hash)).header("Idempotency-Key", key);
-    call::<MessageCreated>(request, &body).await.map(|_| ())
+    call::<MessageCreated>(texts, request, &body).await.map(|_| ())
 }
 
 /// `PUT …/{hash}/typing` when the visitor starts writing, `PUT …/{hash}/cleared` when they stop.
-pub async fn typing(session: &Session, typing: bool) -> Result<(), Failure> {
+pub async fn typing(texts: &Texts, session: &Session, typing: bool) -> Result<(), Failure> {
     let body = TokenOnly { token: session.credential.clone() };
     let path = if typing { paths::TYPING } else { paths::CLEARED };
-    call::<Ack>(Request::put(&paths::for_interaction(path, &session.hash)), &body).await.map(|_| ())
+    call::<Ack>(texts, Request::put(&paths::for_interaction(path, &session.hash)), &body).await.map(|_| ())
 }
 
 /// `PUT …/{hash}/finish`: the visitor ends the conversation.
-pub async fn finish(session: &Session) -> Result<(), Failure> {
+pub async fn finish(texts: &Texts, session: &Session) -> Result<(), Failure> {
     let body = TokenOnly { token: session.credential.clone() };
-    call::<Ack>(Request::put(&paths::for_interaction(paths::FINISH, &session.hash)), &body).await.map(|_| ())
+    call::<Ack>(texts, Request::put(&paths::for_interaction(paths::FINISH, &session.hash)), &body).await.map(|_| ())
 }
 
 /// `PUT …/{hash}`: the visitor's rating (mood and note).
-pub async fn update(session: &Session, body: UpdateInteraction) -> Result<(), Failure> {
+pub async fn update(texts: &Texts, session: &Session, body: UpdateInteraction) -> Result<(), Failure> {
     let body = UpdateInteraction { token: session.credential.clone(), ..body };
-    call::<Ack>(Request::put(&paths::for_interaction(paths::INTERACTION, &session.hash)), &body).await.map(|_| ())
+    call::<Ack>(texts, Request::put(&paths::for_interaction(paths::INTERACTION, &session.hash)), &body).await.map(|_| ())
 }
 
 /// Sends `body` as JSON; a 2xx answer parses as `T`; anything else becomes a [`Failure`] in words.
-async fn call<T: DeserializeOwned>(request: RequestBuilder, body: &impl Serialize) -> Result<T, Failure> {
-    let offline = || Failure { message: "Cannot reach the chat service. Check your connection.".into(), retryable: true };
+async fn call<T: DeserializeOwned>(texts: &Texts, request: RequestBuilder, body: &impl Serialize) -> Result<T, Failure> {
+    let offline = || Failure { message: texts.offline.into(), retryable: true };
     let response = request.json(body).map_err(|_| offline())?.send().await.map_err(|_| offline())?;
     let status = response.status();
     if (200..300).contains(&status) {
         return response.json::<T>().await.map_err(|_| Failure {
-            message: "The chat service answered in an unexpected way.".into(),
+            message: texts.unexpected.into(),
             retryable: true,
         });
     }
     let message = response.json::<ApiError>().await.map(|error| error.message).ok();
     Err(match status {
         400..=499 => Failure {
-            message: message.unwrap_or_else(|| format!("The chat service refused this ({status}).")),
+            message: message.unwrap_or_else(|| (texts.refused)(status)),
             retryable: false,
         },
-        _ => Failure { message: "The chat service is having trouble. Please try again.".into(), retryable: true },
+        _ => Failure { message: texts.server_trouble.into(), retryable: true },
     })
 }

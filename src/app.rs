@@ -9,12 +9,23 @@ use crate::core::{Conversation, Input};
 use crate::driver::{self, new_key, Driver};
 use crate::host;
 use crate::settings::Settings;
+use crate::texts::Lang;
+
+/// The site's language, else the browser's, else English; also set as the page's `lang`.
+fn language(settings: &Settings) -> Lang {
+    let browser = || web_sys::window().and_then(|w| w.navigator().language()).and_then(|tag| Lang::parse(&tag));
+    let lang = settings.lang.or_else(browser).unwrap_or_default();
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", lang.tag());
+    }
+    lang
+}
 
 /// The settings from the frame's own URL (the loader puts them there).
 fn page_settings() -> Result<Settings, String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| "The widget's address is invalid.".to_string())?;
-    let pairs: Vec<(String, String)> = ["department", "departments", "title", "fields", "host"]
+    let pairs: Vec<(String, String)> = ["department", "departments", "title", "fields", "host", "lang"]
         .into_iter()
         .filter_map(|name| params.get(name).map(|value| (name.to_string(), value)))
         .collect();
@@ -25,14 +36,25 @@ fn page_settings() -> Result<Settings, String> {
 pub fn app() -> Html {
     let settings = use_memo((), |_| page_settings());
     match &*settings {
-        Ok(settings) => html! { <Chat settings={settings.clone()} /> },
-        Err(error) => html! { <p class="zc-form-error" role="alert">{ format!("This chat cannot start: {error}") }</p> },
+        Ok(settings) => {
+            let lang = language(settings);
+            html! {
+                <ContextProvider<Lang> context={lang}>
+                    <Chat settings={settings.clone()} {lang} />
+                </ContextProvider<Lang>>
+            }
+        }
+        Err(error) => {
+            let texts = web_sys::window().and_then(|w| w.navigator().language()).and_then(|t| Lang::parse(&t)).unwrap_or_default().texts();
+            html! { <p class="zc-form-error" role="alert">{ (texts.cannot_start)(error) }</p> }
+        }
     }
 }
 
 #[derive(Properties, PartialEq)]
 struct ChatProps {
     settings: Settings,
+    lang: Lang,
 }
 
 #[function_component(Chat)]
@@ -42,8 +64,9 @@ fn chat(props: &ChatProps) -> Html {
     let fields = props.settings.fields.clone();
     let departments = props.settings.departments.clone();
     let host = props.settings.host.clone();
+    let lang = props.lang;
     let driver = use_memo((), move |_| {
-        let conversation = Conversation::new(department_id).with_fields(fields).with_departments(departments);
+        let conversation = Conversation::new(department_id).with_fields(fields).with_departments(departments).with_lang(lang);
         Driver::new(conversation, host, Callback::from(move |_| update.force_update()))
     });
     {

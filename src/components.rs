@@ -17,3 +17,13 @@ pub use prechat::{PreChatForm, PreChatFormProps};
 pub use rating::{RatingPanel, RatingPanelProps};
 pub use status::{status_text, StatusLine, StatusLineProps};
 pub use transcript::{Transcript, TranscriptProps};
+
+use yew::prelude::*;
+
+use crate::texts::{Lang, Texts};
+
+/// The texts of the language the app provides (a `ContextProvider<Lang>`); English without one.
+#[hook]
+pub fn use_texts() -> &'static Texts {
+    use_context::<Lang>().unwrap_or_default().texts()
+}

@@ -64,24 +64,25 @@ impl Driver {
 
     fn run(&self, effect: Effect) {
         let driver = self.clone();
+        let texts = self.inner.conversation.borrow().lang.texts();
         match effect {
             Effect::StartInteraction { request, previous } => yew::platform::spawn_local(async move {
-                let result = api::start_interaction(&request, previous.as_ref()).await;
+                let result = api::start_interaction(texts, &request, previous.as_ref()).await;
                 driver.dispatch(Input::Started(result));
             }),
             Effect::FinishInteraction { session } => yew::platform::spawn_local(async move {
-                let result = api::finish(&session).await;
+                let result = api::finish(texts, &session).await;
                 driver.dispatch(Input::Finished(result));
             }),
             Effect::UpdateInteraction { session, body } => yew::platform::spawn_local(async move {
-                let result = api::update(&session, body).await;
+                let result = api::update(texts, &session, body).await;
                 driver.dispatch(Input::Rated(result));
             }),
             Effect::Save(saved) => save(self.department_id(), &saved),
             Effect::ReportUnread(count) => crate::host::unread(self.inner.host.as_deref(), count),
             // Typing is a hint: a failed notification is not worth the visitor's attention.
             Effect::NotifyTyping { session, typing } => yew::platform::spawn_local(async move {
-                let _ = api::typing(&session, typing).await;
+                let _ = api::typing(texts, &session, typing).await;
             }),
             Effect::ScheduleResend { key, after_ms } => yew::platform::spawn_local(async move {
                 let jittered = f64::from(after_ms) * (0.5 + js_sys::Math::random());
@@ -93,7 +94,7 @@ impl Driver {
                 driver.dispatch(Input::TypingTick);
             }),
             Effect::SendMessage { session, key, body } => yew::platform::spawn_local(async move {
-                let result = api::send_message(&session, &key, body).await;
+                let result = api::send_message(texts, &session, &key, body).await;
                 driver.dispatch(Input::Sent { key, result });
             }),
             Effect::OpenStream { session, last_event_id } => {

@@ -5,6 +5,7 @@
 //! - [`api`], [`stream`]: the relay's ClientApi V1 mirror over gloo-net HTTP and its event stream
 //!   over gloo-net EventSource.
 //! - [`driver`]: feeds inputs to the core and carries out its effects.
+//! - [`texts`]: every text the visitor reads, in pt-BR, en and es.
 //! - [`host`]: the postMessage channel to the host page's loader (unread count, close, open).
 //! - [`components`]: Yew views that render a [`core::Conversation`] and emit inputs; [`app`] is
 //!   the root that owns the driver.
@@ -17,3 +18,4 @@ pub mod driver;
 pub mod host;
 pub mod settings;
 pub mod stream;
+pub mod texts;

@@ -3,6 +3,7 @@
 //! setting is an error that names it.
 
 use crate::core::prechat::{self, FieldRule};
+use crate::texts::Lang;
 
 /// What the site owner configured for this widget.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub struct Settings {
     pub host: Option<String>,
     /// Departments the visitor chooses from (`departments=1:Atendimento,2:Vendas`); empty: none.
     pub departments: Vec<(i64, String)>,
+    /// The language set by the site (`lang=pt-BR`); none: the browser's.
+    pub lang: Option<Lang>,
 }
 
 const DEFAULT_TITLE: &str = "Chat with us";
@@ -33,8 +36,10 @@ impl Settings {
         let mut fields = None;
         let mut host = None;
         let mut departments = None;
+        let mut lang = None;
         for (name, value) in pairs {
             match name {
+                "lang" => lang = Some(value),
                 "departments" => departments = Some(value),
                 "host" => host = Some(value),
                 "department" => department = Some(value),
@@ -56,7 +61,10 @@ impl Settings {
         let title = title.map_or(DEFAULT_TITLE.to_string(), |t| t.chars().take(MAX_TITLE_CHARS).collect());
         let fields = fields.map_or_else(|| Ok(prechat::default_fields()), prechat::parse_fields)?;
         let host = host.map(|host| check_origin(host).ok_or_else(|| format!("The host {host:?} is not an origin."))).transpose()?;
-        Ok(Settings { department_id, title, fields, host, departments })
+        let lang = lang
+            .map(|tag| Lang::parse(tag).ok_or_else(|| format!("The language {tag:?} is not one of pt-BR, en, es.")))
+            .transpose()?;
+        Ok(Settings { department_id, title, fields, host, departments, lang })
     }
 }
 
@@ -96,7 +104,9 @@ mod tests {
     #[test]
     fn department_and_title() {
         let settings = Settings::from_pairs([("department", "3"), ("title", " Fale conosco "), ("x", "y")]).unwrap();
-        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into(), fields: prechat::default_fields(), host: None, departments: vec![] });
+        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into(), fields: prechat::default_fields(), host: None, departments: vec![], lang: None });
+        assert_eq!(Settings::from_pairs([("department", "1"), ("lang", "pt-BR")]).unwrap().lang, Some(Lang::PtBr));
+        assert!(Settings::from_pairs([("department", "1"), ("lang", "fr")]).unwrap_err().contains("fr"));
         let choice = Settings::from_pairs([("departments", "2:Vendas, 1:Atendimento")]).unwrap();
         assert_eq!((choice.department_id, choice.departments.len()), (2, 2), "the first is the default");
         for bad in ["Vendas", "x:Vendas", "0:Zero", "3:", ""] {

@@ -395,3 +395,26 @@ async fn the_visitor_can_choose_a_department() {
     until("the start", || !started.borrow().is_empty()).await;
     assert_eq!(started.borrow()[0].1, Some(2));
 }
+
+#[function_component(FormInPortuguese)]
+fn form_in_portuguese() -> Html {
+    let fields = zchat_widget::core::prechat::parse_fields("name*,cpf").unwrap();
+    html! {
+        <ContextProvider<zchat_widget::texts::Lang> context={zchat_widget::texts::Lang::PtBr}>
+            <PreChatForm {fields} onstart={Callback::noop()} />
+        </ContextProvider<zchat_widget::texts::Lang>>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_widget_speaks_the_visitors_language() {
+    let root = root();
+    yew::Renderer::<FormInPortuguese>::with_root(root.clone()).render();
+    until("the form", || root.query_selector("#zc-name").unwrap().is_some()).await;
+    assert_eq!(text(&root, "label[for=zc-name]").unwrap(), "Nome (obrigatório)");
+    assert_eq!(text(&root, "label[for=zc-cpf]").unwrap(), "CPF (opcional)");
+    assert_eq!(text(&root, "button[type=submit]").unwrap(), "Iniciar conversa");
+    click(&root, "button[type=submit]");
+    until("the error", || text(&root, "#zc-name-error").is_some()).await;
+    assert_eq!(text(&root, "#zc-name-error").unwrap(), "Por favor, diga seu nome.");
+}

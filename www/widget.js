@@ -28,6 +28,9 @@
   // Pre-chat fields, "*" for required: data-fields="name*,email,phone*,cpf" (the frame checks them).
   var fields = script.getAttribute("data-fields");
   if (fields) params.set("fields", fields);
+  // The language: data-lang="pt-BR" | "en" | "es"; unset, the visitor's browser decides.
+  var lang = script.getAttribute("data-lang");
+  if (lang) params.set("lang", lang);
 
   var frame = null;
   var open = false;

@@ -3,7 +3,7 @@
 use yew::prelude::*;
 use zchat_types::{Customer, Mood};
 
-use super::{Composer, EndChat, PreChatForm, RatingPanel, StatusLine, Transcript};
+use super::{use_texts, Composer, EndChat, PreChatForm, RatingPanel, StatusLine, Transcript};
 use crate::core::{Conversation, Phase};
 
 #[derive(Properties, PartialEq)]
@@ -29,6 +29,7 @@ pub struct ChatWindowProps {
 
 #[function_component(ChatWindow)]
 pub fn chat_window(props: &ChatWindowProps) -> Html {
+    let texts = use_texts();
     let conversation = &props.conversation;
     let agent_name = conversation.agent_name.clone().map(AttrValue::from);
     let body = match &conversation.phase {
@@ -63,7 +64,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
                     <EndChat onfinish={props.onfinish.clone()} />
                 }
                 if let Some(onclose) = &props.onclose {
-                    <button type="button" class="zc-close" aria-label="Close chat" title="Close (Esc)" onclick={onclose.reform(|_| ())}>{ "✕" }</button>
+                    <button type="button" class="zc-close" aria-label={texts.close} title={texts.close} onclick={onclose.reform(|_| ())}>{ "✕" }</button>
                 }
             </header>
             <StatusLine phase={conversation.phase.clone()} connection={conversation.connection} {agent_name} />

@@ -3,6 +3,8 @@
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+use super::use_texts;
+
 #[derive(Properties, PartialEq)]
 pub struct ComposerProps {
     #[prop_or_default]
@@ -18,6 +20,7 @@ const MAX_CHARS: u32 = 4000;
 
 #[function_component(Composer)]
 pub fn composer(props: &ComposerProps) -> Html {
+    let texts = use_texts();
     let input = use_node_ref();
     let send = {
         let input = input.clone();
@@ -54,10 +57,10 @@ pub fn composer(props: &ComposerProps) -> Html {
     });
     html! {
         <form class="zc-composer" {onsubmit}>
-            <label for="zc-input" class="zc-visually-hidden">{ "Your message" }</label>
-            <textarea id="zc-input" ref={input} rows="1" placeholder="Write a message…"
+            <label for="zc-input" class="zc-visually-hidden">{ texts.your_message }</label>
+            <textarea id="zc-input" ref={input} rows="1" placeholder={texts.write}
                 maxlength={MAX_CHARS.to_string()} disabled={props.disabled} {onkeydown} {oninput} />
-            <button type="submit" class="zc-primary" disabled={props.disabled}>{ "Send" }</button>
+            <button type="submit" class="zc-primary" disabled={props.disabled}>{ texts.send }</button>
         </form>
     }
 }

@@ -2,6 +2,8 @@
 
 use yew::prelude::*;
 
+use super::use_texts;
+
 #[derive(Properties, PartialEq)]
 pub struct EndChatProps {
     pub onfinish: Callback<()>,
@@ -9,13 +11,14 @@ pub struct EndChatProps {
 
 #[function_component(EndChat)]
 pub fn end_chat(props: &EndChatProps) -> Html {
+    let texts = use_texts();
     let confirming = use_state(|| false);
     if !*confirming {
         let ask = {
             let confirming = confirming.clone();
             Callback::from(move |_| confirming.set(true))
         };
-        return html! { <button type="button" class="zc-end" onclick={ask}>{ "End chat" }</button> };
+        return html! { <button type="button" class="zc-end" onclick={ask}>{ texts.end_chat }</button> };
     }
     let cancel = {
         let confirming = confirming.clone();
@@ -30,10 +33,10 @@ pub fn end_chat(props: &EndChatProps) -> Html {
         })
     };
     html! {
-        <div class="zc-confirm" role="alertdialog" aria-label="End this conversation?">
-            <span>{ "End this conversation?" }</span>
-            <button type="button" class="zc-confirm-yes" onclick={confirm}>{ "Yes, end it" }</button>
-            <button type="button" class="zc-confirm-no" onclick={cancel}>{ "Cancel" }</button>
+        <div class="zc-confirm" role="alertdialog" aria-label={texts.end_question}>
+            <span>{ texts.end_question }</span>
+            <button type="button" class="zc-confirm-yes" onclick={confirm}>{ texts.end_yes }</button>
+            <button type="button" class="zc-confirm-no" onclick={cancel}>{ texts.end_no }</button>
         </div>
     }
 }

@@ -3,7 +3,9 @@
 use yew::prelude::*;
 use zchat_types::MessageType;
 
+use super::use_texts;
 use crate::core::{Delivery, Entry, EntryId, Sender};
+use crate::texts::Texts;
 
 #[derive(Properties, PartialEq)]
 pub struct MessageBubbleProps {
@@ -73,7 +75,7 @@ fn time_of(at: u64) -> String {
     format!("{hours:02}:{minutes:02}")
 }
 
-fn media(kind: MessageType, url: Option<&str>, content: &str) -> Html {
+fn media(texts: &Texts, kind: MessageType, url: Option<&str>, content: &str) -> Html {
     let Some(url) = url.and_then(safe_url) else { return html! {} };
     let url = AttrValue::from(url.to_string());
     match kind {
@@ -86,13 +88,14 @@ fn media(kind: MessageType, url: Option<&str>, content: &str) -> Html {
         MessageType::Video => html! { <video class="zc-media" src={url} controls=true preload="metadata" /> },
         MessageType::Audio => html! { <audio src={url} controls=true preload="metadata" /> },
         MessageType::File => html! {
-            <a class="zc-file" href={url} target="_blank" rel="noopener noreferrer" download="">{ "Download file" }</a>
+            <a class="zc-file" href={url} target="_blank" rel="noopener noreferrer" download="">{ texts.download }</a>
         },
     }
 }
 
 #[function_component(MessageBubble)]
 pub fn message_bubble(props: &MessageBubbleProps) -> Html {
+    let texts = use_texts();
     let entry = &props.entry;
     let (class, author) = match &entry.sender {
         Sender::Visitor => ("zc-message zc-visitor", None),
@@ -100,15 +103,15 @@ pub fn message_bubble(props: &MessageBubbleProps) -> Html {
         Sender::System => return html! { <li class="zc-system">{ entry.content.clone() }</li> },
     };
     let delivery = match (&entry.delivery, &entry.id) {
-        (Delivery::Sending, _) => html! { <span class="zc-delivery">{ "Sending…" }</span> },
+        (Delivery::Sending, _) => html! { <span class="zc-delivery">{ texts.sending }</span> },
         (Delivery::Sent, _) => html! {},
         (Delivery::Failed { reason }, EntryId::Local(key)) => {
             let onretry = props.onretry.clone();
             let key = key.clone();
             html! {
                 <span class="zc-delivery zc-failed">
-                    { format!("Not sent: {reason} ") }
-                    <button type="button" class="zc-link" onclick={Callback::from(move |_| onretry.emit(key.clone()))}>{ "Retry" }</button>
+                    { (texts.not_sent)(reason) }
+                    <button type="button" class="zc-link" onclick={Callback::from(move |_| onretry.emit(key.clone()))}>{ texts.retry }</button>
                 </span>
             }
         }
@@ -120,7 +123,7 @@ pub fn message_bubble(props: &MessageBubbleProps) -> Html {
                 <span class="zc-author">{ author }</span>
             }
             <p class="zc-text">{ linked(&entry.content) }</p>
-            { media(entry.kind, entry.url.as_deref(), &entry.content) }
+            { media(texts, entry.kind, entry.url.as_deref(), &entry.content) }
             <span class="zc-meta"><time>{ time_of(entry.at) }</time>{ " " }{ delivery }</span>
         </li>
     }

@@ -5,7 +5,9 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use zchat_types::Customer;
 
+use super::use_texts;
 use crate::core::prechat::{self, Answers, Field, FieldRule};
+use crate::texts::Texts;
 
 #[derive(Properties, PartialEq)]
 pub struct PreChatFormProps {
@@ -29,17 +31,18 @@ pub struct PreChatFormProps {
 }
 
 /// Label, input type, autocomplete token and mask of a field.
-fn describe(field: Field) -> (&'static str, &'static str, &'static str, Option<fn(&str) -> String>) {
+fn describe(field: Field, texts: &Texts) -> (&'static str, &'static str, &'static str, Option<fn(&str) -> String>) {
     match field {
-        Field::Name => ("Name", "text", "name", None),
-        Field::Email => ("Email", "email", "email", None),
-        Field::Phone => ("Phone", "tel", "tel-national", Some(prechat::mask_phone)),
-        Field::Cpf => ("CPF", "text", "off", Some(prechat::mask_cpf)),
+        Field::Name => (texts.name, "text", "name", None),
+        Field::Email => (texts.email, "email", "email", None),
+        Field::Phone => (texts.phone, "tel", "tel-national", Some(prechat::mask_phone)),
+        Field::Cpf => (texts.cpf, "text", "off", Some(prechat::mask_cpf)),
     }
 }
 
 #[function_component(PreChatForm)]
 pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
+    let texts = use_texts();
     // One input per field, in `Field::ALL` order (an array: no hashing code in the wasm).
     let inputs = use_memo((), |_| Field::ALL.map(|_| NodeRef::default()));
     let slot = |field: Field| Field::ALL.iter().position(|f| *f == field).expect("every field is in ALL");
@@ -55,7 +58,7 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
             event.prevent_default();
             let value = |field| inputs[slot(field)].cast::<HtmlInputElement>().map(|input| input.value()).unwrap_or_default();
             let answers = Answers { name: value(Field::Name), email: value(Field::Email), phone: value(Field::Phone), cpf: value(Field::Cpf) };
-            match prechat::check(&answers, &rules) {
+            match prechat::check(&answers, &rules, texts) {
                 Ok(customer) => {
                     errors.set(Vec::new());
                     let chosen = department.cast::<HtmlSelectElement>().and_then(|select| select.value().parse().ok());
@@ -72,7 +75,7 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
         })
     };
     let field_html = |rule: &FieldRule| {
-        let (label, kind, autocomplete, mask) = describe(rule.field);
+        let (label, kind, autocomplete, mask) = describe(rule.field, texts);
         let key = rule.field.key();
         let id = format!("zc-{key}");
         let error_id = format!("zc-{key}-error");
@@ -89,7 +92,7 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
             <div class="zc-field">
                 <label for={id.clone()}>
                     { label }
-                    <span class="zc-hint">{ if rule.required { " (required)" } else { " (optional)" } }</span>
+                    <span class="zc-hint">{ if rule.required { texts.required } else { texts.optional } }</span>
                 </label>
                 <input id={id} ref={inputs[slot(rule.field)].clone()} name={key} type={kind} {autocomplete} {inputmode}
                     maxlength="100" required={rule.required} {oninput}
@@ -102,11 +105,11 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
     };
     html! {
         <form class="zc-prechat" {onsubmit} novalidate=true>
-            <p class="zc-intro">{ "Hello! Tell us who you are and an agent will be with you shortly." }</p>
+            <p class="zc-intro">{ texts.intro }</p>
             { for props.fields.iter().map(field_html) }
             if !props.departments.is_empty() {
                 <div class="zc-field">
-                    <label for="zc-department">{ "Department" }</label>
+                    <label for="zc-department">{ texts.department }</label>
                     <select id="zc-department" ref={department.clone()}>
                         { for props.departments.iter().map(|(id, name)| html! {
                             <option value={id.to_string()} selected={*id == props.selected}>{ name.clone() }</option>
@@ -118,7 +121,7 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
                 <p class="zc-form-error" role="alert">{ error.clone() }</p>
             }
             <button type="submit" class="zc-primary" disabled={props.busy}>
-                { if props.busy { "Starting…" } else { "Start chat" } }
+                { if props.busy { texts.starting } else { texts.start } }
             </button>
         </form>
     }

@@ -4,6 +4,7 @@ use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 use zchat_types::Mood;
 
+use super::use_texts;
 use crate::core::Rating;
 
 #[derive(Properties, PartialEq)]
@@ -15,6 +16,7 @@ pub struct RatingPanelProps {
 
 #[function_component(RatingPanel)]
 pub fn rating_panel(props: &RatingPanelProps) -> Html {
+    let texts = use_texts();
     let note = use_node_ref();
     let rate = |mood: Mood| {
         let note = note.clone();
@@ -26,27 +28,27 @@ pub fn rating_panel(props: &RatingPanelProps) -> Html {
     };
     let onnew = props.onnew.reform(|_| ());
     let body = match &props.rating {
-        Rating::Sent { .. } => html! { <p class="zc-thanks" role="status">{ "Thanks for your feedback!" }</p> },
-        Rating::Sending { .. } => html! { <p role="status">{ "Sending your rating…" }</p> },
+        Rating::Sent { .. } => html! { <p class="zc-thanks" role="status">{ texts.rate_thanks }</p> },
+        Rating::Sending { .. } => html! { <p role="status">{ texts.rate_sending }</p> },
         Rating::NotYet | Rating::Failed { .. } => html! {
             <>
-                <p id="zc-rate-title">{ "How was this conversation?" }</p>
-                <label for="zc-note">{ "Anything to add? (optional)" }</label>
+                <p id="zc-rate-title">{ texts.rate_title }</p>
+                <label for="zc-note">{ texts.rate_note }</label>
                 <textarea id="zc-note" ref={note.clone()} rows="2" maxlength="1000" />
                 <div class="zc-moods" role="group" aria-labelledby="zc-rate-title">
-                    <button type="button" class="zc-mood zc-good" aria-label="Good" onclick={rate(Mood::Positive)}>{ "👍" }</button>
-                    <button type="button" class="zc-mood zc-bad" aria-label="Bad" onclick={rate(Mood::Negative)}>{ "👎" }</button>
+                    <button type="button" class="zc-mood zc-good" aria-label={texts.rate_good} onclick={rate(Mood::Positive)}>{ "👍" }</button>
+                    <button type="button" class="zc-mood zc-bad" aria-label={texts.rate_bad} onclick={rate(Mood::Negative)}>{ "👎" }</button>
                 </div>
                 if let Rating::Failed { reason } = &props.rating {
-                    <p class="zc-form-error" role="alert">{ format!("Your rating was not sent: {reason}") }</p>
+                    <p class="zc-form-error" role="alert">{ (texts.rate_failed)(reason) }</p>
                 }
             </>
         },
     };
     html! {
-        <section class="zc-rating" aria-label="Rate this conversation">
+        <section class="zc-rating" aria-label={texts.rate_region}>
             { body }
-            <button type="button" class="zc-primary zc-new" onclick={onnew}>{ "Start a new conversation" }</button>
+            <button type="button" class="zc-primary zc-new" onclick={onnew}>{ texts.new_conversation }</button>
         </section>
     }
 }

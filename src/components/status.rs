@@ -2,7 +2,9 @@
 
 use yew::prelude::*;
 
+use super::use_texts;
 use crate::core::{Connection, Phase};
+use crate::texts::Texts;
 
 #[derive(Properties, PartialEq)]
 pub struct StatusLineProps {
@@ -13,28 +15,29 @@ pub struct StatusLineProps {
 }
 
 /// The words for a phase (and the connection, which matters more when it is down).
-pub fn status_text(phase: &Phase, connection: Connection, agent_name: Option<&str>) -> Option<String> {
+pub fn status_text(texts: &Texts, phase: &Phase, connection: Connection, agent_name: Option<&str>) -> Option<String> {
     if matches!(connection, Connection::Reconnecting { .. }) && *phase != Phase::Finished {
-        return Some("Reconnecting…".into());
+        return Some(texts.status_reconnecting.into());
     }
     Some(match phase {
         Phase::PreChat { .. } => return None,
-        Phase::Starting => "Starting the conversation…".into(),
-        Phase::Waiting => "Connecting you to an agent…".into(),
-        Phase::Queued { position: 1 } => "You are next in line.".into(),
-        Phase::Queued { position } => format!("You are number {position} in line."),
-        Phase::Unavailable => "No agent is available right now. Leave a message or try again later.".into(),
+        Phase::Starting => texts.status_starting.into(),
+        Phase::Waiting => texts.status_waiting.into(),
+        Phase::Queued { position: 1 } => texts.status_next.into(),
+        Phase::Queued { position } => (texts.status_in_line)(*position),
+        Phase::Unavailable => texts.status_unavailable.into(),
         Phase::Chatting => match agent_name {
-            Some(name) => format!("You are chatting with {name}."),
-            None => "An agent joined the conversation.".into(),
+            Some(name) => (texts.status_chatting_with)(name),
+            None => texts.status_agent_joined.into(),
         },
-        Phase::Finished => "This conversation has ended.".into(),
+        Phase::Finished => texts.status_ended.into(),
     })
 }
 
 #[function_component(StatusLine)]
 pub fn status_line(props: &StatusLineProps) -> Html {
-    match status_text(&props.phase, props.connection, props.agent_name.as_deref()) {
+    let texts = use_texts();
+    match status_text(texts, &props.phase, props.connection, props.agent_name.as_deref()) {
         Some(text) => html! { <p class="zc-status" role="status" aria-live="polite">{ text }</p> },
         None => html! {},
     }

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use super::MessageBubble;
+use super::{use_texts, MessageBubble};
 use crate::core::Entry;
 
 #[derive(Properties, PartialEq)]
@@ -17,6 +17,7 @@ pub struct TranscriptProps {
 
 #[function_component(Transcript)]
 pub fn transcript(props: &TranscriptProps) -> Html {
+    let texts = use_texts();
     let list = use_node_ref();
     {
         // Keep the newest message in view.
@@ -29,10 +30,10 @@ pub fn transcript(props: &TranscriptProps) -> Html {
             }
         });
     }
-    let typing = props.agent_name.as_deref().map_or("The agent is typing…".to_string(), |name| format!("{name} is typing…"));
+    let typing = props.agent_name.as_deref().map_or(texts.agent_typing.to_string(), texts.named_typing);
     html! {
         <div class="zc-transcript" ref={list}>
-            <ol class="zc-messages" role="log" aria-live="polite" aria-label="Messages">
+            <ol class="zc-messages" role="log" aria-live="polite" aria-label={texts.messages}>
                 { for props.entries.iter().map(|entry| html! {
                     <MessageBubble key={format!("{:?}", entry.id)} entry={entry.clone()} onretry={props.onretry.clone()} />
                 }) }

@@ -7,6 +7,7 @@ use zchat_types::{
 };
 
 use super::prechat::{self, Answers, FieldRule};
+use crate::texts::Lang;
 use super::transcript::{Delivery, Entry, EntryId, Sender};
 
 /// The interaction this browser holds and its session credential from the relay.
@@ -160,6 +161,8 @@ pub const TYPING_IDLE_MS: u64 = 4_000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
     pub department_id: i64,
+    /// The visitor's language: the lines and errors the core writes are in it.
+    pub lang: Lang,
     /// The pre-chat form's fields (from the embed settings).
     pub fields: Vec<FieldRule>,
     /// Departments the visitor may choose from (id, name); empty: `department_id` only.
@@ -194,6 +197,7 @@ impl Conversation {
     pub fn new(department_id: i64) -> Self {
         Conversation {
             department_id,
+            lang: Lang::default(),
             fields: prechat::default_fields(),
             departments: Vec::new(),
             phase: Phase::PreChat { error: None },
@@ -253,6 +257,11 @@ impl Conversation {
     /// The same conversation with another pre-chat form.
     pub fn with_fields(self, fields: Vec<FieldRule>) -> Self {
         Conversation { fields, ..self }
+    }
+
+    /// The same conversation in another language.
+    pub fn with_lang(self, lang: Lang) -> Self {
+        Conversation { lang, ..self }
     }
 
     /// The same conversation with departments to choose from.
@@ -331,7 +340,7 @@ impl Conversation {
                 }
                 _ => Vec::new(),
             },
-            Input::Finished(Ok(())) => self.finish("You ended the conversation.", now),
+            Input::Finished(Ok(())) => self.finish(self.lang.texts().line_visitor_ended, now),
             Input::Finished(Err(failure)) => {
                 self.notice = Some(failure.message);
                 Vec::new()
@@ -378,7 +387,8 @@ impl Conversation {
                 let previous = self.session.take().or(self.previous.take());
                 let fields = std::mem::take(&mut self.fields);
                 let departments = std::mem::take(&mut self.departments);
-                *self = Conversation { previous, fields, departments, ..Conversation::new(self.department_id) };
+                let lang = self.lang;
+                *self = Conversation { previous, fields, departments, lang, ..Conversation::new(self.department_id) };
                 vec![Effect::CloseStream, Effect::Save(self.saved())]
             }
             Input::StreamRetrying => {
@@ -403,7 +413,7 @@ impl Conversation {
         }
         if let Some(department) = department {
             if !self.departments.iter().any(|(id, _)| *id == department) {
-                self.phase = Phase::PreChat { error: Some("Please choose a department from the list.".into()) };
+                self.phase = Phase::PreChat { error: Some(self.lang.texts().choose_department.into()) };
                 return Vec::new();
             }
             self.department_id = department;
@@ -415,7 +425,7 @@ impl Conversation {
             phone: customer.phone.unwrap_or_default(),
             cpf: customer.cpf.unwrap_or_default(),
         };
-        let customer = match prechat::check(&answers, &self.fields) {
+        let customer = match prechat::check(&answers, &self.fields, self.lang.texts()) {
             Ok(customer) => customer,
             Err(errors) => {
                 self.phase = Phase::PreChat { error: errors.into_iter().next().map(|(_, message)| message) };
@@ -612,7 +622,7 @@ impl Conversation {
             TriggerEvent::Accepted => {
                 if self.phase != Phase::Chatting {
                     self.phase = Phase::Chatting;
-                    self.transcript.push(Entry::system(EntryId::Event(id), "An agent joined the conversation.", now));
+                    self.transcript.push(Entry::system(EntryId::Event(id), self.lang.texts().line_agent_joined, now));
                 }
             }
             TriggerEvent::Typing => self.agent_typing = true,
@@ -642,7 +652,7 @@ impl Conversation {
                 }
             }
             TriggerEvent::Finished => {
-                return self.finish("The agent ended the conversation.", now);
+                return self.finish(self.lang.texts().line_agent_ended, now);
             }
         }
         Vec::new()

@@ -4,6 +4,8 @@
 
 use zchat_types::Customer;
 
+use crate::texts::Texts;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     Name,
@@ -136,7 +138,7 @@ impl Answers {
 }
 
 /// Checks the answers against the rules: the customer to send, or every field's error in words.
-pub fn check(answers: &Answers, rules: &[FieldRule]) -> Result<Customer, Vec<(Field, String)>> {
+pub fn check(answers: &Answers, rules: &[FieldRule], texts: &Texts) -> Result<Customer, Vec<(Field, String)>> {
     let mut customer = Customer::default();
     let mut errors = Vec::new();
     for rule in rules {
@@ -144,10 +146,10 @@ pub fn check(answers: &Answers, rules: &[FieldRule]) -> Result<Customer, Vec<(Fi
         if value.is_empty() {
             if rule.required {
                 let message = match rule.field {
-                    Field::Name => "Please tell us your name.",
-                    Field::Email => "Please give your email address.",
-                    Field::Phone => "Please give your phone number.",
-                    Field::Cpf => "Please give your CPF.",
+                    Field::Name => texts.missing_name,
+                    Field::Email => texts.missing_email,
+                    Field::Phone => texts.missing_phone,
+                    Field::Cpf => texts.missing_cpf,
                 };
                 errors.push((rule.field, message.to_string()));
             }
@@ -156,17 +158,17 @@ pub fn check(answers: &Answers, rules: &[FieldRule]) -> Result<Customer, Vec<(Fi
         match rule.field {
             Field::Name => customer.name = Some(value.chars().take(100).collect()),
             Field::Email if email_is_valid(value) => customer.email = Some(value.to_string()),
-            Field::Email => errors.push((Field::Email, "This email address does not look right (like name@example.com).".into())),
+            Field::Email => errors.push((Field::Email, texts.bad_email.into())),
             Field::Phone => {
                 let number = digits(value, 12);
                 if (10..=11).contains(&number.len()) {
                     customer.phone = Some(number);
                 } else {
-                    errors.push((Field::Phone, "The phone number needs the area code and 8 or 9 digits.".into()));
+                    errors.push((Field::Phone, texts.bad_phone.into()));
                 }
             }
             Field::Cpf if cpf_is_valid(value) => customer.cpf = Some(digits(value, 11)),
-            Field::Cpf => errors.push((Field::Cpf, "This CPF is not valid: please check its digits.".into())),
+            Field::Cpf => errors.push((Field::Cpf, texts.bad_cpf.into())),
         }
     }
     if errors.is_empty() {
@@ -179,6 +181,7 @@ pub fn check(answers: &Answers, rules: &[FieldRule]) -> Result<Customer, Vec<(Fi
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use crate::texts::{Lang, EN};
 
     #[test]
     fn field_settings() {
@@ -225,16 +228,18 @@ mod tests {
     fn answers_become_the_customer_or_errors_per_field() {
         let rules = parse_fields("name*,email,phone*,cpf").unwrap();
         let answers = Answers { name: " Maria ".into(), email: String::new(), phone: "(11) 99141-7777".into(), cpf: "529.982.247-25".into() };
-        let customer = check(&answers, &rules).unwrap();
+        let customer = check(&answers, &rules, &EN).unwrap();
         assert_eq!(customer.name.as_deref(), Some("Maria"));
         assert_eq!(customer.email, None, "optional and empty");
         assert_eq!(customer.phone.as_deref(), Some("11991417777"));
         assert_eq!(customer.cpf.as_deref(), Some("52998224725"));
 
         let bad = Answers { name: String::new(), email: "maria@".into(), phone: "9914".into(), cpf: "111.111.111-11".into() };
-        let errors: Vec<Field> = check(&bad, &rules).unwrap_err().into_iter().map(|(field, _)| field).collect();
+        let errors: Vec<Field> = check(&bad, &rules, &EN).unwrap_err().into_iter().map(|(field, _)| field).collect();
         assert_eq!(errors, [Field::Name, Field::Email, Field::Phone, Field::Cpf]);
+        let in_portuguese = check(&bad, &rules, Lang::PtBr.texts()).unwrap_err();
+        assert_eq!(in_portuguese[3].1, "Este CPF não é válido: confira os dígitos.");
         let not_asked = Answers { name: "Ana".into(), cpf: "bad".into(), ..Answers::default() };
-        assert!(check(&not_asked, &default_fields()).is_ok(), "fields not on the form are not checked");
+        assert!(check(&not_asked, &default_fields(), &EN).is_ok(), "fields not on the form are not checked");
     }
 }

@@ -491,3 +491,17 @@ fn a_resend_is_dropped_once_the_message_got_through() {
     assert!(conversation.step(Input::Resend { key: "k1".into() }, T0).is_empty());
     assert_eq!(conversation.transcript[0].delivery, Delivery::Sent);
 }
+
+#[test]
+fn the_lines_the_core_writes_are_in_the_visitors_language() {
+    let mut conversation = Conversation::new(1).with_lang(crate::texts::Lang::PtBr);
+    conversation.step(Input::Start { customer: customer(" "), department: None }, T0);
+    assert_eq!(conversation.phase, Phase::PreChat { error: Some("Por favor, diga seu nome.".into()) });
+    conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
+    conversation.step(Input::Started(Ok(session())), T0);
+    conversation.step(state(1, "accepted"), T0);
+    conversation.step(state(2, "finished"), T0);
+    assert_eq!(contents(&conversation), ["Um atendente entrou na conversa.", "O atendente encerrou a conversa."]);
+    conversation.step(Input::NewConversation, T0);
+    assert_eq!(conversation.lang, crate::texts::Lang::PtBr, "a new conversation keeps the language");
+}
