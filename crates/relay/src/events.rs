@@ -27,6 +27,9 @@ pub struct Limits {
     pub idle_ttl: Duration,
     /// `Idempotency-Key`s remembered (their first answers).
     pub max_idempotency_keys: usize,
+    /// How long one SSE stream lasts before the relay ends it (the browser reconnects with
+    /// `Last-Event-ID` and misses nothing), so that load balancers can spread long-lived streams.
+    pub stream_max: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -39,6 +42,7 @@ impl Default for Limits {
             finished_ttl: Duration::from_secs(3600),
             idle_ttl: Duration::from_secs(24 * 3600),
             max_idempotency_keys: 100_000,
+            stream_max: None,
         }
     }
 }

@@ -85,6 +85,8 @@ pub struct Relay {
     public_url: String,
     /// Becomes `true` when the relay stops, which ends every stream.
     shutdown: watch::Receiver<bool>,
+    /// How long one stream lasts at most (see [`Limits::stream_max`]).
+    stream_max: Option<Duration>,
     idempotency: idempotency::Idempotency,
     metrics: metrics::Metrics,
     create_rate: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
@@ -125,6 +127,7 @@ pub fn app(config: &Config, log: Arc<EventLog>, shutdown: watch::Receiver<bool>)
         origin: origin_of(&config.public_url),
         public_url: config.public_url.trim_end_matches('/').to_string(),
         shutdown,
+        stream_max: config.limits.stream_max,
         metrics: metrics::Metrics::default(),
         idempotency: idempotency::Idempotency::new(IDEMPOTENCY_TTL, config.limits.max_idempotency_keys),
         create_rate: governor::RateLimiter::keyed(governor::Quota::per_minute(

@@ -74,12 +74,15 @@ async fn events(
     relay.metrics.streams_open.inc();
     let guard = crate::metrics::StreamGuard(relay.metrics.streams_open.clone());
     let out = relay.metrics.events_out.clone();
+    // Far enough to never come when the stream has no lifetime limit.
+    let ends = tokio::time::Instant::now() + relay.stream_max.unwrap_or(Duration::from_secs(100 * 365 * 24 * 3600));
     let live = stream::unfold((subscription, shutdown, guard), move |(mut subscription, mut shutdown, guard)| {
         let out = out.clone();
         async move {
             let event = tokio::select! {
                 event = subscription.next() => event,
                 _ = shutdown.wait_for(|stopping| *stopping) => None,
+                _ = tokio::time::sleep_until(ends) => None,
             };
             event.map(|event| {
                 out.get_or_create(&crate::metrics::Kind { kind: event.kind.name() }).inc();

@@ -66,6 +66,10 @@ struct Args {
     /// The most events kept per interaction.
     #[arg(long, env = "RELAY_MAX_EVENTS", default_value_t = 2_000)]
     max_events: usize,
+    /// Seconds an SSE stream lasts before the relay ends it (the browser resumes it at once, with
+    /// nothing lost), so that load balancers can spread streams. Unset: no limit.
+    #[arg(long, env = "RELAY_STREAM_MAX_SECONDS")]
+    stream_max_seconds: Option<u64>,
 }
 
 #[tokio::main]
@@ -115,6 +119,7 @@ async fn main() -> Result<(), String> {
             finished_ttl: Duration::from_secs(args.finished_ttl_minutes * 60),
             max_interactions: args.max_interactions,
             max_events: args.max_events,
+            stream_max: args.stream_max_seconds.map(Duration::from_secs),
             ..Limits::default()
         },
         creates_per_minute: args.creates_per_minute,

@@ -163,3 +163,19 @@ async fn a_trigger_that_arrives_before_the_create_answer_is_held_and_delivered()
     assert!(queued.id.ends_with("-1"), "it is the log's first event");
     product.running.stop().await;
 }
+
+#[tokio::test]
+async fn a_stream_ends_after_its_lifetime_and_the_resume_misses_nothing() {
+    let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
+    options.limits.stream_max = Some(std::time::Duration::from_millis(300));
+    let running = zchat_relay::launch::launch(options).await.unwrap();
+    let product = Product { running, http: reqwest::Client::new() };
+    let (hash, session) = product.start_interaction(1).await;
+    let mut stream = product.stream(&hash, &session, None).await;
+    let queued = stream.next().await;
+    assert!(stream.ended().await, "the relay ended the stream");
+    product.agent(&hash, "accept", json!({})).await;
+    let mut resumed = product.stream(&hash, &session, Some(&queued.id)).await;
+    assert_eq!(resumed.next().await.json()["state"], "accepted");
+    product.running.stop().await;
+}
