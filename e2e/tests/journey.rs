@@ -42,8 +42,25 @@ async fn a_visitor_and_an_agent_hold_a_conversation() {
             assert!(answer.status().is_success(), "agent {action}: {}", answer.status());
         }
     };
+    let agent_put = |action: &'static str| {
+        let url = format!("{sandbox}/agent/interactions/{hash}/{action}");
+        let http = http.clone();
+        async move {
+            let answer = http.put(url).send().await.unwrap();
+            assert!(answer.status().is_success(), "agent {action}: {}", answer.status());
+        }
+    };
     agent("accept", json!({})).await;
     page.element_with_text(".zc-system", "An agent joined the conversation.").await;
+
+    // The agent types, then stops: the visitor sees it.
+    agent_put("typing").await;
+    page.element_with_text(".zc-typing", "The agent is typing…").await;
+    agent_put("cleared").await;
+    wait_for("the typing indicator to go", || async {
+        page.client.find_all(Locator::Css(".zc-typing")).await.ok()?.is_empty().then_some(())
+    })
+    .await;
 
     // The agent writes; the visitor reads it, as text even when it looks like HTML.
     agent("messages", json!({"content": "Olá Maria! Como posso ajudar?"})).await;
@@ -85,6 +102,13 @@ async fn a_visitor_and_an_agent_hold_a_conversation() {
     .await;
     assert_eq!(received, [reply], "the sandbox received exactly the visitor's reply");
     page.screenshot("conversation").await;
+
+    // The agent ends it: the visitor is told, cannot write any more, and is offered the rating.
+    agent("finish", json!({})).await;
+    page.element_with_text(".zc-system", "The agent ended the conversation.").await;
+    page.element_with_text(".zc-status", "This conversation has ended.").await;
+    page.element(".zc-good").await;
+    assert!(page.client.find_all(Locator::Css("#zc-input")).await.unwrap().is_empty());
 
     browser.close().await;
     product.stop().await;

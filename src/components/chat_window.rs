@@ -56,6 +56,29 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
         },
     };
     let can_end = conversation.session.is_some() && conversation.phase != Phase::Finished;
+    {
+        // Focus follows the screen: the composer once the chat starts, the rating once it ends,
+        // the form's first field when a new one begins.
+        let screen = match conversation.phase {
+            Phase::PreChat { .. } | Phase::Starting => 0,
+            Phase::Finished => 2,
+            _ => 1,
+        };
+        use_effect_with(screen, move |screen| {
+            let target = match screen {
+                0 => ".zc-prechat input",
+                1 => "#zc-input",
+                _ => ".zc-good, .zc-new",
+            };
+            let element = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(target).ok().flatten())
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+            if let Some(element) = element {
+                let _ = element.focus();
+            }
+        });
+    }
     html! {
         <section class="zc-window" aria-label={props.title.clone()}>
             <header class="zc-header">
