@@ -5,7 +5,8 @@
 # What it installs (versions: see ../shared/TOOLCHAIN.md and docs in ARCHITECTURE.md):
 #   - the wasm32-unknown-unknown Rust target (rustup)
 #   - Debian packages: chromium, chromium-driver, brotli (apt; sudo when not root)
-#   - wasm-opt from npm's binaryen@132, into a per-user prefix (no sudo needed)
+#   - wasm-opt from npm's binaryen@132, terser (minifies the embed loader) and axe-core (the
+#     accessibility audit of the journeys), into a per-user prefix (no sudo needed)
 #   - trunk 0.21.14 and wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock (cargo install)
 #   - every crate in Cargo.lock (cargo fetch), because Trunk builds with cargo --offline
 set -euo pipefail
@@ -16,6 +17,8 @@ source "$root/scripts/env.sh"
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132.0.0
+TERSER_VERSION=5.51.2
+AXE_VERSION=4.14.1
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -60,6 +63,15 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}";
   say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) into $ZCHAT_TOOLS"
   mkdir -p "$ZCHAT_TOOLS"
   npm install --silent --no-audit --no-fund --prefix "$ZCHAT_TOOLS" "binaryen@$BINARYEN_VERSION" >/dev/null
+fi
+
+# --- terser and axe-core (npm, same prefix) ------------------------------------------------------
+npm_has() { [ "$(node -p "require('$ZCHAT_TOOLS/node_modules/$1/package.json').version" 2>/dev/null)" = "$2" ]; }
+if ! npm_has terser "$TERSER_VERSION" || ! npm_has axe-core "$AXE_VERSION"; then
+  say "installing terser@$TERSER_VERSION and axe-core@$AXE_VERSION into $ZCHAT_TOOLS"
+  mkdir -p "$ZCHAT_TOOLS"
+  npm install --silent --no-audit --no-fund --prefix "$ZCHAT_TOOLS" "binaryen@$BINARYEN_VERSION" \
+    "terser@$TERSER_VERSION" "axe-core@$AXE_VERSION" >/dev/null
 fi
 
 # --- cargo-installed tools ----------------------------------------------------------------------

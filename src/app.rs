@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::ChatWindow;
@@ -21,11 +22,21 @@ fn language(settings: &Settings) -> Lang {
     lang
 }
 
+/// The site's colour, through the stylesheet's variables (CSSOM: the frame's CSP allows it).
+fn paint(settings: &Settings) {
+    let Some(accent) = &settings.color else { return };
+    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
+    if let Some(root) = root.and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = root.style().set_property("--zc-accent", &accent.color);
+        let _ = root.style().set_property("--zc-accent-text", accent.text);
+    }
+}
+
 /// The settings from the frame's own URL (the loader puts them there).
 fn page_settings() -> Result<Settings, String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| "The widget's address is invalid.".to_string())?;
-    let pairs: Vec<(String, String)> = ["department", "departments", "title", "fields", "host", "lang"]
+    let pairs: Vec<(String, String)> = ["department", "departments", "title", "fields", "host", "lang", "color"]
         .into_iter()
         .filter_map(|name| params.get(name).map(|value| (name.to_string(), value)))
         .collect();
@@ -38,6 +49,7 @@ pub fn app() -> Html {
     match &*settings {
         Ok(settings) => {
             let lang = language(settings);
+            paint(settings);
             html! {
                 <ContextProvider<Lang> context={lang}>
                     <Chat settings={settings.clone()} {lang} />
@@ -45,6 +57,7 @@ pub fn app() -> Html {
             }
         }
         Err(error) => {
+            host::complain(error);
             let texts = web_sys::window().and_then(|w| w.navigator().language()).and_then(|t| Lang::parse(&t)).unwrap_or_default().texts();
             html! { <p class="zc-form-error" role="alert">{ (texts.cannot_start)(error) }</p> }
         }
@@ -73,9 +86,10 @@ fn chat(props: &ChatProps) -> Html {
         // A conversation under way in this browser (a reload, another tab) comes back.
         let driver = Rc::clone(&driver);
         use_effect_with((), move |_| {
+            // Listening first: the host's answer to `ready` (customer, extra) must not be missed.
+            let host = host::listen(&driver, driver.host());
             driver.dispatch(Input::Restore(driver::load(department_id)));
             let wake = driver::wake_on_return(&driver);
-            let host = host::listen(&driver, driver.host());
             host::focus_first_field();
             move || {
                 wake();

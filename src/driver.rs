@@ -22,6 +22,8 @@ struct Inner {
     /// The host page's origin, for postMessage (none when the frame runs on its own).
     host: Option<String>,
     stream: RefCell<Option<stream::EventStream>>,
+    /// The last state told to the host page.
+    told: RefCell<Option<(&'static str, Option<u32>, bool)>>,
     /// Asks the view to render again after a change.
     on_change: Callback<()>,
 }
@@ -35,7 +37,7 @@ impl PartialEq for Driver {
 impl Driver {
     pub fn new(conversation: Conversation, host: Option<String>, on_change: Callback<()>) -> Self {
         Driver {
-            inner: Rc::new(Inner { conversation: RefCell::new(conversation), host, stream: RefCell::new(None), on_change }),
+            inner: Rc::new(Inner { conversation: RefCell::new(conversation), host, stream: RefCell::new(None), told: RefCell::new(None), on_change }),
         }
     }
 
@@ -49,8 +51,15 @@ impl Driver {
 
     /// Steps the core with `input`, re-renders, and runs the resulting effects.
     pub fn dispatch(&self, input: Input) {
-        let effects = self.inner.conversation.borrow_mut().step(input, now());
+        let (effects, state) = {
+            let mut conversation = self.inner.conversation.borrow_mut();
+            (conversation.step(input, now()), conversation.host_state())
+        };
         self.inner.on_change.emit(());
+        if self.inner.told.borrow().as_ref() != Some(&state) {
+            self.inner.told.replace(Some(state));
+            crate::host::state(self.inner.host.as_deref(), state);
+        }
         for effect in effects {
             self.run(effect);
         }
@@ -80,6 +89,7 @@ impl Driver {
             }),
             Effect::Save(saved) => save(self.department_id(), &saved),
             Effect::ReportUnread(count) => crate::host::unread(self.inner.host.as_deref(), count),
+            Effect::Announce(message) => crate::host::message(self.inner.host.as_deref(), &message),
             // Typing is a hint: a failed notification is not worth the visitor's attention.
             Effect::NotifyTyping { session, typing } => yew::platform::spawn_local(async move {
                 let _ = api::typing(texts, &session, typing).await;

@@ -1,7 +1,12 @@
 //! The frame's channel to the host page's loader (`www/widget.js`), by postMessage with explicit
 //! target origins, never `*`. Messages are JSON strings:
-//! - frame → host: `{"type": "zchat:unread", "count": N}`, `{"type": "zchat:close"}`;
-//! - host → frame: `{"type": "zchat:open", "open": bool}` (whether the window is shown).
+//! - frame → host: `{"zchat": EVENT, "data": …}`, where EVENT is one of the JS API's events the page's
+//!   listeners get as they are — `ready`, `unread` (a count), `state` (`{"state": "queued",
+//!   "position": 2, "active": true}`), `message` (`{"from": "agent", "text": "…", "agent": "Ana"}`) —
+//!   or `hide` (the visitor closed the window: Escape, the close button);
+//! - host → frame: `{"zchat": "host", "open": bool, "customer": {…}, "extra": {…}}`, sent when the
+//!   frame is ready and on every change: whether the window is shown, the answers that prefill the
+//!   form (`setCustomer`), and the `extra` of the next start (`data-extra`, `setExtra`).
 //!
 //! The host's origin comes from the `host` setting the loader gives; messages from any other
 //! origin are ignored. Without a host (the frame page opened on its own) nothing is posted.
@@ -13,7 +18,14 @@ use gloo_events::EventListener;
 use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::Input;
+use zchat_types::Customer;
+
+use crate::core::{Announcement, Input, MAX_EXTRA_BYTES};
+
+/// An error for the site's developer, in the console (the frame's, which shows with the page's).
+pub fn complain(what: &str) {
+    web_sys::console::error_1(&JsValue::from_str(&["zChat widget: ", what].concat()));
+}
 use crate::driver::Driver;
 
 /// Posts `message` to the host page, if there is one.
@@ -24,12 +36,26 @@ pub fn post(host: Option<&str>, message: &Value) {
     }
 }
 
+/// An event for the host page's listeners (or `hide`).
+fn event(host: Option<&str>, name: &str, data: Value) {
+    post(host, &json!({"zchat": name, "data": data}));
+}
+
 pub fn unread(host: Option<&str>, count: u32) {
-    post(host, &json!({"type": "zchat:unread", "count": count}));
+    event(host, "unread", json!(count));
 }
 
 pub fn close(host: Option<&str>) {
-    post(host, &json!({"type": "zchat:close"}));
+    event(host, "hide", Value::Null);
+}
+
+/// The conversation's state changed: its name, queue position, and whether one is under way.
+pub fn state(host: Option<&str>, (state, position, active): (&str, Option<u32>, bool)) {
+    event(host, "state", json!({"state": state, "position": position, "active": active}));
+}
+
+pub fn message(host: Option<&str>, message: &Announcement) {
+    event(host, "message", json!({"from": message.from, "text": message.text, "agent": message.agent}));
 }
 
 /// Listens to the host (open or not), the page's visibility and Escape; feeds [`Input::Seen`] and
@@ -38,8 +64,9 @@ pub fn listen(driver: &Driver, host: Option<String>) -> impl FnOnce() {
     let (Some(window), Some(document)) = (web_sys::window(), web_sys::window().and_then(|w| w.document())) else {
         return Box::new(|| ()) as Box<dyn FnOnce()>;
     };
-    // The frame is created when the visitor opens the chat: it starts open.
-    let open = Rc::new(Cell::new(true));
+    // The loader may create the frame before the visitor opens it (when the browser is idle): it
+    // starts closed and the host says when it opens. On its own, the frame page is open.
+    let open = Rc::new(Cell::new(host.is_none()));
     let seen = {
         let (driver, open, document) = (driver.clone(), Rc::clone(&open), document.clone());
         Rc::new(move || {
@@ -48,20 +75,35 @@ pub fn listen(driver: &Driver, host: Option<String>) -> impl FnOnce() {
         })
     };
     let messages = {
-        let (host, open, seen) = (host.clone(), Rc::clone(&open), Rc::clone(&seen));
+        let (host, open, seen, driver) = (host.clone(), Rc::clone(&open), Rc::clone(&seen), driver.clone());
         EventListener::new(&window, "message", move |event| {
             let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else { return };
             if host.as_deref() != Some(event.origin().as_str()) {
                 return;
             }
             let Some(text) = event.data().as_string() else { return };
-            let Ok(message) = serde_json::from_str::<Value>(&text) else { return };
-            if message["type"] == "zchat:open" {
-                open.set(message["open"] == true);
-                seen();
-                if open.get() {
-                    focus_first_field();
+            let Ok(mut message) = serde_json::from_str::<Value>(&text) else { return };
+            if message["zchat"] != "host" {
+                return;
+            }
+            let opened = message["open"] == true && !open.get();
+            open.set(message["open"] == true);
+            seen();
+            if opened {
+                focus_first_field();
+            }
+            // Anything else than what the API takes is refused, and the site's developer is told.
+            match serde_json::from_value::<Option<Customer>>(message["customer"].take()) {
+                Ok(Some(customer)) => driver.dispatch(Input::Prefill(customer)),
+                Ok(None) => {}
+                Err(_) => complain("setCustomer takes {name, email, phone, cpf}, each a string"),
+            }
+            match message["extra"].take() {
+                Value::Object(extra) if Value::Object(extra.clone()).to_string().len() <= MAX_EXTRA_BYTES => {
+                    driver.dispatch(Input::SetExtra(extra));
                 }
+                Value::Null => {}
+                _ => complain("extra (data-extra, setExtra) must be an object of 4096 bytes of JSON at most"),
             }
         })
     };
@@ -69,6 +111,8 @@ pub fn listen(driver: &Driver, host: Option<String>) -> impl FnOnce() {
         let seen = Rc::clone(&seen);
         EventListener::new(&document, "visibilitychange", move |_| seen())
     };
+    seen();
+    event(host.as_deref(), "ready", Value::Null);
     let escape = EventListener::new(&document, "keydown", move |event| {
         if event.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|key| key.key() == "Escape") {
             close(host.as_deref());

@@ -21,6 +21,34 @@ pub struct Settings {
     pub departments: Vec<(i64, String)>,
     /// The language set by the site (`lang=pt-BR`); none: the browser's.
     pub lang: Option<Lang>,
+    /// The site's colour (`color=#0a7d32`) for the header, buttons and the visitor's bubbles.
+    pub color: Option<Accent>,
+}
+
+/// A colour from the embed settings, and the text colour that reads on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accent {
+    /// `#rrggbb`.
+    pub color: String,
+    /// White where it has AA contrast (4.5:1) on the colour, else near-black.
+    pub text: &'static str,
+}
+
+impl Accent {
+    /// `#rgb` or `#rrggbb`.
+    pub fn parse(text: &str) -> Option<Accent> {
+        let hex = text.strip_prefix('#').filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))?;
+        let full: String = match hex.len() {
+            3 => hex.chars().flat_map(|c| [c, c]).collect(),
+            6 => hex.to_string(),
+            _ => return None,
+        };
+        // Relative luminance with gamma 2.2 (as the loader computes it); white needs 4.5:1 on it.
+        let channel = |i: usize| (f64::from(u8::from_str_radix(&full[i..i + 2], 16).unwrap_or(0)) / 255.0).powf(2.2);
+        let luminance = 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4);
+        let on_white = 1.05 / (luminance + 0.05);
+        Some(Accent { color: ["#", &full.to_ascii_lowercase()].concat(), text: if on_white >= 4.5 { "#fff" } else { "#111" } })
+    }
 }
 
 const DEFAULT_TITLE: &str = "Chat with us";
@@ -37,9 +65,11 @@ impl Settings {
         let mut host = None;
         let mut departments = None;
         let mut lang = None;
+        let mut color = None;
         for (name, value) in pairs {
             match name {
                 "lang" => lang = Some(value),
+                "color" => color = Some(value),
                 "departments" => departments = Some(value),
                 "host" => host = Some(value),
                 "department" => department = Some(value),
@@ -57,14 +87,17 @@ impl Settings {
             .parse::<i64>()
             .ok()
             .filter(|id| *id > 0)
-            .ok_or_else(|| format!("The department {department:?} is not a positive whole number."))?;
+            .ok_or_else(|| format!("The department \"{department}\" is not a positive whole number."))?;
         let title = title.map_or(DEFAULT_TITLE.to_string(), |t| t.chars().take(MAX_TITLE_CHARS).collect());
         let fields = fields.map_or_else(|| Ok(prechat::default_fields()), prechat::parse_fields)?;
-        let host = host.map(|host| check_origin(host).ok_or_else(|| format!("The host {host:?} is not an origin."))).transpose()?;
+        let host = host.map(|host| check_origin(host).ok_or_else(|| format!("The host \"{host}\" is not an origin."))).transpose()?;
         let lang = lang
-            .map(|tag| Lang::parse(tag).ok_or_else(|| format!("The language {tag:?} is not one of pt-BR, en, es.")))
+            .map(|tag| Lang::parse(tag).ok_or_else(|| format!("The language \"{tag}\" is not one of pt-BR, en, es.")))
             .transpose()?;
-        Ok(Settings { department_id, title, fields, host, departments, lang })
+        let color = color
+            .map(|text| Accent::parse(text.trim()).ok_or_else(|| format!("The colour \"{text}\" is not #rgb or #rrggbb.")))
+            .transpose()?;
+        Ok(Settings { department_id, title, fields, host, departments, lang, color })
     }
 }
 
@@ -75,8 +108,8 @@ fn parse_departments(text: &str) -> Result<Vec<(i64, String)>, String> {
         .map(str::trim)
         .filter(|item| !item.is_empty())
         .map(|item| {
-            let (id, name) = item.split_once(':').ok_or_else(|| format!("The department {item:?} is not ID:NAME."))?;
-            let id = id.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| format!("The department id {id:?} is not a positive whole number."))?;
+            let (id, name) = item.split_once(':').ok_or_else(|| format!("The department \"{item}\" is not ID:NAME."))?;
+            let id = id.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| format!("The department id \"{id}\" is not a positive whole number."))?;
             let name = name.trim();
             if name.is_empty() {
                 return Err(format!("The department {id} has no name."));
@@ -104,7 +137,7 @@ mod tests {
     #[test]
     fn department_and_title() {
         let settings = Settings::from_pairs([("department", "3"), ("title", " Fale conosco "), ("x", "y")]).unwrap();
-        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into(), fields: prechat::default_fields(), host: None, departments: vec![], lang: None });
+        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into(), fields: prechat::default_fields(), host: None, departments: vec![], lang: None, color: None });
         assert_eq!(Settings::from_pairs([("department", "1"), ("lang", "pt-BR")]).unwrap().lang, Some(Lang::PtBr));
         assert!(Settings::from_pairs([("department", "1"), ("lang", "fr")]).unwrap_err().contains("fr"));
         let choice = Settings::from_pairs([("departments", "2:Vendas, 1:Atendimento")]).unwrap();
@@ -122,6 +155,18 @@ mod tests {
         assert!(Settings::from_pairs([("department", "1"), ("fields", "fax")]).unwrap_err().contains("fax"));
         assert_eq!(Settings::from_pairs([("department", "1")]).unwrap().title, DEFAULT_TITLE);
         assert_eq!(Settings::from_pairs([("department", "1"), ("title", &"x".repeat(100))]).unwrap().title.len(), 60);
+    }
+
+    #[test]
+    fn colours_and_the_text_that_reads_on_them() {
+        assert_eq!(Accent::parse("#2F6FED"), Some(Accent { color: "#2f6fed".into(), text: "#fff" }));
+        assert_eq!(Accent::parse("#fd0").map(|a| (a.color, a.text)), Some(("#ffdd00".into(), "#111")), "yellow takes dark text");
+        assert_eq!(Accent::parse("#000").unwrap().text, "#fff");
+        for bad in ["red", "#12345", "#ggg", "2f6fed", "#2f6fed; x", ""] {
+            assert!(Accent::parse(bad).is_none(), "{bad}");
+        }
+        assert!(Settings::from_pairs([("department", "1"), ("color", "blue")]).unwrap_err().contains("colour"));
+        assert_eq!(Settings::from_pairs([("department", "1"), ("color", "#0a7d32")]).unwrap().color.unwrap().color, "#0a7d32");
     }
 
     #[test]

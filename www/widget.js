@@ -1,129 +1,271 @@
 /*
- * zChat widget embed loader. A site adds:
+ * zChat widget embed loader. A site adds one tag:
  *   <script src="https://RELAY/widget.js" data-department="1" async></script>
- * It draws a launcher button and, when the visitor opens it, an iframe with the widget (served by
- * the relay, so the page's CSS and the widget's never touch). Settings: data-department
- * (required), data-title, data-fields ("name*,email,phone,cpf"; "*" = required).
- * Loader and frame talk by postMessage with explicit target origins (never "*"): the frame sends
- * its unread count and asks to close (Escape, its close button); the loader says whether it is open.
+ * Settings (data-*, README "Embedding"): department | departments ("1:Sales,2:Support"), lang
+ * (pt-BR, en, es), title, color (#rgb, #rrggbb), side (right, left), offset-x, offset-y (px),
+ * z-index, fields ("name*,email,phone,cpf"; * = required), extra (a JSON object zChat returns in
+ * its webhooks), preload (idle: load the chat when the browser is idle; intent: only on hover,
+ * focus or click). An invalid setting is one console error naming it, and no widget.
+ *
+ * The launcher lives in a shadow root on an element beside <body>: the page's CSS cannot reach
+ * it, and a single-page app that swaps its body keeps it. The chat is an iframe from the relay,
+ * created on intent, when the browser is idle, or at once while a conversation is under way.
+ * Loader and frame talk by postMessage with explicit target origins, checking origin and source.
+ *
+ * JS API, usable before this file loads (README, "The JS API"); the one global is `zchat`:
+ *   zchat('open' | 'close' | 'toggle' | 'destroy'), zchat('setCustomer', {name, email, phone, cpf}),
+ *   zchat('setExtra', {...}), zchat('on', event, fn) -> unsubscribe, zchat('off', event, fn);
+ *   events: ready, open, close, message, unread, state.
+ * Minified by the build (Trunk.toml's hook); its budget is 2 KB brotli (BENCHMARKS.md).
  */
-(function () {
-  "use strict";
-  var script = document.currentScript;
-  if (!script || window.__zchatLoaded) return;
-  window.__zchatLoaded = true;
-  var relay = new URL(script.src).origin;
-  var department = script.getAttribute("data-department");
-  // A choice for the visitor: data-departments="1:Atendimento,2:Vendas" (the frame checks it).
-  var departments = script.getAttribute("data-departments");
-  if (departments ? department && !/^[1-9][0-9]*$/.test(department.trim()) : !department || !/^[1-9][0-9]*$/.test(department.trim())) {
-    console.error("zChat widget: data-department must be a positive whole number (got " + JSON.stringify(department) + "); the widget is not shown.");
-    return;
-  }
-  var params = new URLSearchParams({ host: location.origin });
-  if (department) params.set("department", department.trim());
-  if (departments) params.set("departments", departments);
-  var title = script.getAttribute("data-title");
-  if (title) params.set("title", title);
-  // Pre-chat fields, "*" for required: data-fields="name*,email,phone*,cpf" (the frame checks them).
-  var fields = script.getAttribute("data-fields");
-  if (fields) params.set("fields", fields);
-  // The language: data-lang="pt-BR" | "en" | "es"; unset, the visitor's browser decides.
-  var lang = script.getAttribute("data-lang");
-  if (lang) params.set("lang", lang);
+(function (win, doc) {
+  var script = doc.currentScript;
+  var stub = win.zchat;
+  if (!script || (stub && stub.loaded)) return;
 
-  var frame = null;
-  var open = false;
+  function complain(what) {
+    console.error("zChat widget: " + what);
+  }
+  function attr(name) {
+    var value = script.getAttribute("data-" + name);
+    return value && value.trim();
+  }
+  function parse(text) {
+    try { return JSON.parse(text); } catch (e) { /* not JSON: undefined */ }
+  }
+  function isObject(value) {
+    return value && typeof value == "object" && !Array.isArray(value);
+  }
+  // Objects only; the frame checks what is in them (and says so in its console): zChat returns
+  // extra in every webhook, so it may have 4 KB of JSON at most; setCustomer's are strings.
+  function checkObject(value, what) {
+    if (isObject(value)) return value;
+    complain(what + " must be an object");
+  }
+
+  // --- Settings: the first bad one is named, and nothing is shown -----------------------------
+  var number = /^\d{1,3}$/;
+  // Each setting and its rule; the README's table says what each one takes.
+  var rules = {
+    department: /^[1-9]\d{0,9}$/,
+    // Lists: the frame checks them whole (a stray comma, a name twice) and says so in its console.
+    departments: /^(\s*[1-9]\d{0,9}\s*:[^,]+,?)+$/,
+    lang: /^(pt-BR|en|es)$/i,
+    title: /^[^]{1,60}$/,
+    color: /^#([\da-f]{3}){1,2}$/i,
+    side: /^(right|left)$/,
+    "offset-x": number,
+    "offset-y": number,
+    "z-index": /^\d{1,10}$/,
+    fields: /^(\s*(name|email|phone|cpf)\*?\s*,?)+$/,
+    preload: /^(idle|intent)$/,
+    extra: /./
+  };
+  var set = {};
+  for (var name in rules) {
+    var value = attr(name);
+    if (value != null && (!rules[name].test(value) || value > 2147483647)) {
+      return complain("data-" + name + '="' + value + '" is not valid (see the README); no widget');
+    }
+    set[name] = value;
+  }
+  if (!set.department && !set.departments) return complain("data-department is missing; no widget");
+  var extra = set.extra && checkObject(parse(set.extra), "data-extra");
+  if (set.extra && !extra) return;
+
+  var relay = new URL(script.src).origin;
+  var params = new URLSearchParams({ host: location.origin });
+  "department departments title fields lang color".split(" ").forEach(function (name) {
+    if (set[name]) params.set(name, set[name]);
+  });
+  var x = +(set["offset-x"] || 20);
+  var y = +(set["offset-y"] || 20);
+  // Above everything, the page's highest z-index included: equal ones lose to us, who come later.
+  var z = set["z-index"] || 2147483647;
+  var color = set.color || "#2f6fed";
+  var side = (set.side || "right") + ":" + x + "px;";
+
+  // --- State --------------------------------------------------------------------------------
+  var frame, ready, open, customer;
   var unread = 0;
-  var launcher = document.createElement("button");
-  launcher.type = "button";
-  launcher.id = "zchat-launcher";
-  launcher.setAttribute("aria-expanded", "false");
-  launcher.style.cssText = "position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;" +
-    "background:#2f6fed;color:#fff;cursor:pointer;display:flex;align-items:center;justify-content:center;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000";
-  // An SVG icon, not an emoji: it looks the same with any fonts the visitor has.
-  var svg = "http://www.w3.org/2000/svg";
-  var icon = document.createElementNS(svg, "svg");
-  icon.setAttribute("viewBox", "0 0 24 24");
-  icon.setAttribute("width", "28");
-  icon.setAttribute("height", "28");
-  icon.setAttribute("aria-hidden", "true");
-  var path = document.createElementNS(svg, "path");
-  path.setAttribute("fill", "currentColor");
-  var bubble = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
-  var cross = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
-  path.setAttribute("d", bubble);
-  icon.appendChild(path);
-  launcher.appendChild(icon);
-  var badge = document.createElement("span");
-  badge.id = "zchat-unread";
-  badge.setAttribute("aria-hidden", "true");
-  badge.style.cssText = "position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;" +
-    "background:#d93025;color:#fff;font:bold 12px/20px system-ui,sans-serif;text-align:center;display:none";
-  launcher.appendChild(badge);
+  var listeners = Object.create(null);
+  var EVENTS = "ready open close message unread state".split(" ");
+  EVENTS.forEach(function (name) { listeners[name] = []; });
+  // In the host page's storage: a conversation under way (the frame comes at once on the next
+  // page) and an open window (it stays open across the site's pages).
+  function remember(kind, key, value) {
+    try {
+      return value == null ? win[kind].getItem(key) : value ? win[kind].setItem(key, 1) : win[kind].removeItem(key);
+    } catch (e) { /* storage blocked: only this convenience is lost */ }
+  }
+  function emit(name, data) {
+    listeners[name].slice().forEach(function (listener) {
+      try { listener(data); } catch (e) { complain("a " + name + " listener threw " + e); }
+    });
+  }
+
+  // --- The launcher, in a shadow root beside <body> ------------------------------------------
+  function css(element, text) {
+    element.style.cssText = text;
+    return element;
+  }
+  var host = css(doc.createElement("zchat-widget"), "all:initial!important;display:block!important");
+  var root = host.attachShadow({ mode: "open" });
+  var BUBBLE = "M3 4h18v13H9l-5 4v-4H3z";
+  var CROSS = "M5 6.4 6.4 5 19 17.6 17.6 19zM17.6 5 19 6.4 6.4 19 5 17.6z";
+  // Static markup (nothing from the page or the settings); styles through CSSOM, which a
+  // Content-Security-Policy without 'unsafe-inline' allows.
+  root.innerHTML = '<button type=button id=zchat-launcher aria-expanded=false><svg viewBox="0 0 24 24" width=28 height=28 ' +
+    'aria-hidden=true><path fill=currentColor d="' + BUBBLE + '"/></svg><span id=zchat-unread aria-hidden=true></span></button>';
+  var launcher = css(root.firstChild, "all:initial;position:fixed;" + side + "bottom:" + y + "px;width:56px;height:56px;" +
+    "border-radius:50%;background:" + color + ";color:" + textOn(color) + ";cursor:pointer;display:grid;place-items:center;" +
+    "box-shadow:0 4px 14px #0004;z-index:" + z);
+  var path = root.querySelector("path");
+  var badge = css(launcher.lastChild, "position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;" +
+    "border-radius:10px;background:#d93025;color:#fff;font:bold 12px/20px sans-serif");
+
+  // White on the colour where it reads (AA, 4.5:1), else near-black: luminance with gamma 2.2, as
+  // the frame computes it (src/settings.rs).
+  function textOn(hex) {
+    var n = parseInt((hex[4] ? hex : hex.replace(/\w/g, "$&$&")).slice(1), 16);
+    var l = 0;
+    [0.0722, 0.7152, 0.2126].forEach(function (weight, k) { l += weight * Math.pow((n >> 8 * k & 255) / 255, 2.2); });
+    return l > 0.1833 ? "#111" : "#fff";
+  }
 
   function label() {
-    var text = open ? "Close chat" : "Open chat";
-    if (!open && unread > 0) text += ", " + unread + (unread === 1 ? " unread message" : " unread messages");
+    var text = (open ? "Close" : "Open") + " chat";
+    if (!open && unread) text += ", " + unread + " unread message" + (unread > 1 ? "s" : "");
     launcher.setAttribute("aria-label", text);
-    badge.textContent = unread > 9 ? "9+" : String(unread);
-    badge.style.display = !open && unread > 0 ? "block" : "none";
+    badge.textContent = unread > 9 ? "9+" : unread;
+    badge.style.display = !open && unread ? "block" : "none";
   }
 
-  // Narrow screens: the window takes the whole screen.
-  var narrow = window.matchMedia("(max-width: 480px)");
+  // Narrow screens: the open window takes the whole screen.
   function place() {
-    if (!frame) return;
-    frame.style.cssText = (narrow.matches
-      ? "position:fixed;inset:0;width:100%;height:100%;border:0;border-radius:0;"
-      : "position:fixed;right:20px;bottom:88px;width:370px;height:560px;max-width:calc(100vw - 40px);" +
-        "max-height:calc(100vh - 108px);border:0;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);") +
-      "background:#fff;z-index:2147483001;display:" + (open ? "block" : "none");
-  }
-  if (narrow.addEventListener) narrow.addEventListener("change", place);
-
-  function tellFrame() {
-    if (frame && frame.contentWindow) {
-      frame.contentWindow.postMessage(JSON.stringify({ type: "zchat:open", open: open }), relay);
+    if (frame) {
+      css(frame, (innerWidth > 480
+        ? side + "bottom:" + (y + 68) + "px;width:370px;height:560px;max-width:calc(100% - " + 2 * x + "px);" +
+          "max-height:calc(100% - " + (y + 88) + "px);border-radius:12px;box-shadow:0 8px 30px #0004;"
+        : "inset:0;width:100%;height:100%;") + "position:fixed;border:0;background:#fff;z-index:" + z + ";display:" + (open ? "block" : "none"));
     }
+  }
+
+  // What the frame must know, all of it each time: when it is ready, and on every change after.
+  function post() {
+    if (ready) frame.contentWindow.postMessage(JSON.stringify({ zchat: "host", open: !!open, customer: customer, extra: extra }), relay);
   }
 
   function ensureFrame() {
-    if (frame) return frame;
-    frame = document.createElement("iframe");
-    frame.id = "zchat-frame";
-    frame.title = title || "Chat";
-    frame.src = relay + "/widget/?" + params.toString();
-    frame.addEventListener("load", tellFrame);
-    document.body.appendChild(frame);
-    return frame;
+    if (!frame && host.isConnected) {
+      frame = doc.createElement("iframe");
+      frame.id = "zchat-frame";
+      frame.title = set.title || "Chat";
+      frame.src = relay + "/widget/?" + params;
+      place();
+      root.appendChild(frame);
+    }
   }
 
   function setOpen(value) {
-    open = value;
-    ensureFrame();
-    place();
-    launcher.setAttribute("aria-expanded", String(open));
-    path.setAttribute("d", open ? cross : bubble);
-    label();
-    tellFrame();
-    if (!open) launcher.focus();
+    if (value != open) {
+      open = value;
+      ensureFrame();
+      place();
+      launcher.setAttribute("aria-expanded", open);
+      path.setAttribute("d", open ? CROSS : BUBBLE);
+      label();
+      remember("sessionStorage", "zchat:open", open);
+      post();
+      if (!open && root.activeElement == frame) launcher.focus();
+      emit(open ? "open" : "close");
+    }
   }
 
-  launcher.addEventListener("click", function () { setOpen(!open); });
-
-  window.addEventListener("message", function (event) {
-    if (event.origin !== relay || !frame || event.source !== frame.contentWindow) return;
-    var message;
-    try { message = JSON.parse(event.data); } catch (e) { return; }
-    if (message && message.type === "zchat:close" && open) setOpen(false);
-    if (message && message.type === "zchat:unread" && typeof message.count === "number") {
-      unread = Math.max(0, Math.floor(message.count));
+  // The frame's events: {zchat: name, data}; the page's listeners get them as they are.
+  function onMessage(event) {
+    var message = frame && event.origin == relay && event.source == frame.contentWindow && parse(event.data);
+    var name = isObject(message) && message.zchat;
+    var data = message && message.data;
+    if (name == "ready") {
+      ready = 1;
+      post();
+    }
+    if (name == "hide") setOpen(false);
+    if (name == "unread") {
+      unread = data | 0;
       label();
     }
-  });
+    if (name == "state") remember("localStorage", "zchat:active", data.active);
+    if (listeners[name]) emit(name, data);
+  }
 
+  // --- The JS API ----------------------------------------------------------------------------
+  var commands = {
+    open: function () { setOpen(true); },
+    close: function () { setOpen(false); },
+    toggle: function () { setOpen(!open); },
+    setCustomer: function (given) {
+      if (checkObject(given, "setCustomer's {name, email, phone, cpf}")) {
+        customer = given;
+        post();
+      }
+    },
+    setExtra: function (given) {
+      if (checkObject(given, "setExtra's argument")) {
+        extra = given;
+        post();
+      }
+    },
+    on: function (name, listener) {
+      if (!listeners[name] || typeof listener != "function") return complain("on takes an event (" + EVENTS + ") and a function");
+      listeners[name].push(listener);
+      // Ready already: the listener learns it at once, though not in the middle of this call.
+      if (name == "ready" && ready) setTimeout(function () { if (listeners.ready.indexOf(listener) >= 0) listener(); });
+      return function () { commands.off(name, listener); };
+    },
+    off: function (name, listener) {
+      var found = listeners[name] || [];
+      if (found.indexOf(listener) >= 0) found.splice(found.indexOf(listener), 1);
+    },
+    destroy: function () {
+      observer.disconnect();
+      removeEventListener("message", onMessage);
+      removeEventListener("resize", place);
+      host.remove();
+      EVENTS.forEach(function (name) { listeners[name] = []; });
+      if (win.zchat == api) delete win.zchat;
+    }
+  };
+  function api(command) {
+    if (!commands.hasOwnProperty(command)) return complain("unknown command \"" + command + "\" (" + Object.keys(commands) + ")");
+    return commands[command].apply(0, [].slice.call(arguments, 1));
+  }
+  api.loaded = 1;
+  win.zchat = api;
+
+  // --- Wiring --------------------------------------------------------------------------------
+  launcher.onclick = function () { setOpen(!open); };
+  launcher.onpointerenter = launcher.onfocus = ensureFrame;
+  addEventListener("message", onMessage);
+  addEventListener("resize", place);
   label();
-  function mount() { document.body.appendChild(launcher); }
-  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
-})();
+
+  // Beside <body>, not in it: a single-page app that replaces its body leaves the widget alone,
+  // and one that removes it anyway gets it back.
+  var observer = new MutationObserver(mount);
+  function mount() {
+    if (!host.isConnected) doc.documentElement.appendChild(host);
+    observer.observe(doc, { childList: true });
+    observer.observe(doc.documentElement, { childList: true });
+  }
+  mount();
+
+  ((stub && stub.q) || []).forEach(function (call) { api.apply(0, call); });
+  if (remember("sessionStorage", "zchat:open")) setOpen(true);
+  else if (remember("localStorage", "zchat:active")) ensureFrame();
+  else if (set.preload != "intent") {
+    var idle = function () { (win.requestIdleCallback || setTimeout)(ensureFrame, { timeout: 4000 }); };
+    if (doc.readyState == "complete") idle(); else addEventListener("load", idle);
+  }
+})(window, document);

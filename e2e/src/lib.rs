@@ -170,12 +170,36 @@ impl Agent {
     }
 }
 
+/// The demo host site's page at `path` (`/`, `/hostile`): another site than the relay's.
+pub fn demo_page(product: &Running, path: &str) -> String {
+    format!("{}{path}", product.demo_url.as_deref().expect("the demo site runs in tests"))
+}
+
 impl Browser {
-    /// Opens the demo host page at `relay_url` and the widget in it, and enters its frame.
-    pub async fn open_widget(&self, relay_url: &str) {
-        self.client.goto(&format!("{relay_url}/")).await.unwrap();
-        self.element("#zchat-launcher").await.click().await.unwrap();
-        self.element("iframe#zchat-frame").await.enter_frame().await.unwrap();
+    /// The element matching `css` in the widget's shadow root on the host page (the launcher,
+    /// its badge, the frame), once it is there.
+    pub async fn widget_part(&self, css: &str) -> fantoccini::elements::Element {
+        wait_for(&format!("{css} in the widget's shadow root"), || async {
+            let host = self.client.find(Locator::Css("zchat-widget")).await.ok()?;
+            host.shadow_root().await.ok()?.find(Locator::Css(css)).await.ok()
+        })
+        .await
+    }
+
+    /// Enters the widget's frame (from the host page).
+    pub async fn enter_widget(&self) {
+        self.widget_part("iframe#zchat-frame").await.enter_frame().await.unwrap();
+    }
+
+    /// Opens the host page at `url` and the widget in it (unless it opened itself: a window left
+    /// open stays open on the site's next page), and enters its frame.
+    pub async fn open_widget(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+        let launcher = self.widget_part("#zchat-launcher").await;
+        if launcher.attr("aria-expanded").await.unwrap().as_deref() != Some("true") {
+            launcher.click().await.unwrap();
+        }
+        self.enter_widget().await;
     }
 
     /// Fills the pre-chat form with `name` and starts.

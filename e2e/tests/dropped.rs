@@ -2,7 +2,7 @@
 //! 700 ms, as a load balancer or a proxy would); nothing the agent writes is lost or doubled.
 
 use serde_json::json;
-use zchat_e2e::{widget_dist, Agent, Browser};
+use zchat_e2e::{demo_page, widget_dist, Agent, Browser};
 use zchat_relay::launch::{launch, Options};
 
 #[tokio::test]
@@ -12,7 +12,7 @@ async fn a_stream_dropped_mid_conversation_loses_no_message() {
     let product = launch(options).await.unwrap();
     let agent = Agent::new(&product);
     let page = Browser::start().await;
-    page.open_widget(&product.relay_url).await;
+    page.open_widget(&demo_page(&product, "/")).await;
     page.start_chat("Rede Rui").await;
     let hash = agent.interaction_of("Rede Rui", &[]).await;
     agent.act(&hash, "accept", json!({})).await;

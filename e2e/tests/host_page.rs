@@ -3,14 +3,14 @@
 
 use fantoccini::key::Key;
 use serde_json::json;
-use zchat_e2e::{start_product, wait_for, Agent, Browser};
+use zchat_e2e::{demo_page, start_product, wait_for, Agent, Browser};
 
 #[tokio::test]
 async fn closing_with_escape_and_counting_unread_messages() {
     let product = start_product().await;
     let agent = Agent::new(&product);
     let page = Browser::start().await;
-    page.open_widget(&product.relay_url).await;
+    page.open_widget(&demo_page(&product, "/")).await;
     page.start_chat("Badge Bia").await;
     let hash = agent.interaction_of("Badge Bia", &[]).await;
     agent.act(&hash, "accept", json!({})).await;
@@ -19,15 +19,16 @@ async fn closing_with_escape_and_counting_unread_messages() {
     // Escape in the widget closes it; the host page gets the launcher back.
     page.element("#zc-input").await.send_keys(&String::from(char::from(Key::Escape))).await.unwrap();
     page.client.enter_parent_frame().await.unwrap();
-    let launcher = page.element("#zchat-launcher").await;
+    let launcher = page.widget_part("#zchat-launcher").await;
     wait_for("the window to close", || async { (launcher.attr("aria-expanded").await.ok()?? == "false").then_some(()) }).await;
-    let frame = page.element("#zchat-frame").await;
+    let frame = page.widget_part("#zchat-frame").await;
     assert!(!frame.is_displayed().await.unwrap(), "the frame is hidden");
 
     // The agent writes while the window is closed: the launcher counts.
     agent.act(&hash, "messages", json!({"content": "Ainda está aí?"})).await;
     agent.act(&hash, "messages", json!({"content": "Posso ajudar?"})).await;
-    page.element_with_text("#zchat-unread", "2").await;
+    let badge = page.widget_part("#zchat-unread").await;
+    wait_for("the badge to count 2", || async { (badge.text().await.ok()? == "2").then_some(()) }).await;
     let label = launcher.attr("aria-label").await.unwrap().unwrap();
     assert_eq!(label, "Open chat, 2 unread messages");
     page.screenshot("unread").await;
@@ -35,11 +36,11 @@ async fn closing_with_escape_and_counting_unread_messages() {
     // Opening it again shows the messages and clears the count.
     launcher.click().await.unwrap();
     wait_for("the count to clear", || async {
-        let badge = page.element("#zchat-unread").await;
+        let badge = page.widget_part("#zchat-unread").await;
         (!badge.is_displayed().await.ok()?).then_some(())
     })
     .await;
-    page.element("iframe#zchat-frame").await.enter_frame().await.unwrap();
+    page.enter_widget().await;
     page.element_with_text(".zc-agent .zc-text", "Posso ajudar?").await;
 
     // The close button does the same as Escape.

@@ -3,7 +3,7 @@
 
 use fantoccini::Locator;
 use serde_json::{json, Value};
-use zchat_e2e::{start_product, wait_for, Browser};
+use zchat_e2e::{demo_page, start_product, wait_for, Browser};
 
 #[tokio::test]
 async fn a_visitor_and_an_agent_hold_a_conversation() {
@@ -14,9 +14,9 @@ async fn a_visitor_and_an_agent_hold_a_conversation() {
     let page = &browser;
 
     // The visitor opens the host page and the widget.
-    page.client.goto(&format!("{}/", product.relay_url)).await.unwrap();
-    page.element("#zchat-launcher").await.click().await.unwrap();
-    page.element("iframe#zchat-frame").await.enter_frame().await.unwrap();
+    page.client.goto(&demo_page(&product, "/")).await.unwrap();
+    page.widget_part("#zchat-launcher").await.click().await.unwrap();
+    page.enter_widget().await;
 
     // Enters a name and starts the chat.
     page.element("#zc-name").await.send_keys("Maria Silva").await.unwrap();

@@ -2,14 +2,14 @@
 //! new conversation's agent can read the earlier one.
 
 use serde_json::json;
-use zchat_e2e::{start_product, Agent, Browser};
+use zchat_e2e::{demo_page, start_product, Agent, Browser};
 
 #[tokio::test]
 async fn a_reload_keeps_the_conversation() {
     let product = start_product().await;
     let agent = Agent::new(&product);
     let page = Browser::start().await;
-    page.open_widget(&product.relay_url).await;
+    page.open_widget(&demo_page(&product, "/")).await;
     page.start_chat("Reload Rita").await;
     let hash = agent.interaction_of("Reload Rita", &[]).await;
     agent.act(&hash, "accept", json!({})).await;
@@ -18,7 +18,7 @@ async fn a_reload_keeps_the_conversation() {
     page.send("Antes do reload").await;
 
     page.client.refresh().await.unwrap();
-    page.open_widget(&product.relay_url).await;
+    page.open_widget(&demo_page(&product, "/")).await;
     // The whole transcript is back, from the relay's log, and the conversation goes on.
     page.element_with_text(".zc-agent .zc-text", "Olá Rita").await;
     page.element_with_text(".zc-visitor[data-delivery=sent] .zc-text", "Antes do reload").await;
@@ -37,7 +37,7 @@ async fn a_visitor_ends_rates_and_returns_and_the_agent_sees_the_earlier_chat() 
     let product = start_product().await;
     let agent = Agent::new(&product);
     let page = Browser::start().await;
-    page.open_widget(&product.relay_url).await;
+    page.open_widget(&demo_page(&product, "/")).await;
     page.start_chat("Volta Vera").await;
     let first = agent.interaction_of("Volta Vera", &[]).await;
     agent.act(&first, "accept", json!({})).await;

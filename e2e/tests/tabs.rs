@@ -2,14 +2,14 @@
 
 use fantoccini::Locator;
 use serde_json::json;
-use zchat_e2e::{start_product, wait_for, Agent, Browser};
+use zchat_e2e::{demo_page, start_product, wait_for, Agent, Browser};
 
 #[tokio::test]
 async fn two_tabs_stay_in_step() {
     let product = start_product().await;
     let agent = Agent::new(&product);
     let page = Browser::start().await;
-    page.open_widget(&product.relay_url).await;
+    page.open_widget(&demo_page(&product, "/")).await;
     page.start_chat("Duas Abas").await;
     let hash = agent.interaction_of("Duas Abas", &[]).await;
     agent.act(&hash, "accept", json!({})).await;
@@ -19,7 +19,7 @@ async fn two_tabs_stay_in_step() {
     let first = page.client.window().await.unwrap();
     let second = page.client.new_window(true).await.unwrap().handle;
     page.client.switch_to_window(second.clone()).await.unwrap();
-    page.open_widget(&product.relay_url).await;
+    page.open_widget(&demo_page(&product, "/")).await;
     page.element_with_text(".zc-system", "An agent joined the conversation.").await;
     page.send("Escrito na segunda aba").await;
 
@@ -29,7 +29,7 @@ async fn two_tabs_stay_in_step() {
     // Back in the first tab: the other tab's message and the agent's answer are there too.
     page.client.switch_to_window(first).await.unwrap();
     page.client.enter_parent_frame().await.unwrap();
-    page.element("iframe#zchat-frame").await.enter_frame().await.unwrap();
+    page.enter_widget().await;
     page.element_with_text(".zc-visitor .zc-text", "Escrito na segunda aba").await;
     page.element_with_text(".zc-agent .zc-text", "Recebido!").await;
     let bubbles = page.client.find_all(Locator::Css(".zc-visitor")).await.unwrap();

@@ -118,7 +118,7 @@ pub fn message_bubble(props: &MessageBubbleProps) -> Html {
         (Delivery::Failed { reason }, _) => html! { <span class="zc-delivery zc-failed">{ reason.clone() }</span> },
     };
     html! {
-        <li class={class} data-delivery={format!("{:?}", entry.delivery).split_whitespace().next().unwrap_or_default().to_lowercase()}>
+        <li class={class} data-delivery={entry.delivery.name()}>
             if let Some(author) = author {
                 <span class="zc-author">{ author }</span>
             }

@@ -26,6 +26,9 @@ pub struct PreChatFormProps {
     /// The department selected at first.
     #[prop_or_default]
     pub selected: i64,
+    /// Answers the host page gave (`zchat('setCustomer', …)`): they fill the fields still empty.
+    #[prop_or_default]
+    pub prefill: Customer,
     /// The customer, and the chosen department when there is a list.
     pub onstart: Callback<(Customer, Option<i64>)>,
 }
@@ -47,6 +50,19 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
     let inputs = use_memo((), |_| Field::ALL.map(|_| NodeRef::default()));
     let slot = |field: Field| Field::ALL.iter().position(|f| *f == field).expect("every field is in ALL");
     let errors = use_state(Vec::<(Field, String)>::new);
+    {
+        let inputs = inputs.clone();
+        use_effect_with(props.prefill.clone(), move |prefill| {
+            let given = [&prefill.name, &prefill.email, &prefill.phone, &prefill.cpf];
+            for (field, value) in Field::ALL.into_iter().zip(given) {
+                let (Some(value), Some(input)) = (value, inputs[slot(field)].cast::<HtmlInputElement>()) else { continue };
+                if input.value().is_empty() {
+                    let mask = describe(field, texts).3;
+                    input.set_value(&mask.map_or_else(|| value.clone(), |mask| mask(value)));
+                }
+            }
+        });
+    }
     let department = use_node_ref();
     let onsubmit = {
         let department = department.clone();

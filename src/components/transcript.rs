@@ -35,7 +35,7 @@ pub fn transcript(props: &TranscriptProps) -> Html {
         <div class="zc-transcript" ref={list}>
             <ol class="zc-messages" role="log" aria-live="polite" aria-label={texts.messages}>
                 { for props.entries.iter().map(|entry| html! {
-                    <MessageBubble key={format!("{:?}", entry.id)} entry={entry.clone()} onretry={props.onretry.clone()} />
+                    <MessageBubble key={entry.id.key()} entry={entry.clone()} onretry={props.onretry.clone()} />
                 }) }
             </ol>
             if props.agent_typing {

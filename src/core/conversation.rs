@@ -1,6 +1,7 @@
 //! The conversation's state and its one transition function, [`Conversation::step`].
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use zchat_types::{
     CustomerMessage, Customer, EventId, MediaType, MessageType, Mood, SendMessage, StartInteraction,
     StreamEventKind, Trigger, TriggerEvent, UpdateInteraction,
@@ -51,6 +52,10 @@ pub enum Rating {
 pub struct Saved {
     pub current: Option<Session>,
     pub previous: Option<Session>,
+    /// The event id of the last message told to the host page, so that a replay after a reload
+    /// does not tell it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announced: Option<String>,
 }
 
 /// The state of the event stream.
@@ -75,6 +80,10 @@ pub struct Failure {
 /// Everything that can happen to the conversation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
+    /// The host page (its `setCustomer`) prefills the pre-chat form.
+    Prefill(Customer),
+    /// The host page (its `setExtra` or `data-extra`) gives the `extra` of the next start.
+    SetExtra(Map<String, Value>),
     /// The visitor submitted the pre-chat form; `department` when they chose one from a list.
     Start { customer: Customer, department: Option<i64> },
     /// The relay answered start interaction.
@@ -138,6 +147,8 @@ pub enum Effect {
     ScheduleResend { key: String, after_ms: u32 },
     /// Tell the host page how many agent messages the visitor has not seen.
     ReportUnread(u32),
+    /// Tell the host page a message was added to the conversation (seen for the first time).
+    Announce(Announcement),
     /// `POST …/{hash}/messages` with `Idempotency-Key: key`.
     SendMessage { session: Session, key: String, body: SendMessage },
     /// Open (or replace) the event stream, resuming after `last_event_id`.
@@ -146,6 +157,21 @@ pub enum Effect {
     /// Feed [`Input::Reconnect`] back after about `after_ms` (the shell adds jitter).
     ScheduleReconnect { after_ms: u32 },
 }
+
+/// A new message, for the host page's `message` listeners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    /// `"agent"` or `"visitor"`.
+    pub from: &'static str,
+    pub text: String,
+    /// The agent's name, for an agent message.
+    pub agent: Option<String>,
+}
+
+/// The largest `extra` the host page may give, as JSON.
+pub const MAX_EXTRA_BYTES: usize = 4096;
+/// Prefilled answers longer than this are cut.
+const MAX_PREFILL_CHARS: usize = 200;
 
 /// The longest reconnect backoff.
 const MAX_BACKOFF_MS: u32 = 30_000;
@@ -191,6 +217,12 @@ pub struct Conversation {
     pub seen: bool,
     /// Agent messages that arrived while the window was not seen.
     pub unread: u32,
+    /// Answers the host page gave for the pre-chat form.
+    pub prefill: Customer,
+    /// What the host page gave as `extra` for the next start.
+    pub extra: Option<Map<String, Value>>,
+    /// The event id of the last message told to the host page.
+    announced: Option<String>,
 }
 
 impl Conversation {
@@ -215,6 +247,9 @@ impl Conversation {
             resends: Vec::new(),
             seen: true,
             unread: 0,
+            prefill: Customer::default(),
+            extra: None,
+            announced: None,
         }
     }
 
@@ -275,7 +310,7 @@ impl Conversation {
             (Phase::Finished, Some(session)) => Some(session.clone()),
             _ => self.previous.clone(),
         };
-        Saved { current, previous }
+        Saved { current, previous, announced: self.announced.clone() }
     }
 
     /// Whether the visitor can write now.
@@ -287,6 +322,18 @@ impl Conversation {
     pub fn step(&mut self, input: Input, now: u64) -> Vec<Effect> {
         match input {
             Input::Start { customer, department } => self.start(customer, department),
+            Input::Prefill(customer) => {
+                let cut = |value: Option<String>| value.map(|v| v.trim().chars().take(MAX_PREFILL_CHARS).collect::<String>()).filter(|v| !v.is_empty());
+                self.prefill = Customer { name: cut(customer.name), email: cut(customer.email), phone: cut(customer.phone), cpf: cut(customer.cpf) };
+                Vec::new()
+            }
+            Input::SetExtra(extra) => {
+                // Too big for zChat's webhooks: the last good one stays.
+                if serde_json::to_string(&extra).is_ok_and(|json| json.len() <= MAX_EXTRA_BYTES) {
+                    self.extra = Some(extra).filter(|extra| !extra.is_empty());
+                }
+                Vec::new()
+            }
             Input::Started(Ok(session)) => {
                 self.phase = Phase::Waiting;
                 self.session = Some(session.clone());
@@ -438,7 +485,7 @@ impl Conversation {
             media_type: MediaType::Text,
             department_id: self.department_id,
             customer: Some(customer),
-            extra: None,
+            extra: self.extra.clone(),
             external_history: None,
         };
         vec![Effect::StartInteraction { request, previous: self.previous.clone() }]
@@ -451,6 +498,7 @@ impl Conversation {
             return Vec::new();
         }
         self.previous = saved.previous;
+        self.announced = saved.announced;
         match saved.current {
             Some(session) => {
                 self.session = Some(session.clone());
@@ -554,12 +602,14 @@ impl Conversation {
                 self.reset();
                 Vec::new()
             }
-            StreamEventKind::CustomerMessage => {
-                if let Ok(message) = serde_json::from_str::<CustomerMessage>(data) {
+            StreamEventKind::CustomerMessage => match serde_json::from_str::<CustomerMessage>(data) {
+                Ok(message) => {
+                    let announced = self.announce(&id, "visitor", &message.content, None);
                     self.customer_message(message, id);
+                    announced
                 }
-                Vec::new()
-            }
+                Err(_) => Vec::new(),
+            },
             StreamEventKind::Trigger => match serde_json::from_str::<Trigger>(data) {
                 Ok(trigger) if Some(&trigger.interaction_hash) == self.session.as_ref().map(|s| &s.hash) => {
                     self.trigger(trigger.event, id, now)
@@ -637,6 +687,7 @@ impl Conversation {
                 if waiting {
                     self.phase = Phase::Chatting;
                 }
+                let mut effects = self.announce(&id, "agent", &message.content, Some(agent.name.clone()));
                 self.transcript.push(Entry {
                     id: entry_id,
                     sender: Sender::Agent { name: agent.name },
@@ -646,16 +697,45 @@ impl Conversation {
                     at: now,
                     delivery: Delivery::Sent,
                 });
-                if !self.seen {
+                // Only a message seen for the first time counts, not a replay after a reload.
+                if !self.seen && !effects.is_empty() {
                     self.unread += 1;
-                    return vec![Effect::ReportUnread(self.unread)];
+                    effects.push(Effect::ReportUnread(self.unread));
                 }
+                return effects;
             }
             TriggerEvent::Finished => {
                 return self.finish(self.lang.texts().line_agent_ended, now);
             }
         }
         Vec::new()
+    }
+
+    /// Tells the host page about a message with event id `id`, unless it was told already (the
+    /// log replays after a reload or a reset); then the browser keeps how far it got.
+    fn announce(&mut self, id: &str, from: &'static str, text: &str, agent: Option<String>) -> Vec<Effect> {
+        let Ok(event) = id.parse::<EventId>() else { return Vec::new() };
+        let last = self.announced.as_deref().and_then(|last| last.parse::<EventId>().ok());
+        if last.is_some_and(|last| last.epoch == event.epoch && event.seq <= last.seq) {
+            return Vec::new();
+        }
+        self.announced = Some(id.to_string());
+        vec![Effect::Announce(Announcement { from, text: text.to_string(), agent }), Effect::Save(self.saved())]
+    }
+
+    /// What the host page's `state` listeners see: the phase's name, the queue position, and
+    /// whether a conversation is under way (the loader then creates the frame at once next time).
+    pub fn host_state(&self) -> (&'static str, Option<u32>, bool) {
+        let (name, position) = match self.phase {
+            Phase::PreChat { .. } => ("prechat", None),
+            Phase::Starting => ("starting", None),
+            Phase::Waiting => ("waiting", None),
+            Phase::Queued { position } => ("queued", Some(position)),
+            Phase::Unavailable => ("unavailable", None),
+            Phase::Chatting => ("chatting", None),
+            Phase::Finished => ("finished", None),
+        };
+        (name, position, self.session.is_some() && self.phase != Phase::Finished)
     }
 
     fn local_entry(&mut self, key: &str) -> Option<&mut Entry> {

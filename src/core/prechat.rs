@@ -48,9 +48,9 @@ pub fn parse_fields(text: &str) -> Result<Vec<FieldRule>, String> {
         let field = Field::ALL
             .into_iter()
             .find(|field| field.key() == key)
-            .ok_or_else(|| format!("The field {key:?} is not one of name, email, phone, cpf."))?;
+            .ok_or_else(|| format!("The field \"{key}\" is not one of name, email, phone, cpf."))?;
         if rules.iter().any(|rule| rule.field == field) {
-            return Err(format!("The field {key:?} is listed twice."));
+            return Err(format!("The field \"{key}\" is listed twice."));
         }
         rules.push(FieldRule { field, required });
     }

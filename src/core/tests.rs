@@ -95,7 +95,7 @@ fn a_started_interaction_opens_the_stream_from_the_start() {
     assert_eq!(
         effects,
         [
-            Effect::Save(Saved { current: Some(session()), previous: None }),
+            Effect::Save(Saved { current: Some(session()), previous: None, announced: None }),
             Effect::OpenStream { session: session(), last_event_id: None }
         ]
     );
@@ -231,7 +231,7 @@ fn the_agent_finishing_ends_the_conversation_and_closes_the_stream() {
     let mut conversation = started();
     conversation.step(state(1, "accepted"), T0);
     let effects = conversation.step(state(2, "finished"), T0);
-    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()) })]);
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None })]);
     assert_eq!(conversation.phase, Phase::Finished);
     assert!(!conversation.can_send());
     assert!(conversation.step(Input::Send { text: "oi".into(), key: "k".into() }, T0).is_empty());
@@ -303,7 +303,7 @@ fn triggers_of_other_interactions_and_garbage_are_ignored() {
 #[test]
 fn a_reload_replays_the_conversation_under_way_from_the_start() {
     let mut conversation = Conversation::new(1);
-    let effects = conversation.step(Input::Restore(Saved { current: Some(session()), previous: None }), T0);
+    let effects = conversation.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: None }), T0);
     assert_eq!(effects, [Effect::OpenStream { session: session(), last_event_id: None }]);
     assert_eq!(conversation.phase, Phase::Waiting);
     conversation.step(state(1, "accepted"), T0);
@@ -315,7 +315,7 @@ fn a_reload_replays_the_conversation_under_way_from_the_start() {
 #[test]
 fn a_reload_after_the_end_offers_a_new_conversation_that_names_the_old_one() {
     let mut conversation = Conversation::new(1);
-    let effects = conversation.step(Input::Restore(Saved { current: None, previous: Some(session()) }), T0);
+    let effects = conversation.step(Input::Restore(Saved { current: None, previous: Some(session()), announced: None }), T0);
     assert!(effects.is_empty());
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
@@ -334,7 +334,7 @@ fn the_visitor_ends_the_conversation() {
     assert_eq!(conversation.phase, Phase::Chatting);
     conversation.step(Input::Finish, T0);
     let effects = conversation.step(Input::Finished(Ok(())), T0);
-    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()) })]);
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None })]);
     assert_eq!(conversation.phase, Phase::Finished);
     assert_eq!(contents(&conversation).last(), Some(&"You ended the conversation."));
     assert!(conversation.step(Input::Finish, T0).is_empty(), "nothing to end any more");
@@ -364,7 +364,7 @@ fn a_new_conversation_starts_clean_and_names_the_finished_one() {
     assert!(conversation.step(Input::NewConversation, T0).is_empty(), "not while chatting");
     conversation.step(state(2, "finished"), T0);
     let effects = conversation.step(Input::NewConversation, T0);
-    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()) })]);
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None })]);
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
     assert!(conversation.transcript.is_empty() && conversation.session.is_none());
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
@@ -431,13 +431,71 @@ fn waking_up_reconnects_at_once_and_only_when_disconnected() {
 fn agent_messages_unseen_are_counted_for_the_host_page() {
     let mut conversation = started();
     conversation.step(state(1, "accepted"), T0);
-    assert!(conversation.step(agent_message(2, "m1", "seen at once"), T0).is_empty());
+    let unread = |effects: Vec<Effect>| effects.into_iter().filter(|e| matches!(e, Effect::ReportUnread(_))).collect::<Vec<_>>();
+    assert!(unread(conversation.step(agent_message(2, "m1", "seen at once"), T0)).is_empty());
     conversation.step(Input::Seen(false), T0);
-    assert_eq!(conversation.step(agent_message(3, "m2", "one"), T0), [Effect::ReportUnread(1)]);
-    assert_eq!(conversation.step(agent_message(4, "m3", "two"), T0), [Effect::ReportUnread(2)]);
+    assert_eq!(unread(conversation.step(agent_message(3, "m2", "one"), T0)), [Effect::ReportUnread(1)]);
+    assert_eq!(unread(conversation.step(agent_message(4, "m3", "two"), T0)), [Effect::ReportUnread(2)]);
     assert!(conversation.step(agent_message(4, "m3", "two"), T0).is_empty(), "a replay is not new");
     assert_eq!(conversation.step(Input::Seen(true), T0), [Effect::ReportUnread(0)]);
     assert!(conversation.step(Input::Seen(true), T0).is_empty());
+}
+
+#[test]
+fn new_messages_are_announced_to_the_host_page_once_even_after_a_reload() {
+    let mut conversation = started();
+    conversation.step(state(1, "accepted"), T0);
+    let effects = conversation.step(agent_message(2, "m1", "Olá!"), T0);
+    let announced = Announcement { from: "agent", text: "Olá!".into(), agent: Some("Atendente".into()) };
+    assert_eq!(effects[0], Effect::Announce(announced));
+    let Effect::Save(saved) = &effects[1] else { panic!("the browser keeps how far it told: {effects:?}") };
+    assert_eq!(saved.announced.as_deref(), Some("7-2"));
+    let effects = conversation.step(customer_message(3, "Oi", None), T0);
+    assert_eq!(effects[0], Effect::Announce(Announcement { from: "visitor", text: "Oi".into(), agent: None }));
+
+    // A reload: the log replays from its start, and nothing is told twice; what is new is.
+    let mut reloaded = Conversation::new(1);
+    reloaded.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: Some("7-3".into()) }), T0);
+    reloaded.step(Input::Seen(false), T0);
+    for event in [state(1, "accepted"), agent_message(2, "m1", "Olá!"), customer_message(3, "Oi", None)] {
+        assert!(!reloaded.step(event, T0).iter().any(|e| matches!(e, Effect::Announce(_) | Effect::ReportUnread(_))));
+    }
+    let effects = reloaded.step(agent_message(4, "m2", "Tudo bem?"), T0);
+    assert!(matches!(&effects[..], [Effect::Announce(a), Effect::Save(_), Effect::ReportUnread(1)] if a.text == "Tudo bem?"), "{effects:?}");
+}
+
+#[test]
+fn the_host_page_prefills_the_form_and_gives_the_extra() {
+    let mut conversation = Conversation::new(1);
+    let long = "x".repeat(500);
+    let given = Customer { name: Some("  Ana  ".into()), email: Some(" ".into()), phone: None, cpf: Some(long) };
+    assert!(conversation.step(Input::Prefill(given), T0).is_empty());
+    assert_eq!(conversation.prefill.name.as_deref(), Some("Ana"));
+    assert_eq!(conversation.prefill.email, None, "blank is nothing");
+    assert_eq!(conversation.prefill.cpf.as_ref().map(String::len), Some(200));
+
+    let extra: serde_json::Map<String, serde_json::Value> = serde_json::from_value(json!({"plan": "gold", "cart": 3})).unwrap();
+    conversation.step(Input::SetExtra(extra.clone()), T0);
+    let huge: serde_json::Map<String, serde_json::Value> = serde_json::from_value(json!({"blob": "y".repeat(5000)})).unwrap();
+    conversation.step(Input::SetExtra(huge), T0);
+    assert_eq!(conversation.extra.as_ref(), Some(&extra), "too big for zChat: the last good one stays");
+    let effects = conversation.step(Input::Start { customer: customer("Ana"), department: None }, T0);
+    assert!(matches!(&effects[..], [Effect::StartInteraction { request, .. }] if request.extra.as_ref() == Some(&extra)));
+}
+
+#[test]
+fn the_host_page_sees_the_state_by_name() {
+    let mut conversation = Conversation::new(1);
+    assert_eq!(conversation.host_state(), ("prechat", None, false));
+    conversation.step(Input::Start { customer: customer("Ana"), department: None }, T0);
+    assert_eq!(conversation.host_state(), ("starting", None, false));
+    let mut conversation = started();
+    conversation.step(queued(1, 2), T0);
+    assert_eq!(conversation.host_state(), ("queued", Some(2), true));
+    conversation.step(state(2, "accepted"), T0);
+    assert_eq!(conversation.host_state(), ("chatting", None, true));
+    conversation.step(state(3, "finished"), T0);
+    assert_eq!(conversation.host_state(), ("finished", None, false));
 }
 
 #[test]

@@ -19,6 +19,17 @@ pub enum Delivery {
     Failed { reason: String },
 }
 
+impl Delivery {
+    /// The name pages and tests see (`data-delivery`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Delivery::Sending => "sending",
+            Delivery::Sent => "sent",
+            Delivery::Failed { .. } => "failed",
+        }
+    }
+}
+
 /// What identifies an entry, so that an event seen twice (a replay, another tab) adds nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryId {
@@ -28,6 +39,17 @@ pub enum EntryId {
     AgentMessage(String),
     /// Anything else from the stream: the event id.
     Event(String),
+}
+
+impl EntryId {
+    /// A key unique among the transcript's entries (for the list's keyed rendering).
+    pub fn key(&self) -> String {
+        match self {
+            EntryId::Local(id) => ["l:", id].concat(),
+            EntryId::AgentMessage(hash) => ["a:", hash].concat(),
+            EntryId::Event(id) => ["e:", id].concat(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
-//! What the relay serves to browsers besides the API: the embed loader (`/widget.js`), the
-//! widget's frame page and its files (`/widget/…`, the Trunk build), and, in demo mode, a host page
-//! at `/` that embeds the widget the way a customer's site would.
+//! What the relay serves to browsers besides the API: the embed loader (`/widget.js`) and the
+//! widget's frame page and its files (`/widget/…`). All come from the Trunk build (`dist/`): the
+//! loader there is `www/widget.js` minified by the build's hook, with its brotli and gzip copies.
 //!
 //! Caching: the loader 5 minutes (a release reaches every site soon); the frame page `no-cache`
 //! (it names the current hashed files); the hashed files a year, `immutable`, precompressed
@@ -23,8 +23,8 @@ use tower::ServiceExt;
 
 use crate::Relay;
 
-const LOADER: &str = include_str!("../../../www/widget.js");
-const DEMO_PAGE: &str = include_str!("../../../www/demo.html");
+/// The loader's name in the build, and its address on the relay.
+const LOADER: &str = "/widget.js";
 
 /// The frame page as built, with the headers it is served with.
 struct FramePage {
@@ -32,23 +32,38 @@ struct FramePage {
     csp: String,
 }
 
-pub fn routes(widget_dir: PathBuf, demo_page: bool, allowed_origins: &[String]) -> Router<Arc<Relay>> {
+pub fn routes(widget_dir: PathBuf, allowed_origins: &[String]) -> Router<Arc<Relay>> {
     let page = Arc::new(frame_page(&widget_dir, allowed_origins));
     let files = ServeDir::new(&widget_dir).precompressed_br().precompressed_gzip();
     let frame = {
         let page = Arc::clone(&page);
         move || serve_frame(Arc::clone(&page))
     };
+    let loader = {
+        let files = files.clone();
+        move |request: Request| serve_loader(files.clone(), request)
+    };
     let file = move |request: Request| serve_file(Arc::clone(&page), files.clone(), request);
-    let mut router = Router::new()
-        .route("/widget.js", get(loader))
+    Router::new()
+        .route(LOADER, get(loader))
         .route("/healthz", get(|| async { "ok" }))
         .route("/widget/", get(frame))
-        .route("/widget/{*file}", get(file));
-    if demo_page {
-        router = router.route("/", get(|| async { Html(DEMO_PAGE) }));
+        .route("/widget/{*file}", get(file))
+}
+
+/// `/widget.js`: the minified loader, cached 5 minutes (a release reaches every site soon).
+async fn serve_loader(files: ServeDir, request: Request) -> Response {
+    let Ok(response) = files.oneshot(request).await;
+    if response.status() == StatusCode::NOT_FOUND {
+        return zchat_types::ApiError::new(503, "The widget is not built: run `trunk build --release`").into_response();
     }
-    router
+    let mut response = response.map(axum::body::Body::new);
+    if response.status().is_success() {
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    }
+    response
 }
 
 /// `/widget/{file}`: the frame page by its name, or a hashed file of the build.
@@ -56,6 +71,10 @@ async fn serve_file(page: Arc<FramePage>, files: ServeDir, request: Request) -> 
     let name = request.uri().path().strip_prefix("/widget").unwrap_or_default().to_string();
     if name == "/index.html" {
         return serve_frame(page).await;
+    }
+    // The loader is not a hashed file: only at its own address, with its own caching.
+    if name == LOADER {
+        return StatusCode::NOT_FOUND.into_response();
     }
     let (mut parts, body) = request.into_parts();
     parts.uri = name.parse().unwrap_or_default();
@@ -109,17 +128,6 @@ fn inline_script_hashes(html: &str) -> String {
         rest = &body[close..];
     }
     hashes
-}
-
-async fn loader() -> impl IntoResponse {
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        LOADER,
-    )
 }
 
 #[cfg(test)]

@@ -26,7 +26,8 @@ pub struct Options {
     pub webhook_secret: Option<String>,
     pub session_secret: Option<String>,
     pub widget_dir: PathBuf,
-    pub demo_page: bool,
+    /// Where the demo host site listens (`127.0.0.1:8082`); none: no demo site.
+    pub demo_listen: Option<String>,
     pub limits: Limits,
     pub creates_per_minute: u32,
     pub trust_forwarded_for: bool,
@@ -47,7 +48,7 @@ impl Options {
             webhook_secret: None,
             session_secret: None,
             widget_dir,
-            demo_page: true,
+            demo_listen: Some("127.0.0.1:0".into()),
             limits: Limits::default(),
             creates_per_minute: 1_000,
             trust_forwarded_for: false,
@@ -62,6 +63,8 @@ pub struct Running {
     pub relay_url: String,
     /// The sandbox's base URL (its agent console is at `/`), when it runs in-process.
     pub sandbox_url: Option<String>,
+    /// The demo host site, `http://localhost:PORT` (another site than the relay's 127.0.0.1).
+    pub demo_url: Option<String>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -141,12 +144,20 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
         session_secret: session_secret.into_bytes(),
         public_url: public_url.clone(),
         widget_dir: options.widget_dir,
-        demo_page: options.demo_page,
         limits: options.limits,
         creates_per_minute: options.creates_per_minute,
         trust_forwarded_for: options.trust_forwarded_for,
         allowed_origins: options.allowed_origins,
     };
+    let demo_url = match &options.demo_listen {
+        Some(listen) => {
+            let listener = TcpListener::bind(listen).await?;
+            let port = listener.local_addr()?.port();
+            tasks.push(tokio::spawn(crate::demo::serve(listener, public_url.clone(), stopped())));
+            Some(format!("http://localhost:{port}"))
+        }
+        None => None,
+    };
     tasks.insert(0, tokio::spawn(serve(relay_listener, config, stopped())));
-    Ok(Running { relay_url: public_url, sandbox_url, stop, tasks })
+    Ok(Running { relay_url: public_url, sandbox_url, demo_url, stop, tasks })
 }

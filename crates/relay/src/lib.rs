@@ -7,7 +7,8 @@
 //! - [`events`]: the ordered, bounded event log of every interaction, with replay and fan-out.
 //! - [`stream`]: the SSE stream of one interaction's log.
 //! - [`history`]: the signed external-history endpoint of earlier conversations.
-//! - [`assets`]: the embed loader, the widget's frame and files, the demo page.
+//! - [`assets`]: the embed loader, the widget's frame and files.
+//! - [`demo`]: the demo host site (a friendly and a hostile page) on its own origin.
 //! - [`metrics`]: `/metrics` and the request log (route templates only: no secret is logged).
 //! - [`launch`]: starts the relay (and, without an upstream, the sandbox in-process) on listeners.
 //!
@@ -15,6 +16,7 @@
 //! epochs and message times; configuration comes in through [`Config`].
 
 pub mod assets;
+pub mod demo;
 pub mod events;
 pub mod history;
 pub mod idempotency;
@@ -62,8 +64,6 @@ pub struct Config {
     pub public_url: String,
     /// Where the Trunk build of the widget is (`dist/`).
     pub widget_dir: PathBuf,
-    /// Serve the demo host page at `/`.
-    pub demo_page: bool,
     /// Host-page origins allowed to frame the widget (`frame-ancestors`); empty: any.
     pub allowed_origins: Vec<String>,
     pub limits: Limits,
@@ -140,7 +140,7 @@ pub fn app(config: &Config, log: Arc<EventLog>, shutdown: watch::Receiver<bool>)
         .merge(stream::routes())
         .merge(webhook::routes())
         .merge(history::routes())
-        .merge(assets::routes(config.widget_dir.clone(), config.demo_page, &config.allowed_origins))
+        .merge(assets::routes(config.widget_dir.clone(), &config.allowed_origins))
         .route("/metrics", axum::routing::get(metrics::render))
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), metrics::observe))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -42,9 +42,12 @@ struct Args {
     /// Seconds before a zChat call counts as failed (504).
     #[arg(long, env = "RELAY_UPSTREAM_TIMEOUT", default_value_t = 10)]
     upstream_timeout: u64,
-    /// Serve a demo host page at / (default: on with the sandbox, off with a real zChat).
+    /// Serve the demo host site (default: on with the sandbox, off with a real zChat).
     #[arg(long, env = "RELAY_DEMO_PAGE")]
     demo_page: Option<bool>,
+    /// Where the demo host site listens; open it as http://localhost:PORT (another site than the relay).
+    #[arg(long, env = "RELAY_DEMO_LISTEN", default_value = "127.0.0.1:8082")]
+    demo_listen: String,
     /// New conversations one client address may start per minute (429 past it).
     #[arg(long, env = "RELAY_CREATES_PER_MINUTE", default_value_t = 10)]
     creates_per_minute: u32,
@@ -114,7 +117,7 @@ async fn main() -> Result<(), String> {
         webhook_secret: args.webhook_secret,
         session_secret: args.session_secret,
         widget_dir: args.widget_dir,
-        demo_page,
+        demo_listen: demo_page.then_some(args.demo_listen),
         limits: Limits {
             finished_ttl: Duration::from_secs(args.finished_ttl_minutes * 60),
             max_interactions: args.max_interactions,
@@ -128,8 +131,9 @@ async fn main() -> Result<(), String> {
     };
     let mut running = launch(options).await.map_err(|e| format!("cannot start: {e}"))?;
     println!();
-    if demo_page {
-        println!("  Demo host page (the visitor):  {}/", running.relay_url);
+    if let Some(demo) = &running.demo_url {
+        println!("  Demo host page (the visitor):  {demo}/");
+        println!("  Hostile host page:             {demo}/hostile");
     }
     if let Some(sandbox) = &running.sandbox_url {
         println!("  Agent console (the agent):     {sandbox}/");

@@ -1,0 +1,56 @@
+//! The demo host site, on its own listener and origin (`http://localhost:PORT` while the relay is
+//! `http://127.0.0.1:PORT`: another site, as a customer's shop is): the friendly page `/`, and
+//! `/hostile`, built to break embedded widgets (aggressive global CSS, the highest z-index, and a
+//! strict Content-Security-Policy without `'unsafe-inline'` or `'wasm-unsafe-eval'`). Both embed
+//! the widget with the README's snippet; only with the in-process sandbox, never in production.
+
+use std::future::Future;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+
+const FRIENDLY: &str = include_str!("../../../www/demo/index.html");
+const HOSTILE: &str = include_str!("../../../www/demo/hostile.html");
+const HOSTILE_CSS: &str = include_str!("../../../www/demo/hostile.css");
+const SCRIPT: &str = include_str!("../../../www/demo/demo.js");
+
+/// The demo site's router; `relay` is the relay's public URL the pages load the widget from.
+pub fn routes(relay: &str) -> Router {
+    let friendly = FRIENDLY.replace("{{RELAY}}", relay);
+    let hostile = HOSTILE.replace("{{RELAY}}", relay);
+    // Only what the page needs from the relay: its loader script and its frame. No inline script or
+    // style, no wasm on the page itself (the widget's wasm runs in the relay's frame).
+    let policy = format!(
+        "default-src 'none'; script-src 'self' {relay}; style-src 'self'; frame-src {relay}; img-src 'self'; \
+         connect-src 'self'; base-uri 'none'; form-action 'none'"
+    );
+    Router::new()
+        .route("/", get(move || async move { Html(friendly) }))
+        .route(
+            "/hostile",
+            get(move || {
+                let (hostile, policy) = (hostile.clone(), policy.clone());
+                async move {
+                    let mut response = Html(hostile).into_response();
+                    if let Ok(policy) = HeaderValue::from_str(&policy) {
+                        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+                    }
+                    response
+                }
+            }),
+        )
+        .route("/hostile.css", get(|| async { file("text/css; charset=utf-8", HOSTILE_CSS) }))
+        .route("/demo.js", get(|| async { file("text/javascript; charset=utf-8", SCRIPT) }))
+}
+
+fn file(kind: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+}
+
+/// Serves the demo site on `listener` until `shutdown` completes.
+pub async fn serve(listener: TcpListener, relay: String, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, routes(&relay)).with_graceful_shutdown(shutdown).await
+}

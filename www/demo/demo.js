@@ -1,0 +1,32 @@
+// The demo host site's own script (a file, so that the page with a strict CSP can run it too).
+// First the JS API's stub, exactly as the README gives it: calls made before the loader arrives
+// wait in a queue, and `on` still returns a function that unsubscribes.
+window.zchat = window.zchat || function () {
+  var a = arguments;
+  (window.zchat.q = window.zchat.q || []).push(a);
+  return a[0] === "on" ? function () { window.zchat("off", a[1], a[2]); } : undefined;
+};
+
+// What a site would send along: zChat returns it in every webhook of the conversation.
+zchat("setExtra", { page: location.pathname, plan: "demo" });
+
+// Every event the widget sends, written (as text, never HTML) into the page's event log.
+["ready", "open", "close", "message", "unread", "state"].forEach(function (name) {
+  zchat("on", name, function (data) {
+    var log = document.getElementById("events");
+    if (!log) return;
+    var line = document.createElement("li");
+    line.textContent = name + (data === undefined ? "" : " " + JSON.stringify(data));
+    log.appendChild(line);
+    document.body.setAttribute("data-unread", name === "unread" ? String(data) : document.body.getAttribute("data-unread") || "0");
+  });
+});
+
+// The page's own buttons drive the widget through the API.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-zchat]");
+  if (!button) return;
+  var command = button.getAttribute("data-zchat");
+  if (command === "setCustomer") zchat("setCustomer", { name: "Ana Souza", email: "ana@example.com", phone: "11987654321" });
+  else zchat(command);
+});
