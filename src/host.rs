@@ -111,8 +111,8 @@ pub fn listen(driver: &Driver, host: Option<String>) -> impl FnOnce() {
         let seen = Rc::clone(&seen);
         EventListener::new(&document, "visibilitychange", move |_| seen())
     };
-    seen();
     event(host.as_deref(), "ready", Value::Null);
+    seen();
     let escape = EventListener::new(&document, "keydown", move |event| {
         if event.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|key| key.key() == "Escape") {
             close(host.as_deref());

@@ -32,8 +32,9 @@ pub fn transcript(props: &TranscriptProps) -> Html {
     }
     let typing = props.agent_name.as_deref().map_or(texts.agent_typing.to_string(), texts.named_typing);
     html! {
-        <div class="zc-transcript" ref={list}>
-            <ol class="zc-messages" role="log" aria-live="polite" aria-label={texts.messages}>
+        // The log is the list's container: a list item's parent must stay a list for screen readers.
+        <div class="zc-transcript" ref={list} role="log" aria-live="polite" aria-label={texts.messages}>
+            <ol class="zc-messages">
                 { for props.entries.iter().map(|entry| html! {
                     <MessageBubble key={entry.id.key()} entry={entry.clone()} onretry={props.onretry.clone()} />
                 }) }

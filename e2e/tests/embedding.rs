@@ -1,0 +1,193 @@
+//! The widget embedded on the demo host site by the README's one tag, on the friendly page and on
+//! the hostile one (global CSS that reverts everything, the highest z-index, a strict CSP): the
+//! launcher appears, the JS API opens the widget and prefills the customer, a whole conversation
+//! runs with the sandbox agent, the page's listeners get every event, unread counts reach the page,
+//! and axe-core finds no serious or critical violation in the open widget. Then what single-page
+//! apps do (swap the body), `destroy`, and invalid settings.
+
+use fantoccini::Client;
+use serde_json::{json, Value};
+use zchat_e2e::{demo_page, start_product, wait_for, Agent, Browser};
+
+/// Runs `script` (its `arguments`) in the current page and returns its value.
+async fn run(client: &Client, script: &str, args: Vec<Value>) -> Value {
+    client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
+/// The lines of the host page's event log (written by its own listeners, `www/demo/demo.js`).
+async fn events(client: &Client) -> Vec<String> {
+    let lines = run(client, "return [...document.querySelectorAll('#events li')].map(li => li.textContent)", vec![]).await;
+    serde_json::from_value(lines).unwrap()
+}
+
+/// Waits for an event `name` in the page's log whose data has every one of `parts`.
+async fn wait_event(client: &Client, name: &str, parts: &[&str]) -> String {
+    wait_for(&format!("a host page event {name} with {parts:?}"), || async {
+        events(client).await.into_iter().find(|line| {
+            line.split(' ').next() == Some(name) && parts.iter().all(|part| line.contains(part))
+        })
+    })
+    .await
+}
+
+/// axe-core (from scripts/setup.sh) on the document the session is in: its serious and critical
+/// violations, with their rule ids and targets.
+async fn axe_violations(client: &Client) -> Vec<Value> {
+    let tools = std::env::var("ZCHAT_TOOLS").expect("ZCHAT_TOOLS (scripts/env.sh) says where axe-core is");
+    let axe = std::fs::read_to_string(format!("{tools}/node_modules/axe-core/axe.min.js")).expect("axe-core is installed");
+    // The script runs through the DevTools protocol, outside the page's CSP.
+    let script = format!(
+        "{axe}\nreturn axe.run(document, {{resultTypes: ['violations']}}).then(r => r.violations\
+         .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+         .map(v => ({{id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target)}})));"
+    );
+    serde_json::from_value(run(client, &script, vec![]).await).unwrap()
+}
+
+/// The launcher's box on the page: (left, top, width, height).
+async fn launcher_box(page: &Browser) -> (f64, f64, f64, f64) {
+    page.widget_part("#zchat-launcher").await.rectangle().await.unwrap()
+}
+
+async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
+    let product = start_product().await;
+    let agent = Agent::new(&product);
+    let page = Browser::start().await;
+    page.client.goto(&demo_page(&product, path)).await.unwrap();
+
+    // The launcher: at the bottom right, its size whatever the page's CSS says, and on top of the
+    // page's own highest z-index (the element at its centre is the widget's).
+    let launcher = page.widget_part("#zchat-launcher").await;
+    assert!(launcher.is_displayed().await.unwrap());
+    let (x, y, width, height) = launcher_box(&page).await;
+    assert_eq!((width, height), (56.0, 56.0), "{path}: the page's CSS does not reach the launcher");
+    let (view_width, view_height) = viewport(&page.client).await;
+    assert_eq!((x, y), (view_width - 20.0 - 56.0, view_height - 20.0 - 56.0), "{path}: 20 px from the corner");
+    let on_top = run(&page.client, "const r = document.elementFromPoint(arguments[0], arguments[1]); return r && r.tagName", vec![json!(x + 28.0), json!(y + 28.0)]).await;
+    assert_eq!(on_top, "ZCHAT-WIDGET", "{path}: the launcher is above the page's z-index 2147483647 bar");
+    assert_eq!(launcher.attr("aria-label").await.unwrap().as_deref(), Some("Open chat"));
+
+    // The frame comes when the browser is idle, hidden; the page hears `ready`.
+    wait_event(&page.client, "ready", &[]).await;
+    let frame = page.widget_part("#zchat-frame").await;
+    assert!(!frame.is_displayed().await.unwrap(), "{path}: loaded, not shown");
+
+    // The page's code prefills the customer and opens the widget.
+    run(&page.client, "zchat('setCustomer', {name: arguments[0], email: 'ana@example.com', phone: '11987654321'}); zchat('open');", vec![json!(name)]).await;
+    wait_event(&page.client, "open", &[]).await;
+    assert_eq!(launcher.attr("aria-expanded").await.unwrap().as_deref(), Some("true"));
+    page.enter_widget().await;
+    let field = page.element("#zc-name").await;
+    wait_for("the prefilled name", || async { (field.prop("value").await.ok()?? == name).then_some(()) }).await;
+    assert_eq!(page.element("#zc-email").await.prop("value").await.unwrap().as_deref(), Some("ana@example.com"));
+    assert_eq!(page.element("#zc-phone").await.prop("value").await.unwrap().as_deref(), Some("(11) 98765-4321"), "masked");
+    let violations = axe_violations(&page.client).await;
+    assert!(violations.is_empty(), "{path}: axe-core on the form: {violations:#?}");
+    page.element(".zc-prechat button[type=submit]").await.click().await.unwrap();
+
+    // The agent gets the customer, and the page's extra (demo.js: setExtra) with it.
+    let hash = agent.interaction_of(name, &[]).await;
+    let view = agent.view(&hash).await;
+    assert_eq!(view["customer"]["email"], "ana@example.com");
+    assert_eq!(view["extra"], json!({"page": path, "plan": "demo"}));
+    agent.act(&hash, "accept", json!({})).await;
+    agent.act(&hash, "messages", json!({"content": "Olá! Como posso ajudar?"})).await;
+    page.element_with_text(".zc-agent .zc-text", "Olá! Como posso ajudar?").await;
+    page.send("Quero trocar um pedido").await;
+    agent.wait_view(&hash, "the visitor's message", |v| v["transcript"].as_array().is_some_and(|t| t.iter().any(|m| m["content"] == "Quero trocar um pedido"))).await;
+    let violations = axe_violations(&page.client).await;
+    assert!(violations.is_empty(), "{path}: axe-core in the conversation: {violations:#?}");
+    page.screenshot(&format!("embedded{}", path.replace('/', "-"))).await;
+
+    // The page heard the state and both messages.
+    page.client.enter_parent_frame().await.unwrap();
+    wait_event(&page.client, "state", &[r#""state":"chatting""#, r#""active":true"#]).await;
+    wait_event(&page.client, "message", &[r#""from":"agent""#, r#""text":"Olá! Como posso ajudar?""#, r#""agent":"Atendente""#]).await;
+    wait_event(&page.client, "message", &[r#""from":"visitor""#, r#""text":"Quero trocar um pedido""#]).await;
+
+    // Closed by the API: the agent's next messages count on the launcher and reach the page.
+    run(&page.client, "zchat('close')", vec![]).await;
+    wait_event(&page.client, "close", &[]).await;
+    wait_for("the frame to hide", || async { (!frame.is_displayed().await.ok()?).then_some(()) }).await;
+    agent.act(&hash, "messages", json!({"content": "Ainda está aí?"})).await;
+    let badge = page.widget_part("#zchat-unread").await;
+    wait_for("the badge to count 1", || async { (badge.text().await.ok()? == "1").then_some(()) }).await;
+    wait_event(&page.client, "unread", &["unread 1"]).await;
+    assert_eq!(launcher.attr("aria-label").await.unwrap().as_deref(), Some("Open chat, 1 unread message"));
+
+    // Toggled open: the count clears; the agent ends; the visitor rates.
+    run(&page.client, "zchat('toggle')", vec![]).await;
+    wait_event(&page.client, "unread", &["unread 0"]).await;
+    page.enter_widget().await;
+    page.element_with_text(".zc-agent .zc-text", "Ainda está aí?").await;
+    agent.act(&hash, "finish", json!({})).await;
+    page.element(".zc-good").await.click().await.unwrap();
+    agent.wait_view(&hash, "the rating", |v| v["mood"] == "POSITIVE").await;
+    let violations = axe_violations(&page.client).await;
+    assert!(violations.is_empty(), "{path}: axe-core after the end: {violations:#?}");
+    page.client.enter_parent_frame().await.unwrap();
+    wait_event(&page.client, "state", &[r#""state":"finished""#, r#""active":false"#]).await;
+    page.close().await;
+    product.stop().await;
+}
+
+/// The viewport's width and height, without scrollbars.
+async fn viewport(client: &Client) -> (f64, f64) {
+    let size = run(client, "return [document.documentElement.clientWidth, document.documentElement.clientHeight]", vec![]).await;
+    (size[0].as_f64().unwrap(), size[1].as_f64().unwrap())
+}
+
+#[tokio::test]
+async fn on_the_friendly_demo_page() {
+    a_whole_conversation_through_the_api("/", "Amiga Ana").await;
+}
+
+#[tokio::test]
+async fn on_the_hostile_demo_page() {
+    a_whole_conversation_through_the_api("/hostile", "Hostil Helena").await;
+}
+
+#[tokio::test]
+async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_settings_are_named() {
+    let product = start_product().await;
+    let page = Browser::start().await;
+    page.client.goto(&demo_page(&product, "/")).await.unwrap();
+    page.widget_part("#zchat-launcher").await;
+
+    // A new body (as Turbo and others do): the widget stays, and still works.
+    run(&page.client, "document.body.replaceWith(document.createElement('body'))", vec![]).await;
+    page.widget_part("#zchat-launcher").await.click().await.unwrap();
+    page.enter_widget().await;
+    page.element("#zc-name").await;
+    page.client.enter_parent_frame().await.unwrap();
+    // Even removed by a careless app, it comes back.
+    run(&page.client, "document.querySelector('zchat-widget').remove()", vec![]).await;
+    page.widget_part("#zchat-launcher").await;
+
+    // destroy: nothing of it stays, not even the global; unknown commands are refused by name.
+    let listened = run(&page.client, "const off = zchat('on', 'open', () => {}); return typeof off", vec![]).await;
+    assert_eq!(listened, "function", "on returns an unsubscribe function");
+    run(&page.client, "window.errors = []; console.error = (m) => errors.push(String(m)); zchat('fly')", vec![]).await;
+    let errors = run(&page.client, "return errors", vec![]).await;
+    assert!(errors[0].as_str().unwrap().contains("unknown command \"fly\""), "{errors}");
+    run(&page.client, "zchat('destroy')", vec![]).await;
+    let gone = run(&page.client, "return [document.querySelector('zchat-widget'), typeof window.zchat]", vec![]).await;
+    assert_eq!(gone, json!([null, "undefined"]));
+
+    // A tag with a bad setting: one console error naming it, and no widget.
+    for (setting, value) in [("data-color", "blue"), ("data-side", "middle"), ("data-department", "one"), ("data-z-index", "99999999999")] {
+        let script = "window.errors = []; console.error = (m) => errors.push(String(m));\
+             const tag = document.createElement('script'); tag.src = arguments[0]; tag.setAttribute('data-department', '1');\
+             tag.setAttribute(arguments[1], arguments[2]); tag.onload = () => { window.loaded = true; }; window.loaded = false;\
+             document.head.appendChild(tag);";
+        run(&page.client, script, vec![json!(format!("{}/widget.js", product.relay_url)), json!(setting), json!(value)]).await;
+        wait_for("the loader to run", || async { (run(&page.client, "return window.loaded", vec![]).await == true).then_some(()) }).await;
+        let errors = run(&page.client, "return errors", vec![]).await;
+        let errors = errors.as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{setting}: {errors:?}");
+        assert!(errors[0].as_str().unwrap().contains(&format!("{setting}=\"{value}\"")), "{setting}: {errors:?}");
+        assert_eq!(run(&page.client, "return document.querySelector('zchat-widget')", vec![]).await, Value::Null, "{setting}");
+    }
+    page.close().await;
+    product.stop().await;
+}
