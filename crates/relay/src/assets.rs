@@ -18,6 +18,7 @@ use axum::Router;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
 use tower::ServiceExt;
 
@@ -49,6 +50,9 @@ pub fn routes(widget_dir: PathBuf, allowed_origins: &[String]) -> Router<Arc<Rel
         .route("/healthz", get(|| async { "ok" }))
         .route("/widget/", get(frame))
         .route("/widget/{*file}", get(file))
+        // The frame page is made at start-up, not built with copies: compressed on the way out
+        // (files already compressed pass as they are).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Best))
 }
 
 /// `/widget.js`: the minified loader, cached 5 minutes (a release reaches every site soon).

@@ -6,6 +6,7 @@
 
 use std::future::Future;
 
+use axum::extract::Query;
 use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -28,7 +29,17 @@ pub fn routes(relay: &str) -> Router {
          connect-src 'self'; base-uri 'none'; form-action 'none'"
     );
     Router::new()
-        .route("/", get(move || async move { Html(friendly) }))
+        // `/?preload=intent`: the chat loads only on the visitor's intent (the budget test's cold open).
+        .route(
+            "/",
+            get(move |query: Query<Preload>| {
+                let page = match query.preload.as_deref() {
+                    Some("intent") => friendly.replace("data-department=\"1\" data-title", "data-department=\"1\" data-preload=\"intent\" data-title"),
+                    _ => friendly.clone(),
+                };
+                async move { Html(page) }
+            }),
+        )
         .route(
             "/hostile",
             get(move || {
@@ -44,6 +55,11 @@ pub fn routes(relay: &str) -> Router {
         )
         .route("/hostile.css", get(|| async { file("text/css; charset=utf-8", HOSTILE_CSS) }))
         .route("/demo.js", get(|| async { file("text/javascript; charset=utf-8", SCRIPT) }))
+}
+
+#[derive(serde::Deserialize)]
+struct Preload {
+    preload: Option<String>,
 }
 
 fn file(kind: &'static str, body: &'static str) -> Response {
