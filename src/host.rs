@@ -49,6 +49,13 @@ pub fn close(host: Option<&str>) {
     event(host, "hide", Value::Null);
 }
 
+fn complain_once(told: &Cell<u8>, what: u8, message: &str) {
+    if told.get() & what == 0 {
+        told.set(told.get() | what);
+        complain(message);
+    }
+}
+
 /// The conversation's state changed: its name, queue position, and whether one is under way.
 pub fn state(host: Option<&str>, (state, position, active): (&str, Option<u32>, bool)) {
     event(host, "state", json!({"state": state, "position": position, "active": active}));
@@ -76,6 +83,8 @@ pub fn listen(driver: &Driver, host: Option<String>) -> impl FnOnce() {
     };
     let messages = {
         let (host, open, seen, driver) = (host.clone(), Rc::clone(&open), Rc::clone(&seen), driver.clone());
+        // The host sends everything each time: a bad value is said once, not on every message.
+        let told = Cell::new(0u8);
         EventListener::new(&window, "message", move |event| {
             let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else { return };
             if host.as_deref() != Some(event.origin().as_str()) {
@@ -96,14 +105,19 @@ pub fn listen(driver: &Driver, host: Option<String>) -> impl FnOnce() {
             match serde_json::from_value::<Option<Customer>>(message["customer"].take()) {
                 Ok(Some(customer)) => driver.dispatch(Input::Prefill(customer)),
                 Ok(None) => {}
-                Err(_) => complain("setCustomer takes {name, email, phone, cpf}, each a string"),
+                Err(_) => complain_once(&told, 1, "setCustomer takes {name, email, phone, cpf}, each a string"),
             }
-            match message["extra"].take() {
+            // data-extra comes as written (JSON text), setExtra's as an object.
+            let extra = match message["extra"].take() {
+                Value::String(text) => serde_json::from_str(&text).unwrap_or(Value::Bool(false)),
+                given => given,
+            };
+            match extra {
+                Value::Null => {}
                 Value::Object(extra) if Value::Object(extra.clone()).to_string().len() <= MAX_EXTRA_BYTES => {
                     driver.dispatch(Input::SetExtra(extra));
                 }
-                Value::Null => {}
-                _ => complain("extra (data-extra, setExtra) must be an object of 4096 bytes of JSON at most"),
+                _ => complain_once(&told, 2, "data-extra and setExtra take a JSON object of 4096 bytes at most"),
             }
         })
     };

@@ -81,21 +81,21 @@ impl Settings {
         let departments = departments.map(parse_departments).transpose()?.unwrap_or_default();
         // With a list, the first department is the default one.
         let first = departments.first().map(|(id, _)| id.to_string());
-        let department = department.or(first.as_deref()).ok_or("The widget has no department (data-department).")?;
+        let department = department.or(first.as_deref()).ok_or("data-department is missing.")?;
         let department_id = department
             .trim()
             .parse::<i64>()
             .ok()
             .filter(|id| *id > 0)
-            .ok_or_else(|| format!("The department \"{department}\" is not a positive whole number."))?;
+            .ok_or_else(|| format!("data-department \"{department}\" is not a positive whole number."))?;
         let title = title.map_or(DEFAULT_TITLE.to_string(), |t| t.chars().take(MAX_TITLE_CHARS).collect());
         let fields = fields.map_or_else(|| Ok(prechat::default_fields()), prechat::parse_fields)?;
         let host = host.map(|host| check_origin(host).ok_or_else(|| format!("The host \"{host}\" is not an origin."))).transpose()?;
         let lang = lang
-            .map(|tag| Lang::parse(tag).ok_or_else(|| format!("The language \"{tag}\" is not one of pt-BR, en, es.")))
+            .map(|tag| Lang::parse(tag).ok_or_else(|| format!("data-lang \"{tag}\" is not one of pt-BR, en, es.")))
             .transpose()?;
         let color = color
-            .map(|text| Accent::parse(text.trim()).ok_or_else(|| format!("The colour \"{text}\" is not #rgb or #rrggbb.")))
+            .map(|text| Accent::parse(text.trim()).ok_or_else(|| format!("data-color \"{text}\" is not a colour like #2f6fed.")))
             .transpose()?;
         Ok(Settings { department_id, title, fields, host, departments, lang, color })
     }
@@ -108,17 +108,17 @@ fn parse_departments(text: &str) -> Result<Vec<(i64, String)>, String> {
         .map(str::trim)
         .filter(|item| !item.is_empty())
         .map(|item| {
-            let (id, name) = item.split_once(':').ok_or_else(|| format!("The department \"{item}\" is not ID:NAME."))?;
-            let id = id.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| format!("The department id \"{id}\" is not a positive whole number."))?;
+            let (id, name) = item.split_once(':').ok_or_else(|| format!("data-departments: \"{item}\" is not ID:NAME."))?;
+            let id = id.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| format!("data-departments: the id \"{id}\" is not a positive whole number."))?;
             let name = name.trim();
             if name.is_empty() {
-                return Err(format!("The department {id} has no name."));
+                return Err(format!("data-departments: the department {id} has no name."));
             }
             Ok((id, name.chars().take(60).collect()))
         })
         .collect::<Result<_, String>>()?;
     if list.is_empty() {
-        return Err("The departments list is empty.".into());
+        return Err("data-departments is empty.".into());
     }
     Ok(list)
 }
@@ -165,7 +165,7 @@ mod tests {
         for bad in ["red", "#12345", "#ggg", "2f6fed", "#2f6fed; x", ""] {
             assert!(Accent::parse(bad).is_none(), "{bad}");
         }
-        assert!(Settings::from_pairs([("department", "1"), ("color", "blue")]).unwrap_err().contains("colour"));
+        assert!(Settings::from_pairs([("department", "1"), ("color", "blue")]).unwrap_err().contains("data-color"));
         assert_eq!(Settings::from_pairs([("department", "1"), ("color", "#0a7d32")]).unwrap().color.unwrap().color, "#0a7d32");
     }
 

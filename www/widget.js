@@ -45,38 +45,32 @@
 
   // --- Settings: the first bad one is named, and nothing is shown -----------------------------
   var number = /^\d{1,3}$/;
-  // Each setting and its rule; the README's table says what each one takes.
+  // The settings this loader uses, each with its rule (the README's table says what each takes).
+  // The frame's own (department, departments, title, fields, lang) go to it as they are: it checks
+  // them and names a bad one in the console, and in place of the chat.
   var rules = {
-    department: /^[1-9]\d{0,9}$/,
-    // Lists: the frame checks them whole (a stray comma, a name twice) and says so in its console.
-    departments: /^(\s*[1-9]\d{0,9}\s*:[^,]+,?)+$/,
-    lang: /^(pt-BR|en|es)$/i,
-    title: /^[^]{1,60}$/,
     color: /^#([\da-f]{3}){1,2}$/i,
     side: /^(right|left)$/,
     "offset-x": number,
     "offset-y": number,
     "z-index": /^\d{1,10}$/,
-    fields: /^(\s*(name|email|phone|cpf)\*?\s*,?)+$/,
-    preload: /^(idle|intent)$/,
-    extra: /./
+    preload: /^(idle|intent)$/
   };
   var set = {};
   for (var name in rules) {
     var value = attr(name);
     if (value != null && (!rules[name].test(value) || value > 2147483647)) {
-      return complain("data-" + name + '="' + value + '" is not valid (see the README); no widget');
+      return complain("data-" + name + '="' + value + '" is not valid: see the README');
     }
     set[name] = value;
   }
-  if (!set.department && !set.departments) return complain("data-department is missing; no widget");
-  var extra = set.extra && checkObject(parse(set.extra), "data-extra");
-  if (set.extra && !extra) return;
+  // data-extra goes to the frame as written (JSON); setExtra's object replaces it.
+  var extra = attr("extra");
 
   var relay = new URL(script.src).origin;
   var params = new URLSearchParams({ host: location.origin });
   "department departments title fields lang color".split(" ").forEach(function (name) {
-    if (set[name]) params.set(name, set[name]);
+    if (attr(name)) params.set(name, attr(name));
   });
   var x = +(set["offset-x"] || 20);
   var y = +(set["offset-y"] || 20);
@@ -91,11 +85,12 @@
   var listeners = Object.create(null);
   var EVENTS = "ready open close message unread state".split(" ");
   EVENTS.forEach(function (name) { listeners[name] = []; });
-  // In the host page's storage: a conversation under way (the frame comes at once on the next
-  // page) and an open window (it stays open across the site's pages).
-  function remember(kind, key, value) {
+  // In the host page's storage: a conversation under way, for which the frame comes at once on
+  // the site's next page.
+  var ACTIVE = "zchat:active";
+  function remember(value) {
     try {
-      return value == null ? win[kind].getItem(key) : value ? win[kind].setItem(key, 1) : win[kind].removeItem(key);
+      return value == null ? localStorage[ACTIVE] : value ? localStorage[ACTIVE] = 1 : localStorage.removeItem(ACTIVE);
     } catch (e) { /* storage blocked: only this convenience is lost */ }
   }
   function emit(name, data) {
@@ -109,29 +104,23 @@
     element.style.cssText = text;
     return element;
   }
-  var host = css(doc.createElement("zchat-widget"), "all:initial!important;display:block!important");
+  var host = css(doc.createElement("zchat-widget"), "all:initial!important");
   var root = host.attachShadow({ mode: "open" });
   var BUBBLE = "M3 4h18v13H9l-5 4v-4H3z";
   var CROSS = "M5 6.4 6.4 5 19 17.6 17.6 19zM17.6 5 19 6.4 6.4 19 5 17.6z";
   // Static markup (nothing from the page or the settings); styles through CSSOM, which a
   // Content-Security-Policy without 'unsafe-inline' allows.
-  root.innerHTML = '<button type=button id=zchat-launcher aria-expanded=false><svg viewBox="0 0 24 24" width=28 height=28 ' +
-    'aria-hidden=true><path fill=currentColor d="' + BUBBLE + '"/></svg><span id=zchat-unread aria-hidden=true></span></button>';
+  root.innerHTML = '<button aria-expanded=false><svg viewBox="0 0 24 24" width=28 height=28 ' +
+    'aria-hidden=true><path fill=currentColor d="' + BUBBLE + '"/></svg><span aria-hidden=true></span></button>';
   var launcher = css(root.firstChild, "all:initial;position:fixed;" + side + "bottom:" + y + "px;width:56px;height:56px;" +
-    "border-radius:50%;background:" + color + ";color:" + textOn(color) + ";cursor:pointer;display:grid;place-items:center;" +
-    "box-shadow:0 4px 14px #0004;z-index:" + z);
+    "border-radius:50%;background:" + color + ";cursor:pointer;display:grid;place-items:center;" +
+    "box-shadow:0 4px 24px #0004;z-index:" + z);
   var path = root.querySelector("path");
+  // The icon in black or white, whichever reads on the colour: the colour itself, inverted, grey,
+  // then pushed to one end (the frame picks its text colour by the same luminance, src/settings.rs).
+  css(root.querySelector("svg"), "color:" + color + ";filter:invert(1) grayscale(1) contrast(99)");
   var badge = css(launcher.lastChild, "position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;" +
     "border-radius:10px;background:#d93025;color:#fff;font:bold 12px/20px sans-serif");
-
-  // White on the colour where it reads (AA, 4.5:1), else near-black: luminance with gamma 2.2, as
-  // the frame computes it (src/settings.rs).
-  function textOn(hex) {
-    var n = parseInt((hex[4] ? hex : hex.replace(/\w/g, "$&$&")).slice(1), 16);
-    var l = 0;
-    [0.0722, 0.7152, 0.2126].forEach(function (weight, k) { l += weight * Math.pow((n >> 8 * k & 255) / 255, 2.2); });
-    return l > 0.1833 ? "#111" : "#fff";
-  }
 
   function label() {
     var text = (open ? "Close" : "Open") + " chat";
@@ -146,7 +135,7 @@
     if (frame) {
       css(frame, (innerWidth > 480
         ? side + "bottom:" + (y + 68) + "px;width:370px;height:560px;max-width:calc(100% - " + 2 * x + "px);" +
-          "max-height:calc(100% - " + (y + 88) + "px);border-radius:12px;box-shadow:0 8px 30px #0004;"
+          "max-height:calc(100% - " + (y + 88) + "px);border-radius:12px;box-shadow:0 4px 24px #0004;"
         : "inset:0;width:100%;height:100%;") + "position:fixed;border:0;background:#fff;z-index:" + z + ";display:" + (open ? "block" : "none"));
     }
   }
@@ -159,8 +148,7 @@
   function ensureFrame() {
     if (!frame && host.isConnected) {
       frame = doc.createElement("iframe");
-      frame.id = "zchat-frame";
-      frame.title = set.title || "Chat";
+      frame.title = attr("title") || "Chat";
       frame.src = relay + "/widget/?" + params;
       place();
       root.appendChild(frame);
@@ -175,7 +163,6 @@
       launcher.setAttribute("aria-expanded", open);
       path.setAttribute("d", open ? CROSS : BUBBLE);
       label();
-      remember("sessionStorage", "zchat:open", open);
       post();
       if (!open && root.activeElement == frame) launcher.focus();
       emit(open ? "open" : "close");
@@ -196,7 +183,7 @@
       unread = data | 0;
       label();
     }
-    if (name == "state") remember("localStorage", "zchat:active", data.active);
+    if (name == "state") remember(data.active);
     if (listeners[name]) emit(name, data);
   }
 
@@ -206,7 +193,7 @@
     close: function () { setOpen(false); },
     toggle: function () { setOpen(!open); },
     setCustomer: function (given) {
-      if (checkObject(given, "setCustomer's {name, email, phone, cpf}")) {
+      if (checkObject(given, "setCustomer's argument")) {
         customer = given;
         post();
       }
@@ -221,24 +208,23 @@
       if (!listeners[name] || typeof listener != "function") return complain("on takes an event (" + EVENTS + ") and a function");
       listeners[name].push(listener);
       // Ready already: the listener learns it at once, though not in the middle of this call.
-      if (name == "ready" && ready) setTimeout(function () { if (listeners.ready.indexOf(listener) >= 0) listener(); });
+      if (name == "ready" && ready) setTimeout(listener);
       return function () { commands.off(name, listener); };
     },
     off: function (name, listener) {
       var found = listeners[name] || [];
-      if (found.indexOf(listener) >= 0) found.splice(found.indexOf(listener), 1);
+      found.splice(found.indexOf(listener) >>> 0, 1);
     },
     destroy: function () {
       observer.disconnect();
       removeEventListener("message", onMessage);
       removeEventListener("resize", place);
       host.remove();
-      EVENTS.forEach(function (name) { listeners[name] = []; });
       if (win.zchat == api) delete win.zchat;
     }
   };
   function api(command) {
-    if (!commands.hasOwnProperty(command)) return complain("unknown command \"" + command + "\" (" + Object.keys(commands) + ")");
+    if (!commands.hasOwnProperty(command)) return complain("unknown command \"" + command + "\"");
     return commands[command].apply(0, [].slice.call(arguments, 1));
   }
   api.loaded = 1;
@@ -262,8 +248,7 @@
   mount();
 
   ((stub && stub.q) || []).forEach(function (call) { api.apply(0, call); });
-  if (remember("sessionStorage", "zchat:open")) setOpen(true);
-  else if (remember("localStorage", "zchat:active")) ensureFrame();
+  if (remember()) ensureFrame();
   else if (set.preload != "intent") {
     var idle = function () { (win.requestIdleCallback || setTimeout)(ensureFrame, { timeout: 4000 }); };
     if (doc.readyState == "complete") idle(); else addEventListener("load", idle);

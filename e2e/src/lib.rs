@@ -188,14 +188,14 @@ impl Browser {
 
     /// Enters the widget's frame (from the host page).
     pub async fn enter_widget(&self) {
-        self.widget_part("iframe#zchat-frame").await.enter_frame().await.unwrap();
+        self.widget_part("iframe").await.enter_frame().await.unwrap();
     }
 
     /// Opens the host page at `url` and the widget in it (unless it opened itself: a window left
     /// open stays open on the site's next page), and enters its frame.
     pub async fn open_widget(&self, url: &str) {
         self.client.goto(url).await.unwrap();
-        let launcher = self.widget_part("#zchat-launcher").await;
+        let launcher = self.widget_part("button").await;
         if launcher.attr("aria-expanded").await.unwrap().as_deref() != Some("true") {
             launcher.click().await.unwrap();
         }

@@ -36,7 +36,7 @@ async fn run(client: &Client, script: &str) -> Value {
 
 /// From a click on the launcher to the form's first field focused in the open frame, in ms.
 async fn click_to_form(page: &Browser) -> u128 {
-    let launcher = page.widget_part("#zchat-launcher").await;
+    let launcher = page.widget_part("button").await;
     let clicked = Instant::now();
     launcher.click().await.unwrap();
     page.enter_widget().await;
@@ -104,7 +104,7 @@ async fn the_widget_keeps_its_budgets_on_a_host_page() {
     // Cold: a fresh browser, the chat loaded only on intent.
     let page = Browser::start().await;
     page.client.goto(&format!("{}?preload=intent", demo_page(&product, "/"))).await.unwrap();
-    page.widget_part("#zchat-launcher").await;
+    page.widget_part("button").await;
     assert_eq!(run(&page.client, "return document.querySelector('zchat-widget').shadowRoot.querySelector('iframe')").await, json!(null), "no frame before intent");
     let cold = click_to_form(&page).await;
     report.push(format!("click on the launcher to a focused form: {warm} ms preloaded when idle, {cold} ms cold (data-preload=intent, empty cache)"));

@@ -46,7 +46,7 @@ async fn axe_violations(client: &Client) -> Vec<Value> {
 
 /// The launcher's box on the page: (left, top, width, height).
 async fn launcher_box(page: &Browser) -> (f64, f64, f64, f64) {
-    page.widget_part("#zchat-launcher").await.rectangle().await.unwrap()
+    page.widget_part("button").await.rectangle().await.unwrap()
 }
 
 async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
@@ -57,7 +57,7 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
 
     // The launcher: at the bottom right, its size whatever the page's CSS says, and on top of the
     // page's own highest z-index (the element at its centre is the widget's).
-    let launcher = page.widget_part("#zchat-launcher").await;
+    let launcher = page.widget_part("button").await;
     assert!(launcher.is_displayed().await.unwrap());
     let (x, y, width, height) = launcher_box(&page).await;
     assert_eq!((width, height), (56.0, 56.0), "{path}: the page's CSS does not reach the launcher");
@@ -69,7 +69,7 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
 
     // The frame comes when the browser is idle, hidden; the page hears `ready`.
     wait_event(&page.client, "ready", &[]).await;
-    let frame = page.widget_part("#zchat-frame").await;
+    let frame = page.widget_part("iframe").await;
     assert!(!frame.is_displayed().await.unwrap(), "{path}: loaded, not shown");
 
     // The page's code prefills the customer and opens the widget.
@@ -110,7 +110,7 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
     wait_event(&page.client, "close", &[]).await;
     wait_for("the frame to hide", || async { (!frame.is_displayed().await.ok()?).then_some(()) }).await;
     agent.act(&hash, "messages", json!({"content": "Ainda está aí?"})).await;
-    let badge = page.widget_part("#zchat-unread").await;
+    let badge = page.widget_part("span").await;
     wait_for("the badge to count 1", || async { (badge.text().await.ok()? == "1").then_some(()) }).await;
     wait_event(&page.client, "unread", &["unread 1"]).await;
     assert_eq!(launcher.attr("aria-label").await.unwrap().as_deref(), Some("Open chat, 1 unread message"));
@@ -152,17 +152,17 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
     let product = start_product().await;
     let page = Browser::start().await;
     page.client.goto(&demo_page(&product, "/")).await.unwrap();
-    page.widget_part("#zchat-launcher").await;
+    page.widget_part("button").await;
 
     // A new body (as Turbo and others do): the widget stays, and still works.
     run(&page.client, "document.body.replaceWith(document.createElement('body'))", vec![]).await;
-    page.widget_part("#zchat-launcher").await.click().await.unwrap();
+    page.widget_part("button").await.click().await.unwrap();
     page.enter_widget().await;
     page.element("#zc-name").await;
     page.client.enter_parent_frame().await.unwrap();
     // Even removed by a careless app, it comes back.
     run(&page.client, "document.querySelector('zchat-widget').remove()", vec![]).await;
-    page.widget_part("#zchat-launcher").await;
+    page.widget_part("button").await;
 
     // destroy: nothing of it stays, not even the global; unknown commands are refused by name.
     let listened = run(&page.client, "const off = zchat('on', 'open', () => {}); return typeof off", vec![]).await;

@@ -19,15 +19,15 @@ async fn closing_with_escape_and_counting_unread_messages() {
     // Escape in the widget closes it; the host page gets the launcher back.
     page.element("#zc-input").await.send_keys(&String::from(char::from(Key::Escape))).await.unwrap();
     page.client.enter_parent_frame().await.unwrap();
-    let launcher = page.widget_part("#zchat-launcher").await;
+    let launcher = page.widget_part("button").await;
     wait_for("the window to close", || async { (launcher.attr("aria-expanded").await.ok()?? == "false").then_some(()) }).await;
-    let frame = page.widget_part("#zchat-frame").await;
+    let frame = page.widget_part("iframe").await;
     assert!(!frame.is_displayed().await.unwrap(), "the frame is hidden");
 
     // The agent writes while the window is closed: the launcher counts.
     agent.act(&hash, "messages", json!({"content": "Ainda está aí?"})).await;
     agent.act(&hash, "messages", json!({"content": "Posso ajudar?"})).await;
-    let badge = page.widget_part("#zchat-unread").await;
+    let badge = page.widget_part("span").await;
     wait_for("the badge to count 2", || async { (badge.text().await.ok()? == "2").then_some(()) }).await;
     let label = launcher.attr("aria-label").await.unwrap().unwrap();
     assert_eq!(label, "Open chat, 2 unread messages");
@@ -36,7 +36,7 @@ async fn closing_with_escape_and_counting_unread_messages() {
     // Opening it again shows the messages and clears the count.
     launcher.click().await.unwrap();
     wait_for("the count to clear", || async {
-        let badge = page.widget_part("#zchat-unread").await;
+        let badge = page.widget_part("span").await;
         (!badge.is_displayed().await.ok()?).then_some(())
     })
     .await;

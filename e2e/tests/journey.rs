@@ -15,7 +15,7 @@ async fn a_visitor_and_an_agent_hold_a_conversation() {
 
     // The visitor opens the host page and the widget.
     page.client.goto(&demo_page(&product, "/")).await.unwrap();
-    page.widget_part("#zchat-launcher").await.click().await.unwrap();
+    page.widget_part("button").await.click().await.unwrap();
     page.enter_widget().await;
 
     // Enters a name and starts the chat.

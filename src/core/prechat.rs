@@ -48,14 +48,14 @@ pub fn parse_fields(text: &str) -> Result<Vec<FieldRule>, String> {
         let field = Field::ALL
             .into_iter()
             .find(|field| field.key() == key)
-            .ok_or_else(|| format!("The field \"{key}\" is not one of name, email, phone, cpf."))?;
+            .ok_or_else(|| format!("data-fields: \"{key}\" is not one of name, email, phone, cpf."))?;
         if rules.iter().any(|rule| rule.field == field) {
-            return Err(format!("The field \"{key}\" is listed twice."));
+            return Err(format!("data-fields: \"{key}\" is listed twice."));
         }
         rules.push(FieldRule { field, required });
     }
     if rules.is_empty() {
-        return Err("No pre-chat field is listed.".into());
+        return Err("data-fields lists no field.".into());
     }
     Ok(rules)
 }
