@@ -175,7 +175,7 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
     assert_eq!(gone, json!([null, "undefined"]));
 
     // A tag with a bad setting: one console error naming it, and no widget.
-    for (setting, value) in [("data-color", "blue"), ("data-side", "middle"), ("data-department", "one"), ("data-z-index", "99999999999")] {
+    for (setting, value) in [("data-color", "blue"), ("data-side", "middle"), ("data-offset-x", "-5"), ("data-z-index", "99999999999"), ("data-preload", "never")] {
         let script = "window.errors = []; console.error = (m) => errors.push(String(m));\
              const tag = document.createElement('script'); tag.src = arguments[0]; tag.setAttribute('data-department', '1');\
              tag.setAttribute(arguments[1], arguments[2]); tag.onload = () => { window.loaded = true; }; window.loaded = false;\
@@ -188,6 +188,16 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
         assert!(errors[0].as_str().unwrap().contains(&format!("{setting}=\"{value}\"")), "{setting}: {errors:?}");
         assert_eq!(run(&page.client, "return document.querySelector('zchat-widget')", vec![]).await, Value::Null, "{setting}");
     }
+
+    // The frame's own settings are checked by the frame: it names the bad one in place of the chat
+    // (and in its console).
+    let script = "const tag = document.createElement('script'); tag.src = arguments[0]; tag.setAttribute('data-department', '1');\
+         tag.setAttribute('data-fields', 'name*,fax'); document.head.appendChild(tag);";
+    run(&page.client, script, vec![json!(format!("{}/widget.js", product.relay_url))]).await;
+    page.widget_part("button").await.click().await.unwrap();
+    page.enter_widget().await;
+    let error = page.element(".zc-form-error").await.text().await.unwrap();
+    assert!(error.contains("data-fields") && error.contains("fax"), "{error}");
     page.close().await;
     product.stop().await;
 }
