@@ -88,7 +88,10 @@ impl Driver {
                 driver.dispatch(Input::Rated(result));
             }),
             Effect::Save(saved) => save(self.department_id(), &saved),
-            Effect::ReportUnread(count) => crate::host::unread(self.inner.host.as_deref(), count),
+            Effect::ReportUnread(count) => {
+                let texts = self.inner.conversation.borrow().lang.texts();
+                crate::host::unread(self.inner.host.as_deref(), texts, count);
+            }
             Effect::Announce(message) => crate::host::message(self.inner.host.as_deref(), &message),
             // Typing is a hint: a failed notification is not worth the visitor's attention.
             Effect::NotifyTyping { session, typing } => yew::platform::spawn_local(async move {

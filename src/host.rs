@@ -3,7 +3,9 @@
 //! - frame → host: `{"zchat": EVENT, "data": …}`, where EVENT is one of the JS API's events the page's
 //!   listeners get as they are — `ready`, `unread` (a count), `state` (`{"state": "queued",
 //!   "position": 2, "active": true}`), `message` (`{"from": "agent", "text": "…", "agent": "Ana"}`) —
-//!   or `hide` (the visitor closed the window: Escape, the close button);
+//!   or `hide` (the visitor closed the window: Escape, the close button). `ready` also carries the
+//!   launcher's labels in the visitor's language (`"labels": {"open": …, "close": …}`), and
+//!   `unread` its label with the count (`"label": "Open chat, 2 unread messages"`);
 //! - host → frame: `{"zchat": "host", "open": bool, "customer": {…}, "extra": {…}}`, sent when the
 //!   frame is ready and on every change: whether the window is shown, the answers that prefill the
 //!   form (`setCustomer`), and the `extra` of the next start (`data-extra`, `setExtra`).
@@ -21,6 +23,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use zchat_types::Customer;
 
 use crate::core::{Announcement, Input, MAX_EXTRA_BYTES};
+use crate::texts::Texts;
 
 /// An error for the site's developer, in the console (the frame's, which shows with the page's).
 pub fn complain(what: &str) {
@@ -41,8 +44,14 @@ fn event(host: Option<&str>, name: &str, data: Value) {
     post(host, &json!({"zchat": name, "data": data}));
 }
 
-pub fn unread(host: Option<&str>, count: u32) {
-    event(host, "unread", json!(count));
+pub fn unread(host: Option<&str>, texts: &Texts, count: u32) {
+    let label = if count == 0 { texts.launcher_open.to_string() } else { (texts.launcher_unread)(count) };
+    post(host, &json!({"zchat": "unread", "data": count, "label": label}));
+}
+
+/// Ready, with the launcher's labels in the visitor's language.
+fn ready(host: Option<&str>, texts: &Texts) {
+    post(host, &json!({"zchat": "ready", "data": null, "labels": {"open": texts.launcher_open, "close": texts.close}}));
 }
 
 pub fn close(host: Option<&str>) {
@@ -125,7 +134,7 @@ pub fn listen(driver: &Driver, host: Option<String>) -> impl FnOnce() {
         let seen = Rc::clone(&seen);
         EventListener::new(&document, "visibilitychange", move |_| seen())
     };
-    event(host.as_deref(), "ready", Value::Null);
+    ready(host.as_deref(), driver.conversation().lang.texts());
     seen();
     let escape = EventListener::new(&document, "keydown", move |event| {
         if event.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|key| key.key() == "Escape") {

@@ -122,10 +122,10 @@
   var badge = css(launcher.lastChild, "position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;" +
     "border-radius:10px;background:#d93025;color:#fff;font:bold 12px/20px sans-serif");
 
+  // The launcher's label comes from the frame, in the visitor's language; "Chat" until then.
+  var labels = {};
   function label() {
-    var text = (open ? "Close" : "Open") + " chat";
-    if (!open && unread) text += ", " + unread + " unread message" + (unread > 1 ? "s" : "");
-    launcher.setAttribute("aria-label", text);
+    launcher.setAttribute("aria-label", (open ? labels.close : labels.unread || labels.open) || "Chat");
     badge.textContent = unread > 9 ? "9+" : unread;
     badge.style.display = !open && unread ? "block" : "none";
   }
@@ -176,11 +176,14 @@
     var data = message && message.data;
     if (name == "ready") {
       ready = 1;
+      labels = message.labels || {};
       post();
+      label();
     }
     if (name == "hide") setOpen(false);
     if (name == "unread") {
       unread = data | 0;
+      labels.unread = message.label;
       label();
     }
     if (name == "state") remember(data.active);

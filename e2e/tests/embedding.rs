@@ -65,10 +65,11 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
     assert_eq!((x, y), (view_width - 20.0 - 56.0, view_height - 20.0 - 56.0), "{path}: 20 px from the corner");
     let on_top = run(&page.client, "const r = document.elementFromPoint(arguments[0], arguments[1]); return r && r.tagName", vec![json!(x + 28.0), json!(y + 28.0)]).await;
     assert_eq!(on_top, "ZCHAT-WIDGET", "{path}: the launcher is above the page's z-index 2147483647 bar");
-    assert_eq!(launcher.attr("aria-label").await.unwrap().as_deref(), Some("Open chat"));
 
-    // The frame comes when the browser is idle, hidden; the page hears `ready`.
+    // The frame comes when the browser is idle, hidden; the page hears `ready`, and the launcher
+    // gets its label in the visitor's language from it ("Chat" until then).
     wait_event(&page.client, "ready", &[]).await;
+    wait_for("the launcher's label", || async { (launcher.attr("aria-label").await.ok()?? == "Open chat").then_some(()) }).await;
     let frame = page.widget_part("iframe").await;
     assert!(!frame.is_displayed().await.unwrap(), "{path}: loaded, not shown");
 
@@ -198,6 +199,15 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
     page.enter_widget().await;
     let error = page.element(".zc-form-error").await.text().await.unwrap();
     assert!(error.contains("data-fields") && error.contains("fax"), "{error}");
+
+    // In Portuguese, the launcher's label is Portuguese too (the frame gives it).
+    page.client.enter_parent_frame().await.unwrap();
+    run(&page.client, "zchat('destroy')", vec![]).await;
+    let script = "const tag = document.createElement('script'); tag.src = arguments[0]; tag.setAttribute('data-department', '1');\
+         tag.setAttribute('data-lang', 'pt-BR'); document.head.appendChild(tag);";
+    run(&page.client, script, vec![json!(format!("{}/widget.js", product.relay_url))]).await;
+    let launcher = page.widget_part("button").await;
+    wait_for("the Portuguese label", || async { (launcher.attr("aria-label").await.ok()?? == "Abrir o chat").then_some(()) }).await;
     page.close().await;
     product.stop().await;
 }
