@@ -149,6 +149,43 @@ async fn on_the_hostile_demo_page() {
 }
 
 #[tokio::test]
+async fn a_visitor_with_a_conversation_under_way_gets_the_chat_at_once_on_the_next_page() {
+    let product = start_product().await;
+    let agent = Agent::new(&product);
+    let page = Browser::start().await;
+    // Loaded only on intent here: the frame comes with the click.
+    let url = format!("{}?preload=intent", demo_page(&product, "/"));
+    page.client.goto(&url).await.unwrap();
+    page.widget_part("button").await;
+    let frames = "return document.querySelector('zchat-widget').shadowRoot.querySelectorAll('iframe').length";
+    assert_eq!(run(&page.client, frames, vec![]).await, 0, "no frame before intent");
+    page.open_widget(&url).await;
+    page.start_chat("Próxima Paula").await;
+    let hash = agent.interaction_of("Próxima Paula", &[]).await;
+    agent.act(&hash, "accept", json!({})).await;
+    page.element_with_text(".zc-system", "An agent joined the conversation.").await;
+    page.client.enter_parent_frame().await.unwrap();
+    run(&page.client, "zchat('close')", vec![]).await;
+
+    // The next page of the site: the frame is there before any intent, and the agent's message
+    // counts on the launcher while the window stays closed.
+    page.client.goto(&url).await.unwrap();
+    page.widget_part("iframe").await;
+    agent.act(&hash, "messages", json!({"content": "Ainda por aqui?"})).await;
+    let badge = page.widget_part("span").await;
+    wait_for("the badge to count 1", || async { (badge.text().await.ok()? == "1").then_some(()) }).await;
+
+    // Once it is over, the next page waits for intent again.
+    agent.act(&hash, "finish", json!({})).await;
+    wait_event(&page.client, "state", &[r#""state":"finished""#]).await;
+    page.client.goto(&url).await.unwrap();
+    page.widget_part("button").await;
+    assert_eq!(run(&page.client, frames, vec![]).await, 0, "no conversation under way: no frame before intent");
+    page.close().await;
+    product.stop().await;
+}
+
+#[tokio::test]
 async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_settings_are_named() {
     let product = start_product().await;
     let page = Browser::start().await;
@@ -166,8 +203,9 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
     page.widget_part("button").await;
 
     // destroy: nothing of it stays, not even the global; unknown commands are refused by name.
-    let listened = run(&page.client, "const off = zchat('on', 'open', () => {}); return typeof off", vec![]).await;
-    assert_eq!(listened, "function", "on returns an unsubscribe function");
+    let calls = run(&page.client, "zchat('close'); window.calls = 0; const off = zchat('on', 'open', () => calls++); \
+        zchat('open'); zchat('close'); off(); zchat('open'); zchat('close'); return calls", vec![]).await;
+    assert_eq!(calls, 1, "on returns a function that unsubscribes");
     run(&page.client, "window.errors = []; console.error = (m) => errors.push(String(m)); zchat('fly')", vec![]).await;
     let errors = run(&page.client, "return errors", vec![]).await;
     assert!(errors[0].as_str().unwrap().contains("unknown command \"fly\""), "{errors}");
