@@ -77,7 +77,7 @@ async fn the_pre_chat_form_requires_a_name_then_starts() {
     let root = root();
     let (onstart, started) = recorder::<(Customer, Option<i64>)>();
     let fields = zchat_widget::core::prechat::default_fields();
-    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, onstart })
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, prefill: Customer::default(), onstart })
         .render();
     until("the form", || root.query_selector("#zc-name").unwrap().is_some()).await;
 
@@ -341,7 +341,7 @@ async fn every_pre_chat_field_is_masked_checked_and_explained_in_place() {
     let root = root();
     let (onstart, started) = recorder::<(Customer, Option<i64>)>();
     let fields = zchat_widget::core::prechat::parse_fields("name*,email,phone*,cpf*").unwrap();
-    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, onstart }).render();
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, prefill: Customer::default(), onstart }).render();
     until("the form", || root.query_selector("#zc-cpf").unwrap().is_some()).await;
     let input = |id: &str| -> HtmlInputElement { root.query_selector(id).unwrap().unwrap().dyn_into().unwrap() };
     let type_in = |id: &str, text: &str| {
@@ -378,12 +378,33 @@ async fn every_pre_chat_field_is_masked_checked_and_explained_in_place() {
 }
 
 #[wasm_bindgen_test]
+async fn the_host_page_prefills_the_form_without_overwriting_the_visitor() {
+    let root = root();
+    let (onstart, _) = recorder::<(Customer, Option<i64>)>();
+    let fields = zchat_widget::core::prechat::parse_fields("name*,email,phone").unwrap();
+    let props = |prefill| PreChatFormProps { fields: fields.clone(), error: None, busy: false, departments: vec![], selected: 1, prefill, onstart: onstart.clone() };
+    let given = Customer { name: Some("Ana Souza".into()), email: None, phone: Some("11987654321".into()), cpf: None };
+    let mut app = yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), props(given)).render();
+    let input = |id: &str| -> HtmlInputElement { root.query_selector(id).unwrap().unwrap().dyn_into().unwrap() };
+    until("the prefilled name", || root.query_selector("#zc-name").unwrap().is_some() && input("#zc-name").value() == "Ana Souza").await;
+    assert_eq!(input("#zc-phone").value(), "(11) 98765-4321", "masked like typed text");
+    assert_eq!(input("#zc-email").value(), "", "nothing given, nothing filled");
+
+    // The visitor corrects the name; the page sends other answers: only empty fields take them.
+    input("#zc-name").set_value("Ana S.");
+    let later = Customer { name: Some("Someone Else".into()), email: Some("ana@example.com".into()), phone: None, cpf: None };
+    app.update(props(later));
+    until("the email", || input("#zc-email").value() == "ana@example.com").await;
+    assert_eq!(input("#zc-name").value(), "Ana S.", "what the visitor typed stays");
+}
+
+#[wasm_bindgen_test]
 async fn the_visitor_can_choose_a_department() {
     let root = root();
     let (onstart, started) = recorder::<(Customer, Option<i64>)>();
     let departments = vec![(1, "Atendimento".to_string()), (2, "Vendas".to_string())];
     let fields = zchat_widget::core::prechat::default_fields();
-    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments, selected: 1, onstart }).render();
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments, selected: 1, prefill: Customer::default(), onstart }).render();
     until("the list", || root.query_selector("#zc-department").unwrap().is_some()).await;
     assert_eq!(text(&root, "label[for=zc-department]").unwrap(), "Department");
     let select: web_sys::HtmlSelectElement = root.query_selector("#zc-department").unwrap().unwrap().dyn_into().unwrap();

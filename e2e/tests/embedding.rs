@@ -249,3 +249,41 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
     page.close().await;
     product.stop().await;
 }
+
+#[tokio::test]
+async fn loader_and_frame_ignore_messages_from_anyone_else() {
+    let product = start_product().await;
+    let page = Browser::start().await;
+    page.open_widget(&demo_page(&product, "/")).await;
+    page.element("#zc-name").await;
+    page.client.enter_parent_frame().await.unwrap();
+
+    // The page itself (or anything in it) posting as if it were the frame: ignored.
+    forge(&page.client, "window.postMessage(JSON.stringify({zchat: 'hide'}), '*'); \
+        window.postMessage(JSON.stringify({zchat: 'unread', data: 7, label: 'forged'}), '*');").await;
+    let launcher = page.widget_part("button").await;
+    assert_eq!(launcher.attr("aria-expanded").await.unwrap().as_deref(), Some("true"), "not hidden by a forged message");
+    assert!(!page.widget_part("span").await.is_displayed().await.unwrap(), "no forged unread count");
+    assert!(!events(&page.client).await.iter().any(|line| line.starts_with("unread 7")), "no forged event for the page's listeners");
+
+    // The frame page with another host: messages from its own origin (not the host's) are ignored.
+    let frame = format!("{}/widget/?department=1&host={}", product.relay_url, demo_page(&product, ""));
+    page.client.goto(&frame).await.unwrap();
+    page.element("#zc-name").await;
+    forge(&page.client, "window.postMessage(JSON.stringify({zchat: 'host', open: true, customer: {name: 'Intruder'}}), '*')").await;
+    let name = page.element("#zc-name").await.prop("value").await.unwrap();
+    assert_eq!(name.as_deref(), Some(""), "a message from another origin than the host's is ignored");
+    page.close().await;
+    product.stop().await;
+}
+
+/// Runs `post` (which posts messages to this window), and returns once they were all delivered:
+/// a listener added after the page's own runs after them, message by message.
+async fn forge(client: &Client, post: &str) {
+    run(client, &format!("window.delivered = 0; addEventListener('message', () => window.delivered++); {post}"), vec![]).await;
+    let posted = post.matches("postMessage").count();
+    wait_for("the forged messages to be delivered", || async {
+        (run(client, "return window.delivered", vec![]).await.as_u64()? >= posted as u64).then_some(())
+    })
+    .await;
+}
