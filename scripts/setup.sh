@@ -4,7 +4,7 @@
 #
 # What it installs (versions: see ../shared/TOOLCHAIN.md and docs in ARCHITECTURE.md):
 #   - the wasm32-unknown-unknown Rust target (rustup)
-#   - Debian packages: chromium, chromium-driver, brotli (apt; sudo when not root)
+#   - Debian packages: chromium, chromium-driver, brotli, redis-server (apt; sudo when not root)
 #   - wasm-opt from npm's binaryen@132, terser (minifies the embed loader) and axe-core (the
 #     accessibility audit of the journeys), into a per-user prefix (no sudo needed)
 #   - trunk 0.21.14 and wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock (cargo install)
@@ -46,6 +46,8 @@ command -v brotli >/dev/null 2>&1 || missing+=(brotli)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
+# The relay's shared event log across processes (REDIS_URL); tests start their own on a free port.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || say "installing Debian packages with sudo (system packages need root): ${missing[*]}"
   say "apt-get install ${missing[*]}"

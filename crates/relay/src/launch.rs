@@ -33,6 +33,8 @@ pub struct Options {
     pub trust_forwarded_for: bool,
     /// Host-page origins allowed to embed the widget; empty: any (with a warning).
     pub allowed_origins: Vec<String>,
+    /// Redis for an event log shared by several relays; none: memory.
+    pub redis_url: Option<String>,
 }
 
 impl Options {
@@ -53,6 +55,7 @@ impl Options {
             creates_per_minute: 1_000,
             trust_forwarded_for: false,
             allowed_origins: Vec::new(),
+            redis_url: None,
         }
     }
 }
@@ -148,6 +151,7 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
         creates_per_minute: options.creates_per_minute,
         trust_forwarded_for: options.trust_forwarded_for,
         allowed_origins: options.allowed_origins,
+        redis_url: options.redis_url,
     };
     let demo_url = match &options.demo_listen {
         Some(listen) => {

@@ -24,6 +24,8 @@ pub mod launch;
 pub mod metrics;
 pub mod mirror;
 pub mod session;
+pub mod shared;
+pub mod store;
 pub mod stream;
 pub mod upstream;
 pub mod webhook;
@@ -42,6 +44,7 @@ use tokio::sync::watch;
 use zchat_types::ApiError;
 
 pub use events::{EventLog, Limits};
+pub use store::Store;
 
 /// The largest request body accepted (API calls and webhooks are a few hundred bytes).
 const BODY_LIMIT: usize = 64 * 1024;
@@ -71,13 +74,15 @@ pub struct Config {
     pub creates_per_minute: u32,
     /// Behind a reverse proxy: take the client's address from the last `X-Forwarded-For` entry.
     pub trust_forwarded_for: bool,
+    /// Redis, where several relays share one event log; none: this process's memory.
+    pub redis_url: Option<String>,
 }
 
 /// The relay's shared state, given to every handler.
 pub struct Relay {
     upstream: upstream::Upstream,
     sessions: session::Sessions,
-    log: Arc<EventLog>,
+    log: Store,
     webhook_secret: String,
     /// The relay's own origin (`scheme://host[:port]`): the widget's frame is served from it.
     origin: String,
@@ -118,7 +123,7 @@ impl Relay {
 }
 
 /// The relay's routes over a fresh state.
-pub fn app(config: &Config, log: Arc<EventLog>, shutdown: watch::Receiver<bool>) -> Router {
+pub fn app(config: &Config, log: Store, shutdown: watch::Receiver<bool>) -> Router {
     let relay = Arc::new(Relay {
         upstream: upstream::Upstream::new(&config.upstream_base, config.upstream_token.clone(), config.upstream_timeout),
         sessions: session::Sessions::new(config.session_secret.clone()),
@@ -153,8 +158,11 @@ pub fn app(config: &Config, log: Arc<EventLog>, shutdown: watch::Receiver<bool>)
 /// Serves the relay on `listener` until `shutdown` completes; open streams end at once then.
 pub async fn serve(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     let (stop, stopping) = watch::channel(false);
-    let log = EventLog::new(config.limits.clone());
-    tokio::spawn(sweep(Arc::clone(&log), stopping.clone()));
+    let log = match &config.redis_url {
+        Some(url) => Store::Shared(shared::SharedLog::start(url, config.limits.clone(), stopping.clone()).map_err(std::io::Error::other)?),
+        None => Store::Memory(EventLog::new(config.limits.clone())),
+    };
+    tokio::spawn(sweep(log.clone(), stopping.clone()));
     let router = app(&config, log, stopping.clone());
     tokio::spawn(async move {
         shutdown.await;
@@ -169,7 +177,7 @@ pub async fn serve(listener: TcpListener, config: Config, shutdown: impl Future<
 }
 
 /// Expires held triggers and old logs every few seconds.
-async fn sweep(log: Arc<EventLog>, mut stopping: watch::Receiver<bool>) {
+async fn sweep(log: Store, mut stopping: watch::Receiver<bool>) {
     let mut every = tokio::time::interval(Duration::from_secs(5));
     loop {
         tokio::select! {

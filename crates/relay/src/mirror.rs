@@ -87,7 +87,10 @@ async fn create(relay: &Relay, mut request: StartInteraction) -> Result<Json<Int
     let mut created: InteractionCreated = created?;
     let hash = &created.data.interaction_hash;
     check_hash(hash).map_err(|_| ApiError::new(502, "zChat answered an invalid interaction hash"))?;
-    relay.log.open(hash, Instant::now());
+    // Without the shared log, the conversation's stream opens it later (and its held triggers).
+    if let Err(error) = relay.log.open(hash).await {
+        tracing::warn!(%error, "a new interaction's log is not open yet");
+    }
     created.data.session = Some(relay.sessions.issue(hash));
     Ok(Json(created))
 }
@@ -132,7 +135,10 @@ async fn send(
     let answer = forward(relay, headers, Method::POST, hash, paths::MESSAGES, request).await?;
     // zChat took it: it is now part of the transcript every tab of the visitor sees.
     let message = CustomerMessage { sent_at: unix_millis(), ..message };
-    relay.log.append_customer_message(hash, &message, Instant::now());
+    // zChat has it: a log that cannot take it now only costs other tabs its echo.
+    if let Err(error) = relay.log.append_customer_message(hash, &message).await {
+        tracing::warn!(%error, "a visitor's message is not in the log");
+    }
     relay.metrics.events_in.get_or_create(&crate::metrics::Kind { kind: "customer_message" }).inc();
     Ok(Json(answer))
 }

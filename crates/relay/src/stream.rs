@@ -8,7 +8,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -55,10 +55,13 @@ async fn events(
         .filter(|id| !id.is_empty());
     let parsed = given.as_deref().map(str::parse::<EventId>);
     let after = parsed.clone().and_then(Result::ok);
-    let subscription = relay.log.subscribe(&hash, after, Instant::now());
+    let subscription = relay.log.subscribe(&hash, after).await.map_err(|error| {
+        tracing::warn!(%error, "stream refused");
+        ApiError::new(503, "The conversation's events are unavailable for a moment; retry later")
+    })?;
     let reset = match parsed {
         Some(Err(_)) => Some("the event id is not one of this relay's".to_string()),
-        _ => subscription.reset.clone(),
+        _ => subscription.reset().map(str::to_string),
     };
 
     // A reconnect delay with jitter, so that clients dropped together do not return together.
@@ -66,7 +69,7 @@ async fn events(
     if let Some(reason) = reset {
         // Its id is "before the first event": a reconnect right after it replays the whole log.
         let data = serde_json::to_string(&Reset { reason }).expect("a reset serializes");
-        let id = EventId { epoch: subscription.epoch, seq: 0 };
+        let id = EventId { epoch: subscription.epoch(), seq: 0 };
         prelude.push(Event::default().event(StreamEventKind::Reset.name()).id(id.to_string()).data(data));
     }
 

@@ -2,7 +2,6 @@
 //! put in its interaction's event log before the 2xx answer, so an answered webhook is never lost.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -32,7 +31,11 @@ async fn receive(State(relay): State<Arc<Relay>>, Path(secret): Path<String>, bo
     })?;
     let raw = String::from_utf8(body.to_vec()).expect("valid JSON is UTF-8");
     let hash = trigger.interaction_hash.clone();
-    let outcome = relay.log.append_trigger(raw, trigger, Instant::now());
+    let outcome = relay.log.append_trigger(raw, trigger).await.map_err(|error| {
+        count("unavailable");
+        tracing::warn!(%error, "webhook not logged; zChat will retry it");
+        ApiError::new(503, "The event log is unavailable; retry later")
+    })?;
     tracing::debug!(%hash, ?outcome, "webhook");
     let (message, outcome) = match outcome {
         Intake::Appended(_) => ("Trigger received", "appended"),

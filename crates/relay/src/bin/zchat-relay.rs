@@ -48,6 +48,10 @@ struct Args {
     /// Where the demo host site listens; open it as http://localhost:PORT (another site than the relay).
     #[arg(long, env = "RELAY_DEMO_LISTEN", default_value = "127.0.0.1:8082")]
     demo_listen: String,
+    /// Redis, for an event log shared by several relays behind one load balancer
+    /// (`redis://127.0.0.1:6379`). Unset: this process's memory.
+    #[arg(long, env = "REDIS_URL")]
+    redis_url: Option<String>,
     /// New conversations one client address may start per minute (429 past it).
     #[arg(long, env = "RELAY_CREATES_PER_MINUTE", default_value_t = 10)]
     creates_per_minute: u32,
@@ -128,6 +132,7 @@ async fn main() -> Result<(), String> {
         creates_per_minute: args.creates_per_minute,
         trust_forwarded_for: args.trust_forwarded_for,
         allowed_origins,
+        redis_url: args.redis_url,
     };
     let mut running = launch(options).await.map_err(|e| format!("cannot start: {e}"))?;
     println!();

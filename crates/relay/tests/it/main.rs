@@ -6,5 +6,6 @@ mod api;
 mod assets;
 mod history;
 mod operations;
+mod shared;
 mod stream;
 mod webhook;

@@ -94,6 +94,11 @@ pub struct Sse {
 }
 
 impl Sse {
+    /// The stream of an answer already checked.
+    pub fn from_response(answer: reqwest::Response) -> Sse {
+        Sse { body: Box::pin(answer.bytes_stream()), buffer: String::new() }
+    }
+
     /// The next event that has an `event:` name (comments and retry-only blocks are skipped).
     pub async fn next(&mut self) -> SseEvent {
         tokio::time::timeout(DEADLINE, async {

@@ -1,0 +1,72 @@
+-- Every change to one interaction's shared event log, in one atomic step, so that relays appending
+-- at the same time never give two events one id, nor an id that goes back (crates/relay/src/shared.rs).
+--
+-- KEYS[1] info (hash: epoch, seq, open, last_state, finished)   KEYS[2] log (stream, ids 0-SEQ)
+-- KEYS[3] agent-message hashes (set)   KEYS[4] triggers held for it (list)   KEYS[5] held interactions (zset)
+-- ARGV[1] mode: open | trigger | customer    ARGV[2] interaction hash    ARGV[3] now (unix ms)
+-- ARGV[4] max events    ARGV[5] hold ms    ARGV[6] held cutoff (now - hold)    ARGV[7] max held
+-- ARGV[8] idle ttl ms    ARGV[9] finished ttl ms
+-- ARGV[10] dedupe: "a:" agent message hash | "s:" the state trigger | ""    ARGV[11] finished: "1" | ""
+-- ARGV[12] the event's data (a trigger as zChat sent it, or a customer message)
+-- Returns {"appended", epoch, seq} | {"duplicate"} | {"held"} | {"dropped"} | {"opened"}.
+local info, log, msgs, held, heldset = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local hash, now = ARGV[2], ARGV[3]
+
+local function append(kind, dedupe, finished, data)
+  if string.sub(dedupe, 1, 2) == 'a:' then
+    if redis.call('SADD', msgs, string.sub(dedupe, 3)) == 0 then return {'duplicate'} end
+    redis.call('HDEL', info, 'last_state')
+  elseif dedupe ~= '' then
+    if redis.call('HGET', info, 'last_state') == dedupe then return {'duplicate'} end
+    redis.call('HSET', info, 'last_state', dedupe)
+  end
+  if finished == '1' then redis.call('HSET', info, 'finished', now) end
+  local seq = tostring(redis.call('HINCRBY', info, 'seq', 1))
+  local epoch = redis.call('HGET', info, 'epoch')
+  redis.call('XADD', log, 'MAXLEN', ARGV[4], '0-' .. seq, 'k', kind, 'd', data, 't', now)
+  redis.call('PUBLISH', 'zchat:events', hash .. '\n' .. epoch .. '\n' .. seq .. '\n' .. kind .. '\n' .. now .. '\n' .. data)
+  return {'appended', epoch, seq}
+end
+
+local function open()
+  if redis.call('HGET', info, 'open') then return end
+  redis.call('HSET', info, 'open', '1')
+  redis.call('HSETNX', info, 'epoch', now)
+  local waiting = redis.call('LRANGE', held, 0, -1)
+  redis.call('DEL', held)
+  redis.call('ZREM', heldset, hash)
+  for _, entry in ipairs(waiting) do
+    local a = string.find(entry, '\n', 1, true)
+    local b = string.find(entry, '\n', a + 1, true)
+    append('trigger', string.sub(entry, 1, a - 1), string.sub(entry, a + 1, b - 1), string.sub(entry, b + 1))
+  end
+end
+
+local result = {'opened'}
+if ARGV[1] == 'open' then
+  open()
+elseif ARGV[1] == 'customer' then
+  open()
+  result = append('customer_message', '', '', ARGV[12])
+elseif redis.call('HGET', info, 'open') then
+  result = append('trigger', ARGV[10], ARGV[11], ARGV[12])
+else
+  -- Not opened anywhere yet: held until the create answer opens it, for the hold window.
+  redis.call('ZREMRANGEBYSCORE', heldset, '-inf', ARGV[6])
+  local known = redis.call('ZSCORE', heldset, hash)
+  if (not known and redis.call('ZCARD', heldset) >= tonumber(ARGV[7])) or redis.call('LLEN', held) >= 100 then
+    return {'dropped'}
+  end
+  if not known then redis.call('ZADD', heldset, now, hash) end
+  redis.call('RPUSH', held, ARGV[10] .. '\n' .. ARGV[11] .. '\n' .. ARGV[12])
+  redis.call('PEXPIRE', held, ARGV[5])
+  return {'held'}
+end
+
+-- A log lives idle-ttl after its last event, or finished-ttl after `finished`.
+local ttl = ARGV[8]
+if redis.call('HEXISTS', info, 'finished') == 1 then ttl = ARGV[9] end
+for _, key in ipairs({info, log, msgs}) do
+  if redis.call('EXISTS', key) == 1 then redis.call('PEXPIRE', key, ttl) end
+end
+return result

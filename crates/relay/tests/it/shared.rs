@@ -1,0 +1,246 @@
+//! Several relays sharing one event log on Redis, all real processes started here on free ports:
+//! two `zchat-relay` processes, one `redis-server` (scripts/setup.sh installs it) and the sandbox.
+//! A webhook to one relay reaches a stream on the other; a stream moves between them with
+//! `Last-Event-ID` and resumes exactly; concurrent webhooks through both keep one strictly
+//! increasing id sequence; a relay killed, then every relay restarted, loses nothing; Redis
+//! stopped and started again, the relays recover by themselves.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+use crate::support::{Sse, DEADLINE};
+
+const SECRET: &str = "shared-webhook-secret";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Polls `check` every 20 ms until it gives `Some`, or fails naming `what` after the deadline.
+async fn until<T, F: std::future::Future<Output = Option<T>>>(what: &str, mut check: impl FnMut() -> F) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A `redis-server` of the test's own, with its data in a folder of its own (kept across a restart).
+struct Redis {
+    port: u16,
+    dir: PathBuf,
+    process: Option<Child>,
+}
+
+impl Redis {
+    async fn start() -> Redis {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("zchat-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut redis = Redis { port, dir, process: None };
+        redis.restart().await;
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn restart(&mut self) {
+        let process = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
+            .args(["--appendfsync", "always", "--dir"])
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server (scripts/setup.sh installs it)");
+        self.process = Some(process);
+        let address = format!("127.0.0.1:{}", self.port);
+        until("redis-server to answer", || async { tokio::net::TcpStream::connect(&address).await.ok() }).await;
+    }
+
+    async fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            process.kill().await.unwrap();
+        }
+    }
+}
+
+/// A `zchat-relay` process on the shared log.
+struct Relay {
+    url: String,
+    process: Child,
+}
+
+impl Relay {
+    async fn start(port: u16, sandbox: &str, redis: &str) -> Relay {
+        let url = format!("http://127.0.0.1:{port}");
+        let process = Command::new(env!("CARGO_BIN_EXE_zchat-relay"))
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--public-url", &url, "--api-base", sandbox])
+            .args(["--token", zchat_sandbox::DEFAULT_TOKEN, "--webhook-secret", SECRET, "--session-secret", "shared-sessions"])
+            .args(["--redis-url", redis, "--demo-page", "false", "--widget-dir", "/nonexistent"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the relay binary");
+        let health = format!("{url}/healthz");
+        until("the relay to answer", || async { reqwest::get(&health).await.ok().filter(|a| a.status().is_success()) }).await;
+        Relay { url, process }
+    }
+
+    fn webhook(&self) -> String {
+        format!("{}/webhooks/zchat/{SECRET}", self.url)
+    }
+
+    async fn stream(&self, hash: &str, session: &str, last_event_id: Option<&str>) -> Sse {
+        let mut request = reqwest::Client::new().get(format!("{}/core/api/v1/interactions/{hash}/events", self.url)).query(&[("token", session)]);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{} opens the stream", self.url);
+        Sse::from_response(answer)
+    }
+}
+
+/// The sandbox in this process, its webhooks going to `webhook`.
+async fn sandbox(webhook: String) -> (String, tokio::sync::watch::Sender<bool>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let config = zchat_sandbox::Config { account: zchat_sandbox::Account::default(), webhook_url: Some(webhook) };
+    tokio::spawn(zchat_sandbox::serve(listener, config, async move {
+        let mut stopping = stopping;
+        let _ = stopping.wait_for(|stop| *stop).await;
+    }));
+    (url, stop)
+}
+
+/// Starts an interaction through `relay`: (hash, session).
+async fn start_interaction(relay: &Relay, name: &str) -> (String, String) {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/core/api/v1/interactions", relay.url))
+        .json(&json!({"department_id": 1, "customer": {"name": name}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let data = &answer["data"];
+    (data["interaction_hash"].as_str().unwrap().into(), data["session"].as_str().unwrap().into())
+}
+
+fn agent_message(hash: &str, n: usize) -> Value {
+    json!({"interaction_hash": hash, "message": {"hash": format!("m{n}"), "content": format!("message {n}"), "type": "text"},
+           "agent": {"id": 111, "name": "Atendente"}, "extra": {}})
+}
+
+fn seq(id: &str) -> u64 {
+    id.split('-').nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn two_relays_share_one_log() {
+    let mut redis = Redis::start().await;
+    let (a_port, b_port) = (free_port(), free_port());
+    let (sandbox_url, stop_sandbox) = sandbox(format!("http://127.0.0.1:{a_port}/webhooks/zchat/{SECRET}")).await;
+    let a = Relay::start(a_port, &sandbox_url, &redis.url()).await;
+    let b = Relay::start(b_port, &sandbox_url, &redis.url()).await;
+    let http = reqwest::Client::new();
+
+    // Created through A, streamed from B: the sandbox's `queued` webhook went to A.
+    let (hash, session) = start_interaction(&a, "Compartilhada").await;
+    let mut on_b = b.stream(&hash, &session, None).await;
+    let queued = on_b.next().await;
+    assert_eq!((queued.event.as_str(), seq(&queued.id)), ("trigger", 1));
+    assert_eq!(queued.json()["state"], "queued");
+
+    // Concurrent webhooks for one interaction through both relays: one sequence, no gap, no repeat.
+    let posts = (0..40).map(|n| {
+        let (http, url, body) = (http.clone(), if n % 2 == 0 { a.webhook() } else { b.webhook() }, agent_message(&hash, n));
+        tokio::spawn(async move { http.post(url).json(&body).send().await.unwrap().status() })
+    });
+    for post in posts.collect::<Vec<_>>() {
+        assert_eq!(post.await.unwrap(), 200);
+    }
+    let mut ids = Vec::new();
+    let mut contents = std::collections::HashSet::new();
+    for _ in 0..40 {
+        let event = on_b.next().await;
+        contents.insert(event.json()["message"]["content"].as_str().unwrap().to_string());
+        ids.push(event.id);
+    }
+    let seqs: Vec<u64> = ids.iter().map(|id| seq(id)).collect();
+    assert_eq!(seqs, (2..=41).collect::<Vec<u64>>(), "strictly increasing by one");
+    assert_eq!(contents.len(), 40, "each message once");
+    // A redelivery through the other relay is recognised.
+    let again = http.post(b.webhook()).json(&agent_message(&hash, 0)).send().await.unwrap().json::<Value>().await.unwrap();
+    assert_eq!(again["message"], "Trigger already received");
+
+    // The stream moves from B to A with its last id and resumes exactly after it.
+    drop(on_b);
+    let mut on_a = a.stream(&hash, &session, Some(&ids[19])).await;
+    assert_eq!(seq(&on_a.next().await.id), 22, "right after the 20th message (seq 21)");
+    http.post(a.webhook()).json(&json!({"interaction_hash": hash, "state": "typing", "extra": {}})).send().await.unwrap();
+    let mut last = String::new();
+    for _ in 23..=42 {
+        last = on_a.next().await.id;
+    }
+    assert_eq!(seq(&last), 42);
+
+    // A killed mid-conversation; then every relay restarted: nothing is lost, ids go on.
+    drop(on_a);
+    let Relay { process: mut a_process, .. } = a;
+    a_process.kill().await.unwrap();
+    http.post(b.webhook()).json(&agent_message(&hash, 100)).send().await.unwrap();
+    drop(b);
+    let a = Relay::start(a_port, &sandbox_url, &redis.url()).await;
+    let b = Relay::start(b_port, &sandbox_url, &redis.url()).await;
+    let mut replay = b.stream(&hash, &session, None).await;
+    let mut all = Vec::new();
+    for _ in 1..=43 {
+        all.push(replay.next().await);
+    }
+    assert_eq!(all.iter().map(|e| seq(&e.id)).collect::<Vec<_>>(), (1..=43).collect::<Vec<u64>>());
+    assert_eq!(all[42].json()["message"]["content"], "message 100");
+    let mut resumed = a.stream(&hash, &session, Some(&all[41].id)).await;
+    assert_eq!(seq(&resumed.next().await.id), 43, "an id from before the restart still resumes");
+    drop((replay, resumed));
+
+    // Redis stopped: webhooks get 503 (zChat retries them), new streams 503; the relays stay up.
+    redis.stop().await;
+    let refused = http.post(a.webhook()).json(&agent_message(&hash, 200)).send().await.unwrap();
+    assert_eq!(refused.status(), 503);
+    let stream = http.get(format!("{}/core/api/v1/interactions/{hash}/events", b.url)).query(&[("token", &session)]).send().await.unwrap();
+    assert_eq!(stream.status(), 503);
+    assert!(reqwest::get(format!("{}/healthz", a.url)).await.unwrap().status().is_success());
+
+    // Started again: they recover by themselves; the retried webhook lands after the others.
+    redis.restart().await;
+    until("the relay to take webhooks again", || async {
+        let answer = http.post(a.webhook()).json(&agent_message(&hash, 200)).send().await.ok()?;
+        (answer.status() == 200).then_some(())
+    })
+    .await;
+    let mut after = until("streams to open again", || async {
+        let answer = http.get(format!("{}/core/api/v1/interactions/{hash}/events", b.url)).query(&[("token", &session)]).header("Last-Event-ID", &all[42].id).send().await.ok()?;
+        (answer.status() == 200).then(|| Sse::from_response(answer))
+    })
+    .await;
+    let event = after.next().await;
+    assert_eq!((seq(&event.id), event.json()["message"]["content"].as_str()), (44, Some("message 200")));
+    let _ = stop_sandbox.send(true);
+    drop((a, b));
+    let _ = std::fs::remove_dir_all(&redis.dir);
+}
