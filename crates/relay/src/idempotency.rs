@@ -2,11 +2,15 @@
 //! flaky network) gets the first answer and is not sent upstream again. A retry that arrives while
 //! the first is still under way waits for its answer. Only successes are kept: after a failure the
 //! next retry really tries again. Keys are kept for `ttl`, at most `capacity` of them.
+//!
+//! With the shared event log (`REDIS_URL`) the keys live in Redis too, so that a retry that reaches
+//! another relay behind the load balancer gets the same first answer: `zchat:k:{scope}:{key}` is
+//! claimed with `SET NX` (a lease while the first request runs), then holds the answer.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body, Bytes};
@@ -44,6 +48,19 @@ pub struct Idempotency {
     entries: Mutex<(HashMap<String, Entry>, VecDeque<String>)>,
     ttl: Duration,
     capacity: usize,
+    /// Redis, when the relays share it: then the keys live there.
+    shared: Option<Arc<crate::shared::SharedLog>>,
+}
+
+/// How long a first request may run before a retry may try again (longer than any upstream call).
+const LEASE: Duration = Duration::from_secs(30);
+
+/// A key's record in Redis: the request's fingerprint, and the answer once there is one.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Record {
+    fingerprint: u64,
+    status: Option<u16>,
+    body: Option<String>,
 }
 
 /// The `Idempotency-Key` header: `None` when absent, 400 when unusable.
@@ -63,7 +80,12 @@ pub fn fingerprint(request: &impl serde::Serialize) -> u64 {
 
 impl Idempotency {
     pub fn new(ttl: Duration, capacity: usize) -> Self {
-        Idempotency { entries: Mutex::new((HashMap::new(), VecDeque::new())), ttl, capacity }
+        Idempotency { entries: Mutex::new((HashMap::new(), VecDeque::new())), ttl, capacity, shared: None }
+    }
+
+    /// Keys kept in Redis, shared with the other relays.
+    pub fn shared(ttl: Duration, capacity: usize, log: Arc<crate::shared::SharedLog>) -> Self {
+        Idempotency { shared: Some(log), ..Idempotency::new(ttl, capacity) }
     }
 
     /// Runs `run` once per `(scope, key)`; without a key, always. `fingerprint` identifies the
@@ -74,6 +96,15 @@ impl Idempotency {
         Fut: Future<Output = Response>,
     {
         let Some(key) = key else { return run().await };
+        if let Some(log) = &self.shared {
+            return match shared_once(log, self.ttl, &format!("zchat:k:{scope}:{key}"), fingerprint, run).await {
+                Ok(response) => response,
+                Err(error) => {
+                    tracing::warn!(%error, "idempotency keys unavailable");
+                    ApiError::new(503, "The relay cannot check the Idempotency-Key now; try again").into_response()
+                }
+            };
+        }
         let id = format!("{scope}\u{0}{key}");
         let sender = {
             let mut guard = self.entries.lock().expect("the idempotency lock is never poisoned");
@@ -140,5 +171,53 @@ impl Idempotency {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// [`Idempotency::once`] on Redis.
+async fn shared_once<F, Fut>(
+    log: &crate::shared::SharedLog,
+    ttl: Duration,
+    key: &str,
+    fingerprint: u64,
+    run: F,
+) -> Result<Response, crate::shared::Unavailable>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Response>,
+{
+    let mut redis = log.connection()?;
+    let pending = serde_json::to_string(&Record { fingerprint, status: None, body: None }).expect("a record serializes");
+    let claimed: Option<String> = redis::cmd("SET").arg(key).arg(&pending).arg("NX").arg("PX").arg(LEASE.as_millis() as u64).query_async(&mut redis).await?;
+    if claimed.is_some() {
+        let (parts, body) = run().await.into_parts();
+        let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
+        if parts.status.is_success() {
+            let record = Record { fingerprint, status: Some(parts.status.as_u16()), body: Some(String::from_utf8_lossy(&body).into_owned()) };
+            let record = serde_json::to_string(&record).expect("a record serializes");
+            let _: () = redis::cmd("SET").arg(key).arg(record).arg("PX").arg(ttl.as_millis() as u64).query_async(&mut redis).await?;
+        } else {
+            let _: () = redis::cmd("DEL").arg(key).query_async(&mut redis).await?;
+        }
+        return Ok(Response::from_parts(parts, Body::from(body)));
+    }
+    // Another request (here or on another relay) has the key: its answer, once there is one.
+    let started = Instant::now();
+    loop {
+        let record: Option<String> = redis::cmd("GET").arg(key).query_async(&mut redis).await?;
+        let Some(record) = record.and_then(|r| serde_json::from_str::<Record>(&r).ok()) else {
+            return Ok(ApiError::new(503, "The first request with this Idempotency-Key was cut off; try again").into_response());
+        };
+        if record.fingerprint != fingerprint {
+            return Ok(ApiError::new(422, "This Idempotency-Key was used for another request").into_response());
+        }
+        if let (Some(status), Some(body)) = (record.status, record.body) {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            return Ok(Answer { status, body: Bytes::from(body) }.response());
+        }
+        if started.elapsed() > LEASE {
+            return Ok(ApiError::new(503, "The first request with this Idempotency-Key is taking too long; try again").into_response());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

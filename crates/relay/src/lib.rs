@@ -124,6 +124,11 @@ impl Relay {
 
 /// The relay's routes over a fresh state.
 pub fn app(config: &Config, log: Store, shutdown: watch::Receiver<bool>) -> Router {
+    // With the shared log, Idempotency-Keys are shared too: a retry may reach another relay.
+    let idempotency = match &log {
+        Store::Shared(shared) => idempotency::Idempotency::shared(IDEMPOTENCY_TTL, config.limits.max_idempotency_keys, Arc::clone(shared)),
+        Store::Memory(_) => idempotency::Idempotency::new(IDEMPOTENCY_TTL, config.limits.max_idempotency_keys),
+    };
     let relay = Arc::new(Relay {
         upstream: upstream::Upstream::new(&config.upstream_base, config.upstream_token.clone(), config.upstream_timeout),
         sessions: session::Sessions::new(config.session_secret.clone()),
@@ -134,7 +139,7 @@ pub fn app(config: &Config, log: Store, shutdown: watch::Receiver<bool>) -> Rout
         shutdown,
         stream_max: config.limits.stream_max,
         metrics: metrics::Metrics::default(),
-        idempotency: idempotency::Idempotency::new(IDEMPOTENCY_TTL, config.limits.max_idempotency_keys),
+        idempotency,
         create_rate: governor::RateLimiter::keyed(governor::Quota::per_minute(
             std::num::NonZeroU32::new(config.creates_per_minute.max(1)).expect("at least one"),
         )),

@@ -76,7 +76,7 @@ impl SharedLog {
         Ok(log)
     }
 
-    fn connection(&self) -> Result<ConnectionManager, Unavailable> {
+    pub(crate) fn connection(&self) -> Result<ConnectionManager, Unavailable> {
         let commands = self.commands.read().expect("never poisoned");
         commands.clone().ok_or_else(|| Unavailable("not connected yet".into()))
     }

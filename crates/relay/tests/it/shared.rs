@@ -188,16 +188,47 @@ async fn two_relays_share_one_log() {
     let again = http.post(b.webhook()).json(&agent_message(&hash, 0)).send().await.unwrap().json::<Value>().await.unwrap();
     assert_eq!(again["message"], "Trigger already received");
 
+    // A message sent through A and retried through B with the same Idempotency-Key reaches zChat
+    // once, and the retry gets the first answer; the key with another body is refused.
+    let send = |relay: &Relay, content: &str| {
+        http.post(format!("{}/core/api/v1/interactions/{hash}/messages", relay.url))
+            .header("Idempotency-Key", "retry-key-1")
+            .json(&json!({"token": session, "content": content}))
+            .send()
+    };
+    let first = send(&a, "Olá, alguém aí?").await.unwrap();
+    assert_eq!(first.status(), 200);
+    let first = first.text().await.unwrap();
+    let retried = send(&b, "Olá, alguém aí?").await.unwrap();
+    assert_eq!(retried.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    assert_eq!(retried.text().await.unwrap(), first);
+    assert_eq!(send(&b, "Outra coisa").await.unwrap().status(), 422);
+    let view: Value = http.get(format!("{sandbox_url}/agent/interactions/{hash}")).send().await.unwrap().json().await.unwrap();
+    let sent = view["transcript"].as_array().unwrap().iter().filter(|m| m["content"] == "Olá, alguém aí?").count();
+    assert_eq!(sent, 1, "zChat got the message once");
+    let echo = on_b.next().await;
+    assert_eq!((echo.event.as_str(), seq(&echo.id)), ("customer_message", 42));
+
+    // A trigger that reaches B before the create answer reached anyone is held in Redis, and a
+    // stream opened on A gets it first.
+    let early = "0000e-000a-0r00-1y00-000000000001";
+    http.post(b.webhook()).json(&json!({"interaction_hash": early, "state": "queued", "position": 3, "extra": {}})).send().await.unwrap();
+    let early_session = zchat_relay::session::Sessions::new("shared-sessions").issue(early);
+    let mut held = a.stream(early, &early_session, None).await;
+    let first_event = held.next().await;
+    assert_eq!((seq(&first_event.id), first_event.json()["position"].as_u64()), (1, Some(3)));
+    drop(held);
+
     // The stream moves from B to A with its last id and resumes exactly after it.
     drop(on_b);
     let mut on_a = a.stream(&hash, &session, Some(&ids[19])).await;
     assert_eq!(seq(&on_a.next().await.id), 22, "right after the 20th message (seq 21)");
     http.post(a.webhook()).json(&json!({"interaction_hash": hash, "state": "typing", "extra": {}})).send().await.unwrap();
     let mut last = String::new();
-    for _ in 23..=42 {
+    for _ in 23..=43 {
         last = on_a.next().await.id;
     }
-    assert_eq!(seq(&last), 42);
+    assert_eq!(seq(&last), 43);
 
     // A killed mid-conversation; then every relay restarted: nothing is lost, ids go on.
     drop(on_a);
@@ -209,17 +240,19 @@ async fn two_relays_share_one_log() {
     let b = Relay::start(b_port, &sandbox_url, &redis.url()).await;
     let mut replay = b.stream(&hash, &session, None).await;
     let mut all = Vec::new();
-    for _ in 1..=43 {
+    for _ in 1..=44 {
         all.push(replay.next().await);
     }
-    assert_eq!(all.iter().map(|e| seq(&e.id)).collect::<Vec<_>>(), (1..=43).collect::<Vec<u64>>());
-    assert_eq!(all[42].json()["message"]["content"], "message 100");
-    let mut resumed = a.stream(&hash, &session, Some(&all[41].id)).await;
-    assert_eq!(seq(&resumed.next().await.id), 43, "an id from before the restart still resumes");
-    drop((replay, resumed));
+    assert_eq!(all.iter().map(|e| seq(&e.id)).collect::<Vec<_>>(), (1..=44).collect::<Vec<u64>>());
+    assert_eq!(all[43].json()["message"]["content"], "message 100");
+    let mut resumed = a.stream(&hash, &session, Some(&all[42].id)).await;
+    assert_eq!(seq(&resumed.next().await.id), 44, "an id from before the restart still resumes");
+    drop(replay);
 
-    // Redis stopped: webhooks get 503 (zChat retries them), new streams 503; the relays stay up.
+    // Redis stopped: open streams end (browsers resume them later), webhooks get 503 (zChat
+    // retries them), new streams 503; the relays stay up.
     redis.stop().await;
+    assert!(resumed.ended().await, "the stream ends when the relay loses Redis");
     let refused = http.post(a.webhook()).json(&agent_message(&hash, 200)).send().await.unwrap();
     assert_eq!(refused.status(), 503);
     let stream = http.get(format!("{}/core/api/v1/interactions/{hash}/events", b.url)).query(&[("token", &session)]).send().await.unwrap();
@@ -234,12 +267,12 @@ async fn two_relays_share_one_log() {
     })
     .await;
     let mut after = until("streams to open again", || async {
-        let answer = http.get(format!("{}/core/api/v1/interactions/{hash}/events", b.url)).query(&[("token", &session)]).header("Last-Event-ID", &all[42].id).send().await.ok()?;
+        let answer = http.get(format!("{}/core/api/v1/interactions/{hash}/events", b.url)).query(&[("token", &session)]).header("Last-Event-ID", &all[43].id).send().await.ok()?;
         (answer.status() == 200).then(|| Sse::from_response(answer))
     })
     .await;
     let event = after.next().await;
-    assert_eq!((seq(&event.id), event.json()["message"]["content"].as_str()), (44, Some("message 200")));
+    assert_eq!((seq(&event.id), event.json()["message"]["content"].as_str()), (45, Some("message 200")));
     let _ = stop_sandbox.send(true);
     drop((a, b));
     let _ = std::fs::remove_dir_all(&redis.dir);
