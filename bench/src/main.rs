@@ -1,12 +1,19 @@
-//! `relay-bench`: runs the release relay (with its in-process sandbox) as a child process and
-//! measures, from this process:
-//! - memory per idle SSE subscriber: the relay's RSS growth from N open streams, divided by N
-//!   (each stream on its own interaction, created beforehand so that only the streams count);
-//! - webhook-to-event latency: webhooks POSTed at a fixed rate, each an agent message carrying its
-//!   send time; every subscriber notes when its event arrives.
+//! `relay-bench`: the relay and a peer under the same load, side by side. Each target runs as its
+//! own process(es) on loopback, started here:
+//! - `memory`: the release relay with its in-process sandbox, event log in memory (the default);
+//! - `redis`: the same relay with `REDIS_URL` (a `redis-server` of the bench's own);
+//! - `nchan`: Debian's nginx with `libnginx-mod-nchan`, SSE subscribers and HTTP publishing.
 //!
-//! Not a test: a report for BENCHMARKS.md (`scripts/bench.sh`). Everything runs on loopback, with
-//! bounded counts and time. Load generator and relay share the machine's cores.
+//! For each target, from this process:
+//! - memory per idle SSE subscriber: the server's RSS growth from N open streams, divided by N
+//!   (each stream on its own interaction / channel, created beforehand so that only streams count);
+//! - publish-to-event latency at the largest N: events published at fixed rates (a webhook to the
+//!   relay, a POST to nchan's publisher), each carrying its send time; every subscriber notes when
+//!   it arrives; p50 / p99 / max, and losses (events that never arrived, failed publishes);
+//! - the highest rate with no loss, trying rising rates until one loses events.
+//!
+//! Not a test: a report for BENCHMARKS.md (`scripts/bench.sh`). Load generator and servers share
+//! the machine's cores.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -17,20 +24,26 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 
 #[derive(Parser)]
 struct Args {
     /// The relay binary (a release build).
     #[arg(long, default_value = "target/release/zchat-relay")]
     relay: PathBuf,
+    /// What to measure, in order: memory, redis, nchan.
+    #[arg(long, value_delimiter = ',', default_value = "memory,redis,nchan")]
+    targets: Vec<String>,
     /// Subscriber counts to measure memory at, in order.
     #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
     subscribers: Vec<usize>,
-    /// Webhooks per second in the latency run (at the largest subscriber count).
-    #[arg(long, default_value_t = 2000)]
-    rate: u64,
-    /// Seconds of the latency run.
+    /// Events per second of the latency runs (at the largest subscriber count).
+    #[arg(long, value_delimiter = ',', default_value = "500,2000,5000")]
+    rates: Vec<u64>,
+    /// Rates tried for the highest with no loss, after the latency runs.
+    #[arg(long, value_delimiter = ',', default_value = "7500,10000,15000,20000")]
+    ceiling_rates: Vec<u64>,
+    /// Seconds of each latency run.
     #[arg(long, default_value_t = 5)]
     seconds: u64,
 }
@@ -41,21 +54,24 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The process's proportional set size (its share of pages it shares with others, such as
+/// nginx's workers and their shared memory zone), in KiB.
 fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix("Pss:"))
         .and_then(|value| value.split_whitespace().next()?.parse().ok())
         .unwrap_or(0)
 }
 
-/// Waits until RSS stops moving (allocator settling), then reads it.
-async fn settled_rss(pid: u32) -> u64 {
-    let mut last = rss_kib(pid);
+/// The memory (PSS) of `pids` together, once it stops moving (allocator settling).
+async fn settled_rss(pids: &[u32]) -> u64 {
+    let total = || pids.iter().map(|pid| rss_kib(*pid)).sum::<u64>();
+    let mut last = total();
     for _ in 0..20 {
         tokio::time::sleep(Duration::from_millis(250)).await;
-        let now = rss_kib(pid);
+        let now = total();
         if now.abs_diff(last) < 64 {
             return now;
         }
@@ -72,33 +88,74 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[index] as f64 / 1000.0
 }
 
-#[tokio::main]
-async fn main() {
-    let args = Args::parse();
-    let total = *args.subscribers.iter().max().expect("a subscriber count");
+async fn wait_until_up(http: &reqwest::Client, url: &str) {
+    let started = Instant::now();
+    while http.get(url).send().await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "{url} did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// One server under test: where to subscribe and publish, and whose memory counts.
+struct Target {
+    name: String,
+    /// The processes whose RSS is the server's memory.
+    pids: Vec<u32>,
+    /// One stream URL per subscriber.
+    streams: Vec<String>,
+    /// Publishing the `n`th event, carrying `sent` (µs on the bench's clock), to subscriber `at`.
+    publish: Box<dyn Fn(&reqwest::Client, usize, u64, u64) -> reqwest::RequestBuilder + Send + Sync>,
+    _processes: Vec<Child>,
+    _dir: Option<PathBuf>,
+}
+
+async fn relay(args: &Args, total: usize, redis: bool) -> Target {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut relay = Command::new(&args.relay)
+    let mut processes = Vec::new();
+    let mut command = Command::new(&args.relay);
+    command
         .env("RELAY_LISTEN", format!("127.0.0.1:{port}"))
         .env("RELAY_SANDBOX_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("RELAY_DEMO_PAGE", "false")
         .env("ZCHAT_WEBHOOK_SECRET", SECRET)
         .env("RELAY_CREATES_PER_MINUTE", "100000000")
         .env("RELAY_MAX_INTERACTIONS", (total * 2).to_string())
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
+        // Its warnings, for when a figure looks wrong.
+        .stdout(std::fs::File::create(std::env::temp_dir().join(format!("zchat-bench-relay-{port}.log"))).unwrap())
+        .kill_on_drop(true);
+    let mut dir = None;
+    if redis {
+        let redis_port = free_port();
+        let data = std::env::temp_dir().join(format!("zchat-bench-redis-{redis_port}"));
+        std::fs::create_dir_all(&data).unwrap();
+        let server = Command::new("redis-server")
+            .args(["--port", &redis_port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server (scripts/setup.sh installs it)");
+        processes.push(server);
+        command.env("REDIS_URL", format!("redis://127.0.0.1:{redis_port}"));
+        dir = Some(data);
+    }
+    let relay = command
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e} (build it: cargo build --release -p zchat-relay)", args.relay.display()));
     let pid = relay.id().expect("a pid");
+    processes.push(relay);
     let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
-    let started = Instant::now();
-    while http.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "the relay did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    wait_until_up(&http, &format!("{base}/healthz")).await;
+    if redis {
+        // The relay connects to Redis in the background: wait until it takes streams.
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
     // Interactions first, so that the memory measured after is the streams' alone.
-    let mut sessions = Vec::with_capacity(total);
+    let mut streams = Vec::with_capacity(total);
+    let mut hashes = Vec::with_capacity(total);
     for chunk in (0..total).collect::<Vec<_>>().chunks(200) {
         let created = futures_util::future::join_all(chunk.iter().map(|_| {
             http.post(format!("{base}/core/api/v1/interactions")).json(&json!({"department_id": 1})).send()
@@ -106,23 +163,94 @@ async fn main() {
         .await;
         for answer in created {
             let body: Value = answer.unwrap().json().await.unwrap();
-            sessions.push((body["data"]["interaction_hash"].as_str().unwrap().to_string(), body["data"]["session"].as_str().unwrap().to_string()));
+            let (hash, session) = (body["data"]["interaction_hash"].as_str().unwrap(), body["data"]["session"].as_str().unwrap());
+            streams.push(format!("{base}/core/api/v1/interactions/{hash}/events?token={session}"));
+            hashes.push(hash.to_string());
         }
     }
-    let base_rss = settled_rss(pid).await;
-    println!("relay: {} interactions created, RSS {:.1} MiB", total, base_rss as f64 / 1024.0);
+    let webhook = format!("{base}/webhooks/zchat/{SECRET}");
+    let publish = move |client: &reqwest::Client, at: usize, n: u64, sent: u64| {
+        client.post(&webhook).json(&json!({
+            "interaction_hash": hashes[at],
+            "message": {"hash": format!("bench-{n}"), "content": format!("sent:{sent}"), "type": "text"},
+            "agent": {"id": 1, "name": "Bench"},
+            "extra": {}
+        }))
+    };
+    let name = if redis { "relay (Redis log)" } else { "relay (memory log)" };
+    Target { name: name.into(), pids: vec![pid], streams, publish: Box::new(publish), _processes: processes, _dir: dir }
+}
 
+/// nginx + nchan: `/sub/{id}` an EventSource subscriber, `/pub/{id}` the publisher.
+async fn nchan(total: usize) -> Target {
+    let port = free_port();
+    let prefix = std::env::temp_dir().join(format!("zchat-bench-nchan-{port}"));
+    std::fs::create_dir_all(prefix.join("logs")).unwrap();
+    let config = format!(
+        "load_module /usr/lib/nginx/modules/ngx_nchan_module.so;\n\
+         worker_processes 2;\nworker_rlimit_nofile 65536;\npid {prefix}/nginx.pid;\nerror_log {prefix}/logs/error.log warn;\n\
+         events {{ worker_connections 32768; }}\n\
+         http {{\n  access_log off;\n  nchan_shared_memory_size 256M;\n\
+           server {{\n    listen 127.0.0.1:{port};\n\
+             location ~ ^/sub/(\\w+)$ {{ nchan_subscriber eventsource; nchan_channel_id $1; nchan_subscriber_first_message newest; }}\n\
+             location ~ ^/pub/(\\w+)$ {{ nchan_publisher; nchan_channel_id $1; nchan_message_buffer_length 2000; nchan_message_timeout 1h; }}\n\
+             location = /healthz {{ return 200 ok; }}\n  }}\n}}\n",
+        prefix = prefix.display()
+    );
+    let path = prefix.join("nginx.conf");
+    std::fs::write(&path, config).unwrap();
+    let server = Command::new("nginx")
+        .arg("-c")
+        .arg(&path)
+        .arg("-p")
+        .arg(&prefix)
+        .args(["-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("nginx with libnginx-mod-nchan (scripts/bench.sh installs them)");
+    let master = server.id().expect("a pid");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_up(&reqwest::Client::new(), &format!("{base}/healthz")).await;
+    // Master and workers: their RSS together is nginx's memory.
+    let children = std::fs::read_to_string(format!("/proc/{master}/task/{master}/children")).unwrap_or_default();
+    let mut pids: Vec<u32> = children.split_whitespace().filter_map(|p| p.parse().ok()).collect();
+    pids.push(master);
+    let streams = (0..total).map(|n| format!("{base}/sub/c{n}")).collect();
+    let publish = move |client: &reqwest::Client, at: usize, _n: u64, sent: u64| {
+        client.post(format!("{base}/pub/c{at}")).header("content-type", "application/json").body(format!("{{\"content\":\"sent:{sent}\"}}"))
+    };
+    Target { name: "nchan (nginx 1.22, nchan 1.3.6)".into(), pids, streams, publish: Box::new(publish), _processes: vec![server], _dir: Some(prefix) }
+}
+
+/// What one latency run saw.
+struct Run {
+    offered: f64,
+    failed: u64,
+    received: usize,
+    sorted: Vec<u64>,
+}
+
+async fn measure(target: &Target, args: &Args) {
     let clock = Instant::now();
     let latencies: Arc<Mutex<Vec<u64>>> = Arc::default();
     let connected = Arc::new(AtomicU64::new(0));
     let stream_client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    println!("== {}", target.name);
+    let base_rss = settled_rss(&target.pids).await;
+    println!("   before streams: memory {:.1} MiB", base_rss as f64 / 1024.0);
     let mut opened = 0;
     for &count in &args.subscribers {
-        for (hash, session) in &sessions[opened..count] {
-            let url = format!("{base}/core/api/v1/interactions/{hash}/events?token={session}");
-            let (client, latencies, connected) = (stream_client.clone(), Arc::clone(&latencies), Arc::clone(&connected));
+        for url in &target.streams[opened..count] {
+            let (client, latencies, connected, url) = (stream_client.clone(), Arc::clone(&latencies), Arc::clone(&connected), url.clone());
             tokio::spawn(async move {
-                let answer = client.get(url).send().await.expect("a stream");
+                // As a browser would: a stream refused (503) is asked for again a moment later.
+                let answer = loop {
+                    match client.get(&url).header("accept", "text/event-stream").send().await {
+                        Ok(answer) if answer.status().is_success() => break answer,
+                        _ => tokio::time::sleep(Duration::from_millis(200)).await,
+                    }
+                };
                 connected.fetch_add(1, Ordering::Relaxed);
                 let mut body = answer.bytes_stream();
                 let mut buffer = String::new();
@@ -130,7 +258,7 @@ async fn main() {
                     buffer.push_str(&String::from_utf8_lossy(&chunk));
                     while let Some(end) = buffer.find('\n') {
                         let line: String = buffer.drain(..=end).collect();
-                        // Agent messages carry "sent:<micros since the bench's clock>".
+                        // Events carry "sent:<micros since the bench's clock>".
                         if let Some(at) = line.split("sent:").nth(1).and_then(|rest| rest.split('"').next()?.parse::<u64>().ok()) {
                             let now = clock.elapsed().as_micros() as u64;
                             latencies.lock().unwrap().push(now.saturating_sub(at));
@@ -143,51 +271,93 @@ async fn main() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         opened = count;
-        let rss = settled_rss(pid).await;
+        let rss = settled_rss(&target.pids).await;
         let per = (rss.saturating_sub(base_rss)) as f64 * 1024.0 / count as f64;
-        println!("{count:>6} idle SSE subscribers: relay RSS {:.1} MiB, {per:.0} bytes per subscriber", rss as f64 / 1024.0);
+        println!("   {count:>6} idle SSE subscribers: memory {:.1} MiB, {per:.0} bytes per subscriber", rss as f64 / 1024.0);
     }
-
-    // Latency: agent-message webhooks at a fixed rate, round-robin over the interactions.
-    let sent_total = args.rate * args.seconds;
-    let webhook_url = format!("{base}/webhooks/zchat/{SECRET}");
     let hook_client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
-    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / args.rate));
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    let send_started = Instant::now();
-    let mut posts = Vec::with_capacity(sent_total as usize);
-    for n in 0..sent_total {
-        ticker.tick().await;
-        let (hash, _) = &sessions[n as usize % opened];
-        let sent = clock.elapsed().as_micros() as u64;
-        let body = json!({
-            "interaction_hash": hash,
-            "message": {"hash": format!("bench-{n}"), "content": format!("sent:{sent}"), "type": "text"},
-            "agent": {"id": 1, "name": "Bench"},
-            "extra": {}
-        });
-        posts.push(tokio::spawn(hook_client.post(&webhook_url).json(&body).send()));
-    }
-    let offered = sent_total as f64 / send_started.elapsed().as_secs_f64();
-    let mut failed = 0;
-    for post in posts {
-        if !post.await.map(|r| r.map(|a| a.status().is_success()).unwrap_or(false)).unwrap_or(false) {
-            failed += 1;
+    let mut sequence = 0;
+    let mut run = |rate: u64| {
+        let (latencies, hook_client) = (Arc::clone(&latencies), hook_client.clone());
+        let first = sequence;
+        sequence += rate * args.seconds;
+        async move {
+            latencies.lock().unwrap().clear();
+            let total = rate * args.seconds;
+            let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let started = Instant::now();
+            let mut posts = Vec::with_capacity(total as usize);
+            for n in 0..total {
+                ticker.tick().await;
+                let sent = clock.elapsed().as_micros() as u64;
+                posts.push(tokio::spawn((target.publish)(&hook_client, n as usize % opened, first + n, sent).send()));
+            }
+            let offered = total as f64 / started.elapsed().as_secs_f64();
+            let mut failed = 0;
+            for post in posts {
+                if !post.await.map(|r| r.map(|a| a.status().is_success()).unwrap_or(false)).unwrap_or(false) {
+                    failed += 1;
+                }
+            }
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while (latencies.lock().unwrap().len() as u64) < total && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let mut sorted = latencies.lock().unwrap().clone();
+            sorted.sort_unstable();
+            Run { offered, failed, received: sorted.len(), sorted }
         }
+    };
+    let mut highest = 0;
+    for &rate in &args.rates {
+        let result = run(rate).await;
+        let lost = (rate * args.seconds).saturating_sub(result.received as u64);
+        if lost == 0 && result.failed == 0 && result.offered >= rate as f64 * 0.95 {
+            highest = highest.max(rate);
+        }
+        println!(
+            "   {rate:>5} events/s at {opened} subscribers (offered {:.0}/s): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} failed publishes, {lost} events lost",
+            result.offered,
+            percentile(&result.sorted, 0.50),
+            percentile(&result.sorted, 0.99),
+            percentile(&result.sorted, 1.0),
+            result.failed,
+        );
     }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while (latencies.lock().unwrap().len() as u64) < sent_total && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    for &rate in &args.ceiling_rates {
+        let result = run(rate).await;
+        let lost = (rate * args.seconds).saturating_sub(result.received as u64);
+        let whole = lost == 0 && result.failed == 0 && result.offered >= rate as f64 * 0.95;
+        println!(
+            "   {rate:>5} events/s (offered {:.0}/s): {} failed, {lost} lost, p99 {:.2} ms{}",
+            result.offered,
+            result.failed,
+            percentile(&result.sorted, 0.99),
+            if whole { "" } else { ": loss" }
+        );
+        if !whole {
+            break;
+        }
+        highest = rate;
     }
-    let mut sorted = latencies.lock().unwrap().clone();
-    sorted.sort_unstable();
-    println!(
-        "latency at {opened} subscribers, {} webhooks offered at {offered:.0}/s ({failed} failed): {} events received; webhook-to-event p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        sent_total,
-        sorted.len(),
-        percentile(&sorted, 0.50),
-        percentile(&sorted, 0.99),
-        percentile(&sorted, 1.0),
-    );
-    let _ = relay.kill().await;
+    println!("   highest rate with no loss: {highest} events/s");
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let total = *args.subscribers.iter().max().expect("a subscriber count");
+    for name in &args.targets {
+        let target = match name.as_str() {
+            "memory" => relay(&args, total, false).await,
+            "redis" => relay(&args, total, true).await,
+            "nchan" => nchan(total).await,
+            other => panic!("unknown target {other}: memory, redis or nchan"),
+        };
+        measure(&target, &args).await;
+        drop(target);
+        // Let the kernel take the closed sockets back before the next target.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
 }

@@ -198,8 +198,10 @@ impl SharedLog {
 
     fn local_stream(&self, hash: &str) -> broadcast::Receiver<Arc<LoggedEvent>> {
         let mut streams = self.streams.lock().expect("never poisoned");
-        // Channels nobody listens to any more go as new ones come.
-        streams.retain(|_, sender| sender.receiver_count() > 0);
+        // Channels nobody listens to any more go, now and then, as new ones come.
+        if streams.len() % 1024 == 1023 {
+            streams.retain(|_, sender| sender.receiver_count() > 0);
+        }
         streams.entry(hash.to_string()).or_insert_with(|| broadcast::channel(LIVE_CAPACITY).0).subscribe()
     }
 
@@ -263,7 +265,11 @@ impl SharedSubscription {
 async fn connect(log: Arc<SharedLog>, client: redis::Client, mut stopping: watch::Receiver<bool>) {
     let mut wait = Duration::from_millis(100);
     loop {
-        match client.get_connection_manager().await {
+        // Generous: a burst on a busy machine must not read as Redis being away.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(3)));
+        match client.get_connection_manager_with_config(config).await {
             Ok(manager) => {
                 *log.commands.write().expect("never poisoned") = Some(manager);
                 return;
