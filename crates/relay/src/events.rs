@@ -219,17 +219,7 @@ impl EventLog {
         let mut state = self.lock();
         let log = self.open_locked(&mut state, hash, now);
         let first_seq = log.events.front().map_or(log.next_seq, |event| event.id.seq);
-        let reset = match after {
-            None => None,
-            Some(id) if id.epoch != log.epoch => Some("this conversation's event log was restarted".to_string()),
-            Some(id) if id.seq >= log.next_seq => Some("the event id is ahead of the log".to_string()),
-            Some(id) if id.seq + 1 < first_seq => Some("the events after that id have expired".to_string()),
-            Some(_) => None,
-        };
-        let after_seq = match (after, &reset) {
-            (Some(id), None) => id.seq,
-            _ => 0,
-        };
+        let (reset, after_seq) = resume_point(after, log.epoch, first_seq, log.next_seq);
         Subscription {
             reset,
             epoch: log.epoch,
@@ -318,6 +308,23 @@ impl InteractionLog {
         let _ = self.live.send(event);
         id
     }
+}
+
+/// Where a stream asking for the events after `after` starts in a log of `epoch` that holds
+/// `first_seq..next_seq`: after that id, or (with the reason) from the start.
+pub(crate) fn resume_point(after: Option<EventId>, epoch: u64, first_seq: u64, next_seq: u64) -> (Option<String>, u64) {
+    let reset = match after {
+        None => None,
+        Some(id) if id.epoch != epoch => Some("this conversation's event log was restarted".to_string()),
+        Some(id) if id.seq >= next_seq => Some("the event id is ahead of the log".to_string()),
+        Some(id) if id.seq + 1 < first_seq => Some("the events after that id have expired".to_string()),
+        Some(_) => None,
+    };
+    let after_seq = match (after, &reset) {
+        (Some(id), None) => id.seq,
+        _ => 0,
+    };
+    (reset, after_seq)
 }
 
 /// Keeps the duplicate filter as long as the log: a trimmed message's hash goes with it.

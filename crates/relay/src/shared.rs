@@ -152,17 +152,7 @@ impl SharedLog {
         let events = self.read(&mut connection, hash, epoch, 0).await?;
         let next_seq = events.last().map_or(0, |e| e.id.seq).max(last.unwrap_or(0)) + 1;
         let first_seq = events.first().map_or(next_seq, |event| event.id.seq);
-        let reset = match after {
-            None => None,
-            Some(id) if id.epoch != epoch => Some("this conversation's event log was restarted".to_string()),
-            Some(id) if id.seq >= next_seq => Some("the event id is ahead of the log".to_string()),
-            Some(id) if id.seq + 1 < first_seq => Some("the events after that id have expired".to_string()),
-            Some(_) => None,
-        };
-        let after_seq = match (after, &reset) {
-            (Some(id), None) => id.seq,
-            _ => 0,
-        };
+        let (reset, after_seq) = crate::events::resume_point(after, epoch, first_seq, next_seq);
         Ok(SharedSubscription {
             reset,
             epoch,
