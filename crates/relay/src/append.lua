@@ -63,10 +63,14 @@ else
   return {'held'}
 end
 
--- A log lives idle-ttl after its last event, or finished-ttl after `finished`.
-local ttl = ARGV[8]
-if redis.call('HEXISTS', info, 'finished') == 1 then ttl = ARGV[9] end
-for _, key in ipairs({info, log, msgs}) do
-  if redis.call('EXISTS', key) == 1 then redis.call('PEXPIRE', key, ttl) end
+-- A log lives idle-ttl after it was last opened or written by the visitor, finished-ttl after
+-- `finished`. A trigger refreshes nothing (that would double its commands) unless a key it made
+-- has no expiry yet.
+if ARGV[1] ~= 'trigger' or ARGV[11] == '1' or redis.call('PTTL', log) == -1 or redis.call('PTTL', msgs) == -1 then
+  local ttl = ARGV[8]
+  if redis.call('HEXISTS', info, 'finished') == 1 then ttl = ARGV[9] end
+  redis.call('PEXPIRE', info, ttl)
+  redis.call('PEXPIRE', log, ttl)
+  redis.call('PEXPIRE', msgs, ttl)
 end
 return result

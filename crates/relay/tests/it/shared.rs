@@ -273,6 +273,15 @@ async fn two_relays_share_one_log() {
     .await;
     let event = after.next().await;
     assert_eq!((seq(&event.id), event.json()["message"]["content"].as_str()), (45, Some("message 200")));
+
+    // Finished: the log goes from Redis RELAY_FINISHED_TTL_MINUTES later (60 by default).
+    http.post(b.webhook()).json(&json!({"interaction_hash": hash, "state": "finished", "extra": {}})).send().await.unwrap();
+    assert_eq!(after.next().await.json()["state"], "finished");
+    let mut connection = redis::Client::open(redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    for key in [format!("zchat:i:{hash}"), format!("zchat:l:{hash}"), format!("zchat:m:{hash}")] {
+        let ttl: i64 = redis::cmd("PTTL").arg(&key).query_async(&mut connection).await.unwrap();
+        assert!(ttl > 3_500_000 && ttl <= 3_600_000, "{key} expires in an hour: {ttl} ms");
+    }
     let _ = stop_sandbox.send(true);
     drop((a, b));
     let _ = std::fs::remove_dir_all(&redis.dir);
