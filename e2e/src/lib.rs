@@ -112,6 +112,12 @@ impl Browser {
     }
 }
 
+/// Runs `script` (with `args` as its `arguments`) in the page or frame the session is in, and
+/// returns its value (a returned promise is awaited); a script that throws fails the test.
+pub async fn run_script(client: &Client, script: &str, args: Vec<Value>) -> Value {
+    client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
 /// Polls `check` until it gives `Some`, or fails the test after [`DEADLINE`] naming `what`.
 pub async fn wait_for<T, F, Fut>(what: &str, mut check: F) -> T
 where

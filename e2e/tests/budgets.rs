@@ -16,7 +16,7 @@
 
 use fantoccini::Client;
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, start_product, wait_for, Browser};
+use zchat_e2e::{demo_page, run_script, start_product, wait_for, Browser};
 
 const LOADER_BROTLI_BUDGET: usize = 2 * 1024;
 const FIRST_OPEN_BROTLI_BUDGET: usize = 90 * 1024;
@@ -33,7 +33,7 @@ async fn wire_bytes(http: &reqwest::Client, url: &str, encoding: &str) -> usize 
 }
 
 async fn run(client: &Client, script: &str) -> Value {
-    client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+    run_script(client, script, vec![]).await
 }
 
 /// From a click on the launcher to the form's first field focused in the open frame, in ms, by

@@ -7,12 +7,7 @@
 
 use fantoccini::Client;
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, start_product, wait_for, Agent, Browser};
-
-/// Runs `script` (its `arguments`) in the current page and returns its value.
-async fn run(client: &Client, script: &str, args: Vec<Value>) -> Value {
-    client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-}
+use zchat_e2e::{demo_page, run_script as run, start_product, wait_for, Agent, Browser};
 
 /// The lines of the host page's event log (written by its own listeners, `www/demo/demo.js`).
 async fn events(client: &Client) -> Vec<String> {

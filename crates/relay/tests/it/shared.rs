@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
-use crate::support::{Sse, DEADLINE};
+use crate::support::{open_stream, Sse, DEADLINE};
 
 const SECRET: &str = "shared-webhook-secret";
 
@@ -103,13 +103,7 @@ impl Relay {
     }
 
     async fn stream(&self, hash: &str, session: &str, last_event_id: Option<&str>) -> Sse {
-        let mut request = reqwest::Client::new().get(format!("{}/core/api/v1/interactions/{hash}/events", self.url)).query(&[("token", session)]);
-        if let Some(id) = last_event_id {
-            request = request.header("Last-Event-ID", id);
-        }
-        let answer = request.send().await.unwrap();
-        assert_eq!(answer.status(), 200, "{} opens the stream", self.url);
-        Sse::from_response(answer)
+        open_stream(&reqwest::Client::new(), &self.url, hash, session, last_event_id).await
     }
 }
 

@@ -59,19 +59,21 @@ impl Product {
     }
 
     pub async fn stream(&self, hash: &str, session: &str, last_event_id: Option<&str>) -> Sse {
-        let mut request = self
-            .http
-            .get(self.relay(&format!("/core/api/v1/interactions/{hash}/events")))
-            .query(&[("token", session)]);
-        if let Some(id) = last_event_id {
-            request = request.header("Last-Event-ID", id);
-        }
-        let answer = request.send().await.unwrap();
-        assert_eq!(answer.status(), 200, "stream opens");
-        assert_eq!(answer.headers()["content-type"], "text/event-stream");
-        assert_eq!(answer.headers()["x-accel-buffering"], "no");
-        Sse { body: Box::pin(answer.bytes_stream()), buffer: String::new() }
+        open_stream(&self.http, &self.running.relay_url, hash, session, last_event_id).await
     }
+}
+
+/// Opens `hash`'s SSE stream on the relay at `relay`, from after `last_event_id` if given.
+pub async fn open_stream(http: &reqwest::Client, relay: &str, hash: &str, session: &str, last_event_id: Option<&str>) -> Sse {
+    let mut request = http.get(format!("{relay}/core/api/v1/interactions/{hash}/events")).query(&[("token", session)]);
+    if let Some(id) = last_event_id {
+        request = request.header("Last-Event-ID", id);
+    }
+    let answer = request.send().await.unwrap();
+    assert_eq!(answer.status(), 200, "{relay} opens the stream");
+    assert_eq!(answer.headers()["content-type"], "text/event-stream");
+    assert_eq!(answer.headers()["x-accel-buffering"], "no");
+    Sse::from_response(answer)
 }
 
 /// One SSE event as a browser would see it.
