@@ -7,6 +7,7 @@ use serde::Serialize;
 use zchat_types::{paths, Ack, ApiError, InteractionCreated, MessageCreated, SendMessage, StartInteraction, TokenOnly, UpdateInteraction};
 
 use crate::core::{Failure, Session};
+use crate::json;
 use crate::texts::Texts;
 
 /// `POST /core/api/v1/interactions`: starts the interaction; the answer carries the session.
@@ -53,15 +54,18 @@ pub async fn update(texts: &Texts, session: &Session, body: UpdateInteraction) -
 /// Sends `body` as JSON; a 2xx answer parses as `T`; anything else becomes a [`Failure`] in words.
 async fn call<T: DeserializeOwned>(texts: &Texts, request: RequestBuilder, body: &impl Serialize) -> Result<T, Failure> {
     let offline = || Failure { message: texts.offline.into(), retryable: true };
-    let response = request.json(body).map_err(|_| offline())?.send().await.map_err(|_| offline())?;
+    let body = json::stringify(body).ok_or_else(offline)?;
+    let request = request.header("Content-Type", "application/json").body(body).map_err(|_| offline())?;
+    let response = request.send().await.map_err(|_| offline())?;
     let status = response.status();
+    let answer = response.text().await.ok();
     if (200..300).contains(&status) {
-        return response.json::<T>().await.map_err(|_| Failure {
+        return answer.as_deref().and_then(json::parse).ok_or_else(|| Failure {
             message: texts.unexpected.into(),
             retryable: true,
         });
     }
-    let message = response.json::<ApiError>().await.map(|error| error.message).ok();
+    let message = answer.as_deref().and_then(json::parse::<ApiError>).map(|error| error.message);
     Err(match status {
         400..=499 => Failure {
             message: message.unwrap_or_else(|| (texts.refused)(status)),

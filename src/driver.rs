@@ -9,7 +9,7 @@ use gloo_events::EventListener;
 use yew::Callback;
 
 use crate::core::{Conversation, Effect, Input, Saved};
-use crate::{api, stream};
+use crate::{api, json, stream};
 
 /// A handle on the running conversation; cheap to clone, equal when it is the same one.
 #[derive(Clone)]
@@ -151,13 +151,13 @@ fn local_storage() -> Option<web_sys::Storage> {
 pub fn load(department_id: i64) -> Saved {
     local_storage()
         .and_then(|storage| storage.get_item(&storage_key(department_id)).ok()?)
-        .and_then(|json| serde_json::from_str(&json).ok())
+        .and_then(|text| json::parse(&text))
         .unwrap_or_default()
 }
 
 fn save(department_id: i64, saved: &Saved) {
     // Storage may be off (private modes, blocked third-party storage): the chat works without it.
-    if let (Some(storage), Ok(json)) = (local_storage(), serde_json::to_string(saved)) {
+    if let (Some(storage), Some(json)) = (local_storage(), json::stringify(saved)) {
         let _ = storage.set_item(&storage_key(department_id), &json);
     }
 }

@@ -17,45 +17,80 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 use zchat_types::Customer;
 
 use crate::core::{Announcement, Input, MAX_EXTRA_BYTES};
+use crate::driver::Driver;
+use crate::json;
 use crate::texts::Texts;
 
 /// An error for the site's developer, in the console (the frame's, which shows with the page's).
 pub fn complain(what: &str) {
     web_sys::console::error_1(&JsValue::from_str(&["zChat widget: ", what].concat()));
 }
-use crate::driver::Driver;
+
+/// A message to the host page: `{"zchat": name, "data": …}`, with the launcher's label(s) on
+/// `unread` and `ready`.
+#[derive(Serialize)]
+struct ToHost<'a, D> {
+    zchat: &'a str,
+    data: D,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<Labels<'a>>,
+}
+
+#[derive(Serialize)]
+struct Labels<'a> {
+    open: &'a str,
+    close: &'a str,
+}
+
+#[derive(Serialize)]
+struct State<'a> {
+    state: &'a str,
+    position: Option<u32>,
+    active: bool,
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    from: &'a str,
+    text: &'a str,
+    agent: Option<&'a str>,
+}
 
 /// Posts `message` to the host page, if there is one.
-pub fn post(host: Option<&str>, message: &Value) {
+fn post<D: Serialize>(host: Option<&str>, message: &ToHost<'_, D>) {
     let (Some(host), Some(window)) = (host, web_sys::window()) else { return };
-    if let Ok(Some(parent)) = window.parent() {
-        let _ = parent.post_message(&JsValue::from_str(&message.to_string()), host);
+    if let (Ok(Some(parent)), Some(text)) = (window.parent(), json::stringify(message)) {
+        let _ = parent.post_message(&JsValue::from_str(&text), host);
     }
 }
 
 /// An event for the host page's listeners (or `hide`).
-fn event(host: Option<&str>, name: &str, data: Value) {
-    post(host, &json!({"zchat": name, "data": data}));
+fn event<D: Serialize>(host: Option<&str>, name: &str, data: D) {
+    post(host, &ToHost { zchat: name, data, label: None, labels: None });
 }
 
 pub fn unread(host: Option<&str>, texts: &Texts, count: u32) {
     let label = if count == 0 { texts.launcher_open.to_string() } else { (texts.launcher_unread)(count) };
-    post(host, &json!({"zchat": "unread", "data": count, "label": label}));
+    post(host, &ToHost { zchat: "unread", data: count, label: Some(&label), labels: None });
 }
 
 /// Ready, with the launcher's labels in the visitor's language.
 fn ready(host: Option<&str>, texts: &Texts) {
-    post(host, &json!({"zchat": "ready", "data": null, "labels": {"open": texts.launcher_open, "close": texts.close}}));
+    let labels = Labels { open: texts.launcher_open, close: texts.close };
+    post(host, &ToHost { zchat: "ready", data: (), label: None, labels: Some(labels) });
 }
 
 pub fn close(host: Option<&str>) {
-    event(host, "hide", Value::Null);
+    event(host, "hide", ());
 }
 
 fn complain_once(told: &Cell<u8>, what: u8, message: &str) {
@@ -67,11 +102,49 @@ fn complain_once(told: &Cell<u8>, what: u8, message: &str) {
 
 /// The conversation's state changed: its name, queue position, and whether one is under way.
 pub fn state(host: Option<&str>, (state, position, active): (&str, Option<u32>, bool)) {
-    event(host, "state", json!({"state": state, "position": position, "active": active}));
+    event(host, "state", State { state, position, active });
 }
 
 pub fn message(host: Option<&str>, message: &Announcement) {
-    event(host, "message", json!({"from": message.from, "text": message.text, "agent": message.agent}));
+    event(host, "message", Message { from: message.from, text: &message.text, agent: message.agent.as_deref() });
+}
+
+/// A message from the host page, decoded and checked. A `customer` or `extra` that is not what
+/// the API takes is an `Err`, for the site's developer to be told.
+#[derive(Debug, PartialEq)]
+pub struct FromHost {
+    /// Whether the window is shown.
+    pub open: bool,
+    /// The answers that prefill the form (`setCustomer`), if any.
+    pub customer: Result<Option<Customer>, ()>,
+    /// The `extra` of the next start (`data-extra`, `setExtra`): an object of at most
+    /// [`MAX_EXTRA_BYTES`] as JSON, if any.
+    pub extra: Result<Option<Map<String, Value>>, ()>,
+}
+
+/// `text` as a message from the host page; `None` when it is not one (not JSON, not `"host"`).
+pub fn decode(text: &str) -> Option<FromHost> {
+    let message = js_sys::JSON::parse(text).ok()?;
+    let field = |name: &str| js_sys::Reflect::get(&message, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    if field("zchat").as_string().as_deref() != Some("host") {
+        return None;
+    }
+    // data-extra comes as written (JSON text), setExtra's as an object.
+    let mut extra = field("extra");
+    if let Some(text) = extra.as_string() {
+        extra = js_sys::JSON::parse(&text).unwrap_or(JsValue::FALSE);
+    }
+    let extra = if extra.is_null() || extra.is_undefined() {
+        Ok(None)
+    } else {
+        let fits = js_sys::JSON::stringify(&extra).ok().and_then(|text| text.as_string()).is_some_and(|text| text.len() <= MAX_EXTRA_BYTES);
+        json::from_js::<Map<String, Value>>(extra).filter(|_| fits).map(Some).ok_or(())
+    };
+    Some(FromHost {
+        open: field("open").as_bool() == Some(true),
+        customer: json::from_js::<Option<Customer>>(field("customer")).ok_or(()),
+        extra,
+    })
 }
 
 /// Listens to the host (open or not), the page's visibility and Escape; feeds [`Input::Seen`] and
@@ -99,34 +172,23 @@ pub fn listen(driver: &Driver, host: Option<String>) -> impl FnOnce() {
             if host.as_deref() != Some(event.origin().as_str()) {
                 return;
             }
-            let Some(text) = event.data().as_string() else { return };
-            let Ok(mut message) = serde_json::from_str::<Value>(&text) else { return };
-            if message["zchat"] != "host" {
-                return;
-            }
-            let opened = message["open"] == true && !open.get();
-            open.set(message["open"] == true);
+            let Some(message) = event.data().as_string().as_deref().and_then(decode) else { return };
+            let opened = message.open && !open.get();
+            open.set(message.open);
             seen();
             if opened {
                 focus_first_field();
             }
             // Anything else than what the API takes is refused, and the site's developer is told.
-            match serde_json::from_value::<Option<Customer>>(message["customer"].take()) {
+            match message.customer {
                 Ok(Some(customer)) => driver.dispatch(Input::Prefill(customer)),
                 Ok(None) => {}
-                Err(_) => complain_once(&told, 1, "setCustomer takes {name, email, phone, cpf}, each a string"),
+                Err(()) => complain_once(&told, 1, "setCustomer takes {name, email, phone, cpf}, each a string"),
             }
-            // data-extra comes as written (JSON text), setExtra's as an object.
-            let extra = match message["extra"].take() {
-                Value::String(text) => serde_json::from_str(&text).unwrap_or(Value::Bool(false)),
-                given => given,
-            };
-            match extra {
-                Value::Null => {}
-                Value::Object(extra) if Value::Object(extra.clone()).to_string().len() <= MAX_EXTRA_BYTES => {
-                    driver.dispatch(Input::SetExtra(extra));
-                }
-                _ => complain_once(&told, 2, "data-extra and setExtra take a JSON object of 4096 bytes at most"),
+            match message.extra {
+                Ok(Some(extra)) => driver.dispatch(Input::SetExtra(extra)),
+                Ok(None) => {}
+                Err(()) => complain_once(&told, 2, "data-extra and setExtra take a JSON object of 4096 bytes at most"),
             }
         })
     };

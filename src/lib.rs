@@ -6,6 +6,7 @@
 //!   over gloo-net EventSource.
 //! - [`driver`]: feeds inputs to the core and carries out its effects.
 //! - [`texts`]: every text the visitor reads, in pt-BR, en and es.
+//! - [`json`]: JSON at the edges, by the browser's parser and serde-wasm-bindgen.
 //! - [`host`]: the postMessage channel to the host page's loader (unread count, close, open).
 //! - [`components`]: Yew views that render a [`core::Conversation`] and emit inputs; [`app`] is
 //!   the root that owns the driver.
@@ -16,6 +17,7 @@ pub mod components;
 pub mod core;
 pub mod driver;
 pub mod host;
+pub mod json;
 pub mod settings;
 pub mod stream;
 pub mod texts;

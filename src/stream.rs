@@ -9,7 +9,8 @@ use gloo_net::eventsource::futures::EventSource;
 use yew::Callback;
 use zchat_types::{paths, StreamEventKind};
 
-use crate::core::{Input, Session};
+use crate::core::{Input, Session, StreamEvent};
+use crate::json;
 
 /// An open stream. The browser reconnects it by itself after short failures (resuming with
 /// `Last-Event-ID`); when it gives up, the core is told ([`Input::StreamClosed`]).
@@ -52,9 +53,8 @@ pub fn open(session: &Session, last_event_id: Option<&str>, on_input: Callback<I
             match event {
                 Ok((name, message)) => match (StreamEventKind::from_name(&name), name.as_str()) {
                     (Some(kind), _) => on_input.emit(Input::StreamEvent {
-                        kind,
                         id: message.last_event_id(),
-                        data: message.data().as_string().unwrap_or_default(),
+                        event: decode(kind, &message.data().as_string().unwrap_or_default()),
                     }),
                     (None, "error") => on_input.emit(Input::StreamRetrying),
                     _ => on_input.emit(Input::StreamOpened),
@@ -67,4 +67,14 @@ pub fn open(session: &Session, last_event_id: Option<&str>, on_input: Callback<I
         }
     });
     Some(EventStream { _source: source, closing })
+}
+
+/// An event's `data:` by its `event:` name.
+pub fn decode(kind: StreamEventKind, data: &str) -> StreamEvent {
+    let event = match kind {
+        StreamEventKind::Trigger => json::parse(data).map(|trigger| StreamEvent::Trigger(Box::new(trigger))),
+        StreamEventKind::CustomerMessage => json::parse(data).map(StreamEvent::CustomerMessage),
+        StreamEventKind::Reset => Some(StreamEvent::Reset),
+    };
+    event.unwrap_or(StreamEvent::Unreadable)
 }

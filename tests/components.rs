@@ -11,9 +11,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
 use yew::prelude::*;
-use zchat_types::{Customer, StreamEventKind};
+use zchat_types::Customer;
 use zchat_widget::components::*;
-use zchat_widget::core::{Conversation, Delivery, Entry, EntryId, Failure, Input, Phase, Sender, Session};
+use zchat_widget::core::{Conversation, Delivery, Entry, EntryId, Failure, Input, Phase, Sender, Session, StreamEvent};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -68,7 +68,7 @@ fn trigger(conversation: &mut Conversation, seq: u64, body: serde_json::Value) {
     let mut body = body;
     body["interaction_hash"] = json!(HASH);
     body["extra"] = json!({});
-    let input = Input::StreamEvent { kind: StreamEventKind::Trigger, id: format!("1-{seq}"), data: body.to_string() };
+    let input = Input::StreamEvent { id: format!("1-{seq}"), event: StreamEvent::Trigger(serde_json::from_value(body).unwrap()) };
     conversation.step(input, 1_700_000_000_000);
 }
 

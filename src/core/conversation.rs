@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zchat_types::{
     CustomerMessage, Customer, EventId, MediaType, MessageType, Mood, SendMessage, StartInteraction,
-    StreamEventKind, Trigger, TriggerEvent, UpdateInteraction,
+    Trigger, TriggerEvent, UpdateInteraction,
 };
 
 use super::prechat::{self, Answers, FieldRule};
@@ -58,6 +58,17 @@ pub struct Saved {
     pub announced: Option<String>,
 }
 
+/// A stream event's data, decoded by the shell (`crate::stream`) according to its `event:` name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    Trigger(Box<Trigger>),
+    CustomerMessage(CustomerMessage),
+    /// The log will be replayed from its start.
+    Reset,
+    /// Data that is not what its name says: skipped, but its id counts as seen.
+    Unreadable,
+}
+
 /// The state of the event stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Connection {
@@ -82,7 +93,8 @@ pub struct Failure {
 pub enum Input {
     /// The host page (its `setCustomer`) prefills the pre-chat form.
     Prefill(Customer),
-    /// The host page (its `setExtra` or `data-extra`) gives the `extra` of the next start.
+    /// The host page (its `setExtra` or `data-extra`) gives the `extra` of the next start; the
+    /// shell has checked that it fits in [`MAX_EXTRA_BYTES`] (`crate::host`).
     SetExtra(Map<String, Value>),
     /// The visitor submitted the pre-chat form; `department` when they chose one from a list.
     Start { customer: Customer, department: Option<i64> },
@@ -98,8 +110,8 @@ pub enum Input {
     Resend { key: String },
     /// The event stream is connected.
     StreamOpened,
-    /// An event from the stream: its `event:` name, `id:` and `data:`.
-    StreamEvent { kind: StreamEventKind, id: String, data: String },
+    /// An event from the stream: its `id:` and its `data:` as the shell decoded it.
+    StreamEvent { id: String, event: StreamEvent },
     /// The browser gave up on the event stream.
     StreamClosed,
     /// The stream broke and the browser is reconnecting it by itself (with `Last-Event-ID`).
@@ -328,10 +340,7 @@ impl Conversation {
                 Vec::new()
             }
             Input::SetExtra(extra) => {
-                // Too big for zChat's webhooks: the last good one stays.
-                if serde_json::to_string(&extra).is_ok_and(|json| json.len() <= MAX_EXTRA_BYTES) {
-                    self.extra = Some(extra).filter(|extra| !extra.is_empty());
-                }
+                self.extra = Some(extra).filter(|extra| !extra.is_empty());
                 Vec::new()
             }
             Input::Started(Ok(session)) => {
@@ -365,7 +374,7 @@ impl Conversation {
                 }
                 Vec::new()
             }
-            Input::StreamEvent { kind, id, data } => self.apply_event(kind, id, &data, now),
+            Input::StreamEvent { id, event } => self.apply_event(id, event, now),
             Input::StreamClosed => match (&self.session, &self.phase) {
                 (Some(_), phase) if *phase != Phase::Finished => {
                     let attempt = self.stream_failures;
@@ -589,33 +598,28 @@ impl Conversation {
         vec![Effect::SendMessage { session, key, body }]
     }
 
-    fn apply_event(&mut self, kind: StreamEventKind, id: String, data: &str, now: u64) -> Vec<Effect> {
+    fn apply_event(&mut self, id: String, event: StreamEvent, now: u64) -> Vec<Effect> {
         if self.session.is_none() {
             return Vec::new();
         }
-        if kind != StreamEventKind::Reset && self.already_applied(&id) {
+        if event != StreamEvent::Reset && self.already_applied(&id) {
             return Vec::new();
         }
         self.last_event_id = Some(id.clone());
-        match kind {
-            StreamEventKind::Reset => {
+        match event {
+            StreamEvent::Reset => {
                 self.reset();
                 Vec::new()
             }
-            StreamEventKind::CustomerMessage => match serde_json::from_str::<CustomerMessage>(data) {
-                Ok(message) => {
-                    let announced = self.announce(&id, "visitor", &message.content, None);
-                    self.customer_message(message, id);
-                    announced
-                }
-                Err(_) => Vec::new(),
-            },
-            StreamEventKind::Trigger => match serde_json::from_str::<Trigger>(data) {
-                Ok(trigger) if Some(&trigger.interaction_hash) == self.session.as_ref().map(|s| &s.hash) => {
-                    self.trigger(trigger.event, id, now)
-                }
-                _ => Vec::new(),
-            },
+            StreamEvent::CustomerMessage(message) => {
+                let announced = self.announce(&id, "visitor", &message.content, None);
+                self.customer_message(message, id);
+                announced
+            }
+            StreamEvent::Trigger(trigger) if Some(&trigger.interaction_hash) == self.session.as_ref().map(|s| &s.hash) => {
+                self.trigger(trigger.event, id, now)
+            }
+            StreamEvent::Trigger(_) | StreamEvent::Unreadable => Vec::new(),
         }
     }
 

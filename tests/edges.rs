@@ -1,0 +1,96 @@
+//! The frame's JSON edges in real headless Chromium: what the host page and the event stream send
+//! is decoded by the browser's JSON.parse and serde-wasm-bindgen (src/json.rs), checked, and turned
+//! into the core's inputs; what the frame keeps is written back the same way.
+#![cfg(target_arch = "wasm32")]
+
+use serde_json::json;
+use wasm_bindgen_test::*;
+use zchat_types::{Customer, StreamEventKind, TriggerEvent};
+use zchat_widget::core::{Saved, Session, StreamEvent};
+use zchat_widget::{host, json, stream};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn from_host(message: serde_json::Value) -> Option<host::FromHost> {
+    host::decode(&message.to_string())
+}
+
+#[wasm_bindgen_test]
+fn the_host_pages_message_is_decoded_and_checked() {
+    let message = from_host(json!({"zchat": "host", "open": true, "customer": {"name": "Ana", "email": "ana@example.com"}, "extra": {"plan": "gold", "cart": 3}})).unwrap();
+    assert!(message.open);
+    let customer = Customer { name: Some("Ana".into()), email: Some("ana@example.com".into()), ..Default::default() };
+    assert_eq!(message.customer, Ok(Some(customer)));
+    let extra = message.extra.unwrap().unwrap();
+    assert_eq!(serde_json::Value::Object(extra), json!({"plan": "gold", "cart": 3}), "whole numbers stay whole");
+
+    // Nothing given is nothing; closed is closed.
+    let message = from_host(json!({"zchat": "host", "open": false})).unwrap();
+    assert_eq!((message.open, message.customer, message.extra), (false, Ok(None), Ok(None)));
+
+    // data-extra arrives as the page wrote it: JSON text.
+    let message = from_host(json!({"zchat": "host", "extra": "{\"page\": \"/cart\"}"})).unwrap();
+    assert_eq!(message.extra.unwrap().map(serde_json::Value::Object), Some(json!({"page": "/cart"})));
+}
+
+#[wasm_bindgen_test]
+fn what_the_api_does_not_take_is_refused() {
+    let customer = |customer: serde_json::Value| from_host(json!({"zchat": "host", "customer": customer})).unwrap().customer;
+    assert_eq!(customer(json!({"name": 42})), Err(()), "a number for a name");
+    assert_eq!(customer(json!("Ana")), Err(()), "not an object");
+
+    let extra = |extra: serde_json::Value| from_host(json!({"zchat": "host", "extra": extra})).unwrap().extra;
+    assert_eq!(extra(json!([1, 2])), Err(()), "an array");
+    assert_eq!(extra(json!(7)), Err(()), "a number");
+    assert_eq!(extra(json!("{oops")), Err(()), "data-extra that is not JSON");
+    assert_eq!(extra(json!("[1]")), Err(()), "data-extra that is not an object");
+    // 4096 bytes of JSON at most (zChat's webhooks carry it): the limit is the JSON's size in bytes.
+    let fits = "é".repeat((4096 - r#"{"b":""}"#.len()) / 2);
+    assert!(extra(json!({ "b": fits })).is_ok_and(|extra| extra.is_some()));
+    assert_eq!(extra(json!({ "b": format!("{fits}x") })), Err(()), "one byte too many");
+
+    // Not for the frame at all: ignored.
+    assert!(host::decode("{oops").is_none());
+    assert!(host::decode("null").is_none());
+    assert!(from_host(json!({"zchat": "ready"})).is_none());
+    assert!(from_host(json!(["host"])).is_none());
+}
+
+#[wasm_bindgen_test]
+fn stream_events_are_decoded_by_their_name() {
+    let trigger = json!({"interaction_hash": "h1", "state": "queued", "position": 2, "extra": {}}).to_string();
+    match stream::decode(StreamEventKind::Trigger, &trigger) {
+        StreamEvent::Trigger(trigger) => {
+            assert_eq!(trigger.interaction_hash, "h1");
+            assert_eq!(trigger.event, TriggerEvent::Queued { position: 2 });
+        }
+        other => panic!("not a trigger: {other:?}"),
+    }
+    let message = json!({"content": "Olá", "type": "text", "sent_at": 1_700_000_000_123u64, "client_key": "k1"}).to_string();
+    match stream::decode(StreamEventKind::CustomerMessage, &message) {
+        StreamEvent::CustomerMessage(message) => {
+            assert_eq!((message.content.as_str(), message.sent_at, message.client_key.as_deref()), ("Olá", 1_700_000_000_123, Some("k1")));
+        }
+        other => panic!("not a customer message: {other:?}"),
+    }
+    assert_eq!(stream::decode(StreamEventKind::Reset, r#"{"reason":"restarted"}"#), StreamEvent::Reset);
+    // A trigger that breaks the reference's rules, a message under a trigger's name, not JSON.
+    assert_eq!(stream::decode(StreamEventKind::Trigger, r#"{"interaction_hash": "h1", "extra": {}}"#), StreamEvent::Unreadable);
+    assert_eq!(stream::decode(StreamEventKind::Trigger, &message), StreamEvent::Unreadable);
+    assert_eq!(stream::decode(StreamEventKind::CustomerMessage, "{oops"), StreamEvent::Unreadable);
+}
+
+#[wasm_bindgen_test]
+fn what_the_frame_keeps_reads_back_the_same() {
+    let saved = Saved {
+        current: Some(Session { hash: "h2".into(), credential: "c2".into() }),
+        previous: Some(Session { hash: "h1".into(), credential: "c1".into() }),
+        announced: Some("3-14".into()),
+    };
+    let text = json::stringify(&saved).unwrap();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap()["current"], json!({"hash": "h2", "credential": "c2"}));
+    assert_eq!(json::parse::<Saved>(&text), Some(saved));
+    // A browser that kept something else (an older version, a hand edit) starts afresh.
+    assert_eq!(json::parse::<Saved>(r#"{"current": 7}"#), None);
+    assert_eq!(json::parse::<Saved>("{oops"), None);
+}
