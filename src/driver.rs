@@ -9,6 +9,7 @@ use gloo_events::EventListener;
 use yew::Callback;
 
 use crate::core::{Conversation, Effect, Input, Saved};
+use crate::texts::Texts;
 use crate::{api, json, stream};
 
 /// A handle on the running conversation; cheap to clone, equal when it is the same one.
@@ -71,45 +72,15 @@ impl Driver {
         Callback::from(move |input| driver.dispatch(input))
     }
 
+    /// Carries out `effect`: at once when it is synchronous, otherwise in one task whose outcome
+    /// (if any) comes back as an input. One future type for every asynchronous effect keeps the
+    /// wasm small (each spawned future type is its own copy of the executor's code).
     fn run(&self, effect: Effect) {
-        let driver = self.clone();
-        let texts = self.inner.conversation.borrow().lang.texts();
+        let host = self.inner.host.as_deref();
         match effect {
-            Effect::StartInteraction { request, previous } => yew::platform::spawn_local(async move {
-                let result = api::start_interaction(texts, &request, previous.as_ref()).await;
-                driver.dispatch(Input::Started(result));
-            }),
-            Effect::FinishInteraction { session } => yew::platform::spawn_local(async move {
-                let result = api::finish(texts, &session).await;
-                driver.dispatch(Input::Finished(result));
-            }),
-            Effect::UpdateInteraction { session, body } => yew::platform::spawn_local(async move {
-                let result = api::update(texts, &session, body).await;
-                driver.dispatch(Input::Rated(result));
-            }),
             Effect::Save(saved) => save(self.department_id(), &saved),
-            Effect::ReportUnread(count) => {
-                let texts = self.inner.conversation.borrow().lang.texts();
-                crate::host::unread(self.inner.host.as_deref(), texts, count);
-            }
-            Effect::Announce(message) => crate::host::message(self.inner.host.as_deref(), &message),
-            // Typing is a hint: a failed notification is not worth the visitor's attention.
-            Effect::NotifyTyping { session, typing } => yew::platform::spawn_local(async move {
-                let _ = api::typing(texts, &session, typing).await;
-            }),
-            Effect::ScheduleResend { key, after_ms } => yew::platform::spawn_local(async move {
-                let jittered = f64::from(after_ms) * (0.5 + js_sys::Math::random());
-                yew::platform::time::sleep(Duration::from_millis(jittered as u64)).await;
-                driver.dispatch(Input::Resend { key });
-            }),
-            Effect::ScheduleTypingTick { after_ms } => yew::platform::spawn_local(async move {
-                yew::platform::time::sleep(Duration::from_millis(u64::from(after_ms))).await;
-                driver.dispatch(Input::TypingTick);
-            }),
-            Effect::SendMessage { session, key, body } => yew::platform::spawn_local(async move {
-                let result = api::send_message(texts, &session, &key, body).await;
-                driver.dispatch(Input::Sent { key, result });
-            }),
+            Effect::ReportUnread(count) => crate::host::unread(host, self.inner.conversation.borrow().lang.texts(), count),
+            Effect::Announce(message) => crate::host::message(host, &message),
             Effect::OpenStream { session, last_event_id } => {
                 // Replacing the old stream closes it.
                 let opened = stream::open(&session, last_event_id.as_deref(), self.callback());
@@ -122,14 +93,54 @@ impl Driver {
             Effect::CloseStream => {
                 self.inner.stream.borrow_mut().take();
             }
-            Effect::ScheduleReconnect { after_ms } => yew::platform::spawn_local(async move {
-                // Jitter (×0.5 to ×1.5) so that widgets dropped together do not return together.
-                let jittered = f64::from(after_ms) * (0.5 + js_sys::Math::random());
-                yew::platform::time::sleep(Duration::from_millis(jittered as u64)).await;
-                driver.dispatch(Input::Reconnect);
-            }),
+            effect => {
+                let driver = self.clone();
+                let texts = self.inner.conversation.borrow().lang.texts();
+                yew::platform::spawn_local(async move {
+                    if let Some(input) = carry_out(texts, effect).await {
+                        driver.dispatch(input);
+                    }
+                });
+            }
         }
     }
+}
+
+/// The asynchronous effects: HTTP calls and timers, and the input each one ends with.
+async fn carry_out(texts: &'static Texts, effect: Effect) -> Option<Input> {
+    Some(match effect {
+        Effect::StartInteraction { request, previous } => Input::Started(api::start_interaction(texts, &request, previous.as_ref()).await),
+        Effect::FinishInteraction { session } => Input::Finished(api::finish(texts, &session).await),
+        Effect::UpdateInteraction { session, body } => Input::Rated(api::update(texts, &session, body).await),
+        Effect::SendMessage { session, key, body } => {
+            let result = api::send_message(texts, &session, &key, body).await;
+            Input::Sent { key, result }
+        }
+        // Typing is a hint: a failed notification is not worth the visitor's attention.
+        Effect::NotifyTyping { session, typing } => {
+            let _ = api::typing(texts, &session, typing).await;
+            return None;
+        }
+        Effect::ScheduleResend { key, after_ms } => {
+            sleep_jittered(after_ms).await;
+            Input::Resend { key }
+        }
+        Effect::ScheduleTypingTick { after_ms } => {
+            yew::platform::time::sleep(Duration::from_millis(u64::from(after_ms))).await;
+            Input::TypingTick
+        }
+        Effect::ScheduleReconnect { after_ms } => {
+            sleep_jittered(after_ms).await;
+            Input::Reconnect
+        }
+        Effect::Save(_) | Effect::ReportUnread(_) | Effect::Announce(_) | Effect::OpenStream { .. } | Effect::CloseStream => return None,
+    })
+}
+
+/// Sleeps `after_ms` × 0.5 to 1.5, so that widgets dropped together do not come back together.
+async fn sleep_jittered(after_ms: u32) {
+    let jittered = f64::from(after_ms) * (0.5 + js_sys::Math::random());
+    yew::platform::time::sleep(Duration::from_millis(jittered as u64)).await;
 }
 
 impl Driver {
