@@ -124,7 +124,7 @@ pub struct FromHost {
 
 /// `text` as a message from the host page; `None` when it is not one (not JSON, not `"host"`).
 pub fn decode(text: &str) -> Option<FromHost> {
-    let message = js_sys::JSON::parse(text).ok()?;
+    let message = json::parse_js(text)?;
     let field = |name: &str| js_sys::Reflect::get(&message, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
     if field("zchat").as_string().as_deref() != Some("host") {
         return None;
@@ -132,12 +132,12 @@ pub fn decode(text: &str) -> Option<FromHost> {
     // data-extra comes as written (JSON text), setExtra's as an object.
     let mut extra = field("extra");
     if let Some(text) = extra.as_string() {
-        extra = js_sys::JSON::parse(&text).unwrap_or(JsValue::FALSE);
+        extra = json::parse_js(&text).unwrap_or(JsValue::FALSE);
     }
     let extra = if extra.is_null() || extra.is_undefined() {
         Ok(None)
     } else {
-        let fits = js_sys::JSON::stringify(&extra).ok().and_then(|text| text.as_string()).is_some_and(|text| text.len() <= MAX_EXTRA_BYTES);
+        let fits = json::stringify_js(&extra).is_some_and(|text| text.len() <= MAX_EXTRA_BYTES);
         json::from_js::<Map<String, Value>>(extra).filter(|_| fits).map(Some).ok_or(())
     };
     Some(FromHost {

@@ -12,7 +12,12 @@ const AS_JSON: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::
 
 /// `text` as a `T`; `None` when it is not JSON or not a `T`.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Option<T> {
-    from_js(js_sys::JSON::parse(text).ok()?)
+    from_js(parse_js(text)?)
+}
+
+/// `text` as a JS value (`JSON.parse`); `None` when it is not JSON.
+pub fn parse_js(text: &str) -> Option<JsValue> {
+    js_sys::JSON::parse(text).ok()
 }
 
 /// A JS value (from `JSON.parse`, say) as a `T`; `None` when it is not a `T`.
@@ -22,6 +27,10 @@ pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Option<T> {
 
 /// `value` as JSON text.
 pub fn stringify<T: Serialize + ?Sized>(value: &T) -> Option<String> {
-    let value = value.serialize(&AS_JSON).ok()?;
-    js_sys::JSON::stringify(&value).ok()?.as_string()
+    stringify_js(&value.serialize(&AS_JSON).ok()?)
+}
+
+/// A JS value as JSON text (`JSON.stringify`); `None` when it has none (`undefined`, a cycle).
+pub fn stringify_js(value: &JsValue) -> Option<String> {
+    js_sys::JSON::stringify(value).ok()?.as_string()
 }

@@ -122,17 +122,8 @@ async fn sandbox(webhook: String) -> (String, tokio::sync::watch::Sender<bool>) 
 
 /// Starts an interaction through `relay`: (hash, session).
 async fn start_interaction(relay: &Relay, name: &str) -> (String, String) {
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{}/core/api/v1/interactions", relay.url))
-        .json(&json!({"department_id": 1, "customer": {"name": name}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let data = &answer["data"];
-    (data["interaction_hash"].as_str().unwrap().into(), data["session"].as_str().unwrap().into())
+    let body = json!({"department_id": 1, "customer": {"name": name}});
+    crate::support::start_interaction(&reqwest::Client::new(), &relay.url, &body).await
 }
 
 fn agent_message(hash: &str, n: usize) -> Value {

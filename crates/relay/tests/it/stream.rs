@@ -105,17 +105,7 @@ async fn after_a_relay_restart_a_stream_resets_and_the_session_still_works() {
     };
     let http = reqwest::Client::new();
     let first = start().await.unwrap();
-    let created: serde_json::Value = http
-        .post(format!("{}/core/api/v1/interactions", first.relay_url))
-        .json(&json!({"department_id": 1}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let hash = created["data"]["interaction_hash"].as_str().unwrap().to_string();
-    let session = created["data"]["session"].as_str().unwrap().to_string();
+    let (hash, session) = crate::support::start_interaction(&http, &first.relay_url, &json!({"department_id": 1})).await;
     let product = crate::support::Product { running: first, http: http.clone() };
     let mut stream = product.stream(&hash, &session, None).await;
     let seen = stream.next().await;

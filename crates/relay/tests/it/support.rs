@@ -32,18 +32,8 @@ impl Product {
 
     /// Starts an interaction through the relay; returns (hash, session).
     pub async fn start_interaction(&self, department_id: i64) -> (String, String) {
-        let answer = self
-            .http
-            .post(self.relay("/core/api/v1/interactions"))
-            .json(&json!({"department_id": department_id, "customer": {"name": "Maria"}, "extra": {"clientId": "c1"}}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 200);
-        let body: Value = answer.json().await.unwrap();
-        let hash = body["data"]["interaction_hash"].as_str().unwrap().to_string();
-        let session = body["data"]["session"].as_str().unwrap().to_string();
-        (hash, session)
+        let body = json!({"department_id": department_id, "customer": {"name": "Maria"}, "extra": {"clientId": "c1"}});
+        start_interaction(&self.http, &self.running.relay_url, &body).await
     }
 
     pub async fn agent(&self, hash: &str, action: &str, body: Value) -> Value {
@@ -61,6 +51,16 @@ impl Product {
     pub async fn stream(&self, hash: &str, session: &str, last_event_id: Option<&str>) -> Sse {
         open_stream(&self.http, &self.running.relay_url, hash, session, last_event_id).await
     }
+}
+
+/// Starts an interaction with `body` through the relay at `relay`; returns (hash, session).
+pub async fn start_interaction(http: &reqwest::Client, relay: &str, body: &Value) -> (String, String) {
+    let answer = http.post(format!("{relay}/core/api/v1/interactions")).json(body).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    let hash = body["data"]["interaction_hash"].as_str().unwrap().to_string();
+    let session = body["data"]["session"].as_str().unwrap().to_string();
+    (hash, session)
 }
 
 /// Opens `hash`'s SSE stream on the relay at `relay`, from after `last_event_id` if given.
