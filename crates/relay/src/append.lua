@@ -36,9 +36,8 @@ local function open()
   redis.call('DEL', held)
   redis.call('ZREM', heldset, hash)
   for _, entry in ipairs(waiting) do
-    local a = string.find(entry, '\n', 1, true)
-    local b = string.find(entry, '\n', a + 1, true)
-    append('trigger', string.sub(entry, 1, a - 1), string.sub(entry, a + 1, b - 1), string.sub(entry, b + 1))
+    local held_trigger = cjson.decode(entry)
+    append('trigger', held_trigger[1], held_trigger[2], held_trigger[3])
   end
 end
 
@@ -58,7 +57,8 @@ else
     return {'dropped'}
   end
   if not known then redis.call('ZADD', heldset, now, hash) end
-  redis.call('RPUSH', held, ARGV[10] .. '\n' .. ARGV[11] .. '\n' .. ARGV[12])
+  -- As JSON: a message hash or a body may hold any character, a newline included.
+  redis.call('RPUSH', held, cjson.encode({ARGV[10], ARGV[11], ARGV[12]}))
   redis.call('PEXPIRE', held, ARGV[5])
   return {'held'}
 end

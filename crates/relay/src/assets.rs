@@ -6,6 +6,11 @@
 //! (it names the current hashed files); the hashed files a year, `immutable`, precompressed
 //! (`.br`, `.gz` beside them) for browsers that accept it. The frame page carries a strict
 //! Content-Security-Policy whose `frame-ancestors` are the configured host origins.
+//!
+//! Paths are refused unless canonical (letters, digits, `.`, `_`, `-` in segments that do not
+//! start with a dot; no empty segment, no percent-encoding): another spelling of the frame page's
+//! path (`//`, `./`, `%69ndex.html`) must never reach the file server and come back without its
+//! headers. The frame's CSP goes on every answer under `/widget` all the same.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,6 +25,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower::ServiceExt;
 
 use crate::Relay;
@@ -35,7 +41,7 @@ struct FramePage {
 
 pub fn routes(widget_dir: PathBuf, allowed_origins: &[String]) -> Router<Arc<Relay>> {
     let page = Arc::new(frame_page(&widget_dir, allowed_origins));
-    let files = ServeDir::new(&widget_dir).precompressed_br().precompressed_gzip();
+    let files = ServeDir::new(&widget_dir).precompressed_br().precompressed_gzip().append_index_html_on_directories(false);
     let frame = {
         let page = Arc::clone(&page);
         move || serve_frame(Arc::clone(&page))
@@ -44,12 +50,16 @@ pub fn routes(widget_dir: PathBuf, allowed_origins: &[String]) -> Router<Arc<Rel
         let files = files.clone();
         move |request: Request| serve_loader(files.clone(), request)
     };
+    let csp = HeaderValue::from_str(&page.csp).expect("the CSP is a header value");
     let file = move |request: Request| serve_file(Arc::clone(&page), files.clone(), request);
+    let widget = Router::new()
+        .route("/widget/", get(frame))
+        .route("/widget/{*file}", get(file))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp));
     Router::new()
         .route(LOADER, get(loader))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/widget/", get(frame))
-        .route("/widget/{*file}", get(file))
+        .merge(widget)
         // The frame page is made at start-up, not built with copies: compressed on the way out
         // (files already compressed pass as they are).
         .layer(CompressionLayer::new().quality(CompressionLevel::Best))
@@ -73,6 +83,9 @@ async fn serve_loader(files: ServeDir, request: Request) -> Response {
 /// `/widget/{file}`: the frame page by its name, or a hashed file of the build.
 async fn serve_file(page: Arc<FramePage>, files: ServeDir, request: Request) -> Response {
     let name = request.uri().path().strip_prefix("/widget").unwrap_or_default().to_string();
+    if !canonical(&name) {
+        return zchat_types::ApiError::new(404, "Not found").into_response();
+    }
     if name == "/index.html" {
         return serve_frame(page).await;
     }
@@ -89,16 +102,25 @@ async fn serve_file(page: Arc<FramePage>, files: ServeDir, request: Request) -> 
     response.map(axum::body::Body::new)
 }
 
+/// The longest segment of a file's path (the build's hashed names are far shorter).
+const MAX_SEGMENT: usize = 128;
+
+/// Whether `path` (`/a/b.js`, as received: not percent-decoded) is the one spelling of a file.
+fn canonical(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix('/') else { return false };
+    rest.split('/').all(|segment| {
+        (1..=MAX_SEGMENT).contains(&segment.len())
+            && !segment.starts_with('.')
+            && segment.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    })
+}
+
 async fn serve_frame(page: Arc<FramePage>) -> Response {
     let Some(html) = &page.html else {
         return zchat_types::ApiError::new(503, "The widget is not built: run `trunk build --release`").into_response();
     };
     let mut response = Html(html.clone()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(csp) = HeaderValue::from_str(&page.csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
 
@@ -137,6 +159,18 @@ fn inline_script_hashes(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_one_spelling_of_a_file_is_canonical() {
+        for good in ["/index.html", "/zchat-widget-1a2b.js", "/snippets/x/inline0.js", "/a_b-c.wasm"] {
+            assert!(canonical(good), "{good}");
+        }
+        let long = format!("/{}.js", "a".repeat(MAX_SEGMENT));
+        for bad in ["", "/", "//", "/./", "/.", "/..", "//index.html", "/./index.html", "/%69ndex.html", "/index.html/",
+            "/a//b", "/../Cargo.toml", "/.hidden", "/a\\b", "/index.html;x", "/a b", &long] {
+            assert!(!canonical(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn inline_scripts_are_hashed_and_external_ones_are_not() {

@@ -3,11 +3,15 @@
 //! ids that increase by one; subscribers get the events after the id they last saw, then every
 //! new one, with no gap and no repeat.
 //!
-//! Memory is bounded: at most `max_interactions` logs of at most `max_events` events; triggers for
-//! interactions not (yet) opened here are held for `hold` and at most `max_held` of them; logs go
-//! `finished_ttl` after `finished`, or `idle_ttl` after their last event.
+//! Memory is bounded by count and by bytes: at most `max_interactions` logs, each of at most
+//! `max_events` events and `max_interaction_bytes`, all of them at most `max_bytes`; triggers for
+//! interactions not (yet) opened here are held for `hold`, at most `max_held` of them and
+//! `max_held_bytes`. Logs go `finished_ttl` after `finished`, or `idle_ttl` after their last event.
+//! When room is needed, finished logs go first (the one that finished first), then logs nobody
+//! is watching (the one idle longest), and only then the oldest watched one; finding the victim
+//! looks at a few logs at most, never at all of them, and every eviction is counted.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -19,14 +23,21 @@ use zchat_types::{CustomerMessage, EventId, StreamEventKind, Trigger, TriggerEve
 pub struct Limits {
     pub max_interactions: usize,
     pub max_events: usize,
+    /// Bytes of events one interaction's log keeps (its oldest go first).
+    pub max_interaction_bytes: usize,
+    /// Bytes of events all logs keep together (whole logs go, in eviction order).
+    pub max_bytes: usize,
     /// Triggers held, over all interactions not yet opened.
     pub max_held: usize,
+    /// Bytes of triggers held, over all interactions not yet opened.
+    pub max_held_bytes: usize,
     /// How long a trigger for an interaction not yet opened waits for its create answer.
     pub hold: Duration,
     pub finished_ttl: Duration,
     pub idle_ttl: Duration,
-    /// `Idempotency-Key`s remembered (their first answers).
+    /// `Idempotency-Key`s remembered (their first answers), by count and by bytes.
     pub max_idempotency_keys: usize,
+    pub max_idempotency_bytes: usize,
     /// How long one SSE stream lasts before the relay ends it (the browser reconnects with
     /// `Last-Event-ID` and misses nothing), so that load balancers can spread long-lived streams.
     pub stream_max: Option<Duration>,
@@ -37,14 +48,39 @@ impl Default for Limits {
         Limits {
             max_interactions: 10_000,
             max_events: 2_000,
+            max_interaction_bytes: 1024 * 1024,
+            max_bytes: 256 * 1024 * 1024,
             max_held: 1_000,
+            max_held_bytes: 8 * 1024 * 1024,
             hold: Duration::from_secs(30),
             finished_ttl: Duration::from_secs(3600),
             idle_ttl: Duration::from_secs(24 * 3600),
             max_idempotency_keys: 100_000,
+            max_idempotency_bytes: 32 * 1024 * 1024,
             stream_max: None,
         }
     }
+}
+
+/// What a log holds now, and what it had to let go (for metrics and tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogStats {
+    /// Interaction logs kept here (with Redis: this relay's interactions with open streams).
+    pub interactions: usize,
+    pub held_triggers: usize,
+    /// Bytes of events kept (with Redis: Redis's to count).
+    pub bytes: usize,
+    pub evicted: Evicted,
+}
+
+/// Logs removed to make room, by why they were chosen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Evicted {
+    pub finished: u64,
+    /// Open, but nobody watching.
+    pub idle: u64,
+    /// Watched: every other candidate looked at was too.
+    pub active: u64,
 }
 
 /// One event of a log, as streamed.
@@ -56,6 +92,13 @@ pub struct LoggedEvent {
     pub data: String,
     /// When the relay logged it, in milliseconds since the Unix epoch.
     pub at: u64,
+}
+
+impl LoggedEvent {
+    /// What keeping it costs, roughly: its data and its bookkeeping.
+    fn cost(&self) -> usize {
+        self.data.len() + EVENT_OVERHEAD
+    }
 }
 
 /// What became of a trigger given to [`EventLog::append_trigger`].
@@ -113,17 +156,29 @@ pub struct EventLog {
     limits: Limits,
 }
 
+/// A log's place in an eviction order: when, and a tie-breaker.
+type Order = (Instant, u64);
+
 #[derive(Default)]
 struct State {
     logs: HashMap<String, InteractionLog>,
+    /// Open logs by their last event, oldest first.
+    by_touch: BTreeMap<Order, String>,
+    /// Finished logs by when they finished, oldest first.
+    by_finish: BTreeMap<Order, String>,
+    next_order: u64,
+    bytes: usize,
     held: HashMap<String, Held>,
     held_count: usize,
+    held_bytes: usize,
+    evicted: Evicted,
     last_epoch: u64,
 }
 
 struct InteractionLog {
     epoch: u64,
     events: VecDeque<Arc<LoggedEvent>>,
+    bytes: usize,
     next_seq: u64,
     /// Hashes of the agent messages in the log, to drop redelivered webhooks.
     agent_messages: HashSet<String>,
@@ -131,16 +186,22 @@ struct InteractionLog {
     last_state: Option<Trigger>,
     live: broadcast::Sender<Arc<LoggedEvent>>,
     finished_at: Option<Instant>,
-    touched: Instant,
+    /// Its key in `by_touch`, or in `by_finish` once finished.
+    order: Order,
 }
 
 struct Held {
     since: Instant,
+    bytes: usize,
     triggers: Vec<(String, Trigger)>,
 }
 
 /// Live events buffered per subscriber before it counts as lagging (and reads from the log).
 const LIVE_CAPACITY: usize = 64;
+/// What an event costs besides its data (its id, its `Arc`, the queue's slot).
+const EVENT_OVERHEAD: usize = 128;
+/// The most logs looked at to find one nobody watches before taking the oldest watched one.
+const EVICTION_LOOKS: usize = 32;
 
 impl EventLog {
     pub fn new(limits: Limits) -> Arc<Self> {
@@ -158,50 +219,77 @@ impl EventLog {
         self.open_locked(&mut state, hash, now);
     }
 
-    fn open_locked<'s>(&self, state: &'s mut State, hash: &str, now: Instant) -> &'s mut InteractionLog {
-        if !state.logs.contains_key(hash) {
-            if state.logs.len() >= self.limits.max_interactions {
-                evict_one(state);
-            }
-            state.last_epoch = unix_millis().max(state.last_epoch + 1);
-            let (live, _) = broadcast::channel(LIVE_CAPACITY);
-            let log = InteractionLog {
-                epoch: state.last_epoch,
-                events: VecDeque::new(),
-                next_seq: 1,
-                agent_messages: HashSet::new(),
-                last_state: None,
-                live,
-                finished_at: None,
-                touched: now,
-            };
-            state.logs.insert(hash.to_string(), log);
-            if let Some(held) = state.held.remove(hash) {
-                state.held_count -= held.triggers.len();
-                let log = state.logs.get_mut(hash).expect("just inserted");
-                for (raw, trigger) in held.triggers {
-                    log.append_trigger(raw, trigger, now, self.limits.max_events);
-                }
+    fn open_locked(&self, state: &mut State, hash: &str, now: Instant) {
+        if state.logs.contains_key(hash) {
+            return;
+        }
+        if state.logs.len() >= self.limits.max_interactions {
+            state.evict_one(hash);
+        }
+        state.last_epoch = unix_millis().max(state.last_epoch + 1);
+        let order = state.order(now);
+        let (live, _) = broadcast::channel(LIVE_CAPACITY);
+        let log = InteractionLog {
+            epoch: state.last_epoch,
+            events: VecDeque::new(),
+            bytes: 0,
+            next_seq: 1,
+            agent_messages: HashSet::new(),
+            last_state: None,
+            live,
+            finished_at: None,
+            order,
+        };
+        state.by_touch.insert(order, hash.to_string());
+        state.logs.insert(hash.to_string(), log);
+        if let Some(held) = state.held.remove(hash) {
+            state.held_count -= held.triggers.len();
+            state.held_bytes -= held.bytes;
+            for (raw, trigger) in held.triggers {
+                self.change(state, hash, now, |log, limits| log.append_trigger(raw, trigger, now, limits));
             }
         }
-        state.logs.get_mut(hash).expect("opened above")
+    }
+
+    /// Changes the open log of `hash`, then keeps the books: bytes, its place in the eviction
+    /// order, and the total within its budget.
+    fn change<R>(&self, state: &mut State, hash: &str, now: Instant, change: impl FnOnce(&mut InteractionLog, &Limits) -> R) -> R {
+        let order = state.order(now);
+        let log = state.logs.get_mut(hash).expect("changes are made to open logs");
+        let before = log.bytes;
+        let result = change(log, &self.limits);
+        let after = log.bytes;
+        let (old, finished) = (log.order, log.finished_at.is_some());
+        if !finished {
+            log.order = order;
+            state.by_touch.remove(&old);
+            state.by_touch.insert(order, hash.to_string());
+        } else if state.by_touch.remove(&old).is_some() {
+            // It just finished: from now on it is in the finished order.
+            log.order = order;
+            state.by_finish.insert(order, hash.to_string());
+        }
+        state.bytes = state.bytes + after - before;
+        while state.bytes > self.limits.max_bytes && state.evict_one(hash) {}
+        result
     }
 
     /// Appends a webhook's trigger (`raw` is its body as received), holds it if the interaction is
     /// not open here yet, or recognises a redelivery.
     pub fn append_trigger(&self, raw: String, trigger: Trigger, now: Instant) -> Intake {
         let mut state = self.lock();
-        if let Some(log) = state.logs.get_mut(&trigger.interaction_hash) {
-            return log.append_trigger(raw, trigger, now, self.limits.max_events);
+        let hash = trigger.interaction_hash.clone();
+        if state.logs.contains_key(&hash) {
+            return self.change(&mut state, &hash, now, |log, limits| log.append_trigger(raw, trigger, now, limits));
         }
-        if state.held_count >= self.limits.max_held {
+        let cost = raw.len() + EVENT_OVERHEAD;
+        if state.held_count >= self.limits.max_held || state.held_bytes + cost > self.limits.max_held_bytes {
             return Intake::Dropped;
         }
         state.held_count += 1;
-        let held = state
-            .held
-            .entry(trigger.interaction_hash.clone())
-            .or_insert_with(|| Held { since: now, triggers: Vec::new() });
+        state.held_bytes += cost;
+        let held = state.held.entry(hash).or_insert_with(|| Held { since: now, bytes: 0, triggers: Vec::new() });
+        held.bytes += cost;
         held.triggers.push((raw, trigger));
         Intake::Held
     }
@@ -210,14 +298,15 @@ impl EventLog {
     pub fn append_customer_message(&self, hash: &str, message: &CustomerMessage, now: Instant) -> EventId {
         let data = serde_json::to_string(message).expect("a customer message serializes");
         let mut state = self.lock();
-        let log = self.open_locked(&mut state, hash, now);
-        log.append(StreamEventKind::CustomerMessage, data, now, self.limits.max_events)
+        self.open_locked(&mut state, hash, now);
+        self.change(&mut state, hash, now, |log, limits| log.append(StreamEventKind::CustomerMessage, data, limits))
     }
 
     /// Subscribes to `hash` from after `after` (or from the start), opening the log if needed.
     pub fn subscribe(self: &Arc<Self>, hash: &str, after: Option<EventId>, now: Instant) -> Subscription {
         let mut state = self.lock();
-        let log = self.open_locked(&mut state, hash, now);
+        self.open_locked(&mut state, hash, now);
+        let log = state.logs.get(hash).expect("opened above");
         let first_seq = log.events.front().map_or(log.next_seq, |event| event.id.seq);
         let (reset, after_seq) = resume_point(after, log.epoch, first_seq, log.next_seq);
         Subscription {
@@ -245,34 +334,86 @@ impl EventLog {
         self.lock().logs.get(hash).map(|log| log.events.iter().cloned().collect())
     }
 
-    /// Drops held triggers older than the hold window and expired logs. Call it periodically.
+    /// Drops held triggers older than the hold window and expired logs: the work is the number
+    /// of things that expired, never all logs. Call it periodically.
     pub fn sweep(&self, now: Instant) {
         let limits = &self.limits;
         let mut state = self.lock();
-        let mut dropped = 0;
+        let (mut count, mut bytes) = (0, 0);
         state.held.retain(|_, held| {
             let keep = now.duration_since(held.since) < limits.hold;
             if !keep {
-                dropped += held.triggers.len();
+                count += held.triggers.len();
+                bytes += held.bytes;
             }
             keep
         });
-        state.held_count -= dropped;
-        state.logs.retain(|_, log| match log.finished_at {
-            Some(finished) => now.duration_since(finished) < limits.finished_ttl,
-            None => now.duration_since(log.touched) < limits.idle_ttl,
-        });
+        state.held_count -= count;
+        state.held_bytes -= bytes;
+        while let Some((&(finished, _), _)) = state.by_finish.first_key_value() {
+            if now.duration_since(finished) < limits.finished_ttl {
+                break;
+            }
+            let (_, hash) = state.by_finish.pop_first().expect("checked above");
+            state.remove(&hash);
+        }
+        while let Some((&(touched, _), _)) = state.by_touch.first_key_value() {
+            if now.duration_since(touched) < limits.idle_ttl {
+                break;
+            }
+            let (_, hash) = state.by_touch.pop_first().expect("checked above");
+            state.remove(&hash);
+        }
     }
 
-    /// How many logs and held triggers there are (for metrics and tests).
-    pub fn counts(&self) -> (usize, usize) {
+    /// What the log holds now, and what it let go.
+    pub fn stats(&self) -> LogStats {
         let state = self.lock();
-        (state.logs.len(), state.held_count)
+        LogStats { interactions: state.logs.len(), held_triggers: state.held_count, bytes: state.bytes, evicted: state.evicted }
+    }
+}
+
+impl State {
+    /// A fresh place in an eviction order.
+    fn order(&mut self, now: Instant) -> Order {
+        self.next_order += 1;
+        (now, self.next_order)
+    }
+
+    /// Removes a log and its books (its place in an order may already be taken out).
+    fn remove(&mut self, hash: &str) {
+        if let Some(log) = self.logs.remove(hash) {
+            self.by_touch.remove(&log.order);
+            self.by_finish.remove(&log.order);
+            self.bytes -= log.bytes;
+        }
+    }
+
+    /// Makes room for one log, never `keep`'s: the finished one that finished first, else the
+    /// open one idle longest that nobody watches (among the few idle longest), else the one idle
+    /// longest. `false` when there is nothing else to remove.
+    fn evict_one(&mut self, keep: &str) -> bool {
+        let finished = self.by_finish.values().find(|hash| *hash != keep).cloned();
+        let (victim, evicted) = match finished {
+            Some(hash) => (hash, &mut self.evicted.finished),
+            None => {
+                let candidates: Vec<&String> = self.by_touch.values().filter(|hash| *hash != keep).take(EVICTION_LOOKS).collect();
+                let unwatched = candidates.iter().find(|hash| self.logs.get(**hash).is_some_and(|log| log.live.receiver_count() == 0));
+                match (unwatched, candidates.first()) {
+                    (Some(hash), _) => ((*hash).clone(), &mut self.evicted.idle),
+                    (None, Some(hash)) => ((*hash).clone(), &mut self.evicted.active),
+                    (None, None) => return false,
+                }
+            }
+        };
+        *evicted += 1;
+        self.remove(&victim);
+        true
     }
 }
 
 impl InteractionLog {
-    fn append_trigger(&mut self, raw: String, trigger: Trigger, now: Instant, max_events: usize) -> Intake {
+    fn append_trigger(&mut self, raw: String, trigger: Trigger, now: Instant, limits: &Limits) -> Intake {
         match &trigger.event {
             TriggerEvent::AgentMessage { message, .. } => {
                 if !self.agent_messages.insert(message.hash.clone()) {
@@ -290,17 +431,19 @@ impl InteractionLog {
                 self.last_state = Some(trigger);
             }
         }
-        Intake::Appended(self.append(StreamEventKind::Trigger, raw, now, max_events))
+        Intake::Appended(self.append(StreamEventKind::Trigger, raw, limits))
     }
 
-    fn append(&mut self, kind: StreamEventKind, data: String, now: Instant, max_events: usize) -> EventId {
+    /// Appends an event; the oldest ones go while the log is over its count or its bytes.
+    fn append(&mut self, kind: StreamEventKind, data: String, limits: &Limits) -> EventId {
         let id = EventId { epoch: self.epoch, seq: self.next_seq };
         self.next_seq += 1;
-        self.touched = now;
         let event = Arc::new(LoggedEvent { id, kind, data, at: unix_millis() });
+        self.bytes += event.cost();
         self.events.push_back(Arc::clone(&event));
-        if self.events.len() > max_events {
+        while (self.events.len() > limits.max_events || self.bytes > limits.max_interaction_bytes) && self.events.len() > 1 {
             if let Some(oldest) = self.events.pop_front() {
+                self.bytes -= oldest.cost();
                 forget_agent_message(&mut self.agent_messages, &oldest);
             }
         }
@@ -333,18 +476,6 @@ fn forget_agent_message(hashes: &mut HashSet<String>, event: &LoggedEvent) {
         if let Ok(Trigger { event: TriggerEvent::AgentMessage { message, .. }, .. }) = serde_json::from_str(&event.data) {
             hashes.remove(&message.hash);
         }
-    }
-}
-
-/// Makes room for one log: the finished one that finished first, else the one idle the longest.
-fn evict_one(state: &mut State) {
-    let victim = state
-        .logs
-        .iter()
-        .min_by_key(|(_, log)| (log.finished_at.is_none(), log.finished_at.unwrap_or(log.touched)))
-        .map(|(hash, _)| hash.clone());
-    if let Some(hash) = victim {
-        state.logs.remove(&hash);
     }
 }
 
@@ -400,7 +531,7 @@ mod tests {
         let seqs: Vec<u64> = events.iter().map(|e| e.id.seq).collect();
         assert_eq!(seqs, [1, 2]);
         assert!(events[0].data.contains("queued") && events[1].data.contains("accepted"));
-        assert_eq!(log.counts(), (1, 0));
+        assert_eq!((log.stats().interactions, log.stats().held_triggers), (1, 0));
     }
 
     #[test]
@@ -411,7 +542,7 @@ mod tests {
         assert_eq!(append(&log, state("y", "queued")), Intake::Held);
         assert_eq!(append(&log, state("z", "queued")), Intake::Dropped);
         log.sweep(Instant::now() + limits.hold + Duration::from_secs(1));
-        assert_eq!(log.counts(), (0, 0));
+        assert_eq!((log.stats().interactions, log.stats().held_triggers), (0, 0));
     }
 
     #[test]
@@ -488,6 +619,58 @@ mod tests {
         drop(state_lock);
         append(&log, state("c", "finished"));
         log.sweep(Instant::now() + limits.finished_ttl + Duration::from_secs(1));
-        assert_eq!(log.counts(), (1, 0), "c expired, b (open, recent) stays");
+        assert_eq!(log.stats().interactions, 1, "c expired, b (open, recent) stays");
+        assert_eq!(log.stats().evicted, Evicted { finished: 1, idle: 0, active: 0 });
+    }
+
+    #[test]
+    fn at_capacity_a_log_nobody_watches_goes_before_a_watched_one() {
+        let log = EventLog::new(Limits { max_interactions: 3, ..Limits::default() });
+        let start = Instant::now();
+        let watched = log.subscribe("watched", None, start);
+        log.open("idle", start + Duration::from_secs(1));
+        log.open("recent", start + Duration::from_secs(2));
+        log.open("new", start + Duration::from_secs(3));
+        let state = log.lock();
+        assert!(state.logs.contains_key("watched"), "the oldest, but a visitor is watching it");
+        assert!(!state.logs.contains_key("idle") && state.logs.contains_key("recent") && state.logs.contains_key("new"));
+        drop(state);
+        assert_eq!(log.stats().evicted, Evicted { finished: 0, idle: 1, active: 0 });
+        drop(watched);
+    }
+
+    #[test]
+    fn bytes_are_bounded_per_interaction_and_in_total() {
+        let limits = Limits { max_interaction_bytes: 10_000, max_bytes: 25_000, ..Limits::default() };
+        let log = EventLog::new(limits);
+        let big = |hash: &str, n: usize| trigger(hash, json!({"message": {"hash": format!("m{n}"), "content": "x".repeat(3_000), "type": "text"}, "agent": {"id": 1, "name": "A"}}));
+        log.open("a", Instant::now());
+        for n in 0..10 {
+            append(&log, big("a", n));
+        }
+        let kept = log.events("a").unwrap();
+        assert_eq!(kept.len(), 3, "the newest that fit in 10,000 bytes");
+        assert_eq!(kept.last().unwrap().id.seq, 10);
+        assert!(log.stats().bytes <= 10_000);
+        // A kept message's redelivery is still recognised.
+        assert!(matches!(append(&log, big("a", 9)), Intake::Duplicate));
+        for (n, hash) in ["b", "c", "d"].into_iter().enumerate() {
+            log.open(hash, Instant::now());
+            for m in 0..3 {
+                append(&log, big(hash, n * 10 + m));
+            }
+        }
+        let stats = log.stats();
+        assert!(stats.bytes <= 25_000, "{stats:?}");
+        assert!(log.events("a").is_none(), "the log idle longest went");
+        assert!(stats.evicted.idle >= 1, "{stats:?}");
+    }
+
+    #[test]
+    fn held_triggers_are_bounded_by_bytes() {
+        let log = EventLog::new(Limits { max_held_bytes: 10_000, ..Limits::default() });
+        let big = |n: usize| trigger(&format!("unknown-{n}"), json!({"state": "typing", "pad": "x".repeat(3_000)}));
+        let intakes: Vec<Intake> = (0..5).map(|n| append(&log, big(n))).collect();
+        assert_eq!(intakes, [Intake::Held, Intake::Held, Intake::Held, Intake::Dropped, Intake::Dropped]);
     }
 }

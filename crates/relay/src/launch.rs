@@ -9,7 +9,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::{random_secret, serve, Config, Limits};
+use crate::{random_secret, serve, Admission, Config, Limits};
+
+/// The shortest session secret accepted: it signs every visitor's credential.
+pub const MIN_SESSION_SECRET: usize = 32;
+/// The shortest webhook secret accepted: it is the only thing between the internet and the log.
+pub const MIN_WEBHOOK_SECRET: usize = 16;
 
 /// What to start. `upstream: None` means the in-process sandbox.
 #[derive(Debug, Clone)]
@@ -28,8 +33,10 @@ pub struct Options {
     pub widget_dir: PathBuf,
     /// Where the demo host site listens (`127.0.0.1:8082`); none: no demo site.
     pub demo_listen: Option<String>,
+    /// Where `/metrics` is served (never on the public listener); none: nowhere.
+    pub metrics_listen: Option<String>,
     pub limits: Limits,
-    pub creates_per_minute: u32,
+    pub admission: Admission,
     pub trust_forwarded_for: bool,
     /// Host-page origins allowed to embed the widget; empty: any (with a warning).
     pub allowed_origins: Vec<String>,
@@ -51,8 +58,10 @@ impl Options {
             session_secret: None,
             widget_dir,
             demo_listen: Some("127.0.0.1:0".into()),
+            metrics_listen: Some("127.0.0.1:0".into()),
             limits: Limits::default(),
-            creates_per_minute: 1_000,
+            // One test client plays many visitors from one address.
+            admission: Admission { creates_per_minute: 1_000, requests_per_minute: 100_000, ..Admission::default() },
             trust_forwarded_for: false,
             allowed_origins: Vec::new(),
             redis_url: None,
@@ -68,6 +77,8 @@ pub struct Running {
     pub sandbox_url: Option<String>,
     /// The demo host site, `http://localhost:PORT` (another site than the relay's 127.0.0.1).
     pub demo_url: Option<String>,
+    /// `http://ADDRESS/metrics`, when served.
+    pub metrics_url: Option<String>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -104,9 +115,12 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
         .unwrap_or_else(|| format!("http://{relay_address}"))
         .trim_end_matches('/')
         .to_string();
+    check_secrets(options.webhook_secret.as_deref(), options.session_secret.as_deref()).map_err(std::io::Error::other)?;
     let webhook_secret = options.webhook_secret.clone().unwrap_or_else(|| {
         let secret = random_secret();
-        tracing::info!("ZCHAT_WEBHOOK_SECRET is unset; generated one. Webhook URL: {public_url}/webhooks/zchat/{secret}");
+        if options.upstream.is_some() {
+            tell_generated_webhook_url(&format!("{public_url}/webhooks/zchat/{secret}"));
+        }
         secret
     });
     let session_secret = options.session_secret.clone().unwrap_or_else(|| {
@@ -148,7 +162,7 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
         public_url: public_url.clone(),
         widget_dir: options.widget_dir,
         limits: options.limits,
-        creates_per_minute: options.creates_per_minute,
+        admission: options.admission,
         trust_forwarded_for: options.trust_forwarded_for,
         allowed_origins: options.allowed_origins,
         redis_url: options.redis_url,
@@ -162,6 +176,38 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
         }
         None => None,
     };
-    tasks.insert(0, tokio::spawn(serve(relay_listener, config, stopped())));
-    Ok(Running { relay_url: public_url, sandbox_url, demo_url, stop, tasks })
+    let (metrics_listener, metrics_url) = match &options.metrics_listen {
+        Some(listen) => {
+            let listener = TcpListener::bind(listen).await?;
+            let url = format!("http://{}/metrics", listener.local_addr()?);
+            (Some(listener), Some(url))
+        }
+        None => (None, None),
+    };
+    tasks.insert(0, tokio::spawn(serve(relay_listener, metrics_listener, config, stopped())));
+    Ok(Running { relay_url: public_url, sandbox_url, demo_url, metrics_url, stop, tasks })
+}
+
+/// Refuses secrets too short to keep anyone out (an empty one would let anyone mint sessions).
+pub fn check_secrets(webhook: Option<&str>, session: Option<&str>) -> Result<(), String> {
+    let check = |name: &str, secret: Option<&str>, least: usize| match secret {
+        Some(secret) if secret.len() < least => Err(format!(
+            "{name} must be at least {least} bytes (it has {}); make one with `openssl rand -hex 32`, or leave it unset to generate one",
+            secret.len()
+        )),
+        _ => Ok(()),
+    };
+    check("ZCHAT_WEBHOOK_SECRET", webhook, MIN_WEBHOOK_SECRET)?;
+    check("RELAY_SESSION_SECRET", session, MIN_SESSION_SECRET)
+}
+
+/// A generated webhook secret is never written to a log (logs are shipped and kept): the webhook
+/// URL goes to the terminal when there is one, and otherwise the operator is told to set it.
+fn tell_generated_webhook_url(url: &str) {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        eprintln!("ZCHAT_WEBHOOK_SECRET is unset; generated one for this run. Webhook URL for zChat's admin: {url}");
+    } else {
+        tracing::warn!("ZCHAT_WEBHOOK_SECRET is unset; generated one that this log does not show: set ZCHAT_WEBHOOK_SECRET to know the webhook URL");
+    }
 }

@@ -9,20 +9,27 @@
 //! - [`history`]: the signed external-history endpoint of earlier conversations.
 //! - [`assets`]: the embed loader, the widget's frame and files.
 //! - [`demo`]: the demo host site (a friendly and a hostile page) on its own origin.
-//! - [`metrics`]: `/metrics` and the request log (route templates only: no secret is logged).
+//! - [`metrics`]: `/metrics` (on a listener of its own) and the request log (route templates
+//!   only: no secret is logged).
+//! - [`admission`]: rate limits and open-connection and stream caps per address and interaction.
+//! - [`listener`]: the accept loop (request-head time limit, connections per address).
+//! - [`refusal`]: every refusal in the reference's `{"message", "status"}` shape.
 //! - [`launch`]: starts the relay (and, without an upstream, the sandbox in-process) on listeners.
 //!
 //! Nothing here reads the environment or the clock's wall time for decisions, but for event-log
 //! epochs and message times; configuration comes in through [`Config`].
 
+pub mod admission;
 pub mod assets;
 pub mod demo;
 pub mod events;
 pub mod history;
 pub mod idempotency;
 pub mod launch;
+pub mod listener;
 pub mod metrics;
 pub mod mirror;
+pub mod refusal;
 pub mod session;
 pub mod shared;
 pub mod store;
@@ -31,23 +38,27 @@ pub mod upstream;
 pub mod webhook;
 
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
-use tower_http::set_header::SetResponseHeaderLayer;
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::set_header::SetResponseHeaderLayer;
 use zchat_types::ApiError;
 
+use admission::{Budget, Slot, Slots};
 pub use events::{EventLog, Limits};
 pub use store::Store;
 
 /// The largest request body accepted (API calls and webhooks are a few hundred bytes).
-const BODY_LIMIT: usize = 64 * 1024;
+pub const BODY_LIMIT: usize = 64 * 1024;
 /// How long an `Idempotency-Key`'s first answer is kept.
 const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
 
@@ -70,12 +81,45 @@ pub struct Config {
     /// Host-page origins allowed to frame the widget (`frame-ancestors`); empty: any.
     pub allowed_origins: Vec<String>,
     pub limits: Limits,
-    /// New interactions one client address may start per minute.
-    pub creates_per_minute: u32,
+    /// What one client, interaction or connection may do.
+    pub admission: Admission,
     /// Behind a reverse proxy: take the client's address from the last `X-Forwarded-For` entry.
     pub trust_forwarded_for: bool,
     /// Redis, where several relays share one event log; none: this process's memory.
     pub redis_url: Option<String>,
+}
+
+/// What one client address, interaction or connection may do (README: the settings).
+#[derive(Debug, Clone)]
+pub struct Admission {
+    /// New interactions one client address may start per minute.
+    pub creates_per_minute: u32,
+    /// API calls and stream opens one client address may make per minute.
+    pub requests_per_minute: u32,
+    /// API calls and stream opens on one interaction per minute.
+    pub interaction_requests_per_minute: u32,
+    /// Open connections per client address (not enforced behind a trusted proxy: every peer is it).
+    pub connections_per_address: usize,
+    /// Open event streams per client address.
+    pub streams_per_address: usize,
+    /// Open event streams per interaction (a visitor's tabs).
+    pub streams_per_interaction: usize,
+    /// How long a client has to send a request's head.
+    pub header_timeout: Duration,
+}
+
+impl Default for Admission {
+    fn default() -> Self {
+        Admission {
+            creates_per_minute: 10,
+            requests_per_minute: 1_200,
+            interaction_requests_per_minute: 300,
+            connections_per_address: 256,
+            streams_per_address: 64,
+            streams_per_interaction: 16,
+            header_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 /// The relay's shared state, given to every handler.
@@ -94,11 +138,43 @@ pub struct Relay {
     stream_max: Option<Duration>,
     idempotency: idempotency::Idempotency,
     metrics: metrics::Metrics,
-    create_rate: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    creates: Budget<IpAddr>,
+    requests: Budget<IpAddr>,
+    interaction_requests: Budget<String>,
+    streams_by_address: Slots<IpAddr>,
+    streams_by_interaction: Slots<String>,
     trust_forwarded_for: bool,
 }
 
 impl Relay {
+    pub fn new(config: &Config, log: Store, shutdown: watch::Receiver<bool>) -> Arc<Relay> {
+        let admission = &config.admission;
+        // With the shared log, Idempotency-Keys are shared too: a retry may reach another relay.
+        let kept = idempotency::Kept { ttl: IDEMPOTENCY_TTL, keys: config.limits.max_idempotency_keys, bytes: config.limits.max_idempotency_bytes };
+        let idempotency = match &log {
+            Store::Shared(shared) => idempotency::Idempotency::shared(kept, Arc::clone(shared)),
+            Store::Memory(_) => idempotency::Idempotency::new(kept),
+        };
+        Arc::new(Relay {
+            upstream: upstream::Upstream::new(&config.upstream_base, config.upstream_token.clone(), config.upstream_timeout),
+            sessions: session::Sessions::new(config.session_secret.clone()),
+            log,
+            webhook_secret: config.webhook_secret.clone(),
+            origin: origin_of(&config.public_url),
+            public_url: config.public_url.trim_end_matches('/').to_string(),
+            shutdown,
+            stream_max: config.limits.stream_max,
+            metrics: metrics::Metrics::default(),
+            idempotency,
+            creates: Budget::per_minute(admission.creates_per_minute, "new conversations from this address"),
+            requests: Budget::per_minute(admission.requests_per_minute, "requests from this address"),
+            interaction_requests: Budget::per_minute(admission.interaction_requests_per_minute, "requests for this conversation"),
+            streams_by_address: Slots::new(admission.streams_per_address),
+            streams_by_interaction: Slots::new(admission.streams_per_interaction),
+            trust_forwarded_for: config.trust_forwarded_for,
+        })
+    }
+
     /// A browser (which always sends `Origin` on these calls) may only call from the relay's own
     /// origin, where the widget's frame lives. Callers without `Origin` are not browsers.
     fn check_origin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -110,75 +186,103 @@ impl Relay {
         }
     }
 
+    /// The address a client is counted by (see [`admission::client_key`]).
+    fn client(&self, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
+        admission::client_key(mirror::client_address(headers, peer, self.trust_forwarded_for))
+    }
+
     /// 429 when `client` started too many interactions lately.
-    fn check_create_rate(&self, client: std::net::IpAddr) -> Result<(), ApiError> {
-        // The limiter keeps a cell per address: drop the ones whose budget is full again.
-        if self.create_rate.len() > 10_000 {
-            self.create_rate.retain_recent();
-        }
-        self.create_rate.check_key(&client).map_err(|_| {
-            ApiError::new(429, "Too many new conversations from this address; try again in a minute")
-        })
+    fn check_create_rate(&self, client: IpAddr) -> Result<(), ApiError> {
+        self.creates.take(&client)
+    }
+
+    /// 429 when calls on this (authenticated) interaction come too fast.
+    fn check_interaction_rate(&self, hash: &str) -> Result<(), ApiError> {
+        self.interaction_requests.take(&hash.to_string())
+    }
+
+    /// Places for one more stream of `client` on `hash`, or 429.
+    fn stream_slots(&self, client: IpAddr, hash: &str) -> Result<(Slot<IpAddr>, Slot<String>), ApiError> {
+        let too_many = |what: &str| ApiError::too_many(format!("Too many open event streams {what}; close some"), Duration::from_secs(5));
+        let by_address = self.streams_by_address.take(client).ok_or_else(|| too_many("from this address"))?;
+        let by_interaction = self.streams_by_interaction.take(hash.to_string()).ok_or_else(|| too_many("for this conversation"))?;
+        Ok((by_address, by_interaction))
     }
 }
 
-/// The relay's routes over a fresh state.
-pub fn app(config: &Config, log: Store, shutdown: watch::Receiver<bool>) -> Router {
-    // With the shared log, Idempotency-Keys are shared too: a retry may reach another relay.
-    let idempotency = match &log {
-        Store::Shared(shared) => idempotency::Idempotency::shared(IDEMPOTENCY_TTL, config.limits.max_idempotency_keys, Arc::clone(shared)),
-        Store::Memory(_) => idempotency::Idempotency::new(IDEMPOTENCY_TTL, config.limits.max_idempotency_keys),
-    };
-    let relay = Arc::new(Relay {
-        upstream: upstream::Upstream::new(&config.upstream_base, config.upstream_token.clone(), config.upstream_timeout),
-        sessions: session::Sessions::new(config.session_secret.clone()),
-        log,
-        webhook_secret: config.webhook_secret.clone(),
-        origin: origin_of(&config.public_url),
-        public_url: config.public_url.trim_end_matches('/').to_string(),
-        shutdown,
-        stream_max: config.limits.stream_max,
-        metrics: metrics::Metrics::default(),
-        idempotency,
-        create_rate: governor::RateLimiter::keyed(governor::Quota::per_minute(
-            std::num::NonZeroU32::new(config.creates_per_minute.max(1)).expect("at least one"),
-        )),
-        trust_forwarded_for: config.trust_forwarded_for,
-    });
-    Router::new()
+/// Every browser call (API and streams) spends from its client address's budget first, before
+/// its body is read.
+async fn admit(State(relay): State<Arc<Relay>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+    let client = relay.client(request.headers(), peer);
+    match relay.requests.take(&client) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// The relay's public routes over `relay`.
+pub fn app(relay: Arc<Relay>, config: &Config) -> Router {
+    let browser_api = Router::new()
         .merge(mirror::routes())
         .merge(stream::routes())
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), admit));
+    Router::new()
+        .merge(browser_api)
         .merge(webhook::routes())
         .merge(history::routes())
         .merge(assets::routes(config.widget_dir.clone(), &config.allowed_origins))
-        .route("/metrics", axum::routing::get(metrics::render))
+        .fallback(refusal::not_found)
+        .method_not_allowed_fallback(refusal::method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), metrics::observe))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Every refusal in the reference's shape, whoever made it (axum's extractors, files).
+        .layer(axum::middleware::from_fn(refusal::in_reference_shape))
         // On every answer: no referrer leaks the visitor's page; no type sniffing.
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .with_state(relay)
 }
 
-/// Serves the relay on `listener` until `shutdown` completes; open streams end at once then.
-pub async fn serve(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+/// `/metrics`, for a listener of its own (never the public one).
+pub fn metrics_app(relay: Arc<Relay>) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(metrics::render))
+        .fallback(refusal::not_found)
+        .with_state(relay)
+}
+
+/// Serves the relay on `listener` (and `/metrics` on `metrics`, if given) until `shutdown`
+/// completes; open streams end at once then.
+pub async fn serve(
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let (stop, stopping) = watch::channel(false);
     let log = match &config.redis_url {
         Some(url) => Store::Shared(shared::SharedLog::start(url, config.limits.clone(), stopping.clone()).map_err(std::io::Error::other)?),
         None => Store::Memory(EventLog::new(config.limits.clone())),
     };
     tokio::spawn(sweep(log.clone(), stopping.clone()));
-    let router = app(&config, log, stopping.clone());
+    let relay = Relay::new(&config, log, stopping.clone());
+    let limits = listener::ConnectionLimits {
+        header_timeout: config.admission.header_timeout,
+        per_address: (!config.trust_forwarded_for).then_some(config.admission.connections_per_address),
+    };
+    if let Some(metrics) = metrics {
+        let (router, refused) = (metrics_app(Arc::clone(&relay)), relay.metrics.connections_refused.clone());
+        let limits = listener::ConnectionLimits { per_address: None, ..limits.clone() };
+        tokio::spawn(listener::serve(metrics, router, limits, refused, stopping.clone()));
+    }
+    let refused = relay.metrics.connections_refused.clone();
+    let router = app(relay, &config);
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop.send(true);
     });
-    let mut stopped = stopping;
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|stopping| *stopping).await;
-        })
-        .await
+    listener::serve(listener, router, limits, refused, stopping).await
 }
 
 /// Expires held triggers and old logs every few seconds.

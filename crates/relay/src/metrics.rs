@@ -1,5 +1,7 @@
-//! `/metrics` in Prometheus text: open streams, events in and out by kind, webhook outcomes,
-//! answers by route template and status (every refusal, by what it refused), upstream latency.
+//! `/metrics` in Prometheus text, on a listener of its own (`RELAY_METRICS_LISTEN`, loopback by
+//! default; never the public one): open streams, events in and out by kind, webhook outcomes,
+//! answers by route template and status (every refusal, by what it refused), upstream latency,
+//! what the log holds and evicted, connections refused.
 //! Labels are route templates and fixed words, never paths or values from outside, so the series
 //! stay few and no secret is ever a label.
 
@@ -48,8 +50,16 @@ pub struct Metrics {
     pub webhooks: Family<Outcome, Counter>,
     pub answers: Family<Answer, Counter>,
     pub upstream_seconds: Family<Operation, Histogram>,
+    pub connections_refused: Counter,
     interactions: Gauge,
     held_triggers: Gauge,
+    log_bytes: Gauge,
+    evictions: Family<Reason, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Reason {
+    pub reason: &'static str,
 }
 
 impl Default for Metrics {
@@ -64,6 +74,9 @@ impl Default for Metrics {
             Family::<Operation, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.005, 2.0, 12)));
         let interactions = Gauge::default();
         let held_triggers = Gauge::default();
+        let connections_refused = Counter::default();
+        let log_bytes = Gauge::default();
+        let evictions = Family::<Reason, Counter>::default();
         registry.register("streams_open", "Open SSE streams (connected widgets)", streams_open.clone());
         registry.register("events_in", "Events appended to interaction logs, by kind", events_in.clone());
         registry.register("events_out", "Events written to SSE streams, by kind", events_out.clone());
@@ -72,7 +85,23 @@ impl Default for Metrics {
         registry.register("upstream_seconds", "Latency of zChat calls, by operation", upstream_seconds.clone());
         registry.register("interactions", "Interaction logs in memory", interactions.clone());
         registry.register("held_triggers", "Triggers held for interactions not yet known", held_triggers.clone());
-        Metrics { registry, streams_open, events_in, events_out, webhooks, answers, upstream_seconds, interactions, held_triggers }
+        registry.register("connections_refused", "Connections closed at once: their address held too many", connections_refused.clone());
+        registry.register("log_bytes", "Bytes of events kept in memory", log_bytes.clone());
+        registry.register("evictions", "Interaction logs removed to make room, by why they were chosen", evictions.clone());
+        Metrics {
+            registry,
+            streams_open,
+            events_in,
+            events_out,
+            webhooks,
+            answers,
+            upstream_seconds,
+            connections_refused,
+            interactions,
+            held_triggers,
+            log_bytes,
+            evictions,
+        }
     }
 }
 
@@ -84,9 +113,15 @@ impl Metrics {
 
 /// `GET /metrics`.
 pub async fn render(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
-    let (interactions, held) = relay.log.counts();
-    relay.metrics.interactions.set(interactions as i64);
-    relay.metrics.held_triggers.set(held as i64);
+    let stats = relay.log.stats();
+    let metrics = &relay.metrics;
+    metrics.interactions.set(stats.interactions as i64);
+    metrics.held_triggers.set(stats.held_triggers as i64);
+    metrics.log_bytes.set(stats.bytes as i64);
+    for (reason, total) in [("finished", stats.evicted.finished), ("idle", stats.evicted.idle), ("active", stats.evicted.active)] {
+        let counter = metrics.evictions.get_or_create(&Reason { reason });
+        counter.inc_by(total.saturating_sub(counter.get()));
+    }
     let mut text = String::new();
     encode(&mut text, &relay.metrics.registry).expect("writing to a String");
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)

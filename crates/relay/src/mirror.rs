@@ -10,8 +10,10 @@
 //! - Create takes `X-Previous-Session`, the credential of the visitor's earlier interaction: the
 //!   relay then sets `external_history` to its signed history URL (see `history`). A body's own
 //!   `external_history` is refused: it is the relay's to set.
-//! - Create and send take an `Idempotency-Key` (see `idempotency`); create is rate-limited per
-//!   client address (429).
+//! - Create and send take an `Idempotency-Key` (see `idempotency`), kept only once the request
+//!   is checked. Create is rate-limited per client address, every call on an interaction per
+//!   interaction (after its credential is checked), every browser call per address (429 with
+//!   `Retry-After`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -25,6 +27,7 @@ use axum::{Json, Router};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 use zchat_types::{
     paths, Ack, ApiError, ApiJson, CustomerMessage, InteractionCreated, MessageCreated, SendMessage,
     StartInteraction, TokenOnly, UpdateInteraction,
@@ -66,14 +69,17 @@ async fn start(
         request.external_history = Some(crate::history::url(&relay, &hash));
     }
     let key = idempotency::key(&headers)?;
-    let client = client_address(&headers, peer, relay.trust_forwarded_for);
+    let client = relay.client(&headers, peer);
     let print = fingerprint(&request);
-    let run = || async {
-        // Counted only when really started: a retry with the same key is free.
-        if let Err(error) = relay.check_create_rate(client) {
-            return error.into_response();
+    let run = {
+        let relay = Arc::clone(&relay);
+        async move {
+            // Counted only when really started: a retry with the same key is free.
+            if let Err(error) = relay.check_create_rate(client) {
+                return error.into_response();
+            }
+            create(&relay, request).await.into_response()
         }
-        create(&relay, request).await.into_response()
     };
     // Scoped by client address: a key someone else used can never return their session.
     Ok(relay.idempotency.once(&format!("create:{client}"), key, print, run).await)
@@ -108,23 +114,24 @@ async fn send_message(
     State(relay): State<Arc<Relay>>,
     Path(hash): Path<String>,
     headers: HeaderMap,
-    ApiJson(request): ApiJson<SendMessage>,
+    ApiJson(mut request): ApiJson<SendMessage>,
 ) -> Result<Response, ApiError> {
+    // Checked before a key is kept: keys cost only the interaction's own visitor.
     let client_key = idempotency::key(&headers)?;
+    authorize(&relay, &headers, &hash, std::mem::take(&mut request.token))?;
     // Scoped by interaction: keys of different conversations never meet.
     let scope = format!("send:{hash}");
     let print = fingerprint(&request);
-    let run = || async { send(&relay, &headers, &hash, request, client_key.clone()).await.into_response() };
-    Ok(relay.idempotency.once(&scope, client_key.clone(), print, run).await)
+    let run = {
+        let relay = Arc::clone(&relay);
+        let key = client_key.clone();
+        async move { send(&relay, &hash, request, key).await.into_response() }
+    };
+    Ok(relay.idempotency.once(&scope, client_key, print, run).await)
 }
 
-async fn send(
-    relay: &Relay,
-    headers: &HeaderMap,
-    hash: &str,
-    request: SendMessage,
-    client_key: Option<String>,
-) -> Result<Json<MessageCreated>, ApiError> {
+/// Sends an authorized visitor's message to zChat, then logs it for every tab.
+async fn send(relay: &Relay, hash: &str, request: SendMessage, client_key: Option<String>) -> Result<Json<MessageCreated>, ApiError> {
     let message = CustomerMessage {
         content: request.content.clone(),
         kind: request.kind,
@@ -132,7 +139,7 @@ async fn send(
         sent_at: 0,
         client_key,
     };
-    let answer = forward(relay, headers, Method::POST, hash, paths::MESSAGES, request).await?;
+    let answer = call(relay, Method::POST, hash, paths::MESSAGES, request).await?;
     // zChat took it: it is now part of the transcript every tab of the visitor sees.
     let message = CustomerMessage { sent_at: unix_millis(), ..message };
     // zChat has it: a log that cannot take it now only costs other tabs its echo.
@@ -194,7 +201,8 @@ impl Authorized for TokenOnly {
     }
 }
 
-/// Checks origin, hash and session credential, then sends `body` to zChat with the account token.
+/// Checks origin, hash, session credential and the interaction's rate, then sends `body` to zChat
+/// with the account token.
 async fn forward<B: Authorized, T: DeserializeOwned>(
     relay: &Relay,
     headers: &HeaderMap,
@@ -203,14 +211,27 @@ async fn forward<B: Authorized, T: DeserializeOwned>(
     path: &str,
     mut body: B,
 ) -> Result<T, ApiError> {
+    authorize(relay, headers, hash, std::mem::take(body.token_mut()))?;
+    call(relay, method, hash, path, body).await
+}
+
+/// Whether this caller may act on `hash`: a browser on the relay's origin, a valid hash, that
+/// interaction's session credential, within the interaction's rate.
+fn authorize(relay: &Relay, headers: &HeaderMap, hash: &str, credential: String) -> Result<(), ApiError> {
     relay.check_origin(headers)?;
     check_hash(hash)?;
-    let credential = std::mem::take(body.token_mut());
-    if credential == relay.upstream.token() {
-        // Someone has the account token in a browser: refuse rather than pass it on.
-        return Err(ApiError::new(400, "Send this interaction's session credential, not the account token"));
+    if bool::from(credential.as_bytes().ct_eq(relay.upstream.token().as_bytes())) {
+        // Someone has the account token in a browser. Refused like any other wrong credential:
+        // a different answer would tell a guesser that the guess was right.
+        tracing::error!("a browser sent the account token as a session credential: rotate ZCHAT_TOKEN");
+        return Err(ApiError::new(401, "The session credential is not valid"));
     }
     relay.sessions.check(hash, &credential)?;
+    relay.check_interaction_rate(hash)
+}
+
+/// Sends an authorized `body` to zChat with the account token.
+async fn call<B: Authorized, T: DeserializeOwned>(relay: &Relay, method: Method, hash: &str, path: &str, mut body: B) -> Result<T, ApiError> {
     *body.token_mut() = relay.upstream.token().to_string();
     let started = Instant::now();
     let answer = relay.upstream.call(method, &paths::for_interaction(path, hash), &body).await;

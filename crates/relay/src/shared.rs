@@ -174,9 +174,9 @@ impl SharedLog {
         }
     }
 
-    /// This relay's interactions with open streams (held triggers are Redis's to count).
-    pub fn counts(&self) -> (usize, usize) {
-        (self.streams.lock().expect("never poisoned").len(), 0)
+    /// This relay's interactions with open streams (what is held and kept is Redis's to count).
+    pub fn stats(&self) -> crate::events::LogStats {
+        crate::events::LogStats { interactions: self.streams.lock().expect("never poisoned").len(), ..Default::default() }
     }
 
     /// The log's events after `seq`.

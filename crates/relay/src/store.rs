@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use zchat_types::{CustomerMessage, EventId, Trigger};
 
-use crate::events::{EventLog, Intake, LoggedEvent, Subscription};
+use crate::events::{EventLog, Intake, LogStats, LoggedEvent, Subscription};
 use crate::shared::{SharedLog, SharedSubscription, Unavailable};
 
 #[derive(Clone)]
@@ -83,11 +83,11 @@ impl Store {
         }
     }
 
-    /// Logs kept and triggers held, for metrics (Redis: this relay's interactions with streams).
-    pub fn counts(&self) -> (usize, usize) {
+    /// What the log holds and let go, for metrics (Redis: this relay's interactions with streams).
+    pub fn stats(&self) -> LogStats {
         match self {
-            Store::Memory(log) => log.counts(),
-            Store::Shared(log) => log.counts(),
+            Store::Memory(log) => log.stats(),
+            Store::Shared(log) => log.stats(),
         }
     }
 

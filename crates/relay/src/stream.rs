@@ -10,7 +10,9 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -39,6 +41,7 @@ struct StreamQuery {
 
 async fn events(
     State(relay): State<Arc<Relay>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(hash): Path<String>,
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
@@ -46,6 +49,9 @@ async fn events(
     relay.check_origin(&headers)?;
     check_hash(&hash)?;
     relay.sessions.check(&hash, &query.token)?;
+    relay.check_interaction_rate(&hash)?;
+    // Held as long as the stream is open: no address or conversation holds the relay alone.
+    let slots = relay.stream_slots(relay.client(&headers, peer), &hash)?;
 
     let given = headers
         .get("last-event-id")
@@ -79,7 +85,7 @@ async fn events(
     let out = relay.metrics.events_out.clone();
     // Far enough to never come when the stream has no lifetime limit.
     let ends = tokio::time::Instant::now() + relay.stream_max.unwrap_or(Duration::from_secs(100 * 365 * 24 * 3600));
-    let live = stream::unfold((subscription, shutdown, guard), move |(mut subscription, mut shutdown, guard)| {
+    let live = stream::unfold((subscription, shutdown, (guard, slots)), move |(mut subscription, mut shutdown, guard)| {
         let out = out.clone();
         async move {
             let event = tokio::select! {

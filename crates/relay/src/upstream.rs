@@ -1,5 +1,8 @@
 //! The zChat ClientApi V1 as the relay calls it: one function for every call, which puts the
 //! account token in the body and turns every way a call can fail into an [`ApiError`].
+//!
+//! Redirects are never followed: a client that follows one re-sends the body, and with it the
+//! account token, to wherever the redirect points. A 3xx from zChat is a 502 and a log line.
 
 use std::time::Duration;
 
@@ -22,6 +25,7 @@ impl Upstream {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client");
         Upstream { base: base.trim_end_matches('/').to_string(), token, client }
@@ -51,7 +55,17 @@ impl Upstream {
                 ApiError::new(502, "zChat answered in an unexpected format")
             });
         }
+        if status.is_redirection() {
+            tracing::error!(%status, path, "zChat answered a redirect; not followed (the body carries the account token): check ZCHAT_API_BASE");
+            return Err(ApiError::new(502, format!("zChat answered a redirect ({}), which the relay does not follow", status.as_u16())));
+        }
         match serde_json::from_slice::<ApiError>(&bytes) {
+            // zChat refusing the account's token is the relay's problem, not the visitor's
+            // credential: passed on as it is, the widget would take it for a forged session.
+            Ok(error) if matches!(status.as_u16(), 401 | 403) => {
+                tracing::error!(%status, path, "zChat refused the account token: check ZCHAT_TOKEN");
+                Err(ApiError::new(502, format!("zChat refused the relay ({}): {}", status.as_u16(), error.message)))
+            }
             // zChat's own refusal, in the reference's shape: pass it on as it is.
             Ok(error) if status.is_client_error() => Err(ApiError::new(status.as_u16(), error.message)),
             _ => {

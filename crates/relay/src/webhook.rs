@@ -12,6 +12,7 @@ use zchat_types::{Ack, ApiError, Trigger};
 
 use crate::events::Intake;
 use crate::metrics::{Kind, Outcome};
+use crate::mirror::check_hash;
 use crate::Relay;
 
 pub fn routes() -> Router<Arc<Relay>> {
@@ -24,13 +25,27 @@ async fn receive(State(relay): State<Arc<Relay>>, Path(secret): Path<String>, bo
         count("wrong_secret");
         return Err(ApiError::new(404, "Not found"));
     }
-    let trigger: Trigger = serde_json::from_slice(&body).map_err(|error| {
+    // Bytes that are not UTF-8 inside a string (which JSON parsers may skip over unchecked) are
+    // zChat's: kept, as the replacement character, rather than losing the agent's message.
+    let raw = match String::from_utf8(body.to_vec()) {
+        Ok(raw) => raw,
+        Err(error) => {
+            count("invalid_utf8");
+            String::from_utf8_lossy(error.as_bytes()).into_owned()
+        }
+    };
+    let trigger: Trigger = serde_json::from_str(&raw).map_err(|error| {
         count("malformed");
         tracing::warn!(%error, "webhook refused: not a zChat trigger");
         ApiError::new(400, format!("Not a zChat trigger: {error}"))
     })?;
-    let raw = String::from_utf8(body.to_vec()).expect("valid JSON is UTF-8");
     let hash = trigger.interaction_hash.clone();
+    if check_hash(&hash).is_err() {
+        // Not a hash this relay ever gives a session for: no visitor of ours can be waiting for
+        // it (another channel of the account), and it must not shape a key or a log line.
+        count("foreign");
+        return Ok(Json(Ack { message: "Trigger ignored: not an interaction of this relay".into(), status: 200 }));
+    }
     let outcome = relay.log.append_trigger(raw, trigger).await.map_err(|error| {
         count("unavailable");
         tracing::warn!(%error, "webhook not logged; zChat will retry it");

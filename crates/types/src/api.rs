@@ -173,11 +173,20 @@ pub struct Ack {
 pub struct ApiError {
     pub message: String,
     pub status: u16,
+    /// Seconds before a refused client may try again (a 429's `Retry-After` header; not in the body).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: u16, message: impl Into<String>) -> Self {
-        ApiError { message: message.into(), status }
+        ApiError { message: message.into(), status, retry_after: None }
+    }
+
+    /// 429 Too Many Requests, with the seconds to wait (at least one) as `Retry-After`.
+    pub fn too_many(message: impl Into<String>, wait: std::time::Duration) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        ApiError { retry_after: Some(seconds.max(1)), ..ApiError::new(429, message) }
     }
 }
 

@@ -2,9 +2,10 @@
 //! the reference's `{"message": …, "status": N}`, including the ones axum produces while reading a
 //! JSON body.
 
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
@@ -14,13 +15,18 @@ use crate::ApiError;
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self)).into_response()
+        let retry_after = self.retry_after;
+        let mut response = (status, Json(self)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
-/// A JSON body whose rejections are [`ApiError`]s that say what was wrong:
-/// 415 without `Content-Type: application/json`, 400 for malformed JSON, 422 for JSON of the wrong
-/// shape (naming the field), 413 for a body over the router's limit.
+/// A JSON object body whose rejections are [`ApiError`]s that say what was wrong:
+/// 415 without `Content-Type: application/json`, 400 for malformed JSON, 422 for JSON that is not
+/// an object or has the wrong shape (naming the field), 413 for a body over the router's limit.
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
@@ -31,15 +37,40 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        if !json_content_type(request.headers()) {
+            return Err(ApiError::new(415, "The body must be JSON, sent with Content-Type: application/json"));
         }
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            let status = rejection.status().as_u16();
+            if status == 413 {
+                ApiError::new(413, "The body is too large")
+            } else {
+                ApiError::new(status, "The body could not be read")
+            }
+        })?;
+        // Serde reads a struct from an array too (`["token"]`): only an object is a body here.
+        let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                Ok(_) => ApiError::new(422, "The body must be a JSON object"),
+                Err(_) => ApiError::new(400, "The body is not valid JSON"),
+            });
+        }
+        Json::<T>::from_bytes(&bytes).map(|Json(value)| ApiJson(value)).map_err(json_rejection)
+    }
+}
+
+/// `application/json`, or any `application/…+json`, with or without parameters.
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()) else { return false };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("application", subtype)) => subtype == "json" || subtype.ends_with("+json"),
+        _ => false,
     }
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
-    let status = rejection.status().as_u16();
     match rejection {
         JsonRejection::JsonDataError(error) => {
             // axum's text is "Failed to deserialize the JSON body into the target type: PATH: WHY".
@@ -48,10 +79,6 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             ApiError::new(422, format!("Invalid body: {why}"))
         }
         JsonRejection::JsonSyntaxError(_) => ApiError::new(400, "The body is not valid JSON"),
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::new(415, "The body must be JSON, sent with Content-Type: application/json")
-        }
-        other if status == 413 => ApiError::new(413, format!("The body is too large: {}", other.body_text())),
-        other => ApiError::new(status, other.body_text()),
+        other => ApiError::new(other.status().as_u16(), other.body_text()),
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use zchat_relay::launch::{launch, Options};
-use zchat_relay::Limits;
+use zchat_relay::{Admission, Limits};
 
 #[derive(Parser)]
 #[command(about = "zChat widget relay: webhooks in, SSE out, ClientApi V1 mirror, widget hosting")]
@@ -52,9 +52,30 @@ struct Args {
     /// (`redis://127.0.0.1:6379`). Unset: this process's memory.
     #[arg(long, env = "REDIS_URL")]
     redis_url: Option<String>,
-    /// New conversations one client address may start per minute (429 past it).
-    #[arg(long, env = "RELAY_CREATES_PER_MINUTE", default_value_t = 10)]
+    /// New conversations one client address (IPv6: its /64) may start per minute (429 past it).
+    #[arg(long, env = "RELAY_CREATES_PER_MINUTE", default_value_t = Admission::default().creates_per_minute)]
     creates_per_minute: u32,
+    /// API calls and stream opens one client address may make per minute (429 past it).
+    #[arg(long, env = "RELAY_REQUESTS_PER_MINUTE", default_value_t = Admission::default().requests_per_minute)]
+    requests_per_minute: u32,
+    /// API calls and stream opens on one conversation per minute (429 past it).
+    #[arg(long, env = "RELAY_INTERACTION_REQUESTS_PER_MINUTE", default_value_t = Admission::default().interaction_requests_per_minute)]
+    interaction_requests_per_minute: u32,
+    /// Open connections one client address may hold (not enforced with RELAY_TRUST_FORWARDED_FOR).
+    #[arg(long, env = "RELAY_CONNECTIONS_PER_ADDRESS", default_value_t = Admission::default().connections_per_address)]
+    connections_per_address: usize,
+    /// Open event streams one client address may hold (429 past it).
+    #[arg(long, env = "RELAY_STREAMS_PER_ADDRESS", default_value_t = Admission::default().streams_per_address)]
+    streams_per_address: usize,
+    /// Open event streams one conversation may hold (its tabs; 429 past it).
+    #[arg(long, env = "RELAY_STREAMS_PER_INTERACTION", default_value_t = Admission::default().streams_per_interaction)]
+    streams_per_interaction: usize,
+    /// Seconds a client has to send a request's head before its connection is closed.
+    #[arg(long, env = "RELAY_HEADER_TIMEOUT_SECONDS", default_value_t = Admission::default().header_timeout.as_secs())]
+    header_timeout_seconds: u64,
+    /// Where /metrics is served (never on the public listener); `off`: nowhere.
+    #[arg(long, env = "RELAY_METRICS_LISTEN", default_value = "127.0.0.1:9090")]
+    metrics_listen: String,
     /// Behind a reverse proxy: the client address is the last X-Forwarded-For entry.
     #[arg(long, env = "RELAY_TRUST_FORWARDED_FOR", default_value_t = false)]
     trust_forwarded_for: bool,
@@ -65,13 +86,25 @@ struct Args {
     #[arg(long, env = "RELAY_FINISHED_TTL_MINUTES", default_value_t = 60)]
     finished_ttl_minutes: u64,
     /// The most interactions kept in memory.
-    #[arg(long, env = "RELAY_MAX_INTERACTIONS", default_value_t = 10_000)]
+    #[arg(long, env = "RELAY_MAX_INTERACTIONS", default_value_t = Limits::default().max_interactions)]
     max_interactions: usize,
+    /// Bytes of events kept per interaction in memory (its oldest go first).
+    #[arg(long, env = "RELAY_MAX_INTERACTION_BYTES", default_value_t = Limits::default().max_interaction_bytes)]
+    max_interaction_bytes: usize,
+    /// Bytes of events kept in memory in all (finished, then idle interactions go first).
+    #[arg(long, env = "RELAY_MAX_LOG_BYTES", default_value_t = Limits::default().max_bytes)]
+    max_log_bytes: usize,
+    /// Bytes of triggers held for interactions not yet known.
+    #[arg(long, env = "RELAY_MAX_HELD_BYTES", default_value_t = Limits::default().max_held_bytes)]
+    max_held_bytes: usize,
+    /// Bytes of Idempotency-Key answers kept (the oldest go first).
+    #[arg(long, env = "RELAY_IDEMPOTENCY_MAX_BYTES", default_value_t = Limits::default().max_idempotency_bytes)]
+    idempotency_max_bytes: usize,
     /// Log lines as `text` or `json` (one object a line; the level filter is RUST_LOG).
     #[arg(long, env = "RELAY_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
     /// The most events kept per interaction.
-    #[arg(long, env = "RELAY_MAX_EVENTS", default_value_t = 2_000)]
+    #[arg(long, env = "RELAY_MAX_EVENTS", default_value_t = Limits::default().max_events)]
     max_events: usize,
     /// Seconds an SSE stream lasts before the relay ends it (the browser resumes it at once, with
     /// nothing lost), so that load balancers can spread streams. Unset: no limit.
@@ -122,14 +155,27 @@ async fn main() -> Result<(), String> {
         session_secret: args.session_secret,
         widget_dir: args.widget_dir,
         demo_listen: demo_page.then_some(args.demo_listen),
+        metrics_listen: (args.metrics_listen != "off").then_some(args.metrics_listen),
         limits: Limits {
             finished_ttl: Duration::from_secs(args.finished_ttl_minutes * 60),
             max_interactions: args.max_interactions,
             max_events: args.max_events,
+            max_interaction_bytes: args.max_interaction_bytes,
+            max_bytes: args.max_log_bytes,
+            max_held_bytes: args.max_held_bytes,
+            max_idempotency_bytes: args.idempotency_max_bytes,
             stream_max: args.stream_max_seconds.map(Duration::from_secs),
             ..Limits::default()
         },
-        creates_per_minute: args.creates_per_minute,
+        admission: Admission {
+            creates_per_minute: args.creates_per_minute,
+            requests_per_minute: args.requests_per_minute,
+            interaction_requests_per_minute: args.interaction_requests_per_minute,
+            connections_per_address: args.connections_per_address,
+            streams_per_address: args.streams_per_address,
+            streams_per_interaction: args.streams_per_interaction,
+            header_timeout: Duration::from_secs(args.header_timeout_seconds),
+        },
         trust_forwarded_for: args.trust_forwarded_for,
         allowed_origins,
         redis_url: args.redis_url,
@@ -139,6 +185,9 @@ async fn main() -> Result<(), String> {
     if let Some(demo) = &running.demo_url {
         println!("  Demo host page (the visitor):  {demo}/");
         println!("  Hostile host page:             {demo}/hostile");
+    }
+    if let Some(metrics) = &running.metrics_url {
+        println!("  Metrics:                       {metrics}");
     }
     if let Some(sandbox) = &running.sandbox_url {
         println!("  Agent console (the agent):     {sandbox}/");

@@ -223,7 +223,7 @@ async fn a_retried_create_or_send_with_the_same_key_happens_once() {
 #[tokio::test]
 async fn too_many_creates_from_one_address_are_429() {
     let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
-    options.creates_per_minute = 3;
+    options.admission.creates_per_minute = 3;
     let running = zchat_relay::launch::launch(options).await.unwrap();
     let http = reqwest::Client::new();
     let mut statuses = Vec::new();

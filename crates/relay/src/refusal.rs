@@ -1,0 +1,68 @@
+//! Every refusal the relay answers is the reference's `{"message": "…", "status": N}` JSON, also the
+//! ones it does not make itself: axum's extractors (a path that is not UTF-8, a query parameter
+//! given twice, a body over the limit), an unknown route, a method a route does not take, a file
+//! that is not there. Handlers answer [`ApiError`]s; this layer reshapes whatever else is not JSON.
+
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use zchat_types::ApiError;
+
+/// The longest text of another layer's refusal that is passed on as the message.
+const MAX_MESSAGE: usize = 300;
+
+/// Unknown routes.
+pub async fn not_found() -> ApiError {
+    ApiError::new(404, "Not found")
+}
+
+/// A method the route does not take.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(405, "Method not allowed")
+}
+
+/// Rewrites every 4xx and 5xx answer that is not JSON into the reference's shape, keeping its
+/// status and its `Allow` and `Retry-After` headers.
+pub async fn in_reference_shape(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let plain = parts.headers.get(header::CONTENT_ENCODING).is_none()
+        && parts.headers.get(header::CONTENT_TYPE).and_then(|t| t.to_str().ok()).is_some_and(|t| t.starts_with("text/plain"));
+    let text = if plain { axum::body::to_bytes(body, MAX_MESSAGE).await.ok() } else { None };
+    let message = text
+        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+        .map(|text| text.trim().to_string())
+        .filter(|text| !text.is_empty())
+        .unwrap_or_else(|| default_message(status).to_string());
+    let mut reshaped = ApiError::new(status.as_u16(), message).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = parts.headers.get(&name) {
+            reshaped.headers_mut().insert(name, value.clone());
+        }
+    }
+    reshaped
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).and_then(|t| t.to_str().ok()).is_some_and(|t| t.starts_with("application/json"))
+}
+
+fn default_message(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "The request is malformed",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "The body is too large",
+        StatusCode::URI_TOO_LONG => "The address is too long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "The body's type is not accepted",
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests; try again later",
+        StatusCode::SERVICE_UNAVAILABLE => "The relay is unavailable for a moment; try again",
+        status if status.is_client_error() => "The request was refused",
+        _ => "The relay failed; try again",
+    }
+}
