@@ -48,7 +48,7 @@ struct Args {
     seconds: u64,
 }
 
-const SECRET: &str = "bench-secret";
+const SECRET: &str = "bench-webhook-secret";
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -120,6 +120,12 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
         .env("RELAY_DEMO_PAGE", "false")
         .env("ZCHAT_WEBHOOK_SECRET", SECRET)
         .env("RELAY_CREATES_PER_MINUTE", "100000000")
+        // One load generator on one address plays every visitor: lift the per-address limits.
+        .env("RELAY_REQUESTS_PER_MINUTE", "100000000")
+        .env("RELAY_INTERACTION_REQUESTS_PER_MINUTE", "100000000")
+        .env("RELAY_CONNECTIONS_PER_ADDRESS", "1000000")
+        .env("RELAY_STREAMS_PER_ADDRESS", "1000000")
+        .env("RELAY_METRICS_LISTEN", "off")
         .env("RELAY_MAX_INTERACTIONS", (total * 2).to_string())
         .env("RUST_LOG", "warn")
         // Its warnings, for when a figure looks wrong.

@@ -36,7 +36,7 @@ async fn a_stream_dropped_mid_conversation_loses_no_message() {
         shown
     };
     assert_eq!(shown, texts, "every message once, in order");
-    let metrics = reqwest::get(format!("{}/metrics", product.relay_url)).await.unwrap().text().await.unwrap();
+    let metrics = reqwest::get(product.metrics_url.clone().expect("tests serve metrics")).await.unwrap().text().await.unwrap();
     let streams: u64 = metrics
         .lines()
         .find_map(|line| line.strip_prefix("relay_answers_total{route=\"/core/api/v1/interactions/{hash}/events\",status=\"200\"} "))

@@ -61,7 +61,12 @@ impl Options {
             metrics_listen: Some("127.0.0.1:0".into()),
             limits: Limits::default(),
             // One test client plays many visitors from one address.
-            admission: Admission { creates_per_minute: 1_000, requests_per_minute: 100_000, ..Admission::default() },
+            admission: Admission {
+                creates_per_minute: 1_000,
+                requests_per_minute: 100_000,
+                connections_per_address: 10_000,
+                ..Admission::default()
+            },
             trust_forwarded_for: false,
             allowed_origins: Vec::new(),
             redis_url: None,

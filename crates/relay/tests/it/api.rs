@@ -58,7 +58,8 @@ async fn later_calls_need_that_interactions_own_session() {
         ("", 401),
         ("forged.AAAA", 401),
         (other_session.as_str(), 403),
-        (zchat_sandbox::DEFAULT_TOKEN, 400),
+        // The account token is refused like any wrong credential: nothing tells a guesser it matched.
+        (zchat_sandbox::DEFAULT_TOKEN, 401),
     ] {
         let answer = send(token).await.unwrap();
         assert_eq!(answer.status(), status, "token {token:?}");
@@ -231,8 +232,10 @@ async fn too_many_creates_from_one_address_are_429() {
         let answer = http.post(format!("{}/core/api/v1/interactions", running.relay_url)).json(&json!({"department_id": 1})).send().await.unwrap();
         statuses.push(answer.status().as_u16());
         if answer.status() == 429 {
+            let wait: u64 = answer.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=60).contains(&wait), "Retry-After {wait}");
             let body: Value = answer.json().await.unwrap();
-            assert_eq!(body["message"], "Too many new conversations from this address; try again in a minute");
+            assert_eq!(body, json!({"message": "Too many new conversations from this address; try again later", "status": 429}));
         }
     }
     assert_eq!(statuses, [200, 200, 200, 429, 429]);

@@ -15,7 +15,7 @@ async fn metrics_count_streams_events_webhooks_answers_and_upstream_latency() {
     let unauthorised = product.http.put(product.relay(&format!("/core/api/v1/interactions/{hash}/typing"))).json(&json!({})).send().await.unwrap();
     assert_eq!(unauthorised.status(), 401);
 
-    let text = product.http.get(product.relay("/metrics")).send().await.unwrap().text().await.unwrap();
+    let text = product.http.get(product.metrics()).send().await.unwrap().text().await.unwrap();
     for line in [
         "relay_streams_open 1",
         "relay_events_in_total{kind=\"trigger\"} 1",

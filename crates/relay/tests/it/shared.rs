@@ -85,8 +85,8 @@ impl Relay {
         let url = format!("http://127.0.0.1:{port}");
         let process = Command::new(env!("CARGO_BIN_EXE_zchat-relay"))
             .args(["--listen", &format!("127.0.0.1:{port}"), "--public-url", &url, "--api-base", sandbox])
-            .args(["--token", zchat_sandbox::DEFAULT_TOKEN, "--webhook-secret", SECRET, "--session-secret", "shared-sessions"])
-            .args(["--redis-url", redis, "--demo-page", "false", "--widget-dir", "/nonexistent"])
+            .args(["--token", zchat_sandbox::DEFAULT_TOKEN, "--webhook-secret", SECRET, "--session-secret", "shared-sessions-of-every-relay-here"])
+            .args(["--redis-url", redis, "--demo-page", "false", "--widget-dir", "/nonexistent", "--metrics-listen", "off"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -198,7 +198,7 @@ async fn two_relays_share_one_log() {
     // stream opened on A gets it first.
     let early = "0000e-000a-0r00-1y00-000000000001";
     http.post(b.webhook()).json(&json!({"interaction_hash": early, "state": "queued", "position": 3, "extra": {}})).send().await.unwrap();
-    let early_session = zchat_relay::session::Sessions::new("shared-sessions").issue(early);
+    let early_session = zchat_relay::session::Sessions::new("shared-sessions-of-every-relay-here").issue(early);
     let mut held = a.stream(early, &early_session, None).await;
     let first_event = held.next().await;
     assert_eq!((seq(&first_event.id), first_event.json()["position"].as_u64()), (1, Some(3)));

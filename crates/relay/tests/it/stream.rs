@@ -100,7 +100,7 @@ async fn an_id_the_log_cannot_resume_from_gets_reset_then_the_whole_log() {
 async fn after_a_relay_restart_a_stream_resets_and_the_session_still_works() {
     let start = || {
         let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
-        options.session_secret = Some("kept across restarts".into());
+        options.session_secret = Some("kept across restarts, 32 bytes or more".into());
         zchat_relay::launch::launch(options)
     };
     let http = reqwest::Client::new();
@@ -145,7 +145,7 @@ async fn a_trigger_that_arrives_before_the_create_answer_is_held_and_delivered()
     assert_eq!(faults.status(), 200);
     // zChat posts `queued` at once but answers the create half a second later.
     let (hash, session) = product.start_interaction(1).await;
-    let metrics = product.http.get(product.relay("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = product.http.get(product.metrics()).send().await.unwrap().text().await.unwrap();
     assert!(metrics.lines().any(|l| l == "relay_webhooks_total{outcome=\"held\"} 1"), "the trigger came first:\n{metrics}");
     let mut stream = product.stream(&hash, &session, None).await;
     let queued = stream.next().await;

@@ -26,6 +26,11 @@ impl Product {
         format!("{}{path}", self.running.relay_url)
     }
 
+    /// The relay's `/metrics`, on its own listener.
+    pub fn metrics(&self) -> String {
+        self.running.metrics_url.clone().expect("tests serve metrics")
+    }
+
     pub fn sandbox(&self, path: &str) -> String {
         format!("{}{path}", self.running.sandbox_url.as_ref().unwrap())
     }

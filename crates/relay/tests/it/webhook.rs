@@ -64,7 +64,7 @@ async fn a_flood_of_triggers_for_unknown_interactions_keeps_memory_bounded() {
         }
     }
     assert_eq!(ok, 3000, "zChat is answered 2xx: these are other channels' triggers");
-    let metrics = product.http.get(product.relay("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = product.http.get(product.metrics()).send().await.unwrap().text().await.unwrap();
     assert!(metrics.lines().any(|l| l == "relay_held_triggers 1000"), "held at the cap:\n{metrics}");
     assert!(metrics.lines().any(|l| l == "relay_webhooks_total{outcome=\"dropped\"} 2000"), "{metrics}");
     assert!(metrics.lines().any(|l| l == "relay_interactions 0"));
