@@ -68,16 +68,23 @@ pub async fn serve(
             continue;
         };
         let _ = socket.set_nodelay(true);
+        let header_timeout = limits.header_timeout;
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             router.clone().oneshot(request.map(Body::new))
         });
-        let connection = builder.serve_connection_with_upgrades(TokioIo::new(socket), service).into_owned();
-        let connection = graceful.watch(connection);
+        let (builder, watcher) = (builder.clone(), graceful.watcher());
         tokio::spawn(async move {
+            // The protocol is told by the first bytes, which hyper waits for without a limit: a
+            // connection that sends nothing is closed after the head's time limit.
+            let mut first = [0u8; 1];
+            if !matches!(tokio::time::timeout(header_timeout, socket.peek(&mut first)).await, Ok(Ok(1..))) {
+                return;
+            }
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(socket), service);
             // A client that leaves mid-request or never finishes its head ends here, quietly.
-            let _ = connection.await;
+            let _ = watcher.watch(connection).await;
             drop(slot);
         });
     }

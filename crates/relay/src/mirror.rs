@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use reqwest::Method;
@@ -269,9 +269,4 @@ pub fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for
         .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
         .flatten();
     forwarded.unwrap_or(peer.ip())
-}
-
-/// The `Origin` header, when a browser sent one.
-pub fn origin(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::ORIGIN).and_then(|value| value.to_str().ok())
 }

@@ -23,7 +23,8 @@ pub async fn method_not_allowed() -> ApiError {
 }
 
 /// Rewrites every 4xx and 5xx answer that is not JSON into the reference's shape, keeping its
-/// status and its `Allow` and `Retry-After` headers.
+/// status and every header but those that describe the old body (so `Allow`, `Retry-After` and
+/// a CSP stay).
 pub async fn in_reference_shape(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
@@ -40,11 +41,14 @@ pub async fn in_reference_shape(request: Request, next: Next) -> Response {
         .filter(|text| !text.is_empty())
         .unwrap_or_else(|| default_message(status).to_string());
     let mut reshaped = ApiError::new(status.as_u16(), message).into_response();
-    for name in [header::ALLOW, header::RETRY_AFTER] {
-        if let Some(value) = parts.headers.get(&name) {
-            reshaped.headers_mut().insert(name, value.clone());
-        }
+    let mut headers = parts.headers;
+    for body_header in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::TRANSFER_ENCODING, header::ETAG, header::LAST_MODIFIED] {
+        headers.remove(body_header);
     }
+    for (name, value) in reshaped.headers() {
+        headers.insert(name, value.clone());
+    }
+    *reshaped.headers_mut() = headers;
     reshaped
 }
 

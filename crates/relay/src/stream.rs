@@ -53,10 +53,10 @@ async fn events(
     // Held as long as the stream is open: no address or conversation holds the relay alone.
     let slots = relay.stream_slots(relay.client(&headers, peer), &hash)?;
 
+    // A header that is not text is an id all the same, one that is not this log's (a reset).
     let given = headers
         .get("last-event-id")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_string)
+        .map(|value| value.to_str().unwrap_or("\u{fffd}").to_string())
         .or(query.last_event_id)
         .filter(|id| !id.is_empty());
     let parsed = given.as_deref().map(str::parse::<EventId>);

@@ -48,13 +48,19 @@ where
                 ApiError::new(status, "The body could not be read")
             }
         })?;
+        // JSON is UTF-8, also inside strings the reader would skip without looking.
+        if std::str::from_utf8(&bytes).is_err() {
+            return Err(ApiError::new(400, "The body is not UTF-8"));
+        }
+        // Whether it is JSON at all comes before its shape (`{}}` is not JSON, whatever it lacks),
+        // read whole: escapes that are not characters (a lone surrogate) in fields the typed
+        // reader would skip, and nesting deeper than any body of ours (128), are refused too.
+        if serde_json::from_slice::<serde_json::Value>(&bytes).is_err() {
+            return Err(ApiError::new(400, "The body is not valid JSON, or is nested too deeply"));
+        }
         // Serde reads a struct from an array too (`["token"]`): only an object is a body here.
-        let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
-        if first != Some(&b'{') {
-            return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-                Ok(_) => ApiError::new(422, "The body must be a JSON object"),
-                Err(_) => ApiError::new(400, "The body is not valid JSON"),
-            });
+        if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::new(422, "The body must be a JSON object"));
         }
         Json::<T>::from_bytes(&bytes).map(|Json(value)| ApiJson(value)).map_err(json_rejection)
     }

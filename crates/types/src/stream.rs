@@ -82,7 +82,11 @@ impl FromStr for EventId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (epoch, seq) = s.split_once('-').ok_or_else(|| format!("event id {s:?} is not EPOCH-SEQ"))?;
-        let number = |part: &str| part.parse::<u64>().map_err(|_| format!("event id {s:?} is not EPOCH-SEQ"));
+        // Digits only: the one spelling the relay writes (`parse` would also take `+1`).
+        let number = |part: &str| {
+            let digits = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+            digits.then(|| part.parse::<u64>().ok()).flatten().ok_or_else(|| format!("event id {s:?} is not EPOCH-SEQ"))
+        };
         Ok(EventId { epoch: number(epoch)?, seq: number(seq)? })
     }
 }

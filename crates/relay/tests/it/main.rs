@@ -5,6 +5,7 @@ mod support;
 mod api;
 mod assets;
 mod history;
+mod hostile;
 mod operations;
 mod shared;
 mod stream;

@@ -5,74 +5,14 @@
 //! increasing id sequence; a relay killed, then every relay restarted, loses nothing; Redis
 //! stopped and started again, the relays recover by themselves.
 
-use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
-use crate::support::{open_stream, Sse, DEADLINE};
+use crate::support::{free_port, open_stream, until, Redis, Sse};
 
 const SECRET: &str = "shared-webhook-secret";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// Polls `check` every 20 ms until it gives `Some`, or fails naming `what` after the deadline.
-async fn until<T, F: std::future::Future<Output = Option<T>>>(what: &str, mut check: impl FnMut() -> F) -> T {
-    let started = std::time::Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// A `redis-server` of the test's own, with its data in a folder of its own (kept across a restart).
-struct Redis {
-    port: u16,
-    dir: PathBuf,
-    process: Option<Child>,
-}
-
-impl Redis {
-    async fn start() -> Redis {
-        let port = free_port();
-        let dir = std::env::temp_dir().join(format!("zchat-redis-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut redis = Redis { port, dir, process: None };
-        redis.restart().await;
-        redis
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    async fn restart(&mut self) {
-        let process = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
-            .args(["--appendfsync", "always", "--dir"])
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("redis-server (scripts/setup.sh installs it)");
-        self.process = Some(process);
-        let address = format!("127.0.0.1:{}", self.port);
-        until("redis-server to answer", || async { tokio::net::TcpStream::connect(&address).await.ok() }).await;
-    }
-
-    async fn stop(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            process.kill().await.unwrap();
-        }
-    }
-}
 
 /// A `zchat-relay` process on the shared log.
 struct Relay {

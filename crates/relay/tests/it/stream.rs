@@ -106,14 +106,14 @@ async fn after_a_relay_restart_a_stream_resets_and_the_session_still_works() {
     let http = reqwest::Client::new();
     let first = start().await.unwrap();
     let (hash, session) = crate::support::start_interaction(&http, &first.relay_url, &json!({"department_id": 1})).await;
-    let product = crate::support::Product { running: first, http: http.clone() };
+    let product = crate::support::Product { running: first, http: http.clone(), redis: None };
     let mut stream = product.stream(&hash, &session, None).await;
     let seen = stream.next().await;
     drop(stream);
     product.running.stop().await;
 
     let second = start().await.unwrap();
-    let product = crate::support::Product { running: second, http };
+    let product = crate::support::Product { running: second, http, redis: None };
     let mut stream = product.stream(&hash, &session, Some(&seen.id)).await;
     let reset = stream.next().await;
     assert_eq!(reset.event, "reset");
@@ -159,7 +159,7 @@ async fn a_stream_ends_after_its_lifetime_and_the_resume_misses_nothing() {
     let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
     options.limits.stream_max = Some(std::time::Duration::from_millis(300));
     let running = zchat_relay::launch::launch(options).await.unwrap();
-    let product = Product { running, http: reqwest::Client::new() };
+    let product = Product { running, http: reqwest::Client::new(), redis: None };
     let (hash, session) = product.start_interaction(1).await;
     let mut stream = product.stream(&hash, &session, None).await;
     let queued = stream.next().await;

@@ -1,25 +1,77 @@
 //! Starting the product and reading its SSE stream, with deadlines (never fixed sleeps).
 
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::{Child, Command};
 use zchat_relay::launch::{launch, Options, Running};
 
 pub const WEBHOOK_SECRET: &str = "test-webhook-secret";
+pub const SESSION_SECRET: &str = "test-session-secret-of-32-bytes-or-more";
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
 pub struct Product {
     pub running: Running,
     pub http: reqwest::Client,
+    /// The product's own Redis, when its log is there.
+    pub redis: Option<Redis>,
+}
+
+/// Where a product keeps its event log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Log {
+    Memory,
+    Redis,
 }
 
 impl Product {
     pub async fn start() -> Product {
+        Product::on(Log::Memory, |_| {}).await
+    }
+
+    /// The product with its log in `log` (a `redis-server` of its own for [`Log::Redis`]) and
+    /// the options `adjust` makes.
+    pub async fn on(log: Log, adjust: impl FnOnce(&mut Options)) -> Product {
         let mut options = Options::for_tests(std::env::temp_dir().join("zchat-relay-tests-no-widget"));
         options.webhook_secret = Some(WEBHOOK_SECRET.into());
+        options.session_secret = Some(SESSION_SECRET.into());
+        let redis = match log {
+            Log::Memory => None,
+            Log::Redis => Some(Redis::start().await),
+        };
+        options.redis_url = redis.as_ref().map(Redis::url);
+        adjust(&mut options);
         let running = launch(options).await.expect("the product starts");
-        Product { running, http: reqwest::Client::new() }
+        let product = Product { running, http: reqwest::Client::new(), redis };
+        if log == Log::Redis {
+            // The shared log connects and subscribes in the background: ready when a stream opens.
+            let url = product.relay("/core/api/v1/interactions/ready-check/events");
+            let token = session_for("ready-check");
+            until("the shared log to be ready", || async {
+                let answer = product.http.get(&url).query(&[("token", &token)]).send().await.ok()?;
+                (answer.status() == 200).then_some(())
+            })
+            .await;
+        }
+        product
+    }
+
+    /// `host:port` of the relay, for raw connections.
+    pub fn address(&self) -> String {
+        self.running.relay_url.trim_start_matches("http://").to_string()
+    }
+
+    /// Stops the product, then its Redis.
+    pub async fn stop(self) {
+        self.running.stop().await;
+        if let Some(mut redis) = self.redis {
+            redis.stop().await;
+            let _ = std::fs::remove_dir_all(&redis.dir);
+        }
     }
 
     pub fn relay(&self, path: &str) -> String {
@@ -56,6 +108,11 @@ impl Product {
     pub async fn stream(&self, hash: &str, session: &str, last_event_id: Option<&str>) -> Sse {
         open_stream(&self.http, &self.running.relay_url, hash, session, last_event_id).await
     }
+}
+
+/// The session credential of `hash` on a test product.
+pub fn session_for(hash: &str) -> String {
+    zchat_relay::session::Sessions::new(SESSION_SECRET).issue(hash)
 }
 
 /// Starts an interaction with `body` through the relay at `relay`; returns (hash, session).
@@ -160,4 +217,166 @@ impl Sse {
             }
         }
     }
+}
+
+/// A port that was free a moment ago, for a server that must come back on the same port after a
+/// restart (a `redis-server`, a relay process). Everything else binds port 0.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Polls `check` every 20 ms until it gives `Some`, or fails naming `what` after the deadline.
+pub async fn until<T, F: std::future::Future<Output = Option<T>>>(what: &str, mut check: impl FnMut() -> F) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A `redis-server` of the test's own, with its data in a folder of its own (kept across a restart).
+pub struct Redis {
+    port: u16,
+    pub dir: PathBuf,
+    process: Option<Child>,
+}
+
+impl Redis {
+    pub async fn start() -> Redis {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("zchat-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut redis = Redis { port, dir, process: None };
+        redis.restart().await;
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub async fn restart(&mut self) {
+        let process = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
+            .args(["--appendfsync", "always", "--dir"])
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server (scripts/setup.sh installs it)");
+        self.process = Some(process);
+        let address = format!("127.0.0.1:{}", self.port);
+        until("redis-server to answer", || async { tokio::net::TcpStream::connect(&address).await.ok() }).await;
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            process.kill().await.unwrap();
+        }
+    }
+}
+
+/// An answer read off a raw connection.
+#[derive(Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    /// Lowercase names.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RawAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The body as the reference's error shape, checked to be exactly that.
+    pub fn error(&self) -> (u16, String) {
+        let body: Value = serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {self:?}"));
+        assert_eq!(self.header("content-type"), Some("application/json"), "{self:?}");
+        let status = body["status"].as_u64().unwrap_or_else(|| panic!("no status: {self:?}")) as u16;
+        let message = body["message"].as_str().unwrap_or_else(|| panic!("no message: {self:?}")).to_string();
+        assert!(!message.is_empty(), "{self:?}");
+        assert_eq!(body.as_object().unwrap().len(), 2, "only message and status: {self:?}");
+        assert_eq!(status, self.status, "the body's status is the answer's: {self:?}");
+        (status, message)
+    }
+}
+
+/// Sends `request` as it is (nothing normalised: paths, header bytes) on a new connection and
+/// reads the whole answer (the request should say `Connection: close`).
+pub async fn raw(address: &str, request: &[u8]) -> RawAnswer {
+    tokio::time::timeout(DEADLINE, async {
+        let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+        socket.write_all(request).await.unwrap();
+        let mut bytes = Vec::new();
+        let _ = socket.read_to_end(&mut bytes).await;
+        parse_answer(&bytes)
+    })
+    .await
+    .expect("an answer before the deadline")
+}
+
+/// `method path` as it is, with `headers` (each line ending in CRLF) and `body`.
+pub async fn raw_request(address: &str, method: &str, path: &[u8], headers: &[u8], body: &[u8]) -> RawAnswer {
+    let mut request = format!("{method} ").into_bytes();
+    request.extend_from_slice(path);
+    request.extend_from_slice(format!(" HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len()).as_bytes());
+    request.extend_from_slice(headers);
+    request.extend_from_slice(b"\r\n");
+    request.extend_from_slice(body);
+    raw(address, &request).await
+}
+
+/// A widget build of the test's own: a frame page with an inline script, hashed files, a
+/// folder, a hidden file.
+pub fn fixture_widget() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zchat-fixture-widget-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("snippets/s")).unwrap();
+    let page = r#"<!doctype html><html><head><script type="module">import init from "/widget/app-1a2b.js"; init();</script></head><body></body></html>"#;
+    std::fs::write(dir.join("index.html"), page).unwrap();
+    std::fs::write(dir.join("app-1a2b.js"), "export default function init() {}").unwrap();
+    std::fs::write(dir.join("widget.js"), "/* the loader */").unwrap();
+    std::fs::write(dir.join("snippets/s/inline0.js"), "export const x = 1;").unwrap();
+    std::fs::write(dir.join("snippets/s/index.html"), "<p>not the frame page</p>").unwrap();
+    std::fs::write(dir.join(".hidden"), "secret").unwrap();
+    dir
+}
+
+/// `GET path` as it is, with `extra` header lines (each ending in CRLF).
+pub async fn raw_get(address: &str, path: &[u8], extra: &str) -> RawAnswer {
+    let mut request = b"GET ".to_vec();
+    request.extend_from_slice(path);
+    request.extend_from_slice(format!(" HTTP/1.1\r\nHost: {address}\r\n{extra}Connection: close\r\n\r\n").as_bytes());
+    raw(address, &request).await
+}
+
+fn parse_answer(bytes: &[u8]) -> RawAnswer {
+    let text = String::from_utf8_lossy(bytes);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no head in {text:?}"));
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
+        .collect();
+    let chunked = headers.iter().any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked { unchunk(body) } else { body.to_string() };
+    RawAnswer { status, headers, body }
+}
+
+fn unchunk(mut rest: &str) -> String {
+    let mut body = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 || after.len() < size {
+            break;
+        }
+        body.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    body
 }
