@@ -1,0 +1,162 @@
+//! Memory stays flat under floods, measured from the relay process itself (its resident set in
+//! `/proc`), on both logs: unauthenticated requests with unchecked paths and fresh
+//! `Idempotency-Key`s, forged stream opens, webhooks for interactions nobody opened, big triggers
+//! for one conversation and for many. Each flood pushes far more bytes through than the bound
+//! allows to stay: without the relay's byte budgets the bound fails.
+
+#[path = "it/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use std::process::Stdio;
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use support::{Redis, DEADLINE};
+
+const WEBHOOK_SECRET: &str = "floods-webhook-secret";
+const SESSION_SECRET: &str = "floods-session-secret-32-bytes-long!";
+/// Requests in flight at once.
+const CONCURRENCY: usize = 16;
+/// What the resident set may grow by over all floods together (their bytes: about 600 MB).
+const BOUND: u64 = 48 * 1024 * 1024;
+
+struct Relay {
+    process: Child,
+    url: String,
+}
+
+impl Relay {
+    async fn start(redis: Option<&str>) -> Relay {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_zchat-relay"));
+        command
+            .args(["--listen", "127.0.0.1:0", "--sandbox-listen", "127.0.0.1:0", "--demo-page", "false", "--metrics-listen", "off"])
+            .args(["--webhook-secret", WEBHOOK_SECRET, "--session-secret", SESSION_SECRET, "--widget-dir", "/nonexistent"])
+            .args(["--requests-per-minute", "100000000", "--creates-per-minute", "100000000", "--interaction-requests-per-minute", "100000000"])
+            .args(["--max-log-bytes", &(16 * 1024 * 1024).to_string()])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        if let Some(url) = redis {
+            command.args(["--redis-url", url]);
+        }
+        let mut process = command.spawn().expect("the relay binary");
+        // It prints its address once it listens (it was asked for port 0).
+        let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
+        let url = tokio::time::timeout(DEADLINE, async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(rest) = line.split_once("<script src=\"").map(|(_, rest)| rest) {
+                    return rest.split("/widget.js").next().unwrap().to_string();
+                }
+            }
+            panic!("the relay ended before saying where it listens");
+        })
+        .await
+        .expect("the relay says where it listens");
+        // Whatever it prints later must find a reader (a closed pipe would end it).
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Relay { process, url }
+    }
+
+    /// The relay's resident set, in bytes.
+    fn rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.id().unwrap())).unwrap();
+        let kb: u64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).unwrap().trim().trim_end_matches(" kB").trim().parse().unwrap();
+        kb * 1024
+    }
+}
+
+/// Sends `count` requests made by `request`, `CONCURRENCY` at a time; every answer's status must
+/// be one of `expected`.
+async fn flood(count: usize, expected: &[u16], request: impl Fn(usize) -> reqwest::RequestBuilder) {
+    let statuses: Vec<u16> = stream::iter((0..count).map(|n| request(n).send()))
+        .buffer_unordered(CONCURRENCY)
+        .map(|answer| answer.map(|a| a.status().as_u16()).unwrap_or(0))
+        .collect()
+        .await;
+    for status in statuses {
+        assert!(expected.contains(&status), "answered {status}, expected one of {expected:?}");
+    }
+}
+
+async fn floods_leave_memory_flat(redis: Option<&str>) {
+    let relay = Relay::start(redis).await;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build().unwrap();
+    let url = |path: &str| format!("{}{path}", relay.url);
+    let webhook = url(&format!("/webhooks/zchat/{WEBHOOK_SECRET}"));
+    let pad = "x".repeat(60 * 1024);
+    let long_hash = "a".repeat(60_000);
+    let create = || http.post(url("/core/api/v1/interactions")).json(&json!({"department_id": 1})).send();
+    let mut hashes = Vec::new();
+    for _ in 0..50 {
+        let created: serde_json::Value = create().await.unwrap().json().await.unwrap();
+        hashes.push(created["data"]["interaction_hash"].as_str().unwrap().to_string());
+    }
+    let big_message = |hash: &str, n: usize| {
+        json!({"interaction_hash": hash, "message": {"hash": format!("m{n}"), "content": &pad[..50 * 1024], "type": "text"},
+               "agent": {"id": 1, "name": "A"}, "extra": {}})
+    };
+    // Warm up every path once, so that the allocator's arenas and the maps are there already.
+    flood(200, &[404], |n| http.post(url(&format!("/core/api/v1/interactions/{long_hash}/messages"))).header("Idempotency-Key", format!("w{n}")).json(&json!({"token": "x", "content": "hi"}))).await;
+    flood(200, &[200], |n| http.post(&webhook).json(&json!({"interaction_hash": format!("warm-{n}"), "state": "typing", "pad": &pad}))).await;
+    flood(200, &[200], |n| http.post(&webhook).json(&big_message(&hashes[n % hashes.len()], 1_000_000 + n))).await;
+    let before = relay.rss();
+    let mut figures = vec![("warm", before)];
+
+    // 2,000 × 60 KB paths, each with a new key: refused before any key is kept.
+    flood(2_000, &[404], |n| {
+        http.post(url(&format!("/core/api/v1/interactions/{long_hash}/messages")))
+            .header("Idempotency-Key", format!("k{n}"))
+            .json(&json!({"token": "x", "content": "hi"}))
+    })
+    .await;
+    figures.push(("unchecked paths with new keys (120 MB)", relay.rss()));
+    // 2,000 forged stream opens with long resume ids.
+    flood(2_000, &[401], |n| {
+        http.get(url(&format!("/core/api/v1/interactions/{}/events", hashes[n % hashes.len()])))
+            .query(&[("token", format!("forged.{n}")), ("last_event_id", "9".repeat(4_000))])
+    })
+    .await;
+    figures.push(("forged stream opens (8 MB)", relay.rss()));
+    // 3,000 × 60 KB triggers for interactions nobody opened: held up to the held-bytes budget.
+    flood(3_000, &[200], |n| http.post(&webhook).json(&json!({"interaction_hash": format!("unknown-{n}"), "state": "typing", "pad": &pad}))).await;
+    figures.push(("triggers for unknown interactions (180 MB)", relay.rss()));
+    // 2,000 × 50 KB agent messages on one conversation: its byte budget keeps the newest.
+    flood(2_000, &[200], |n| http.post(&webhook).json(&big_message(&hashes[0], n))).await;
+    figures.push(("big messages on one conversation (100 MB)", relay.rss()));
+    // 4,000 × 50 KB agent messages over 50 conversations: the total budget (16 MB here).
+    flood(4_000, &[200], |n| http.post(&webhook).json(&big_message(&hashes[n % hashes.len()], 10_000 + n))).await;
+    figures.push(("big messages on 50 conversations (200 MB)", relay.rss()));
+
+    let log = if redis.is_some() { "Redis" } else { "memory" };
+    for (what, rss) in &figures {
+        eprintln!("floods ({log} log): after {what}: RSS {:.1} MiB", *rss as f64 / 1048576.0);
+    }
+    let after = relay.rss();
+    assert!(
+        after.saturating_sub(before) < BOUND,
+        "the relay grew by {:.1} MiB under floods ({log} log): {figures:?}",
+        (after - before) as f64 / 1048576.0
+    );
+    // Still serving.
+    let health = http.get(url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    drop(relay);
+}
+
+#[tokio::test]
+async fn memory_stays_flat_under_floods_with_the_memory_log() {
+    floods_leave_memory_flat(None).await;
+}
+
+#[tokio::test]
+async fn memory_stays_flat_under_floods_with_the_redis_log() {
+    let mut redis = Redis::start().await;
+    floods_leave_memory_flat(Some(&redis.url())).await;
+    redis.stop().await;
+    let _ = std::fs::remove_dir_all(&redis.dir);
+}
