@@ -62,7 +62,7 @@ fn stream_events_are_decoded_by_their_name() {
     match stream::decode(StreamEventKind::Trigger, &trigger) {
         StreamEvent::Trigger(trigger) => {
             assert_eq!(trigger.interaction_hash, "h1");
-            assert_eq!(trigger.event, TriggerEvent::Queued { position: 2 });
+            assert_eq!(trigger.event, TriggerEvent::Queued { position: Some(2) });
         }
         other => panic!("not a trigger: {other:?}"),
     }

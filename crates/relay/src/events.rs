@@ -101,6 +101,35 @@ impl LoggedEvent {
     }
 }
 
+/// What the log needs to know of a trigger, whatever its shape: whose it is, how to recognise its
+/// redelivery, and whether it ends the conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    pub hash: String,
+    pub dedupe: Dedupe,
+    pub finished: bool,
+}
+
+/// How a redelivered trigger is recognised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dedupe {
+    /// By its message hash, for as long as the message is in the log (any shape that has one).
+    Message(String),
+    /// As a repeat of the last trigger since the last message (the body's canonical text).
+    Repeat(String),
+}
+
+impl Arrival {
+    /// `body` is the webhook as parsed; its text with sorted keys is its canonical form.
+    pub fn of(trigger: &Trigger, body: &serde_json::Value) -> Arrival {
+        let dedupe = match &trigger.event {
+            TriggerEvent::AgentMessage { message, .. } if !message.hash.is_empty() => Dedupe::Message(message.hash.clone()),
+            _ => Dedupe::Repeat(body.to_string()),
+        };
+        Arrival { hash: trigger.interaction_hash.clone(), dedupe, finished: trigger.event == TriggerEvent::Finished }
+    }
+}
+
 /// What became of a trigger given to [`EventLog::append_trigger`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intake {
@@ -182,8 +211,8 @@ struct InteractionLog {
     next_seq: u64,
     /// Hashes of the agent messages in the log, to drop redelivered webhooks.
     agent_messages: HashSet<String>,
-    /// The last state trigger since the last agent message, to drop a repeated one.
-    last_state: Option<Trigger>,
+    /// The last trigger since the last agent message (canonical), to drop a repeated one.
+    last_state: Option<String>,
     live: broadcast::Sender<Arc<LoggedEvent>>,
     finished_at: Option<Instant>,
     /// Its key in `by_touch`, or in `by_finish` once finished.
@@ -193,7 +222,7 @@ struct InteractionLog {
 struct Held {
     since: Instant,
     bytes: usize,
-    triggers: Vec<(String, Trigger)>,
+    triggers: Vec<(String, Arrival)>,
 }
 
 /// Live events buffered per subscriber before it counts as lagging (and reads from the log).
@@ -245,8 +274,8 @@ impl EventLog {
         if let Some(held) = state.held.remove(hash) {
             state.held_count -= held.triggers.len();
             state.held_bytes -= held.bytes;
-            for (raw, trigger) in held.triggers {
-                self.change(state, hash, now, |log, limits| log.append_trigger(raw, trigger, now, limits));
+            for (raw, arrival) in held.triggers {
+                self.change(state, hash, now, |log, limits| log.append_trigger(raw, arrival, now, limits));
             }
         }
     }
@@ -276,11 +305,11 @@ impl EventLog {
 
     /// Appends a webhook's trigger (`raw` is its body as received), holds it if the interaction is
     /// not open here yet, or recognises a redelivery.
-    pub fn append_trigger(&self, raw: String, trigger: Trigger, now: Instant) -> Intake {
+    pub fn append_trigger(&self, raw: String, arrival: Arrival, now: Instant) -> Intake {
         let mut state = self.lock();
-        let hash = trigger.interaction_hash.clone();
+        let hash = arrival.hash.clone();
         if state.logs.contains_key(&hash) {
-            return self.change(&mut state, &hash, now, |log, limits| log.append_trigger(raw, trigger, now, limits));
+            return self.change(&mut state, &hash, now, |log, limits| log.append_trigger(raw, arrival, now, limits));
         }
         let cost = raw.len() + EVENT_OVERHEAD;
         if state.held_count >= self.limits.max_held || state.held_bytes + cost > self.limits.max_held_bytes {
@@ -290,7 +319,7 @@ impl EventLog {
         state.held_bytes += cost;
         let held = state.held.entry(hash).or_insert_with(|| Held { since: now, bytes: 0, triggers: Vec::new() });
         held.bytes += cost;
-        held.triggers.push((raw, trigger));
+        held.triggers.push((raw, arrival));
         Intake::Held
     }
 
@@ -413,23 +442,23 @@ impl State {
 }
 
 impl InteractionLog {
-    fn append_trigger(&mut self, raw: String, trigger: Trigger, now: Instant, limits: &Limits) -> Intake {
-        match &trigger.event {
-            TriggerEvent::AgentMessage { message, .. } => {
-                if !self.agent_messages.insert(message.hash.clone()) {
+    fn append_trigger(&mut self, raw: String, arrival: Arrival, now: Instant, limits: &Limits) -> Intake {
+        match arrival.dedupe {
+            Dedupe::Message(hash) => {
+                if !self.agent_messages.insert(hash) {
                     return Intake::Duplicate;
                 }
                 self.last_state = None;
             }
-            _ => {
-                if self.last_state.as_ref() == Some(&trigger) {
+            Dedupe::Repeat(body) => {
+                if self.last_state.as_ref() == Some(&body) {
                     return Intake::Duplicate;
                 }
-                if trigger.event == TriggerEvent::Finished {
-                    self.finished_at = Some(now);
-                }
-                self.last_state = Some(trigger);
+                self.last_state = Some(body);
             }
+        }
+        if arrival.finished {
+            self.finished_at = Some(now);
         }
         Intake::Appended(self.append(StreamEventKind::Trigger, raw, limits))
     }
@@ -473,7 +502,8 @@ pub(crate) fn resume_point(after: Option<EventId>, epoch: u64, first_seq: u64, n
 /// Keeps the duplicate filter as long as the log: a trimmed message's hash goes with it.
 fn forget_agent_message(hashes: &mut HashSet<String>, event: &LoggedEvent) {
     if event.kind == StreamEventKind::Trigger {
-        if let Ok(Trigger { event: TriggerEvent::AgentMessage { message, .. }, .. }) = serde_json::from_str(&event.data) {
+        let body = serde_json::from_str(&event.data).unwrap_or_default();
+        if let Ok((Trigger { event: TriggerEvent::AgentMessage { message, .. }, .. }, _)) = Trigger::read(&body) {
             hashes.remove(&message.hash);
         }
     }
@@ -488,14 +518,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn trigger(hash: &str, body: serde_json::Value) -> (String, Trigger) {
+    fn trigger(hash: &str, body: serde_json::Value) -> (String, Arrival) {
         let mut body = body;
         body["interaction_hash"] = json!(hash);
         body["extra"] = json!({});
-        (body.to_string(), serde_json::from_value(body).unwrap())
+        let (trigger, _) = Trigger::read(&body).unwrap();
+        (body.to_string(), Arrival::of(&trigger, &body))
     }
 
-    fn state(hash: &str, state: &str) -> (String, Trigger) {
+    fn state(hash: &str, state: &str) -> (String, Arrival) {
         let mut body = json!({"state": state});
         if state == "queued" {
             body["position"] = json!(1);
@@ -503,12 +534,12 @@ mod tests {
         trigger(hash, body)
     }
 
-    fn agent_message(hash: &str, message_hash: &str) -> (String, Trigger) {
+    fn agent_message(hash: &str, message_hash: &str) -> (String, Arrival) {
         trigger(hash, json!({"message": {"hash": message_hash, "content": "hi", "type": "text"}, "agent": {"id": 1, "name": "A"}}))
     }
 
-    fn append(log: &EventLog, (raw, trigger): (String, Trigger)) -> Intake {
-        log.append_trigger(raw, trigger, Instant::now())
+    fn append(log: &EventLog, (raw, arrival): (String, Arrival)) -> Intake {
+        log.append_trigger(raw, arrival, Instant::now())
     }
 
     fn drain(subscription: &mut Subscription) -> Vec<Arc<LoggedEvent>> {

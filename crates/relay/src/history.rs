@@ -46,7 +46,7 @@ async fn history(
     if !relay.sessions.check_history_signature(&hash, &signature.sig) {
         return Err(not_found());
     }
-    let events = relay.log.events(&hash).await.map_err(|_| ApiError::new(503, "The history is unavailable; retry later"))?.unwrap_or_default();
+    let events = relay.log.events(&hash).await?.unwrap_or_default();
     Ok(Json(ExternalHistory { messages: events.iter().filter_map(|event| message(event)).collect() }))
 }
 

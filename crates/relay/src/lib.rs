@@ -144,6 +144,8 @@ pub struct Relay {
     streams_by_address: Slots<IpAddr>,
     streams_by_interaction: Slots<String>,
     trust_forwarded_for: bool,
+    /// Webhook shapes already logged.
+    shapes: webhook::Shapes,
 }
 
 impl Relay {
@@ -172,6 +174,7 @@ impl Relay {
             streams_by_address: Slots::new(admission.streams_per_address),
             streams_by_interaction: Slots::new(admission.streams_per_interaction),
             trust_forwarded_for: config.trust_forwarded_for,
+            shapes: webhook::Shapes::default(),
         })
     }
 

@@ -48,6 +48,7 @@ pub struct Metrics {
     pub events_in: Family<Kind, Counter>,
     pub events_out: Family<Kind, Counter>,
     pub webhooks: Family<Outcome, Counter>,
+    pub webhook_oddities: Family<Kind, Counter>,
     pub answers: Family<Answer, Counter>,
     pub upstream_seconds: Family<Operation, Histogram>,
     pub connections_refused: Counter,
@@ -69,6 +70,7 @@ impl Default for Metrics {
         let events_in = Family::<Kind, Counter>::default();
         let events_out = Family::<Kind, Counter>::default();
         let webhooks = Family::<Outcome, Counter>::default();
+        let webhook_oddities = Family::<Kind, Counter>::default();
         let answers = Family::<Answer, Counter>::default();
         let upstream_seconds =
             Family::<Operation, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.005, 2.0, 12)));
@@ -81,6 +83,7 @@ impl Default for Metrics {
         registry.register("events_in", "Events appended to interaction logs, by kind", events_in.clone());
         registry.register("events_out", "Events written to SSE streams, by kind", events_out.clone());
         registry.register("webhooks", "Webhooks received, by outcome", webhooks.clone());
+        registry.register("webhook_oddities", "Webhooks kept in a shape the reference does not show, by how they depart from it", webhook_oddities.clone());
         registry.register("answers", "Answers, by route template and status", answers.clone());
         registry.register("upstream_seconds", "Latency of zChat calls, by operation", upstream_seconds.clone());
         registry.register("interactions", "Interaction logs in memory", interactions.clone());
@@ -94,6 +97,7 @@ impl Default for Metrics {
             events_in,
             events_out,
             webhooks,
+            webhook_oddities,
             answers,
             upstream_seconds,
             connections_refused,

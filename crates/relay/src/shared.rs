@@ -23,9 +23,9 @@ use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use redis::Script;
 use tokio::sync::{broadcast, watch};
-use zchat_types::{CustomerMessage, EventId, StreamEventKind, Trigger, TriggerEvent};
+use zchat_types::{CustomerMessage, EventId, StreamEventKind};
 
-use crate::events::{Intake, Limits, LoggedEvent};
+use crate::events::{Arrival, Dedupe, Intake, Limits, LoggedEvent};
 
 /// Redis could not be reached (or answered an error): the caller answers 503.
 #[derive(Debug, Clone)]
@@ -38,6 +38,14 @@ impl std::fmt::Display for Unavailable {
 }
 
 impl std::error::Error for Unavailable {}
+
+/// Redis being away is a 503 everywhere: the caller (zChat, the widget) retries later.
+impl From<Unavailable> for zchat_types::ApiError {
+    fn from(error: Unavailable) -> Self {
+        tracing::warn!(%error, "answered 503");
+        zchat_types::ApiError::new(503, "The conversation's events are unavailable for a moment; retry later")
+    }
+}
 
 impl From<redis::RedisError> for Unavailable {
     fn from(error: redis::RedisError) -> Self {
@@ -116,13 +124,12 @@ impl SharedLog {
     }
 
     /// Appends a webhook's trigger (`raw` as received), holds it, or recognises a redelivery.
-    pub async fn append_trigger(&self, raw: &str, trigger: &Trigger) -> Result<Intake, Unavailable> {
-        let dedupe = match &trigger.event {
-            TriggerEvent::AgentMessage { message, .. } => format!("a:{}", message.hash),
-            _ => format!("s:{}", serde_json::to_string(trigger).expect("a trigger serializes")),
+    pub async fn append_trigger(&self, raw: &str, arrival: &Arrival) -> Result<Intake, Unavailable> {
+        let dedupe = match &arrival.dedupe {
+            Dedupe::Message(hash) => format!("a:{hash}"),
+            Dedupe::Repeat(body) => format!("s:{body}"),
         };
-        let finished = trigger.event == TriggerEvent::Finished;
-        let reply = self.run("trigger", &trigger.interaction_hash, &dedupe, finished, raw).await?;
+        let reply = self.run("trigger", &arrival.hash, &dedupe, arrival.finished, raw).await?;
         Ok(match reply.first().map(String::as_str) {
             Some("appended") => Intake::Appended(appended_id(&reply)?),
             Some("duplicate") => Intake::Duplicate,

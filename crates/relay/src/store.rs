@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use zchat_types::{CustomerMessage, EventId, Trigger};
+use zchat_types::{CustomerMessage, EventId};
 
-use crate::events::{EventLog, Intake, LogStats, LoggedEvent, Subscription};
+use crate::events::{Arrival, EventLog, Intake, LogStats, LoggedEvent, Subscription};
 use crate::shared::{SharedLog, SharedSubscription, Unavailable};
 
 #[derive(Clone)]
@@ -55,10 +55,10 @@ impl Store {
         }
     }
 
-    pub async fn append_trigger(&self, raw: String, trigger: Trigger) -> Result<Intake, Unavailable> {
+    pub async fn append_trigger(&self, raw: String, arrival: Arrival) -> Result<Intake, Unavailable> {
         match self {
-            Store::Memory(log) => Ok(log.append_trigger(raw, trigger, Instant::now())),
-            Store::Shared(log) => log.append_trigger(&raw, &trigger).await,
+            Store::Memory(log) => Ok(log.append_trigger(raw, arrival, Instant::now())),
+            Store::Shared(log) => log.append_trigger(&raw, &arrival).await,
         }
     }
 

@@ -61,10 +61,7 @@ async fn events(
         .filter(|id| !id.is_empty());
     let parsed = given.as_deref().map(str::parse::<EventId>);
     let after = parsed.clone().and_then(Result::ok);
-    let subscription = relay.log.subscribe(&hash, after).await.map_err(|error| {
-        tracing::warn!(%error, "stream refused");
-        ApiError::new(503, "The conversation's events are unavailable for a moment; retry later")
-    })?;
+    let subscription = relay.log.subscribe(&hash, after).await?;
     let reset = match parsed {
         Some(Err(_)) => Some("the event id is not one of this relay's".to_string()),
         _ => subscription.reset().map(str::to_string),

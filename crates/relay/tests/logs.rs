@@ -47,6 +47,15 @@ async fn logs_never_show_the_webhook_secret_or_session_credentials() {
         .await
         .unwrap();
     product.http.post(product.relay(&format!("/webhooks/zchat/{WEBHOOK_SECRET}"))).body("{}").send().await.unwrap();
+    // A shape the reference does not show, twice, then in another shape.
+    for body in [
+        json!({"interaction_hash": hash, "state": "transferred-to-private-team", "note": "private words of the agent"}),
+        json!({"interaction_hash": hash, "state": "transferred-to-private-team", "note": "other private words"}),
+        json!({"interaction_hash": hash, "state": "transferred-to-private-team", "note": 5}),
+    ] {
+        let answer = product.http.post(product.relay(&format!("/webhooks/zchat/{WEBHOOK_SECRET}"))).json(&body).send().await.unwrap();
+        assert_eq!(answer.status(), 200);
+    }
     drop(stream);
     product.running.stop().await;
 
@@ -54,6 +63,13 @@ async fn logs_never_show_the_webhook_secret_or_session_credentials() {
     assert!(logs.contains("answered"), "requests are logged:\n{logs}");
     assert!(logs.contains("/webhooks/zchat/{secret}"), "by route template:\n{logs}");
     assert!(!logs.contains(WEBHOOK_SECRET), "the webhook secret leaked into the logs");
+    let shapes: Vec<&str> = logs.lines().filter(|l| l.contains("shape the reference does not show") && l.contains("\"unknown_state\"")).collect();
+    assert_eq!(shapes.len(), 2, "each new shape of a kind is logged once:\n{logs}");
+    assert!(shapes[0].contains("{interaction_hash:string,note:string,state:string}"), "{}", shapes[0]);
+    assert!(shapes[1].contains("note:number"), "{}", shapes[1]);
+    for content in ["private words", "transferred-to-private-team", hash.as_str()] {
+        assert!(!shapes.iter().any(|l| l.contains(content)), "{content:?} is content, not shape:\n{logs}");
+    }
     let mac = session.rsplit_once('.').unwrap().1;
     assert!(!logs.contains(mac), "a session credential leaked into the logs");
 }

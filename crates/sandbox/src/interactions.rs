@@ -356,7 +356,7 @@ impl Interactions {
             let interaction = self.by_hash.get_mut(hash).expect("queued hashes are known");
             if interaction.position != Some(position) || new == Some(hash.as_str()) {
                 interaction.position = Some(position);
-                triggers.push(self.trigger(hash, TriggerEvent::Queued { position }));
+                triggers.push(self.trigger(hash, TriggerEvent::Queued { position: Some(position) }));
             }
         }
         triggers
@@ -403,15 +403,15 @@ mod tests {
         let account = Account::default();
         let mut store = Interactions::default();
         let first = start(&mut store, &account, "a", 1).unwrap();
-        assert_eq!(first[0].event, TriggerEvent::Queued { position: 1 });
+        assert_eq!(first[0].event, TriggerEvent::Queued { position: Some(1) });
         assert_eq!(first[0].extra["clientId"], "c1");
         let second = start(&mut store, &account, "b", 1).unwrap();
         assert_eq!(second.len(), 1);
-        assert_eq!((second[0].interaction_hash.as_str(), &second[0].event), ("b", &TriggerEvent::Queued { position: 2 }));
+        assert_eq!((second[0].interaction_hash.as_str(), &second[0].event), ("b", &TriggerEvent::Queued { position: Some(2) }));
 
         let accepted = store.accept("a", agent()).unwrap();
         let events: Vec<_> = accepted.iter().map(|t| (t.interaction_hash.as_str(), t.event.clone())).collect();
-        assert_eq!(events, [("a", TriggerEvent::Accepted), ("b", TriggerEvent::Queued { position: 1 })]);
+        assert_eq!(events, [("a", TriggerEvent::Accepted), ("b", TriggerEvent::Queued { position: Some(1) })]);
     }
 
     #[test]

@@ -131,6 +131,19 @@ pub enum MessageType {
 }
 
 impl MessageType {
+    pub const ALL: [MessageType; 5] = [MessageType::Text, MessageType::Image, MessageType::Video, MessageType::Audio, MessageType::File];
+
+    /// Its name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageType::Text => "text",
+            MessageType::Image => "image",
+            MessageType::Video => "video",
+            MessageType::Audio => "audio",
+            MessageType::File => "file",
+        }
+    }
+
     /// Whether the reference expects a `url` with this type (every type but text).
     pub fn is_media(self) -> bool {
         self != MessageType::Text

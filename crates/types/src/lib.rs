@@ -29,7 +29,7 @@ pub use api::{
 pub use server::ApiJson;
 pub use history::{Direction, ExternalHistory, HistoryMessage, HISTORY_TIME_FORMAT};
 pub use stream::{CustomerMessage, EventId, Reset, StreamEventKind};
-pub use trigger::{Agent, AgentMessage, Trigger, TriggerEvent, TriggerState};
+pub use trigger::{Agent, AgentMessage, NotATrigger, Oddity, Trigger, TriggerEvent, TriggerState};
 
 /// Deserializes `null` (or, with `#[serde(default)]`, a missing field) as the type's default.
 /// The reference says of several fields "null will be saved as X"; X is the type's `Default`.

@@ -124,7 +124,7 @@ fn trigger_queued() {
     let trigger: Trigger = round_trip(
         r#"{"interaction_hash": "322e458c-540c-4c11-ab5c-d38d39f57213", "state": "queued", "position": 1, "extra": {}}"#,
     );
-    assert_eq!(trigger.event, TriggerEvent::Queued { position: 1 });
+    assert_eq!(trigger.event, TriggerEvent::Queued { position: Some(1) });
     assert_eq!(trigger.interaction_hash, HASH);
 }
 
