@@ -14,4 +14,4 @@ mod transcript;
 mod tests;
 
 pub use conversation::{Announcement, Connection, MAX_EXTRA_BYTES, Conversation, Effect, Failure, Input, Phase, Rating, Saved, Session, StreamEvent};
-pub use transcript::{Delivery, Entry, EntryId, Sender};
+pub use transcript::{safe_url, Delivery, Entry, EntryId, Sender};

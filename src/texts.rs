@@ -65,6 +65,8 @@ pub struct Texts {
     pub status_waiting: &'static str,
     pub status_next: &'static str,
     pub status_in_line: fn(u32) -> String,
+    /// In the queue, when zChat gives no position.
+    pub status_queued: &'static str,
     pub status_unavailable: &'static str,
     pub status_agent_joined: &'static str,
     pub status_chatting_with: fn(&str) -> String,
@@ -73,6 +75,10 @@ pub struct Texts {
     pub line_agent_joined: &'static str,
     pub line_agent_ended: &'static str,
     pub line_visitor_ended: &'static str,
+    /// In place of an agent's message with nothing this chat can show.
+    pub line_unshowable: &'static str,
+    /// Who wrote a message when zChat names no agent.
+    pub agent: &'static str,
     pub sending: &'static str,
     pub not_sent: fn(&str) -> String,
     pub retry: &'static str,
@@ -131,6 +137,7 @@ pub static EN: Texts = Texts {
     status_waiting: "Connecting you to an agent…",
     status_next: "You are next in line.",
     status_in_line: |n| format!("You are number {n} in line."),
+    status_queued: "You are in line.",
     status_unavailable: "No agent is available right now. Leave a message or try again later.",
     status_agent_joined: "An agent joined the conversation.",
     status_chatting_with: |name| format!("You are chatting with {name}."),
@@ -139,6 +146,8 @@ pub static EN: Texts = Texts {
     line_agent_joined: "An agent joined the conversation.",
     line_agent_ended: "The agent ended the conversation.",
     line_visitor_ended: "You ended the conversation.",
+    line_unshowable: "The agent sent something this chat cannot show.",
+    agent: "Agent",
     sending: "Sending…",
     not_sent: |reason| format!("Not sent: {reason} "),
     retry: "Retry",
@@ -195,6 +204,7 @@ pub static PT_BR: Texts = Texts {
     status_waiting: "Conectando você a um atendente…",
     status_next: "Você é o próximo da fila.",
     status_in_line: |n| format!("Você é o número {n} da fila."),
+    status_queued: "Você está na fila.",
     status_unavailable: "Nenhum atendente disponível agora. Deixe uma mensagem ou tente mais tarde.",
     status_agent_joined: "Um atendente entrou na conversa.",
     status_chatting_with: |name| format!("Você está conversando com {name}."),
@@ -203,6 +213,8 @@ pub static PT_BR: Texts = Texts {
     line_agent_joined: "Um atendente entrou na conversa.",
     line_agent_ended: "O atendente encerrou a conversa.",
     line_visitor_ended: "Você encerrou a conversa.",
+    line_unshowable: "O atendente enviou algo que este chat não consegue mostrar.",
+    agent: "Atendente",
     sending: "Enviando…",
     not_sent: |reason| format!("Não enviada: {reason} "),
     retry: "Tentar de novo",
@@ -259,6 +271,7 @@ pub static ES: Texts = Texts {
     status_waiting: "Conectándote con un agente…",
     status_next: "Eres el siguiente en la fila.",
     status_in_line: |n| format!("Eres el número {n} en la fila."),
+    status_queued: "Estás en la fila.",
     status_unavailable: "No hay agentes disponibles ahora. Deja un mensaje o inténtalo más tarde.",
     status_agent_joined: "Un agente se unió a la conversación.",
     status_chatting_with: |name| format!("Estás conversando con {name}."),
@@ -267,6 +280,8 @@ pub static ES: Texts = Texts {
     line_agent_joined: "Un agente se unió a la conversación.",
     line_agent_ended: "El agente terminó la conversación.",
     line_visitor_ended: "Terminaste la conversación.",
+    line_unshowable: "El agente envió algo que este chat no puede mostrar.",
+    agent: "Agente",
     sending: "Enviando…",
     not_sent: |reason| format!("No enviado: {reason} "),
     retry: "Reintentar",
@@ -321,7 +336,11 @@ mod tests {
             assert!(!t.intro.is_empty() && !t.rate_thanks.is_empty(), "{lang:?}");
             assert!((t.status_in_line)(3).contains('3'), "{lang:?}");
             assert!((t.status_chatting_with)("Ana").contains("Ana"), "{lang:?}");
+            for text in [t.status_queued, t.line_unshowable, t.agent] {
+                assert!(!text.trim().is_empty(), "{lang:?}");
+            }
         }
+        assert_ne!(Lang::PtBr.texts().line_unshowable, Lang::Es.texts().line_unshowable);
         assert_ne!(Lang::PtBr.texts().start, Lang::En.texts().start);
         assert_ne!(Lang::Es.texts().start, Lang::En.texts().start);
     }

@@ -4,7 +4,7 @@ use yew::prelude::*;
 use zchat_types::MessageType;
 
 use super::use_texts;
-use crate::core::{Delivery, Entry, EntryId, Sender};
+use crate::core::{safe_url, Delivery, Entry, EntryId, Sender};
 use crate::texts::Texts;
 
 #[derive(Properties, PartialEq)]
@@ -12,12 +12,6 @@ pub struct MessageBubbleProps {
     pub entry: Entry,
     /// Asks to send a failed message again (its idempotency key).
     pub onretry: Callback<String>,
-}
-
-/// `url` if it is an http(s) URL, the only kind rendered as a link or media.
-pub fn safe_url(url: &str) -> Option<&str> {
-    let lower = url.trim_start().get(..8).unwrap_or(url).to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url.trim())
 }
 
 /// A piece of message text: plain, or an http(s) address to make a link of.
@@ -79,7 +73,12 @@ fn media(texts: &Texts, kind: MessageType, url: Option<&str>, content: &str) -> 
     let Some(url) = url.and_then(safe_url) else { return html! {} };
     let url = AttrValue::from(url.to_string());
     match kind {
-        MessageType::Text => html! {},
+        // A text with an address (the reference's own example; and a type this widget does not
+        // know, read as text): the address as a link, unless the text shows it already.
+        MessageType::Text if content.contains(url.as_str()) => html! {},
+        MessageType::Text => html! {
+            <a class="zc-file" href={url.clone()} target="_blank" rel="noopener noreferrer nofollow">{ url }</a>
+        },
         MessageType::Image => html! {
             <a href={url.clone()} target="_blank" rel="noopener noreferrer">
                 <img class="zc-media" src={url} alt={content.to_string()} loading="lazy" />
@@ -99,6 +98,8 @@ pub fn message_bubble(props: &MessageBubbleProps) -> Html {
     let entry = &props.entry;
     let (class, author) = match &entry.sender {
         Sender::Visitor => ("zc-message zc-visitor", None),
+        // zChat may name no agent: then the bubble says who in general.
+        Sender::Agent { name } if name.trim().is_empty() => ("zc-message zc-agent", Some(texts.agent.to_string())),
         Sender::Agent { name } => ("zc-message zc-agent", Some(name.clone())),
         Sender::System => return html! { <li class="zc-system">{ entry.content.clone() }</li> },
     };

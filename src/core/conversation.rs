@@ -9,7 +9,7 @@ use zchat_types::{
 
 use super::prechat::{self, Answers, FieldRule};
 use crate::texts::Lang;
-use super::transcript::{Delivery, Entry, EntryId, Sender};
+use super::transcript::{safe_url, Delivery, Entry, EntryId, Sender};
 
 /// The interaction this browser holds and its session credential from the relay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,7 +28,8 @@ pub enum Phase {
     /// Started; zChat has not yet said where the interaction is.
     Waiting,
     /// In the department's queue at `position` (1 is next).
-    Queued { position: u32 },
+    /// In the department's queue, at `position` when zChat says (1 is next).
+    Queued { position: Option<u32> },
     /// No agent is available now.
     Unavailable,
     /// An agent has joined.
@@ -681,17 +682,30 @@ impl Conversation {
             }
             TriggerEvent::Typing => self.agent_typing = true,
             TriggerEvent::Cleared => self.agent_typing = false,
-            TriggerEvent::AgentMessage { message, agent } => {
-                let entry_id = EntryId::AgentMessage(message.hash);
+            // What the reference does not list changes nothing the visitor sees (it counts as
+            // seen: a reload does not apply it again).
+            TriggerEvent::Other { .. } | TriggerEvent::Unreadable => {}
+            TriggerEvent::AgentMessage { mut message, agent } => {
+                // Without zChat's hash, the event id tells a replay from a new message.
+                let entry_id = if message.hash.is_empty() { EntryId::Event(id.clone()) } else { EntryId::AgentMessage(message.hash.clone()) };
                 if self.transcript.iter().any(|entry| entry.id == entry_id) {
                     return Vec::new();
                 }
                 self.agent_typing = false;
-                self.agent_name = Some(agent.name.clone());
+                if !agent.name.trim().is_empty() {
+                    self.agent_name = Some(agent.name.clone());
+                }
+                // Nothing to show (no text, no address the widget may open): a neutral line, so
+                // the visitor knows the agent sent something.
+                if message.content.trim().is_empty() && message.url.as_deref().and_then(safe_url).is_none() {
+                    message.content = self.lang.texts().line_unshowable.to_string();
+                    message.kind = MessageType::Text;
+                    message.url = None;
+                }
                 if waiting {
                     self.phase = Phase::Chatting;
                 }
-                let mut effects = self.announce(&id, "agent", &message.content, Some(agent.name.clone()));
+                let mut effects = self.announce(&id, "agent", &message.content, Some(agent.name.clone()).filter(|name| !name.trim().is_empty()));
                 self.transcript.push(Entry {
                     id: entry_id,
                     sender: Sender::Agent { name: agent.name },
@@ -734,7 +748,7 @@ impl Conversation {
             Phase::PreChat { .. } => ("prechat", None),
             Phase::Starting => ("starting", None),
             Phase::Waiting => ("waiting", None),
-            Phase::Queued { position } => ("queued", Some(position)),
+            Phase::Queued { position } => ("queued", position),
             Phase::Unavailable => ("unavailable", None),
             Phase::Chatting => ("chatting", None),
             Phase::Finished => ("finished", None),

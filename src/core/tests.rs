@@ -108,9 +108,9 @@ fn a_started_interaction_opens_the_stream_from_the_start() {
 fn queued_then_accepted_then_an_agent_message() {
     let mut conversation = started();
     conversation.step(queued(1, 3), T0);
-    assert_eq!(conversation.phase, Phase::Queued { position: 3 });
+    assert_eq!(conversation.phase, Phase::Queued { position: Some(3) });
     conversation.step(queued(2, 1), T0);
-    assert_eq!(conversation.phase, Phase::Queued { position: 1 });
+    assert_eq!(conversation.phase, Phase::Queued { position: Some(1) });
     conversation.step(state(3, "accepted"), T0);
     assert_eq!(conversation.phase, Phase::Chatting);
     conversation.step(state(4, "typing"), T0);
@@ -560,4 +560,91 @@ fn the_lines_the_core_writes_are_in_the_visitors_language() {
     assert_eq!(contents(&conversation), ["Um atendente entrou na conversa.", "O atendente encerrou a conversa."]);
     conversation.step(Input::NewConversation, T0);
     assert_eq!(conversation.lang, crate::texts::Lang::PtBr, "a new conversation keeps the language");
+}
+
+/// A webhook body as zChat may send it, unchanged but for its interaction.
+fn as_sent(seq: u64, body: serde_json::Value) -> Input {
+    let mut body = body;
+    body["interaction_hash"] = json!(HASH);
+    Input::StreamEvent { id: format!("7-{seq}"), event: StreamEvent::Trigger(serde_json::from_value(body).unwrap()) }
+}
+
+#[test]
+fn states_the_reference_does_not_list_and_unreadable_triggers_change_nothing_the_visitor_sees() {
+    let mut conversation = started();
+    conversation.step(queued(1, 2), T0);
+    let before = (conversation.phase.clone(), contents(&conversation).len(), conversation.agent_typing);
+    for (seq, body) in [
+        (2, json!({"state": "transferred", "to_department": 4})),
+        (3, json!({"state": "bot", "extra": null})),
+        (4, json!({"event": "survey_sent"})),
+        (5, json!({"state": null, "message": null})),
+    ] {
+        let effects = conversation.step(as_sent(seq, body.clone()), T0);
+        assert!(effects.is_empty(), "{body}: {effects:?}");
+        assert_eq!((conversation.phase.clone(), contents(&conversation).len(), conversation.agent_typing), before, "{body}");
+        assert_eq!(conversation.last_event_id.as_deref(), Some(format!("7-{seq}").as_str()), "seen, so a reload skips it");
+    }
+}
+
+#[test]
+fn known_states_in_variant_shapes_are_applied() {
+    let mut conversation = started();
+    conversation.step(as_sent(1, json!({"state": "QUEUED", "position": "3", "extra": null})), T0);
+    assert_eq!(conversation.phase, Phase::Queued { position: Some(3) });
+    conversation.step(as_sent(2, json!({"state": "queued", "position": null})), T0);
+    assert_eq!(conversation.phase, Phase::Queued { position: None }, "in line, place unknown");
+    assert_eq!(conversation.host_state(), ("queued", None, true));
+    conversation.step(as_sent(3, json!({"state": "Accepted", "channel": "web"})), T0);
+    assert_eq!(conversation.phase, Phase::Chatting);
+    conversation.step(as_sent(4, json!({"state": "Typing"})), T0);
+    assert!(conversation.agent_typing);
+    conversation.step(as_sent(5, json!({"state": "finished"})), T0);
+    assert_eq!(conversation.phase, Phase::Finished);
+}
+
+#[test]
+fn agent_messages_in_variant_shapes_are_shown_once_each_in_order() {
+    let mut conversation = started();
+    conversation.step(state(1, "accepted"), T0);
+    let bodies = [
+        json!({"message": {"hash": "v1", "content": "Aqui está", "type": "location", "url": "https://maps.example/p/1"}, "agent": {"id": "111", "name": "Bia"}}),
+        json!({"message": {"hash": 12345, "content": "Número", "type": "TEXT"}, "agent": {"id": 111, "name": null}}),
+        json!({"message": {"hash": "v3", "content": "Sem agente"}}),
+        json!({"message": {"hash": "v4", "content": null, "type": "sticker", "url": "https://cdn.example/s.webp"}, "agent": {"name": "Bia"}}),
+        json!({"message": {"hash": "v5", "content": "", "type": "image", "url": "javascript:alert(1)"}, "agent": {"name": "Bia"}}),
+        json!({"message": {"content": "Sem hash", "type": "text"}, "agent": {"name": "Bia"}}),
+    ];
+    for (n, body) in bodies.iter().enumerate() {
+        conversation.step(as_sent(2 + n as u64, body.clone()), T0 + n as u64);
+    }
+    // Replayed after a reconnect, with new ids: nothing is shown twice.
+    for (n, body) in bodies.iter().enumerate().take(5) {
+        conversation.step(as_sent(20 + n as u64, body.clone()), T0);
+    }
+    let agents: Vec<&Entry> = conversation.transcript.iter().filter(|entry| matches!(entry.sender, Sender::Agent { .. })).collect();
+    let shown: Vec<(&str, Option<&str>, zchat_types::MessageType)> = agents.iter().map(|e| (e.content.as_str(), e.url.as_deref(), e.kind)).collect();
+    use zchat_types::MessageType::*;
+    assert_eq!(
+        shown,
+        [
+            ("Aqui está", Some("https://maps.example/p/1"), Text),
+            ("Número", None, Text),
+            ("Sem agente", None, Text),
+            ("", Some("https://cdn.example/s.webp"), Text),
+            ("The agent sent something this chat cannot show.", None, Text),
+            ("Sem hash", None, Text),
+        ]
+    );
+    assert_eq!(conversation.agent_name.as_deref(), Some("Bia"), "a message without a name keeps the one the visitor knows");
+    assert!(matches!(&agents[2].sender, Sender::Agent { name } if name.is_empty()), "the view names no one: {:?}", agents[2].sender);
+}
+
+#[test]
+fn the_neutral_line_is_in_the_conversations_language() {
+    let mut conversation = Conversation::new(1).with_lang(crate::texts::Lang::PtBr);
+    conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
+    conversation.step(Input::Started(Ok(session())), T0);
+    conversation.step(as_sent(1, json!({"message": {"hash": "x", "content": " ", "type": "audio"}, "agent": {"name": "Bia"}})), T0);
+    assert_eq!(contents(&conversation), ["O atendente enviou algo que este chat não consegue mostrar."]);
 }

@@ -65,6 +65,13 @@ pub struct Entry {
     pub delivery: Delivery,
 }
 
+/// An address the widget may open or show: http(s) only (never `javascript:`, `data:` and the
+/// like), trimmed. Agent media and links come from outside.
+pub fn safe_url(url: &str) -> Option<&str> {
+    let lower = url.trim_start().get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url.trim())
+}
+
 impl Entry {
     pub fn system(id: EntryId, content: &str, at: u64) -> Self {
         Entry {

@@ -5,13 +5,15 @@
 //! ```json
 //! {"seed": 42,
 //!  "api": {"error_rate": 0.1, "timeout_rate": 0.05, "timeout_ms": 15000, "slow_rate": 0.2, "slow_ms": 800},
-//!  "webhooks": {"delay_ms": 200, "duplicate_rate": 0.1, "reorder_rate": 0.1, "drop_rate": 0.1}}
+//!  "webhooks": {"delay_ms": 200, "duplicate_rate": 0.1, "reorder_rate": 0.1, "drop_rate": 0.1,
+//!               "variant_rate": 0.5}}
 //! ```
 //! API: an error answers 503; a timeout answers 504 only after `timeout_ms` (longer than a
 //! client's patience); a slow call is carried out at once but answered `slow_ms` later (so its
 //! triggers can arrive before its answer). Webhooks: every delivery
 //! waits `delay_ms`; a duplicated one is delivered twice; a reordered one goes after the next
-//! trigger (or after a second if none comes); a dropped one loses its first attempt and is retried.
+//! trigger (or after a second if none comes); a dropped one loses its first attempt and is retried;
+//! a varied one goes in a shape the reference does not show (`variants`), as a live zChat may.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -49,6 +51,7 @@ pub struct WebhookFaults {
     pub duplicate_rate: f64,
     pub reorder_rate: f64,
     pub drop_rate: f64,
+    pub variant_rate: f64,
 }
 
 /// What happens to one API call.
@@ -67,6 +70,8 @@ pub struct WebhookFault {
     pub duplicate: bool,
     pub reorder: bool,
     pub drop_first_attempt: bool,
+    /// Sent in this variant shape (`variants::variant`).
+    pub variant: Option<u32>,
 }
 
 pub struct Injector {
@@ -90,6 +95,7 @@ impl Faults {
             ("webhooks.duplicate_rate", hooks.duplicate_rate),
             ("webhooks.reorder_rate", hooks.reorder_rate),
             ("webhooks.drop_rate", hooks.drop_rate),
+            ("webhooks.variant_rate", hooks.variant_rate),
         ];
         if let Some((name, _)) = rates.iter().find(|(_, rate)| !(0.0..=1.0).contains(rate)) {
             return Err(ApiError::new(400, format!("{name} must be between 0 and 1")));
@@ -148,12 +154,9 @@ impl Injector {
         let (faults, rng) = &mut *state;
         let hooks = faults.webhooks.clone();
         let mut chance = |rate: f64| rate > 0.0 && rng.random::<f64>() < rate;
-        WebhookFault {
-            delay: Duration::from_millis(hooks.delay_ms),
-            duplicate: chance(hooks.duplicate_rate),
-            reorder: chance(hooks.reorder_rate),
-            drop_first_attempt: chance(hooks.drop_rate),
-        }
+        let (duplicate, reorder, drop_first_attempt) = (chance(hooks.duplicate_rate), chance(hooks.reorder_rate), chance(hooks.drop_rate));
+        let variant = chance(hooks.variant_rate).then(|| rng.random_range(0..crate::variants::VARIANTS));
+        WebhookFault { delay: Duration::from_millis(hooks.delay_ms), duplicate, reorder, drop_first_attempt, variant }
     }
 }
 

@@ -26,6 +26,7 @@ pub mod interactions;
 pub mod journal;
 mod layers;
 pub mod validate;
+pub mod variants;
 pub mod webhooks;
 
 use std::future::Future;

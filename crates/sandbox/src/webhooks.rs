@@ -1,7 +1,7 @@
 //! Delivers triggers to the webhook URL the way a real sender does: in order, one at a time, each
 //! retried with exponential backoff on a non-2xx answer or a timeout (delivery is at least once).
-//! Injected faults (`faults`) delay, duplicate, reorder or drop deliveries; every delivery is
-//! written to the journal.
+//! Injected faults (`faults`) delay, duplicate, reorder or drop deliveries, or send them in a
+//! variant shape (`variants`); every delivery is written to the journal as it was sent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,30 +105,36 @@ impl Sender {
             notes.push(format!("fault: delayed {} ms", fault.delay.as_millis()));
             tokio::time::sleep(fault.delay).await;
         }
-        let (attempts, delivered) = self.attempt(trigger, fault.drop_first_attempt, &mut notes).await;
-        let mut entry = Delivery {
-            at: now_millis(),
-            trigger: serde_json::to_value(trigger).expect("a trigger serializes"),
-            attempts,
-            delivered,
-            notes,
+        let mut bodies = match fault.variant {
+            Some(n) => {
+                notes.push(format!("fault: variant shape {n}"));
+                crate::variants::variant(trigger, n)
+            }
+            None => vec![serde_json::to_value(trigger).expect("a trigger serializes")],
         };
+        let body = bodies.pop().expect("a trigger's own body comes last");
+        // A variant may send another trigger first (a state the reference does not list).
+        for before in &bodies {
+            self.attempt(&trigger.interaction_hash, before, false, &mut notes).await;
+        }
+        let (attempts, delivered) = self.attempt(&trigger.interaction_hash, &body, fault.drop_first_attempt, &mut notes).await;
+        let mut entry = Delivery { at: now_millis(), trigger: body.clone(), attempts, delivered, notes };
         if delivered && fault.duplicate {
             entry.notes.push("fault: duplicated".into());
-            let (more, _) = self.attempt(trigger, false, &mut entry.notes).await;
+            let (more, _) = self.attempt(&trigger.interaction_hash, &body, false, &mut entry.notes).await;
             entry.attempts += more;
         }
         self.journal.delivery(entry);
     }
 
     /// Posts until a 2xx or [`ATTEMPTS`] tries; returns the tries and whether one succeeded.
-    async fn attempt(&self, trigger: &Trigger, drop_first: bool, notes: &mut Vec<String>) -> (u32, bool) {
+    async fn attempt(&self, hash: &str, body: &serde_json::Value, drop_first: bool, notes: &mut Vec<String>) -> (u32, bool) {
         let mut backoff = FIRST_BACKOFF;
         for attempt in 1..=ATTEMPTS {
             if attempt == 1 && drop_first {
                 notes.push("fault: attempt 1 dropped".into());
             } else {
-                match self.client.post(&self.url).json(trigger).send().await {
+                match self.client.post(&self.url).json(body).send().await {
                     Ok(answer) if answer.status().is_success() => return (attempt, true),
                     Ok(answer) => notes.push(format!("attempt {attempt}: answered {}", answer.status().as_u16())),
                     Err(error) if error.is_timeout() => notes.push(format!("attempt {attempt}: timed out")),
@@ -140,7 +146,7 @@ impl Sender {
                 backoff *= 2;
             }
         }
-        tracing::error!(hash = %trigger.interaction_hash, "webhook given up after {ATTEMPTS} attempts");
+        tracing::error!(%hash, "webhook given up after {ATTEMPTS} attempts");
         (ATTEMPTS, false)
     }
 }
