@@ -194,25 +194,26 @@ impl Reader {
         }
     }
 
-    /// Text: a string, or a number written out.
+    /// Text: a string, or a whole number written out (no float formatting: the widget's size).
     fn text(&mut self, object: &Map<String, Value>, name: &str) -> Option<String> {
-        match self.field(object, name)? {
+        let text = match self.field(object, name)? {
             Value::String(text) => Some(text.clone()),
             Value::Number(number) => {
                 self.note(Oddity::NumberAsString);
-                Some(number.to_string())
+                whole(number).map(|n| n.to_string())
             }
-            _ => {
-                self.note(Oddity::UnusableField);
-                None
-            }
+            _ => None,
+        };
+        if text.is_none() {
+            self.note(Oddity::UnusableField);
         }
+        text
     }
 
     /// A whole number: a number, or digits in a string.
     fn number(&mut self, object: &Map<String, Value>, name: &str) -> Option<i64> {
         let number = match self.field(object, name)? {
-            Value::Number(number) => number.as_i64().or_else(|| number.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
+            Value::Number(number) => whole(number),
             Value::String(text) => {
                 self.note(Oddity::NumberAsString);
                 text.trim().parse().ok()
@@ -301,6 +302,11 @@ impl Reader {
             TriggerState::Cleared => TriggerEvent::Cleared,
         }
     }
+}
+
+/// A JSON number as a whole number, if it is one (browsers' JSON gives every number as a double).
+fn whole(number: &serde_json::Number) -> Option<i64> {
+    number.as_i64().or_else(|| number.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
 }
 
 impl Trigger {
