@@ -196,6 +196,37 @@ async fn agent_text_is_text_and_only_http_media_is_shown() {
 }
 
 #[wasm_bindgen_test]
+async fn a_nameless_agent_is_the_agent_and_a_text_with_an_address_links_it() {
+    let entry = |id: &str, name: &str, content: &str, url: Option<&str>| Entry {
+        id: EntryId::AgentMessage(id.into()),
+        sender: Sender::Agent { name: name.into() },
+        content: content.into(),
+        kind: zchat_types::MessageType::Text,
+        url: url.map(str::to_string),
+        at: 0,
+        delivery: Delivery::Sent,
+    };
+    let entries = vec![
+        // A type this widget does not know (a location), read as text with its address.
+        entry("1", "", "Aqui estamos", Some("https://maps.example/p/1")),
+        // The address in the text already: not twice.
+        entry("2", "Bia", "Veja https://loja.example/p", Some("https://loja.example/p")),
+        entry("3", "Bia", "Nada", Some("javascript:alert(1)")),
+    ];
+    let root = root();
+    let props = TranscriptProps { entries, agent_typing: false, agent_name: None, onretry: Callback::noop() };
+    yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
+    until("the messages", || root.query_selector_all(".zc-agent").unwrap().length() == 3).await;
+    let authors = root.query_selector_all(".zc-author").unwrap();
+    assert_eq!(authors.get(0).unwrap().text_content().unwrap(), "Agent");
+    let addresses = root.query_selector_all("a.zc-file").unwrap();
+    assert_eq!(addresses.length(), 1, "one address link: not the one the text shows, not javascript:");
+    let address: Element = addresses.get(0).unwrap().dyn_into().unwrap();
+    assert_eq!(address.get_attribute("href").as_deref(), Some("https://maps.example/p/1"));
+    assert_eq!(address.get_attribute("rel").as_deref(), Some("noopener noreferrer nofollow"));
+}
+
+#[wasm_bindgen_test]
 async fn the_composer_sends_on_enter_and_keeps_shift_enter() {
     let mut conversation = started();
     trigger(&mut conversation, 1, json!({"state": "accepted"}));

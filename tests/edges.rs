@@ -74,8 +74,20 @@ fn stream_events_are_decoded_by_their_name() {
         other => panic!("not a customer message: {other:?}"),
     }
     assert_eq!(stream::decode(StreamEventKind::Reset, r#"{"reason":"restarted"}"#), StreamEvent::Reset);
-    // A trigger that breaks the reference's rules, a message under a trigger's name, not JSON.
-    assert_eq!(stream::decode(StreamEventKind::Trigger, r#"{"interaction_hash": "h1", "extra": {}}"#), StreamEvent::Unreadable);
+    // Shapes the reference does not show, through the browser's JSON (every number a double).
+    let varied = r#"{"interaction_hash": "h1", "state": "QUEUED", "position": "3", "extra": null}"#;
+    let StreamEvent::Trigger(trigger) = stream::decode(StreamEventKind::Trigger, varied) else { panic!("{varied}") };
+    assert_eq!(trigger.event, TriggerEvent::Queued { position: Some(3) });
+    let varied = r#"{"interaction_hash": "h1", "message": {"hash": 12345, "content": "x", "type": "location", "url": "https://a"}, "agent": {"id": "7", "name": null}}"#;
+    let StreamEvent::Trigger(trigger) = stream::decode(StreamEventKind::Trigger, varied) else { panic!("{varied}") };
+    let TriggerEvent::AgentMessage { message: said, agent } = trigger.event else { panic!("{varied}") };
+    assert_eq!((said.hash.as_str(), said.kind, said.url.as_deref()), ("12345", zchat_types::MessageType::Text, Some("https://a")));
+    assert_eq!((agent.id, agent.name.as_str()), (7, ""));
+    let nothing = r#"{"interaction_hash": "h1", "extra": {}}"#;
+    let StreamEvent::Trigger(trigger) = stream::decode(StreamEventKind::Trigger, nothing) else { panic!("{nothing}") };
+    assert_eq!(trigger.event, TriggerEvent::Unreadable, "kept as seen, changes nothing");
+    // No interaction named, a message under a trigger's name, not JSON.
+    assert_eq!(stream::decode(StreamEventKind::Trigger, r#"{"state": "queued"}"#), StreamEvent::Unreadable);
     assert_eq!(stream::decode(StreamEventKind::Trigger, &message), StreamEvent::Unreadable);
     assert_eq!(stream::decode(StreamEventKind::CustomerMessage, "{oops"), StreamEvent::Unreadable);
 }
