@@ -23,6 +23,9 @@ const SESSION_SECRET: &str = "floods-session-secret-32-bytes-long!";
 const CONCURRENCY: usize = 16;
 /// What the resident set may grow by over all floods together (their bytes: about 600 MB).
 const BOUND: u64 = 48 * 1024 * 1024;
+/// What it may grow by in any one flood (each pushes 8 to 200 MB through; the largest budget one
+/// fills, the log's, is 16 MiB here).
+const FLOOD_BOUND: u64 = 24 * 1024 * 1024;
 
 struct Relay {
     process: Child,
@@ -135,6 +138,14 @@ async fn floods_leave_memory_flat(redis: Option<&str>) {
     let log = if redis.is_some() { "Redis" } else { "memory" };
     for (what, rss) in &figures {
         eprintln!("floods ({log} log): after {what}: RSS {:.1} MiB", *rss as f64 / 1048576.0);
+    }
+    for pair in figures.windows(2) {
+        let ((_, earlier), (what, later)) = (&pair[0], &pair[1]);
+        assert!(
+            later.saturating_sub(*earlier) < FLOOD_BOUND,
+            "the relay grew by {:.1} MiB under {what} ({log} log): {figures:?}",
+            (later - earlier) as f64 / 1048576.0
+        );
     }
     let after = relay.rss();
     assert!(
