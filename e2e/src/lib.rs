@@ -97,6 +97,15 @@ impl Browser {
         .await
     }
 
+    /// The texts of every element matching `css` now, in document order.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            texts.push(element.text().await.unwrap());
+        }
+        texts
+    }
+
     /// Saves a PNG of the page as `NAME.png` in `ZCHAT_E2E_SCREENSHOTS`, when that is set: for a
     /// person to look at what the journey saw. Does nothing otherwise.
     pub async fn screenshot(&self, name: &str) {

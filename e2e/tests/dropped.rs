@@ -28,13 +28,7 @@ async fn a_stream_dropped_mid_conversation_loses_no_message() {
     for text in &texts {
         page.element_with_text(".zc-agent .zc-text", text).await;
     }
-    let shown: Vec<String> = {
-        let mut shown = Vec::new();
-        for bubble in page.client.find_all(fantoccini::Locator::Css(".zc-agent .zc-text")).await.unwrap() {
-            shown.push(bubble.text().await.unwrap());
-        }
-        shown
-    };
+    let shown = page.texts(".zc-agent .zc-text").await;
     assert_eq!(shown, texts, "every message once, in order");
     let metrics = reqwest::get(product.metrics_url.clone().expect("tests serve metrics")).await.unwrap().text().await.unwrap();
     let streams: u64 = metrics

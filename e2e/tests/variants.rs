@@ -29,13 +29,7 @@ async fn every_agent_message_in_a_variant_shape_is_shown_once_in_order() {
     texts.push("Foto do pedido".into());
     let last = texts.last().unwrap().clone();
     page.element_with_text(".zc-agent .zc-text", &last).await;
-    let shown: Vec<String> = {
-        let mut shown = Vec::new();
-        for bubble in page.client.find_all(fantoccini::Locator::Css(".zc-agent .zc-text")).await.unwrap() {
-            shown.push(bubble.text().await.unwrap());
-        }
-        shown
-    };
+    let shown = page.texts(".zc-agent .zc-text").await;
     assert_eq!(shown, texts, "every message once, in order");
     // The conversation went on as usual: no error, the visitor can still write.
     page.send("Recebi tudo, obrigada").await;

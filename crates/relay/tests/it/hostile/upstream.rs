@@ -31,6 +31,12 @@ async fn server(answer: impl Fn() -> axum::response::Response + Clone + Send + S
     (url, count, bodies)
 }
 
+/// Starts a conversation through the relay at `relay`: its answer's status and body.
+async fn create(relay: &str) -> (u16, Value) {
+    let answer = reqwest::Client::new().post(format!("{relay}/core/api/v1/interactions")).json(&json!({"department_id": 1})).send().await.unwrap();
+    (answer.status().as_u16(), answer.json().await.unwrap())
+}
+
 fn with_upstream(base: &str) -> Options {
     let mut options = Options::for_tests(std::env::temp_dir());
     options.upstream = Some((base.to_string(), "the-account-token".into()));
@@ -48,14 +54,8 @@ async fn a_redirecting_upstream_never_receives_the_token_elsewhere() {
         })
         .await;
         let running = launch(with_upstream(&zchat)).await.unwrap();
-        let answer = reqwest::Client::new()
-            .post(format!("{}/core/api/v1/interactions", running.relay_url))
-            .json(&json!({"department_id": 1}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 502, "{status}");
-        let body: Value = answer.json().await.unwrap();
+        let (answer, body) = create(&running.relay_url).await;
+        assert_eq!(answer, 502, "{status}");
         assert_eq!(body, json!({"message": format!("zChat answered a redirect ({status}), which the relay does not follow"), "status": 502}));
         assert_eq!(asked.load(Ordering::SeqCst), 1, "zChat was asked once");
         assert!(bodies.lock().unwrap()[0].contains("the-account-token"), "zChat itself got the token");
@@ -72,14 +72,8 @@ async fn zchat_refusing_the_account_token_is_a_502_not_a_forged_session() {
         })
         .await;
         let running = launch(with_upstream(&zchat)).await.unwrap();
-        let answer = reqwest::Client::new()
-            .post(format!("{}/core/api/v1/interactions", running.relay_url))
-            .json(&json!({"department_id": 1}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 502);
-        let body: Value = answer.json().await.unwrap();
+        let (answer, body) = create(&running.relay_url).await;
+        assert_eq!(answer, 502);
         assert_eq!(body["message"], format!("zChat refused the relay ({status}): Invalid token"));
         running.stop().await;
     }
