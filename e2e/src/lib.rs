@@ -37,6 +37,8 @@ pub async fn start_product() -> Running {
 /// driver (and with it the browser) even when a test fails.
 pub struct Browser {
     pub client: Client,
+    /// chromedriver's address, for the Chrome DevTools commands it relays.
+    driver: String,
     _driver: Child,
 }
 
@@ -71,7 +73,20 @@ impl Browser {
             .connect(&url)
             .await
             .expect("a WebDriver session");
-        Browser { client, _driver: driver }
+        Browser { client, driver: url, _driver: driver }
+    }
+
+    /// Slows the page's CPU by `rate` (4: Lighthouse's phone), as Chrome DevTools does
+    /// (`Emulation.setCPUThrottlingRate`, through chromedriver).
+    pub async fn throttle_cpu(&self, rate: f64) {
+        let session = self.client.session_id().await.unwrap().expect("a WebDriver session");
+        let answer = reqwest::Client::new()
+            .post(format!("{}/session/{session}/goog/cdp/execute", self.driver))
+            .json(&json!({"cmd": "Emulation.setCPUThrottlingRate", "params": {"rate": rate}}))
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "CPU throttling: {}", answer.text().await.unwrap());
     }
 
     /// Waits until an element matching `css` exists, and returns it.
@@ -188,6 +203,13 @@ impl Agent {
 /// The demo host site's page at `path` (`/`, `/hostile`): another site than the relay's.
 pub fn demo_page(product: &Running, path: &str) -> String {
     format!("{}{path}", product.demo_url.as_deref().expect("the demo site runs in tests"))
+}
+
+/// The same page on the relay's own site (`127.0.0.1` on the demo's port), as a shop at
+/// `example.com` with its relay at `chat.example.com` is: then Chromium may run the frame in the
+/// page's own process.
+pub fn same_site_demo_page(product: &Running, path: &str) -> String {
+    demo_page(product, path).replacen("//localhost:", "//127.0.0.1:", 1)
 }
 
 impl Browser {

@@ -6,9 +6,15 @@
 //!   goal is 90 KB brotli, and it is NOT met yet (about 125 KB: BENCHMARKS.md says why and what it
 //!   would take). Until it is, this test holds the first open under this turn's budget, 128 KB,
 //!   and every feature says in BENCHMARKS.md what it costs; the report prints both;
-//! - long tasks (> 50 ms) on the host page's main thread from load until the visitor acts: none;
-//! - the time from a click on the launcher to a form ready for typing (reported, no budget), with
-//!   the frame preloaded when the browser was idle, and cold (`data-preload="intent"`).
+//! - long tasks (> 50 ms) on the host page's main thread from load until the visitor acts: none
+//!   (asserted at full speed with the frame preloaded); measured with the relay on another site
+//!   (`localhost` page, `127.0.0.1` relay) and on the page's own site (`127.0.0.1` both: Chromium
+//!   may then run the frame in the page's process), each at full speed and with the CPU throttled
+//!   4× (Lighthouse's phone), and for a page that opens the chat at once through the JS API, beside
+//!   the page's own baseline without the widget (issue 18: reported until met);
+//! - the time from a click on the launcher to a form ready for typing, with the frame preloaded
+//!   when the browser was idle (under 100 ms at full speed, both sites), and cold
+//!   (`data-preload="intent"`, reported).
 //!
 //! Bytes are counted as the relay sends them: the browser names the files it fetched (Resource
 //! Timing), and each is fetched again with `Accept-Encoding: br`, then `gzip`. Times are the
@@ -16,7 +22,8 @@
 
 use fantoccini::Client;
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, run_script, start_product, wait_for, Browser};
+use zchat_e2e::{demo_page, run_script, same_site_demo_page, start_product, wait_for, Browser};
+use zchat_relay::launch::Running;
 
 const LOADER_BROTLI_BUDGET: usize = 2 * 1024;
 const FIRST_OPEN_BROTLI_BUDGET: usize = 90 * 1024;
@@ -63,6 +70,87 @@ async fn click_to_form(page: &Browser, preloaded: bool) -> f64 {
     page.client.enter_parent_frame().await.unwrap();
     let clicked_at = run(&page.client, "return window.clickedAt").await;
     focused_at.as_f64().unwrap() - clicked_at.as_f64().expect("the click was seen")
+}
+
+/// A deployment a host page meets the widget in.
+struct Deployment {
+    same_site: bool,
+    /// How much slower the CPU runs (1: full speed; 4: a phone).
+    cpu: f64,
+}
+
+impl Deployment {
+    const ALL: [Deployment; 4] = [
+        Deployment { same_site: false, cpu: 1.0 },
+        Deployment { same_site: false, cpu: 4.0 },
+        Deployment { same_site: true, cpu: 1.0 },
+        Deployment { same_site: true, cpu: 4.0 },
+    ];
+
+    fn name(&self) -> String {
+        format!("{}, CPU {}×", if self.same_site { "same site" } else { "cross-site" }, self.cpu)
+    }
+}
+
+/// Loads the demo page in `deployment` (with `query`), waits until the frame is ready and the
+/// browser idle, and gives the host page's long tasks and the page.
+async fn host_page(product: &Running, deployment: &Deployment, query: &str) -> (Vec<Value>, Browser) {
+    let page = Browser::start().await;
+    if deployment.cpu > 1.0 {
+        page.throttle_cpu(deployment.cpu).await;
+    }
+    let url = if deployment.same_site { same_site_demo_page(product, "/") } else { demo_page(product, "/") };
+    page.client.goto(&format!("{url}{query}")).await.unwrap();
+    let with_widget = !query.contains("widget=none");
+    wait_for("the frame to be ready", || async {
+        if !with_widget {
+            return Some(());
+        }
+        let log = run(&page.client, "return [...document.querySelectorAll('#events li')].map(li => li.textContent)").await;
+        log.as_array()?.iter().any(|line| line.as_str().is_some_and(|l| l.starts_with("ready"))).then_some(())
+    })
+    .await;
+    // Until the browser is idle twice over: whatever the frame still does after `ready` is in.
+    run(&page.client, "return new Promise(done => requestIdleCallback(() => requestIdleCallback(done, {timeout: 5000}), {timeout: 5000}))").await;
+    let long_tasks = run(&page.client, "return window.zchatLongTasks").await;
+    (long_tasks.as_array().unwrap().clone(), page)
+}
+
+/// Issue 18, measured: the host page's long tasks in every deployment. What holds today is
+/// asserted (none at full speed with the frame preloaded, on either site; a quick click to the
+/// form); what does not yet (4× CPU, a page that opens the chat at once) is reported, with the
+/// page's own baseline without the widget, until the work that removes it lands.
+#[tokio::test]
+async fn the_host_page_cost_in_every_deployment() {
+    let product = start_product().await;
+    let mut report = vec!["host page cost (release build, headless Chromium): long tasks > 50 ms from load until the visitor acts (ms); click to a focused form, frame preloaded".to_string()];
+    let mut failures = Vec::new();
+    let durations = |tasks: &[Value]| tasks.iter().map(|t| t["duration"].as_i64().unwrap_or(0)).collect::<Vec<_>>();
+    for deployment in &Deployment::ALL {
+        let (baseline, page) = host_page(&product, deployment, "?widget=none").await;
+        page.close().await;
+        let (preloaded, page) = host_page(&product, deployment, "").await;
+        let click = click_to_form(&page, true).await;
+        page.close().await;
+        let (opened, page) = host_page(&product, deployment, "?open=now").await;
+        page.close().await;
+        report.push(format!(
+            "  {}: without the widget {:?}; preloaded when idle {:?}; page opening the chat at once {:?}; click to form {click:.0} ms",
+            deployment.name(),
+            durations(&baseline),
+            durations(&preloaded),
+            durations(&opened),
+        ));
+        if deployment.cpu == 1.0 && !preloaded.is_empty() {
+            failures.push(format!("long tasks on the host page with the frame preloaded, {}", deployment.name()));
+        }
+        if deployment.cpu == 1.0 && click >= 100.0 {
+            failures.push(format!("click to form {click:.0} ms, {}", deployment.name()));
+        }
+    }
+    product.stop().await;
+    println!("{}", report.join("\n"));
+    assert!(failures.is_empty(), "{failures:?}:\n{}", report.join("\n"));
 }
 
 #[tokio::test]

@@ -21,6 +21,9 @@ if (window.PerformanceObserver && (PerformanceObserver.supportedEntryTypes || []
 // What a site would send along: zChat returns it in every webhook of the conversation.
 zchat("setExtra", { page: location.pathname, plan: "demo" });
 
+// `?open=now`: a page that opens the chat at once through the API (the budget test measures it).
+if (/[?&]open=now(&|$)/.test(location.search)) zchat("open");
+
 // Every event the widget sends, written (as text, never HTML) into the page's event log.
 ["ready", "open", "close", "message", "unread", "state"].forEach(function (name) {
   zchat("on", name, function (data) {

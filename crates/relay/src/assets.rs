@@ -11,6 +11,10 @@
 //! start with a dot; no empty segment, no percent-encoding): another spelling of the frame page's
 //! path (`//`, `./`, `%69ndex.html`) must never reach the file server and come back without its
 //! headers. The frame's CSP goes on every answer under `/widget` all the same.
+//!
+//! Every `/widget/` answer also says `Origin-Agent-Cluster: ?1`: with the relay on the site's own
+//! domain, Chromium then keeps the frame out of the host page's process, so its start does not
+//! run on the host page's main thread (BENCHMARKS.md, "The host page's cost").
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -55,7 +59,8 @@ pub fn routes(widget_dir: PathBuf, allowed_origins: &[String]) -> Router<Arc<Rel
     let widget = Router::new()
         .route("/widget/", get(frame))
         .route("/widget/{*file}", get(file))
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp));
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
+        .layer(SetResponseHeaderLayer::overriding(header::HeaderName::from_static("origin-agent-cluster"), HeaderValue::from_static("?1")));
     Router::new()
         .route(LOADER, get(loader))
         .route("/healthz", get(|| async { "ok" }))
