@@ -80,7 +80,7 @@
   var side = (set.side || "right") + ":" + x + "px;";
 
   // --- State --------------------------------------------------------------------------------
-  var frame, ready, open, customer;
+  var frame, ready, open, customer, started;
   var unread = 0;
   var listeners = Object.create(null);
   var EVENTS = "ready open close message unread state".split(" ");
@@ -158,7 +158,8 @@
   function setOpen(value) {
     if (value != open) {
       open = value;
-      ensureFrame();
+      // Before the start's last step, the frame comes in a task of its own (below).
+      if (started) ensureFrame();
       place();
       launcher.setAttribute("aria-expanded", open);
       path.setAttribute("d", open ? CROSS : BUBBLE);
@@ -231,7 +232,15 @@
     return commands[command].apply(0, [].slice.call(arguments, 1));
   }
   api.loaded = 1;
-  win.zchat = api;
+  // Until the start's second step, calls wait in the queue as they did in the stub's.
+  var queue = (stub && stub.q) || [];
+  function queued() {
+    var call = arguments;
+    queue.push(call);
+    return call[0] == "on" ? function () { win.zchat("off", call[1], call[2]); } : undefined;
+  }
+  queued.loaded = 1;
+  win.zchat = queued;
 
   // --- Wiring --------------------------------------------------------------------------------
   launcher.onclick = function () { setOpen(!open); };
@@ -248,12 +257,22 @@
     observer.observe(doc, { childList: true });
     observer.observe(doc.documentElement, { childList: true });
   }
-  mount();
 
-  ((stub && stub.q) || []).forEach(function (call) { api.apply(0, call); });
-  if (remember()) ensureFrame();
-  else if (set.preload != "intent") {
-    var idle = function () { (win.requestIdleCallback || setTimeout)(ensureFrame, { timeout: 4000 }); };
-    if (doc.readyState == "complete") idle(); else addEventListener("load", idle);
-  }
+  // Start in steps, each its own task, so that the host page's main thread is never held long
+  // (a phone's CPU, a relay on the site's own domain): the launcher, then the page's queued calls
+  // (the API is the stub's queue until then), then the frame if a conversation is under way or
+  // the page opened the chat, or when the browser is idle.
+  setTimeout(function () {
+    mount();
+    setTimeout(function () {
+      win.zchat = api;
+      queue.forEach(function (call) { api.apply(0, call); });
+      started = 1;
+      if (open || remember()) setTimeout(ensureFrame);
+      else if (set.preload != "intent") {
+        var idle = function () { (win.requestIdleCallback || setTimeout)(ensureFrame, { timeout: 4000 }); };
+        if (doc.readyState == "complete") idle(); else addEventListener("load", idle);
+      }
+    });
+  });
 })(window, document);

@@ -1,7 +1,7 @@
 //! The widget's budgets on a host page, measured in real headless Chromium against the release
 //! build; this test fails when one is exceeded, and prints the figures (`scripts/budgets.sh` runs
 //! it to report them; BENCHMARKS.md keeps them):
-//! - the loader's bytes over the wire: 2 KB brotli at most;
+//! - the loader's bytes over the wire: 2.5 KB brotli at most (this turn's budget);
 //! - a first open of the widget, everything the frame transfers (its page, JS, wasm, CSS): the
 //!   goal is 90 KB brotli, and it is NOT met yet (about 125 KB: BENCHMARKS.md says why and what it
 //!   would take). Until it is, this test holds the first open under this turn's budget, 128 KB,
@@ -25,7 +25,7 @@ use serde_json::{json, Value};
 use zchat_e2e::{demo_page, run_script, same_site_demo_page, start_product, wait_for, Browser};
 use zchat_relay::launch::Running;
 
-const LOADER_BROTLI_BUDGET: usize = 2 * 1024;
+const LOADER_BROTLI_BUDGET: usize = 2560;
 const FIRST_OPEN_BROTLI_BUDGET: usize = 90 * 1024;
 /// This turn's budget (DEVELOPERS.md): the first open may not grow past it while the 90 KB goal is
 /// unmet; every feature's cost is written in BENCHMARKS.md.
@@ -72,6 +72,9 @@ async fn click_to_form(page: &Browser, preloaded: bool) -> f64 {
     focused_at.as_f64().unwrap() - clicked_at.as_f64().expect("the click was seen")
 }
 
+/// Timings and long tasks are the machine's: the tests of this file run one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A deployment a host page meets the widget in.
 struct Deployment {
     same_site: bool,
@@ -113,6 +116,10 @@ async fn host_page(product: &Running, deployment: &Deployment, query: &str) -> (
     // Until the browser is idle twice over: whatever the frame still does after `ready` is in.
     run(&page.client, "return new Promise(done => requestIdleCallback(() => requestIdleCallback(done, {timeout: 5000}), {timeout: 5000}))").await;
     let long_tasks = run(&page.client, "return window.zchatLongTasks").await;
+    // `ZCHAT_LONG_FRAMES=1`: what ran in each long animation frame (scripts, style and layout).
+    if std::env::var("ZCHAT_LONG_FRAMES").is_ok() {
+        eprintln!("{} {query}: {}", deployment.name(), run(&page.client, "return window.zchatLongFrames").await);
+    }
     (long_tasks.as_array().unwrap().clone(), page)
 }
 
@@ -122,6 +129,7 @@ async fn host_page(product: &Running, deployment: &Deployment, query: &str) -> (
 /// page's own baseline without the widget, until the work that removes it lands.
 #[tokio::test]
 async fn the_host_page_cost_in_every_deployment() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let product = start_product().await;
     let mut report = vec!["host page cost (release build, headless Chromium): long tasks > 50 ms from load until the visitor acts (ms); click to a focused form, frame preloaded".to_string()];
     let mut failures = Vec::new();
@@ -155,6 +163,7 @@ async fn the_host_page_cost_in_every_deployment() {
 
 #[tokio::test]
 async fn the_widget_keeps_its_budgets_on_a_host_page() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let product = start_product().await;
     let http = reqwest::Client::new();
     let mut report = vec!["widget budgets (release build, headless Chromium)".to_string()];

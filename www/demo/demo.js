@@ -18,6 +18,21 @@ if (window.PerformanceObserver && (PerformanceObserver.supportedEntryTypes || []
   }).observe({ type: "longtask", buffered: true });
 }
 
+// Long animation frames with what ran in them (scripts, style and layout), for finding a cause.
+window.zchatLongFrames = [];
+if (window.PerformanceObserver && (PerformanceObserver.supportedEntryTypes || []).indexOf("long-animation-frame") >= 0) {
+  new PerformanceObserver(function (list) {
+    list.getEntries().forEach(function (frame) {
+      window.zchatLongFrames.push({
+        start: Math.round(frame.startTime), duration: Math.round(frame.duration), blocking: Math.round(frame.blockingDuration),
+        render: Math.round(frame.renderStart ? frame.startTime + frame.duration - frame.renderStart : 0),
+        styleAndLayout: Math.round(frame.styleAndLayoutStart ? frame.startTime + frame.duration - frame.styleAndLayoutStart : 0),
+        scripts: (frame.scripts || []).map(function (s) { return { invoker: s.invoker, source: s.sourceURL.split("/").pop(), duration: Math.round(s.duration), forcedLayout: Math.round(s.forcedStyleAndLayoutDuration) }; })
+      });
+    });
+  }).observe({ type: "long-animation-frame", buffered: true });
+}
+
 // What a site would send along: zChat returns it in every webhook of the conversation.
 zchat("setExtra", { page: location.pathname, plan: "demo" });
 
