@@ -3,7 +3,7 @@
 # Idempotent and non-interactive: safe to run before every `run` and `test`.
 #
 # What it installs (versions: see ../shared/TOOLCHAIN.md and docs in ARCHITECTURE.md):
-#   - the wasm32-unknown-unknown Rust target (rustup)
+#   - the wasm32-unknown-unknown Rust target, rustfmt and clippy (rustup)
 #   - Debian packages: chromium, chromium-driver, brotli, redis-server (apt; sudo when not root)
 #   - wasm-opt from npm's binaryen@132, terser (minifies the embed loader) and axe-core (the
 #     accessibility audit of the journeys), into a per-user prefix (no sudo needed)
@@ -27,6 +27,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding Rust target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
+
+# --- rustfmt and clippy (the test command checks style and lints) --------------------------------
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    say "adding Rust component $component"
+    rustup component add "$component"
+  fi
+done
 
 # --- System packages (the only step that may need root) ---------------------------------------
 # Runs a command as root: directly when we are root, else through sudo (never prompting).

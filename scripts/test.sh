@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: set-up (installs what is missing), the widget's release build, the native tests
+# Runs every test: set-up (installs what is missing), style and lints, the widget's release build, the native tests
 # (wire types, sandbox, relay against real servers, conversation core, the WebDriver journey in
 # headless Chromium), then the widget's component tests in headless Chromium.
 set -euo pipefail
@@ -9,6 +9,11 @@ cd "$root"
 started=$(date +%s)
 
 bash scripts/setup.sh
+
+echo "== style and lints: rustfmt, clippy with warnings as errors (native and wasm)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown -p zchat-widget --all-targets -- -D warnings
 
 echo "== widget release build (trunk, offline)"
 trunk build --release

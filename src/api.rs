@@ -18,10 +18,7 @@ pub async fn start_interaction(texts: &Texts, body: &StartInteraction, previous:
         request = request.header("X-Previous-Session", &previous.credential);
     }
     let created: InteractionCreated = call(texts, request, body).await?;
-    let session = created.data.session.ok_or_else(|| Failure {
-        message: texts.unexpected.into(),
-        retryable: true,
-    })?;
+    let session = created.data.session.ok_or_else(|| Failure { message: texts.unexpected.into(), retryable: true })?;
     Ok(Session { hash: created.data.interaction_hash, credential: session })
 }
 
@@ -60,17 +57,11 @@ async fn call<T: DeserializeOwned>(texts: &Texts, request: RequestBuilder, body:
     let status = response.status();
     let answer = response.text().await.ok();
     if (200..300).contains(&status) {
-        return answer.as_deref().and_then(json::parse).ok_or_else(|| Failure {
-            message: texts.unexpected.into(),
-            retryable: true,
-        });
+        return answer.as_deref().and_then(json::parse).ok_or_else(|| Failure { message: texts.unexpected.into(), retryable: true });
     }
     let message = answer.as_deref().and_then(json::parse::<ApiError>).map(|error| error.message);
     Err(match status {
-        400..=499 => Failure {
-            message: message.unwrap_or_else(|| (texts.refused)(status)),
-            retryable: false,
-        },
+        400..=499 => Failure { message: message.unwrap_or_else(|| (texts.refused)(status)), retryable: false },
         _ => Failure { message: texts.server_trouble.into(), retryable: true },
     })
 }

@@ -9,10 +9,10 @@ mod rating;
 mod status;
 mod transcript;
 
+pub use crate::core::safe_url;
 pub use chat_window::{ChatWindow, ChatWindowProps};
 pub use composer::{Composer, ComposerProps};
 pub use end_chat::{EndChat, EndChatProps};
-pub use crate::core::safe_url;
 pub use message::{segments, MessageBubble, MessageBubbleProps, Segment};
 pub use prechat::{PreChatForm, PreChatFormProps};
 pub use rating::{RatingPanel, RatingPanelProps};

@@ -13,5 +13,5 @@ mod transcript;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
-pub use conversation::{Announcement, Connection, MAX_EXTRA_BYTES, Conversation, Effect, Failure, Input, Phase, Rating, Saved, Session, StreamEvent};
+pub use conversation::{Announcement, Connection, Conversation, Effect, Failure, Input, Phase, Rating, Saved, Session, StreamEvent, MAX_EXTRA_BYTES};
 pub use transcript::{safe_url, Delivery, Entry, EntryId, Sender};

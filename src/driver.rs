@@ -160,10 +160,7 @@ fn local_storage() -> Option<web_sys::Storage> {
 
 /// What this browser kept for `department_id` (nothing when storage is off or the data is bad).
 pub fn load(department_id: i64) -> Saved {
-    local_storage()
-        .and_then(|storage| storage.get_item(&storage_key(department_id)).ok()?)
-        .and_then(|text| json::parse(&text))
-        .unwrap_or_default()
+    local_storage().and_then(|storage| storage.get_item(&storage_key(department_id)).ok()?).and_then(|text| json::parse(&text)).unwrap_or_default()
 }
 
 fn save(department_id: i64, saved: &Saved) {

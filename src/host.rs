@@ -140,11 +140,7 @@ pub fn decode(text: &str) -> Option<FromHost> {
         let fits = json::stringify_js(&extra).is_some_and(|text| text.len() <= MAX_EXTRA_BYTES);
         json::from_js::<Map<String, Value>>(extra).filter(|_| fits).map(Some).ok_or(())
     };
-    Some(FromHost {
-        open: field("open").as_bool() == Some(true),
-        customer: json::from_js::<Option<Customer>>(field("customer")).ok_or(()),
-        extra,
-    })
+    Some(FromHost { open: field("open").as_bool() == Some(true), customer: json::from_js::<Option<Customer>>(field("customer")).ok_or(()), extra })
 }
 
 /// Listens to the host (open or not), the page's visibility and Escape; feeds [`Input::Seen`] and
@@ -208,9 +204,8 @@ pub fn listen(driver: &Driver, host: Option<String>) -> impl FnOnce() {
 
 /// Puts the keyboard where the visitor will type: the composer, or the form's first field.
 pub fn focus_first_field() {
-    let field = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector("#zc-input:not([disabled]), .zc-prechat input").ok().flatten());
+    let field =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector("#zc-input:not([disabled]), .zc-prechat input").ok().flatten());
     if let Some(field) = field.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
         let _ = field.focus();
     }

@@ -95,12 +95,9 @@ impl Settings {
         let title = title.map_or(DEFAULT_TITLE.to_string(), |t| t.chars().take(MAX_TITLE_CHARS).collect());
         let fields = fields.map_or_else(|| Ok(prechat::default_fields()), prechat::parse_fields)?;
         let host = host.map(|host| check_origin(host).ok_or_else(|| format!("The host \"{host}\" is not an origin."))).transpose()?;
-        let lang = lang
-            .map(|tag| Lang::parse(tag).ok_or_else(|| format!("data-lang \"{tag}\" is not one of pt-BR, en, es.")))
-            .transpose()?;
-        let color = color
-            .map(|text| Accent::parse(text.trim()).ok_or_else(|| format!("data-color \"{text}\" is not a colour like #2f6fed.")))
-            .transpose()?;
+        let lang = lang.map(|tag| Lang::parse(tag).ok_or_else(|| format!("data-lang \"{tag}\" is not one of pt-BR, en, es."))).transpose()?;
+        let color =
+            color.map(|text| Accent::parse(text.trim()).ok_or_else(|| format!("data-color \"{text}\" is not a colour like #2f6fed."))).transpose()?;
         Ok(Settings { department_id, title, fields, host, departments, lang, color })
     }
 }
@@ -113,7 +110,12 @@ fn parse_departments(text: &str) -> Result<Vec<(i64, String)>, String> {
         .filter(|item| !item.is_empty())
         .map(|item| {
             let (id, name) = item.split_once(':').ok_or_else(|| format!("data-departments: \"{item}\" is not ID:NAME."))?;
-            let id = id.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| format!("data-departments: the id \"{id}\" is not a positive whole number."))?;
+            let id = id
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| format!("data-departments: the id \"{id}\" is not a positive whole number."))?;
             let name = name.trim();
             if name.is_empty() {
                 return Err(format!("data-departments: the department {id} has no name."));
@@ -141,7 +143,18 @@ mod tests {
     #[test]
     fn department_and_title() {
         let settings = Settings::from_pairs([("department", "3"), ("title", " Fale conosco "), ("x", "y")]).unwrap();
-        assert_eq!(settings, Settings { department_id: 3, title: "Fale conosco".into(), fields: prechat::default_fields(), host: None, departments: vec![], lang: None, color: None });
+        assert_eq!(
+            settings,
+            Settings {
+                department_id: 3,
+                title: "Fale conosco".into(),
+                fields: prechat::default_fields(),
+                host: None,
+                departments: vec![],
+                lang: None,
+                color: None
+            }
+        );
         assert_eq!(Settings::from_pairs([("department", "1"), ("lang", "pt-BR")]).unwrap().lang, Some(Lang::PtBr));
         assert!(Settings::from_pairs([("department", "1"), ("lang", "fr")]).unwrap_err().contains("fr"));
         let choice = Settings::from_pairs([("departments", "2:Vendas, 1:Atendimento")]).unwrap();

@@ -77,8 +77,11 @@ async fn the_pre_chat_form_requires_a_name_then_starts() {
     let root = root();
     let (onstart, started) = recorder::<(Customer, Option<i64>)>();
     let fields = zchat_widget::core::prechat::default_fields();
-    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, prefill: Customer::default(), onstart })
-        .render();
+    yew::Renderer::<PreChatForm>::with_root_and_props(
+        root.clone(),
+        PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, prefill: Customer::default(), onstart },
+    )
+    .render();
     until("the form", || root.query_selector("#zc-name").unwrap().is_some()).await;
 
     click(&root, "button[type=submit]");
@@ -108,7 +111,10 @@ async fn a_refused_start_shows_zchats_message_on_the_form() {
     assert_eq!(text(&root, ".zc-form-error").unwrap(), "The department 3 is not active");
 }
 
-fn mount_window(root: &Element, conversation: Conversation) -> (Rc<RefCell<Vec<String>>>, Rc<RefCell<Vec<String>>>) {
+/// What a callback was called with, in order.
+type Calls = Rc<RefCell<Vec<String>>>;
+
+fn mount_window(root: &Element, conversation: Conversation) -> (Calls, Calls) {
     let (onsend, sent) = recorder::<String>();
     let (onretry, retried) = recorder::<String>();
     let props = ChatWindowProps {
@@ -372,7 +378,11 @@ async fn every_pre_chat_field_is_masked_checked_and_explained_in_place() {
     let root = root();
     let (onstart, started) = recorder::<(Customer, Option<i64>)>();
     let fields = zchat_widget::core::prechat::parse_fields("name*,email,phone*,cpf*").unwrap();
-    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, prefill: Customer::default(), onstart }).render();
+    yew::Renderer::<PreChatForm>::with_root_and_props(
+        root.clone(),
+        PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, prefill: Customer::default(), onstart },
+    )
+    .render();
     until("the form", || root.query_selector("#zc-cpf").unwrap().is_some()).await;
     let input = |id: &str| -> HtmlInputElement { root.query_selector(id).unwrap().unwrap().dyn_into().unwrap() };
     let type_in = |id: &str, text: &str| {
@@ -413,7 +423,15 @@ async fn the_host_page_prefills_the_form_without_overwriting_the_visitor() {
     let root = root();
     let (onstart, _) = recorder::<(Customer, Option<i64>)>();
     let fields = zchat_widget::core::prechat::parse_fields("name*,email,phone").unwrap();
-    let props = |prefill| PreChatFormProps { fields: fields.clone(), error: None, busy: false, departments: vec![], selected: 1, prefill, onstart: onstart.clone() };
+    let props = |prefill| PreChatFormProps {
+        fields: fields.clone(),
+        error: None,
+        busy: false,
+        departments: vec![],
+        selected: 1,
+        prefill,
+        onstart: onstart.clone(),
+    };
     let given = Customer { name: Some("Ana Souza".into()), email: None, phone: Some("11987654321".into()), cpf: None };
     let mut app = yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), props(given)).render();
     let input = |id: &str| -> HtmlInputElement { root.query_selector(id).unwrap().unwrap().dyn_into().unwrap() };
@@ -435,7 +453,11 @@ async fn the_visitor_can_choose_a_department() {
     let (onstart, started) = recorder::<(Customer, Option<i64>)>();
     let departments = vec![(1, "Atendimento".to_string()), (2, "Vendas".to_string())];
     let fields = zchat_widget::core::prechat::default_fields();
-    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { fields, error: None, busy: false, departments, selected: 1, prefill: Customer::default(), onstart }).render();
+    yew::Renderer::<PreChatForm>::with_root_and_props(
+        root.clone(),
+        PreChatFormProps { fields, error: None, busy: false, departments, selected: 1, prefill: Customer::default(), onstart },
+    )
+    .render();
     until("the list", || root.query_selector("#zc-department").unwrap().is_some()).await;
     assert_eq!(text(&root, "label[for=zc-department]").unwrap(), "Department");
     let select: web_sys::HtmlSelectElement = root.query_selector("#zc-department").unwrap().unwrap().dyn_into().unwrap();

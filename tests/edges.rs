@@ -17,7 +17,10 @@ fn from_host(message: serde_json::Value) -> Option<host::FromHost> {
 
 #[wasm_bindgen_test]
 fn the_host_pages_message_is_decoded_and_checked() {
-    let message = from_host(json!({"zchat": "host", "open": true, "customer": {"name": "Ana", "email": "ana@example.com"}, "extra": {"plan": "gold", "cart": 3}})).unwrap();
+    let message = from_host(
+        json!({"zchat": "host", "open": true, "customer": {"name": "Ana", "email": "ana@example.com"}, "extra": {"plan": "gold", "cart": 3}}),
+    )
+    .unwrap();
     assert!(message.open);
     let customer = Customer { name: Some("Ana".into()), email: Some("ana@example.com".into()), ..Default::default() };
     assert_eq!(message.customer, Ok(Some(customer)));

@@ -58,11 +58,7 @@ fn free_port() -> u16 {
 /// nginx's workers and their shared memory zone), in KiB.
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Pss:"))
-        .and_then(|value| value.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
+    status.lines().find_map(|line| line.strip_prefix("Pss:")).and_then(|value| value.split_whitespace().next()?.parse().ok()).unwrap_or(0)
 }
 
 /// The memory (PSS) of `pids` together, once it stops moving (allocator settling).
@@ -97,6 +93,9 @@ async fn wait_until_up(http: &reqwest::Client, url: &str) {
 }
 
 /// One server under test: where to subscribe and publish, and whose memory counts.
+/// Publishes the `n`th event, carrying `sent`, to subscriber `at`.
+type Publish = Box<dyn Fn(&reqwest::Client, usize, u64, u64) -> reqwest::RequestBuilder + Send + Sync>;
+
 struct Target {
     name: String,
     /// The processes whose RSS is the server's memory.
@@ -104,7 +103,7 @@ struct Target {
     /// One stream URL per subscriber.
     streams: Vec<String>,
     /// Publishing the `n`th event, carrying `sent` (µs on the bench's clock), to subscriber `at`.
-    publish: Box<dyn Fn(&reqwest::Client, usize, u64, u64) -> reqwest::RequestBuilder + Send + Sync>,
+    publish: Publish,
     _processes: Vec<Child>,
     _dir: Option<PathBuf>,
 }
@@ -147,9 +146,8 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
         command.env("REDIS_URL", format!("redis://127.0.0.1:{redis_port}"));
         dir = Some(data);
     }
-    let relay = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e} (build it: cargo build --release -p zchat-relay)", args.relay.display()));
+    let relay =
+        command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e} (build it: cargo build --release -p zchat-relay)", args.relay.display()));
     let pid = relay.id().expect("a pid");
     processes.push(relay);
     let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
@@ -163,9 +161,9 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
     let mut streams = Vec::with_capacity(total);
     let mut hashes = Vec::with_capacity(total);
     for chunk in (0..total).collect::<Vec<_>>().chunks(200) {
-        let created = futures_util::future::join_all(chunk.iter().map(|_| {
-            http.post(format!("{base}/core/api/v1/interactions")).json(&json!({"department_id": 1})).send()
-        }))
+        let created = futures_util::future::join_all(
+            chunk.iter().map(|_| http.post(format!("{base}/core/api/v1/interactions")).json(&json!({"department_id": 1})).send()),
+        )
         .await;
         for answer in created {
             let body: Value = answer.unwrap().json().await.unwrap();

@@ -17,14 +17,8 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// The Trunk build the relay serves: `ZCHAT_WIDGET_DIST`, or `dist/` at the workspace root.
 pub fn widget_dist() -> PathBuf {
-    let dist = std::env::var_os("ZCHAT_WIDGET_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
-    assert!(
-        dist.join("index.html").exists(),
-        "no widget build in {}: run `trunk build --release` first (scripts/test.sh does)",
-        dist.display()
-    );
+    let dist = std::env::var_os("ZCHAT_WIDGET_DIST").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
+    assert!(dist.join("index.html").exists(), "no widget build in {}: run `trunk build --release` first (scripts/test.sh does)", dist.display());
     dist
 }
 
@@ -68,11 +62,8 @@ impl Browser {
                          "--disable-sync", "--window-size=1280,900"]
             }
         });
-        let client = ClientBuilder::native()
-            .capabilities(capabilities.as_object().unwrap().clone())
-            .connect(&url)
-            .await
-            .expect("a WebDriver session");
+        let client =
+            ClientBuilder::native().capabilities(capabilities.as_object().unwrap().clone()).connect(&url).await.expect("a WebDriver session");
         Browser { client, driver: url, _driver: driver }
     }
 
@@ -91,12 +82,7 @@ impl Browser {
 
     /// Waits until an element matching `css` exists, and returns it.
     pub async fn element(&self, css: &str) -> fantoccini::elements::Element {
-        self.client
-            .wait()
-            .at_most(DEADLINE)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no {css} within {DEADLINE:?}: {e}"))
+        self.client.wait().at_most(DEADLINE).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css} within {DEADLINE:?}: {e}"))
     }
 
     /// Waits until some element matching `css` has exactly `text`, and returns it.

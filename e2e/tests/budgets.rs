@@ -58,15 +58,23 @@ async fn click_to_form(page: &Browser, preloaded: bool) -> f64 {
         page.client.enter_parent_frame().await.unwrap();
     }
     let launcher = page.widget_part("button").await;
-    run(&page.client, "window.clickedAt = null; document.addEventListener('pointerdown', \
-        event => { window.clickedAt = performance.timeOrigin + event.timeStamp; }, {capture: true, once: true})").await;
+    run(
+        &page.client,
+        "window.clickedAt = null; document.addEventListener('pointerdown', \
+        event => { window.clickedAt = performance.timeOrigin + event.timeStamp; }, {capture: true, once: true})",
+    )
+    .await;
     launcher.click().await.unwrap();
     page.enter_widget().await;
-    let focused_at = run(&page.client, "return new Promise(done => (function check() { \
+    let focused_at = run(
+        &page.client,
+        "return new Promise(done => (function check() { \
         const field = document.activeElement; \
         if (window.focusedAt) done(window.focusedAt); \
         else if (field && field.id === 'zc-name') done(performance.timeOrigin + performance.now()); \
-        else requestAnimationFrame(check); })())").await;
+        else requestAnimationFrame(check); })())",
+    )
+    .await;
     page.client.enter_parent_frame().await.unwrap();
     let clicked_at = run(&page.client, "return window.clickedAt").await;
     focused_at.as_f64().unwrap() - clicked_at.as_f64().expect("the click was seen")
@@ -191,9 +199,13 @@ async fn the_widget_keeps_its_budgets_on_a_host_page() {
     let fetched = run(&page.client, "return [location.href, ...performance.getEntriesByType('resource').map(r => r.name)]").await;
     let transfer = run(&page.client, "return [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].reduce((sum, r) => sum + r.transferSize, 0)").await;
     // Buffered entries come in the observer's first callback, if there are any.
-    let frame_tasks = run(&page.client, "return new Promise(done => { const seen = []; \
+    let frame_tasks = run(
+        &page.client,
+        "return new Promise(done => { const seen = []; \
         new PerformanceObserver(list => seen.push(...list.getEntries())).observe({type: 'longtask', buffered: true}); \
-        setTimeout(() => done(seen.map(task => Math.round(task.duration))), 200); })").await;
+        setTimeout(() => done(seen.map(task => Math.round(task.duration))), 200); })",
+    )
+    .await;
     page.client.enter_parent_frame().await.unwrap();
     let mut first_open = (0, 0);
     for url in fetched.as_array().unwrap().iter().filter_map(Value::as_str) {
@@ -219,9 +231,15 @@ async fn the_widget_keeps_its_budgets_on_a_host_page() {
     let page = Browser::start().await;
     page.client.goto(&format!("{}?preload=intent", demo_page(&product, "/"))).await.unwrap();
     page.widget_part("button").await;
-    assert_eq!(run(&page.client, "return document.querySelector('zchat-widget').shadowRoot.querySelector('iframe')").await, json!(null), "no frame before intent");
+    assert_eq!(
+        run(&page.client, "return document.querySelector('zchat-widget').shadowRoot.querySelector('iframe')").await,
+        json!(null),
+        "no frame before intent"
+    );
     let cold = click_to_form(&page, false).await;
-    report.push(format!("click on the launcher to a focused form: {warm:.0} ms preloaded when idle, at most {cold:.0} ms cold (data-preload=intent, empty cache)"));
+    report.push(format!(
+        "click on the launcher to a focused form: {warm:.0} ms preloaded when idle, at most {cold:.0} ms cold (data-preload=intent, empty cache)"
+    ));
     page.close().await;
     product.stop().await;
 

@@ -18,9 +18,7 @@ async fn events(client: &Client) -> Vec<String> {
 /// Waits for an event `name` in the page's log whose data has every one of `parts`.
 async fn wait_event(client: &Client, name: &str, parts: &[&str]) -> String {
     wait_for(&format!("a host page event {name} with {parts:?}"), || async {
-        events(client).await.into_iter().find(|line| {
-            line.split(' ').next() == Some(name) && parts.iter().all(|part| line.contains(part))
-        })
+        events(client).await.into_iter().find(|line| line.split(' ').next() == Some(name) && parts.iter().all(|part| line.contains(part)))
     })
     .await
 }
@@ -58,7 +56,12 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
     assert_eq!((width, height), (56.0, 56.0), "{path}: the page's CSS does not reach the launcher");
     let (view_width, view_height) = viewport(&page.client).await;
     assert_eq!((x, y), (view_width - 20.0 - 56.0, view_height - 20.0 - 56.0), "{path}: 20 px from the corner");
-    let on_top = run(&page.client, "const r = document.elementFromPoint(arguments[0], arguments[1]); return r && r.tagName", vec![json!(x + 28.0), json!(y + 28.0)]).await;
+    let on_top = run(
+        &page.client,
+        "const r = document.elementFromPoint(arguments[0], arguments[1]); return r && r.tagName",
+        vec![json!(x + 28.0), json!(y + 28.0)],
+    )
+    .await;
     assert_eq!(on_top, "ZCHAT-WIDGET", "{path}: the launcher is above the page's z-index 2147483647 bar");
 
     // The frame comes when the browser is idle, hidden; the page hears `ready`, and the launcher
@@ -69,7 +72,12 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
     assert!(!frame.is_displayed().await.unwrap(), "{path}: loaded, not shown");
 
     // The page's code prefills the customer and opens the widget.
-    run(&page.client, "zchat('setCustomer', {name: arguments[0], email: 'ana@example.com', phone: '11987654321'}); zchat('open');", vec![json!(name)]).await;
+    run(
+        &page.client,
+        "zchat('setCustomer', {name: arguments[0], email: 'ana@example.com', phone: '11987654321'}); zchat('open');",
+        vec![json!(name)],
+    )
+    .await;
     wait_event(&page.client, "open", &[]).await;
     assert_eq!(launcher.attr("aria-expanded").await.unwrap().as_deref(), Some("true"));
     page.enter_widget().await;
@@ -90,7 +98,11 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
     agent.act(&hash, "messages", json!({"content": "Olá! Como posso ajudar?"})).await;
     page.element_with_text(".zc-agent .zc-text", "Olá! Como posso ajudar?").await;
     page.send("Quero trocar um pedido").await;
-    agent.wait_view(&hash, "the visitor's message", |v| v["transcript"].as_array().is_some_and(|t| t.iter().any(|m| m["content"] == "Quero trocar um pedido"))).await;
+    agent
+        .wait_view(&hash, "the visitor's message", |v| {
+            v["transcript"].as_array().is_some_and(|t| t.iter().any(|m| m["content"] == "Quero trocar um pedido"))
+        })
+        .await;
     let violations = axe_violations(&page.client).await;
     assert!(violations.is_empty(), "{path}: axe-core in the conversation: {violations:#?}");
     page.screenshot(&format!("embedded{}", path.replace('/', "-"))).await;
@@ -198,8 +210,13 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
     page.widget_part("button").await;
 
     // destroy: nothing of it stays, not even the global; unknown commands are refused by name.
-    let calls = run(&page.client, "zchat('close'); window.calls = 0; const off = zchat('on', 'open', () => calls++); \
-        zchat('open'); zchat('close'); off(); zchat('open'); zchat('close'); return calls", vec![]).await;
+    let calls = run(
+        &page.client,
+        "zchat('close'); window.calls = 0; const off = zchat('on', 'open', () => calls++); \
+        zchat('open'); zchat('close'); off(); zchat('open'); zchat('close'); return calls",
+        vec![],
+    )
+    .await;
     assert_eq!(calls, 1, "on returns a function that unsubscribes");
     run(&page.client, "window.errors = []; console.error = (m) => errors.push(String(m)); zchat('fly')", vec![]).await;
     let errors = run(&page.client, "return errors", vec![]).await;
@@ -209,7 +226,9 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
     assert_eq!(gone, json!([null, "undefined"]));
 
     // A tag with a bad setting: one console error naming it, and no widget.
-    for (setting, value) in [("data-color", "blue"), ("data-side", "middle"), ("data-offset-x", "-5"), ("data-z-index", "99999999999"), ("data-preload", "never")] {
+    for (setting, value) in
+        [("data-color", "blue"), ("data-side", "middle"), ("data-offset-x", "-5"), ("data-z-index", "99999999999"), ("data-preload", "never")]
+    {
         let script = "window.errors = []; console.error = (m) => errors.push(String(m));\
              const tag = document.createElement('script'); tag.src = arguments[0]; tag.setAttribute('data-department', '1');\
              tag.setAttribute(arguments[1], arguments[2]); tag.onload = () => { window.loaded = true; }; window.loaded = false;\
@@ -254,8 +273,12 @@ async fn loader_and_frame_ignore_messages_from_anyone_else() {
     page.client.enter_parent_frame().await.unwrap();
 
     // The page itself (or anything in it) posting as if it were the frame: ignored.
-    forge(&page.client, "window.postMessage(JSON.stringify({zchat: 'hide'}), '*'); \
-        window.postMessage(JSON.stringify({zchat: 'unread', data: 7, label: 'forged'}), '*');").await;
+    forge(
+        &page.client,
+        "window.postMessage(JSON.stringify({zchat: 'hide'}), '*'); \
+        window.postMessage(JSON.stringify({zchat: 'unread', data: 7, label: 'forged'}), '*');",
+    )
+    .await;
     let launcher = page.widget_part("button").await;
     assert_eq!(launcher.attr("aria-expanded").await.unwrap().as_deref(), Some("true"), "not hidden by a forged message");
     assert!(!page.widget_part("span").await.is_displayed().await.unwrap(), "no forged unread count");

@@ -57,10 +57,7 @@ async fn a_visitor_and_an_agent_hold_a_conversation() {
     agent_put("typing").await;
     page.element_with_text(".zc-typing", "The agent is typing…").await;
     agent_put("cleared").await;
-    wait_for("the typing indicator to go", || async {
-        page.client.find_all(Locator::Css(".zc-typing")).await.ok()?.is_empty().then_some(())
-    })
-    .await;
+    wait_for("the typing indicator to go", || async { page.client.find_all(Locator::Css(".zc-typing")).await.ok()?.is_empty().then_some(()) }).await;
 
     // The agent writes; the visitor reads it, as text even when it looks like HTML.
     agent("messages", json!({"content": "Olá Maria! Como posso ajudar?"})).await;
@@ -83,14 +80,11 @@ async fn a_visitor_and_an_agent_hold_a_conversation() {
     .await;
     page.element(".zc-composer button[type=submit]").await.click().await.unwrap();
     page.element_with_text(".zc-visitor[data-delivery=sent] .zc-text", reply).await;
-    wait_for("the typing cleared on send", || async {
-        view(http.clone(), interaction_url.clone()).await.filter(|v| v["customer_typing"] == false)
-    })
-    .await;
+    wait_for("the typing cleared on send", || async { view(http.clone(), interaction_url.clone()).await.filter(|v| v["customer_typing"] == false) })
+        .await;
 
     let received = wait_for("the reply in the sandbox", || async {
-        let interaction: Value =
-            http.get(format!("{sandbox}/agent/interactions/{hash}")).send().await.ok()?.json().await.ok()?;
+        let interaction: Value = http.get(format!("{sandbox}/agent/interactions/{hash}")).send().await.ok()?.json().await.ok()?;
         let customer_messages: Vec<String> = interaction["transcript"]
             .as_array()?
             .iter()

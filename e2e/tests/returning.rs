@@ -26,7 +26,11 @@ async fn a_reload_keeps_the_conversation() {
     agent.act(&hash, "messages", json!({"content": "Depois do reload"})).await;
     page.element_with_text(".zc-agent .zc-text", "Depois do reload").await;
     page.send("Ainda aqui").await;
-    agent.wait_view(&hash, "both visitor messages", |v| v["transcript"].as_array().is_some_and(|t| t.iter().filter(|m| m["from"] == "customer").count() == 2)).await;
+    agent
+        .wait_view(&hash, "both visitor messages", |v| {
+            v["transcript"].as_array().is_some_and(|t| t.iter().filter(|m| m["from"] == "customer").count() == 2)
+        })
+        .await;
     page.screenshot("after-reload").await;
     page.close().await;
     product.stop().await;

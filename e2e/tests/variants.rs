@@ -33,10 +33,11 @@ async fn every_agent_message_in_a_variant_shape_is_shown_once_in_order() {
     assert_eq!(shown, texts, "every message once, in order");
     // The conversation went on as usual: no error, the visitor can still write.
     page.send("Recebi tudo, obrigada").await;
-    agent.wait_view(&hash, "the visitor's reply at the agent", |view| {
-        view["transcript"].as_array().is_some_and(|t| t.iter().any(|m| m["content"] == "Recebi tudo, obrigada"))
-    })
-    .await;
+    agent
+        .wait_view(&hash, "the visitor's reply at the agent", |view| {
+            view["transcript"].as_array().is_some_and(|t| t.iter().any(|m| m["content"] == "Recebi tudo, obrigada"))
+        })
+        .await;
 
     // It was the variant shapes that went out: the sandbox's journal says which, the relay counted them.
     let deliveries: Value = wait_for("the sandbox's journal of deliveries", || async {

@@ -33,8 +33,11 @@ pub struct PreChatFormProps {
     pub onstart: Callback<(Customer, Option<i64>)>,
 }
 
+/// How a field is typed in: it masks what the visitor types, when it has a mask.
+type Mask = Option<fn(&str) -> String>;
+
 /// Label, input type, autocomplete token and mask of a field.
-fn describe(field: Field, texts: &Texts) -> (&'static str, &'static str, &'static str, Option<fn(&str) -> String>) {
+fn describe(field: Field, texts: &Texts) -> (&'static str, &'static str, &'static str, Mask) {
     match field {
         Field::Name => (texts.name, "text", "name", None),
         Field::Email => (texts.email, "email", "email", None),

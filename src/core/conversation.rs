@@ -3,13 +3,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zchat_types::{
-    CustomerMessage, Customer, EventId, MediaType, MessageType, Mood, SendMessage, StartInteraction,
-    Trigger, TriggerEvent, UpdateInteraction,
+    Customer, CustomerMessage, EventId, MediaType, MessageType, Mood, SendMessage, StartInteraction, Trigger, TriggerEvent, UpdateInteraction,
 };
 
 use super::prechat::{self, Answers, FieldRule};
-use crate::texts::Lang;
 use super::transcript::{safe_url, Delivery, Entry, EntryId, Sender};
+use crate::texts::Lang;
 
 /// The interaction this browser holds and its session credential from the relay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,14 +21,18 @@ pub struct Session {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
     /// The pre-chat form, with the error of a failed start, if any.
-    PreChat { error: Option<String> },
+    PreChat {
+        error: Option<String>,
+    },
     /// Waiting for the relay to answer start interaction.
     Starting,
     /// Started; zChat has not yet said where the interaction is.
     Waiting,
     /// In the department's queue at `position` (1 is next).
     /// In the department's queue, at `position` when zChat says (1 is next).
-    Queued { position: Option<u32> },
+    Queued {
+        position: Option<u32>,
+    },
     /// No agent is available now.
     Unavailable,
     /// An agent has joined.
@@ -78,7 +81,9 @@ pub enum Connection {
     Connecting,
     Live,
     /// The stream closed; a new one opens after a backoff.
-    Reconnecting { attempt: u32 },
+    Reconnecting {
+        attempt: u32,
+    },
 }
 
 /// A call that did not work, in words for the visitor.
@@ -145,30 +150,55 @@ pub enum Input {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Start interaction; `previous` is the credential of the visitor's earlier conversation.
-    StartInteraction { request: StartInteraction, previous: Option<Session> },
+    StartInteraction {
+        request: StartInteraction,
+        previous: Option<Session>,
+    },
     /// `PUT …/{hash}/finish`.
-    FinishInteraction { session: Session },
+    FinishInteraction {
+        session: Session,
+    },
     /// `PUT …/{hash}` with the rating.
-    UpdateInteraction { session: Session, body: UpdateInteraction },
+    UpdateInteraction {
+        session: Session,
+        body: UpdateInteraction,
+    },
     /// Write the browser's saved state.
     Save(Saved),
     /// `PUT …/{hash}/typing` (`typing`) or `…/cleared`.
-    NotifyTyping { session: Session, typing: bool },
+    NotifyTyping {
+        session: Session,
+        typing: bool,
+    },
     /// Feed [`Input::TypingTick`] back after `after_ms`.
-    ScheduleTypingTick { after_ms: u32 },
+    ScheduleTypingTick {
+        after_ms: u32,
+    },
     /// Feed [`Input::Resend`] for `key` back after about `after_ms` (the shell adds jitter).
-    ScheduleResend { key: String, after_ms: u32 },
+    ScheduleResend {
+        key: String,
+        after_ms: u32,
+    },
     /// Tell the host page how many agent messages the visitor has not seen.
     ReportUnread(u32),
     /// Tell the host page a message was added to the conversation (seen for the first time).
     Announce(Announcement),
     /// `POST …/{hash}/messages` with `Idempotency-Key: key`.
-    SendMessage { session: Session, key: String, body: SendMessage },
+    SendMessage {
+        session: Session,
+        key: String,
+        body: SendMessage,
+    },
     /// Open (or replace) the event stream, resuming after `last_event_id`.
-    OpenStream { session: Session, last_event_id: Option<String> },
+    OpenStream {
+        session: Session,
+        last_event_id: Option<String>,
+    },
     CloseStream,
     /// Feed [`Input::Reconnect`] back after about `after_ms` (the shell adds jitter).
-    ScheduleReconnect { after_ms: u32 },
+    ScheduleReconnect {
+        after_ms: u32,
+    },
 }
 
 /// A new message, for the host page's `message` listeners.
@@ -277,10 +307,7 @@ impl Conversation {
         let started = self.visitor_typing.is_none();
         self.visitor_typing = Some(now + TYPING_IDLE_MS);
         if started {
-            vec![
-                Effect::NotifyTyping { session, typing: true },
-                Effect::ScheduleTypingTick { after_ms: TYPING_IDLE_MS as u32 },
-            ]
+            vec![Effect::NotifyTyping { session, typing: true }, Effect::ScheduleTypingTick { after_ms: TYPING_IDLE_MS as u32 }]
         } else {
             Vec::new()
         }
@@ -336,7 +363,8 @@ impl Conversation {
         match input {
             Input::Start { customer, department } => self.start(customer, department),
             Input::Prefill(customer) => {
-                let cut = |value: Option<String>| value.map(|v| v.trim().chars().take(MAX_PREFILL_CHARS).collect::<String>()).filter(|v| !v.is_empty());
+                let cut =
+                    |value: Option<String>| value.map(|v| v.trim().chars().take(MAX_PREFILL_CHARS).collect::<String>()).filter(|v| !v.is_empty());
                 self.prefill = Customer { name: cut(customer.name), email: cut(customer.email), phone: cut(customer.phone), cpf: cut(customer.cpf) };
                 Vec::new()
             }
@@ -635,8 +663,7 @@ impl Conversation {
     /// The log will be replayed from its start: forget what came from it, keep what this tab is
     /// still sending (it is not in the log yet).
     fn reset(&mut self) {
-        self.transcript
-            .retain(|entry| matches!(entry.id, EntryId::Local(_)) && entry.delivery != Delivery::Sent);
+        self.transcript.retain(|entry| matches!(entry.id, EntryId::Local(_)) && entry.delivery != Delivery::Sent);
         self.agent_name = None;
         self.agent_typing = false;
         // Even a finished conversation: the replay brings its `finished` back, in its place.

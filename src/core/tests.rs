@@ -3,8 +3,8 @@
 use serde_json::json;
 use zchat_types::Customer;
 
-use super::*;
 use super::conversation::TYPING_IDLE_MS;
+use super::*;
 
 const HASH: &str = "0000a-000b-0c00-0d0e-f00d00f11111";
 const T0: u64 = 1_700_000_000_000;
@@ -273,10 +273,7 @@ fn a_reset_rebuilds_the_transcript_from_the_replay() {
     conversation.step(state(1, "accepted"), T0);
     conversation.step(agent_message(2, "m1", "Olá!"), T0);
     conversation.step(Input::Send { text: "still sending".into(), key: "k9".into() }, T0);
-    conversation.step(
-        Input::StreamEvent { id: "8-0".into(), event: StreamEvent::Reset },
-        T0,
-    );
+    conversation.step(Input::StreamEvent { id: "8-0".into(), event: StreamEvent::Reset }, T0);
     assert_eq!(contents(&conversation), ["still sending"]);
     assert_eq!(conversation.phase, Phase::Waiting);
     // The new log's events (another epoch, low seqs) are applied, not taken for old ones.
@@ -376,13 +373,7 @@ fn the_visitors_typing_is_one_call_per_change_of_state() {
     let mut conversation = started();
     conversation.step(state(1, "accepted"), T0);
     let first = conversation.step(Input::Writing { empty: false }, T0);
-    assert_eq!(
-        first,
-        [
-            Effect::NotifyTyping { session: session(), typing: true },
-            Effect::ScheduleTypingTick { after_ms: TYPING_IDLE_MS as u32 }
-        ]
-    );
+    assert_eq!(first, [Effect::NotifyTyping { session: session(), typing: true }, Effect::ScheduleTypingTick { after_ms: TYPING_IDLE_MS as u32 }]);
     for n in 1..20 {
         assert!(conversation.step(Input::Writing { empty: false }, T0 + n * 100).is_empty(), "keystroke {n}");
     }

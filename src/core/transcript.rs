@@ -6,7 +6,9 @@ use zchat_types::MessageType;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sender {
     Visitor,
-    Agent { name: String },
+    Agent {
+        name: String,
+    },
     /// A line from the widget itself ("An agent joined the conversation").
     System,
 }
@@ -74,14 +76,6 @@ pub fn safe_url(url: &str) -> Option<&str> {
 
 impl Entry {
     pub fn system(id: EntryId, content: &str, at: u64) -> Self {
-        Entry {
-            id,
-            sender: Sender::System,
-            content: content.to_string(),
-            kind: MessageType::Text,
-            url: None,
-            at,
-            delivery: Delivery::Sent,
-        }
+        Entry { id, sender: Sender::System, content: content.to_string(), kind: MessageType::Text, url: None, at, delivery: Delivery::Sent }
     }
 }

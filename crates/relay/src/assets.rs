@@ -27,10 +27,10 @@ use axum::Router;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
+use tower::ServiceExt;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower::ServiceExt;
 
 use crate::Relay;
 
@@ -153,7 +153,7 @@ fn inline_script_hashes(html: &str) -> String {
         let body = &after[open_end + 1..];
         let Some(close) = body.find("</script>") else { break };
         if !tag.contains("src=") {
-            let digest = Sha256::digest(body[..close].as_bytes());
+            let digest = Sha256::digest(&body.as_bytes()[..close]);
             hashes.push_str(&format!(" 'sha256-{}'", STANDARD.encode(digest)));
         }
         rest = &body[close..];
@@ -171,8 +171,25 @@ mod tests {
             assert!(canonical(good), "{good}");
         }
         let long = format!("/{}.js", "a".repeat(MAX_SEGMENT));
-        for bad in ["", "/", "//", "/./", "/.", "/..", "//index.html", "/./index.html", "/%69ndex.html", "/index.html/",
-            "/a//b", "/../Cargo.toml", "/.hidden", "/a\\b", "/index.html;x", "/a b", &long] {
+        for bad in [
+            "",
+            "/",
+            "//",
+            "/./",
+            "/.",
+            "/..",
+            "//index.html",
+            "/./index.html",
+            "/%69ndex.html",
+            "/index.html/",
+            "/a//b",
+            "/../Cargo.toml",
+            "/.hidden",
+            "/a\\b",
+            "/index.html;x",
+            "/a b",
+            &long,
+        ] {
             assert!(!canonical(bad), "{bad:?}");
         }
     }

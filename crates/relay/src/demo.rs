@@ -35,8 +35,12 @@ pub fn routes(relay: &str) -> Router {
             get(move |query: Query<Preload>| {
                 let page = match (query.preload.as_deref(), query.widget.as_deref()) {
                     // `/?widget=none`: the page without the widget, the budget test's baseline.
-                    (_, Some("none")) => friendly.replace("/widget.js\" data-department=\"1\" data-title", "/no-widget.js\" data-department=\"1\" data-title"),
-                    (Some("intent"), _) => friendly.replace("data-department=\"1\" data-title", "data-department=\"1\" data-preload=\"intent\" data-title"),
+                    (_, Some("none")) => {
+                        friendly.replace("/widget.js\" data-department=\"1\" data-title", "/no-widget.js\" data-department=\"1\" data-title")
+                    }
+                    (Some("intent"), _) => {
+                        friendly.replace("data-department=\"1\" data-title", "data-department=\"1\" data-preload=\"intent\" data-title")
+                    }
                     _ => friendly.clone(),
                 };
                 async move { Html(page) }

@@ -606,11 +606,9 @@ mod tests {
         assert_eq!(resumed.reset, None);
         assert_eq!(seqs(drain(&mut resumed)), [4, 5]);
 
-        for (after, why) in [
-            (EventId { epoch, seq: 1 }, "expired"),
-            (EventId { epoch: epoch - 1, seq: 4 }, "restarted"),
-            (EventId { epoch, seq: 9 }, "ahead"),
-        ] {
+        for (after, why) in
+            [(EventId { epoch, seq: 1 }, "expired"), (EventId { epoch: epoch - 1, seq: 4 }, "restarted"), (EventId { epoch, seq: 9 }, "ahead")]
+        {
             let mut subscription = log.subscribe("h", Some(after), Instant::now());
             assert!(subscription.reset.as_deref().unwrap().contains(why), "{after}");
             assert_eq!(seqs(drain(&mut subscription)), [3, 4, 5]);
@@ -674,7 +672,12 @@ mod tests {
     fn bytes_are_bounded_per_interaction_and_in_total() {
         let limits = Limits { max_interaction_bytes: 10_000, max_bytes: 25_000, ..Limits::default() };
         let log = EventLog::new(limits);
-        let big = |hash: &str, n: usize| trigger(hash, json!({"message": {"hash": format!("m{n}"), "content": "x".repeat(3_000), "type": "text"}, "agent": {"id": 1, "name": "A"}}));
+        let big = |hash: &str, n: usize| {
+            trigger(
+                hash,
+                json!({"message": {"hash": format!("m{n}"), "content": "x".repeat(3_000), "type": "text"}, "agent": {"id": 1, "name": "A"}}),
+            )
+        };
         log.open("a", Instant::now());
         for n in 0..10 {
             append(&log, big("a", n));

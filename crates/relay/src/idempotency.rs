@@ -112,8 +112,15 @@ impl Answer {
 
 enum Entry {
     /// The first request is under way; its answer will be sent here (`None` if it failed).
-    InFlight { fingerprint: Fingerprint, done: watch::Receiver<Option<Option<Answer>>> },
-    Done { fingerprint: Fingerprint, answer: Answer, at: Instant },
+    InFlight {
+        fingerprint: Fingerprint,
+        done: watch::Receiver<Option<Option<Answer>>>,
+    },
+    Done {
+        fingerprint: Fingerprint,
+        answer: Answer,
+        at: Instant,
+    },
 }
 
 #[derive(Default)]
@@ -272,13 +279,15 @@ where
     Fut: Future<Output = Response> + Send + 'static,
 {
     let pending = serde_json::to_string(&Record { fingerprint: fingerprint.clone(), status: None, body: None }).expect("a record serializes");
-    let claimed: Option<String> = redis::cmd("SET").arg(&key).arg(&pending).arg("NX").arg("PX").arg(LEASE.as_millis() as u64).query_async(&mut redis).await?;
+    let claimed: Option<String> =
+        redis::cmd("SET").arg(&key).arg(&pending).arg("NX").arg("PX").arg(LEASE.as_millis() as u64).query_async(&mut redis).await?;
     if claimed.is_some() {
         // The first request runs to its end whatever happens to the connection that sent it.
         let task = tokio::spawn(async move {
             let answer = Answer::of(run.await).await;
             let kept_answer = if answer.status.is_success() {
-                let record = Record { fingerprint, status: Some(answer.status.as_u16()), body: Some(String::from_utf8_lossy(&answer.body).into_owned()) };
+                let record =
+                    Record { fingerprint, status: Some(answer.status.as_u16()), body: Some(String::from_utf8_lossy(&answer.body).into_owned()) };
                 let record = serde_json::to_string(&record).expect("a record serializes");
                 redis::cmd("SET").arg(&key).arg(record).arg("PX").arg(kept.ttl.as_millis() as u64).query_async::<()>(&mut redis).await
             } else {
@@ -322,8 +331,8 @@ where
 mod tests {
     use super::*;
 
-    fn ok(body: &'static str) -> impl Future<Output = Response> + Send + 'static {
-        async move { (StatusCode::OK, body).into_response() }
+    async fn ok(body: &'static str) -> Response {
+        (StatusCode::OK, body).into_response()
     }
 
     async fn text(response: Response) -> String {
@@ -368,10 +377,11 @@ mod tests {
         for n in 0..50 {
             keys.once("s", Some(format!("k{n}")), fingerprint(&n), ok("x")).await;
         }
-        let entries = keys.entries.lock().unwrap();
-        assert!(entries.bytes <= 4 * ENTRY_OVERHEAD + 1, "{} bytes kept", entries.bytes);
-        assert!(entries.map.len() <= 5, "{} keys kept", entries.map.len());
-        drop(entries);
+        {
+            let entries = keys.entries.lock().unwrap();
+            assert!(entries.bytes <= 4 * ENTRY_OVERHEAD + 1, "{} bytes kept", entries.bytes);
+            assert!(entries.map.len() <= 5, "{} keys kept", entries.map.len());
+        }
         release.send(()).unwrap();
         assert_eq!(waiting.await.unwrap().status(), 200);
     }

@@ -61,12 +61,7 @@ impl Options {
             metrics_listen: Some("127.0.0.1:0".into()),
             limits: Limits::default(),
             // One test client plays many visitors from one address.
-            admission: Admission {
-                creates_per_minute: 1_000,
-                requests_per_minute: 100_000,
-                connections_per_address: 10_000,
-                ..Admission::default()
-            },
+            admission: Admission { creates_per_minute: 1_000, requests_per_minute: 100_000, connections_per_address: 10_000, ..Admission::default() },
             trust_forwarded_for: false,
             allowed_origins: Vec::new(),
             redis_url: None,
@@ -114,12 +109,7 @@ impl Running {
 pub async fn launch(options: Options) -> std::io::Result<Running> {
     let relay_listener = TcpListener::bind(&options.listen).await?;
     let relay_address = relay_listener.local_addr()?;
-    let public_url = options
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{relay_address}"))
-        .trim_end_matches('/')
-        .to_string();
+    let public_url = options.public_url.clone().unwrap_or_else(|| format!("http://{relay_address}")).trim_end_matches('/').to_string();
     check_secrets(options.webhook_secret.as_deref(), options.session_secret.as_deref()).map_err(std::io::Error::other)?;
     let webhook_secret = options.webhook_secret.clone().unwrap_or_else(|| {
         let secret = random_secret();

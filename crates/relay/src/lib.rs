@@ -183,9 +183,7 @@ impl Relay {
     /// `Origin` that cannot be read is not the relay's.
     fn check_origin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         match headers.get(header::ORIGIN) {
-            Some(origin) if origin.as_bytes() != self.origin.as_bytes() => {
-                Err(ApiError::new(403, "The chat API is only available to the widget"))
-            }
+            Some(origin) if origin.as_bytes() != self.origin.as_bytes() => Err(ApiError::new(403, "The chat API is only available to the widget")),
             _ => Ok(()),
         }
     }
@@ -227,10 +225,8 @@ async fn admit(State(relay): State<Arc<Relay>>, ConnectInfo(peer): ConnectInfo<S
 
 /// The relay's public routes over `relay`.
 pub fn app(relay: Arc<Relay>, config: &Config) -> Router {
-    let browser_api = Router::new()
-        .merge(mirror::routes())
-        .merge(stream::routes())
-        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), admit));
+    let browser_api =
+        Router::new().merge(mirror::routes()).merge(stream::routes()).route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), admit));
     Router::new()
         .merge(browser_api)
         .merge(webhook::routes())
@@ -250,10 +246,7 @@ pub fn app(relay: Arc<Relay>, config: &Config) -> Router {
 
 /// `/metrics`, for a listener of its own (never the public one).
 pub fn metrics_app(relay: Arc<Relay>) -> Router {
-    Router::new()
-        .route("/metrics", axum::routing::get(metrics::render))
-        .fallback(refusal::not_found)
-        .with_state(relay)
+    Router::new().route("/metrics", axum::routing::get(metrics::render)).fallback(refusal::not_found).with_state(relay)
 }
 
 /// Serves the relay on `listener` (and `/metrics` on `metrics`, if given) until `shutdown`

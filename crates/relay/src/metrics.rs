@@ -72,8 +72,7 @@ impl Default for Metrics {
         let webhooks = Family::<Outcome, Counter>::default();
         let webhook_oddities = Family::<Kind, Counter>::default();
         let answers = Family::<Answer, Counter>::default();
-        let upstream_seconds =
-            Family::<Operation, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.005, 2.0, 12)));
+        let upstream_seconds = Family::<Operation, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.005, 2.0, 12)));
         let interactions = Gauge::default();
         let held_triggers = Gauge::default();
         let connections_refused = Counter::default();
@@ -83,7 +82,11 @@ impl Default for Metrics {
         registry.register("events_in", "Events appended to interaction logs, by kind", events_in.clone());
         registry.register("events_out", "Events written to SSE streams, by kind", events_out.clone());
         registry.register("webhooks", "Webhooks received, by outcome", webhooks.clone());
-        registry.register("webhook_oddities", "Webhooks kept in a shape the reference does not show, by how they depart from it", webhook_oddities.clone());
+        registry.register(
+            "webhook_oddities",
+            "Webhooks kept in a shape the reference does not show, by how they depart from it",
+            webhook_oddities.clone(),
+        );
         registry.register("answers", "Answers, by route template and status", answers.clone());
         registry.register("upstream_seconds", "Latency of zChat calls, by operation", upstream_seconds.clone());
         registry.register("interactions", "Interaction logs in memory", interactions.clone());

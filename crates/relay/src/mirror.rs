@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Path, State};
-use axum::response::{IntoResponse, Response};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use reqwest::Method;
@@ -29,8 +29,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 use zchat_types::{
-    paths, Ack, ApiError, ApiJson, CustomerMessage, InteractionCreated, MessageCreated, SendMessage,
-    StartInteraction, TokenOnly, UpdateInteraction,
+    paths, Ack, ApiError, ApiJson, CustomerMessage, InteractionCreated, MessageCreated, SendMessage, StartInteraction, TokenOnly, UpdateInteraction,
 };
 
 use crate::idempotency::{self, fingerprint};
@@ -62,10 +61,8 @@ async fn start(
     let mut request = request;
     if let Some(previous) = headers.get("x-previous-session") {
         let previous = previous.to_str().unwrap_or_default();
-        let hash = relay
-            .sessions
-            .checked_hash(previous)
-            .map_err(|_| ApiError::new(400, "The X-Previous-Session is not a valid session credential"))?;
+        let hash =
+            relay.sessions.checked_hash(previous).map_err(|_| ApiError::new(400, "The X-Previous-Session is not a valid session credential"))?;
         request.external_history = Some(crate::history::url(&relay, &hash));
     }
     let key = idempotency::key(&headers)?;
@@ -132,13 +129,7 @@ async fn send_message(
 
 /// Sends an authorized visitor's message to zChat, then logs it for every tab.
 async fn send(relay: &Relay, hash: &str, request: SendMessage, client_key: Option<String>) -> Result<Json<MessageCreated>, ApiError> {
-    let message = CustomerMessage {
-        content: request.content.clone(),
-        kind: request.kind,
-        url: request.url.clone(),
-        sent_at: 0,
-        client_key,
-    };
+    let message = CustomerMessage { content: request.content.clone(), kind: request.kind, url: request.url.clone(), sent_at: 0, client_key };
     let answer = call(relay, Method::POST, hash, paths::MESSAGES, request).await?;
     // zChat took it: it is now part of the transcript every tab of the visitor sees.
     let message = CustomerMessage { sent_at: unix_millis(), ..message };
@@ -265,8 +256,6 @@ pub fn check_hash(hash: &str) -> Result<(), ApiError> {
 /// The client's address: the peer's, or behind a trusted proxy the last `X-Forwarded-For` entry
 /// (the one that proxy added; earlier ones are the client's own claims).
 pub fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> IpAddr {
-    let forwarded = trust_forwarded_for
-        .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
-        .flatten();
+    let forwarded = trust_forwarded_for.then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()).flatten();
     forwarded.unwrap_or(peer.ip())
 }

@@ -42,7 +42,9 @@ pub async fn in_reference_shape(request: Request, next: Next) -> Response {
         .unwrap_or_else(|| default_message(status).to_string());
     let mut reshaped = ApiError::new(status.as_u16(), message).into_response();
     let mut headers = parts.headers;
-    for body_header in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::TRANSFER_ENCODING, header::ETAG, header::LAST_MODIFIED] {
+    for body_header in
+        [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::TRANSFER_ENCODING, header::ETAG, header::LAST_MODIFIED]
+    {
         headers.remove(body_header);
     }
     for (name, value) in reshaped.headers() {

@@ -349,12 +349,7 @@ fn kind(name: &str) -> Option<StreamEventKind> {
 fn entry(epoch: u64, id: &str, fields: &[String]) -> Option<LoggedEvent> {
     let seq = id.strip_prefix("0-")?.parse().ok()?;
     let field = |name: &str| fields.chunks(2).find(|pair| pair[0] == name).and_then(|pair| pair.get(1));
-    Some(LoggedEvent {
-        id: EventId { epoch, seq },
-        kind: kind(field("k")?)?,
-        data: field("d")?.clone(),
-        at: field("t")?.parse().ok()?,
-    })
+    Some(LoggedEvent { id: EventId { epoch, seq }, kind: kind(field("k")?)?, data: field("d")?.clone(), at: field("t")?.parse().ok()? })
 }
 
 /// `hash \n epoch \n seq \n kind \n at \n data`, as the script publishes it.

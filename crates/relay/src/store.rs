@@ -50,7 +50,10 @@ impl Events {
 impl Store {
     pub async fn open(&self, hash: &str) -> Result<(), Unavailable> {
         match self {
-            Store::Memory(log) => Ok(log.open(hash, Instant::now())),
+            Store::Memory(log) => {
+                log.open(hash, Instant::now());
+                Ok(())
+            }
             Store::Shared(log) => log.open(hash).await,
         }
     }

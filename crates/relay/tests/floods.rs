@@ -104,7 +104,12 @@ async fn floods_leave_memory_flat(redis: Option<&str>) {
                "agent": {"id": 1, "name": "A"}, "extra": {}})
     };
     // Warm up every path once, so that the allocator's arenas and the maps are there already.
-    flood(200, &[404], |n| http.post(url(&format!("/core/api/v1/interactions/{long_hash}/messages"))).header("Idempotency-Key", format!("w{n}")).json(&json!({"token": "x", "content": "hi"}))).await;
+    flood(200, &[404], |n| {
+        http.post(url(&format!("/core/api/v1/interactions/{long_hash}/messages")))
+            .header("Idempotency-Key", format!("w{n}"))
+            .json(&json!({"token": "x", "content": "hi"}))
+    })
+    .await;
     flood(200, &[200], |n| http.post(&webhook).json(&json!({"interaction_hash": format!("warm-{n}"), "state": "typing", "pad": &pad}))).await;
     flood(200, &[200], |n| http.post(&webhook).json(&big_message(&hashes[n % hashes.len()], 1_000_000 + n))).await;
     let before = relay.rss();

@@ -30,7 +30,12 @@ fn router() -> axum::Router {
         widget_dir: "/nonexistent".into(),
         allowed_origins: Vec::new(),
         limits: Limits::default(),
-        admission: Admission { requests_per_minute: 1_000_000, interaction_requests_per_minute: 1_000_000, creates_per_minute: 1_000_000, ..Admission::default() },
+        admission: Admission {
+            requests_per_minute: 1_000_000,
+            interaction_requests_per_minute: 1_000_000,
+            creates_per_minute: 1_000_000,
+            ..Admission::default()
+        },
         trust_forwarded_for: false,
         redis_url: None,
     };
@@ -95,10 +100,27 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 48, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((prop_oneof![Just("interaction_hash".to_string()), Just("state".to_string()), Just("message".to_string()),
-                Just("agent".to_string()), Just("position".to_string()), Just("extra".to_string()), Just("token".to_string()),
-                Just("content".to_string()), Just("type".to_string()), Just("url".to_string()), Just("hash".to_string()), ".{0,12}".prop_map(|s| s)], inner), 0..8)
-                .prop_map(|fields| Value::Object(fields.into_iter().collect())),
+            prop::collection::vec(
+                (
+                    prop_oneof![
+                        Just("interaction_hash".to_string()),
+                        Just("state".to_string()),
+                        Just("message".to_string()),
+                        Just("agent".to_string()),
+                        Just("position".to_string()),
+                        Just("extra".to_string()),
+                        Just("token".to_string()),
+                        Just("content".to_string()),
+                        Just("type".to_string()),
+                        Just("url".to_string()),
+                        Just("hash".to_string()),
+                        ".{0,12}".prop_map(|s| s)
+                    ],
+                    inner
+                ),
+                0..8
+            )
+            .prop_map(|fields| Value::Object(fields.into_iter().collect())),
         ]
     })
 }
@@ -107,7 +129,9 @@ fn json_value() -> impl Strategy<Value = Value> {
 fn body() -> impl Strategy<Value = Vec<u8>> {
     // With a field no reader looks at: parsers skip its string without checking its bytes.
     let known = json!({"interaction_hash": HASH, "message": {"hash": "m", "content": "Olá", "type": "text"}, "agent": {"id": 1, "name": "A"},
-                       "channel": "a field nobody reads, with text in it", "extra": {}}).to_string().into_bytes();
+                       "channel": "a field nobody reads, with text in it", "extra": {}})
+    .to_string()
+    .into_bytes();
     prop_oneof![
         json_value().prop_map(|v| v.to_string().into_bytes()),
         (Just(known), prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6)).prop_map(|(mut bytes, flips)| {
@@ -185,9 +209,7 @@ proptest! {
 
 /// Percent-encodes everything but unreserved characters.
 fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 #[test]
@@ -197,7 +219,8 @@ fn the_router_is_shared_safely() {
     runtime.block_on(async {
         for n in 0..50 {
             let body = json!({"interaction_hash": HASH, "state": "typing", "n": n}).to_string();
-            let request = Request::post(format!("/webhooks/zchat/{WEBHOOK_SECRET}")).header("content-type", "application/json").body(Body::from(body)).unwrap();
+            let request =
+                Request::post(format!("/webhooks/zchat/{WEBHOOK_SECRET}")).header("content-type", "application/json").body(Body::from(body)).unwrap();
             let (status, _, _) = send(router, request).await;
             assert_eq!(status, 200);
         }

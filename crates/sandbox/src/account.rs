@@ -29,19 +29,10 @@ pub const DEFAULT_TOKEN: &str = "sandbox-token";
 
 impl Default for Account {
     fn default() -> Self {
-        let department = |id, name: &str, active, agents_online| Department {
-            id,
-            name: name.to_string(),
-            active,
-            agents_online,
-        };
+        let department = |id, name: &str, active, agents_online| Department { id, name: name.to_string(), active, agents_online };
         Account {
             tokens: vec![DEFAULT_TOKEN.to_string()],
-            departments: vec![
-                department(1, "Atendimento", true, true),
-                department(2, "Vendas", true, false),
-                department(3, "Arquivo", false, false),
-            ],
+            departments: vec![department(1, "Atendimento", true, true), department(2, "Vendas", true, false), department(3, "Arquivo", false, false)],
             tag_ids: vec!["1".into(), "999".into()],
             customer_keys: vec!["0010-abcd-efgh-ijkd-1c422e49fdff".into()],
         }

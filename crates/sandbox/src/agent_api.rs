@@ -68,11 +68,7 @@ struct AcceptBody {
     agent: Option<Agent>,
 }
 
-async fn accept(
-    State(sandbox): State<Arc<Sandbox>>,
-    Path(hash): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<Interaction>, ApiError> {
+async fn accept(State(sandbox): State<Arc<Sandbox>>, Path(hash): Path<String>, body: axum::body::Bytes) -> Result<Json<Interaction>, ApiError> {
     // The body is optional: an empty one means the default agent.
     let body: AcceptBody = if body.is_empty() {
         AcceptBody::default()
@@ -98,16 +94,8 @@ async fn message(
     ApiJson(body): ApiJson<MessageBody>,
 ) -> Result<Json<Interaction>, ApiError> {
     let message_hash = uuid::Uuid::new_v4().to_string();
-    sandbox.change(|world| {
-        world.interactions.agent_message(
-            &hash,
-            body.content,
-            body.kind.unwrap_or_default(),
-            body.url,
-            message_hash,
-            now_millis(),
-        )
-    })?;
+    sandbox
+        .change(|world| world.interactions.agent_message(&hash, body.content, body.kind.unwrap_or_default(), body.url, message_hash, now_millis()))?;
     show(State(sandbox), Path(hash)).await
 }
 
@@ -141,10 +129,7 @@ async fn set_department(
     ApiJson(body): ApiJson<DepartmentBody>,
 ) -> Result<Json<Department>, ApiError> {
     sandbox.change(|world| {
-        let department = world
-            .account
-            .department_mut(id)
-            .ok_or_else(|| ApiError::new(404, format!("The department {id} does not exist")))?;
+        let department = world.account.department_mut(id).ok_or_else(|| ApiError::new(404, format!("The department {id} does not exist")))?;
         department.agents_online = body.agents_online;
         Ok(Vec::new())
     })?;

@@ -8,9 +8,7 @@ use axum::extract::{Path, State};
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde_json::Value;
-use zchat_types::{
-    paths, Ack, ApiError, ApiJson, CreatedData, InteractionCreated, MessageCreated, MessageCreatedData,
-};
+use zchat_types::{paths, Ack, ApiError, ApiJson, CreatedData, InteractionCreated, MessageCreated, MessageCreatedData};
 
 use crate::{now_millis, validate, Sandbox};
 
@@ -36,18 +34,11 @@ async fn start(State(sandbox): State<Arc<Sandbox>>, ApiJson(body): ApiJson<Value
     if let Some(url) = history_url {
         sandbox.fetch_history(hash.clone(), url);
     }
-    Ok(Json(InteractionCreated {
-        message: "Interaction created successfully".into(),
-        data: CreatedData { interaction_hash: hash, session: None },
-    }))
+    Ok(Json(InteractionCreated { message: "Interaction created successfully".into(), data: CreatedData { interaction_hash: hash, session: None } }))
 }
 
 /// `PUT /core/api/v1/interactions/{hash}` → `{"message": "Interaction updated successfully", "status": 200}`
-async fn update(
-    State(sandbox): State<Arc<Sandbox>>,
-    Path(hash): Path<String>,
-    ApiJson(body): ApiJson<Value>,
-) -> Result<Json<Ack>, ApiError> {
+async fn update(State(sandbox): State<Arc<Sandbox>>, Path(hash): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<Json<Ack>, ApiError> {
     sandbox.change(|world| {
         let request = validate::update_interaction(&world.account, &body)?;
         world.interactions.update(&world.account, &hash, request).map(|()| Vec::new())
@@ -65,29 +56,17 @@ async fn send_message(
         let request = validate::send_message(&world.account, &body)?;
         world.interactions.customer_message(&hash, request, now_millis()).map(|()| Vec::new())
     })?;
-    Ok(Json(MessageCreated {
-        data: MessageCreatedData { interaction_hash: hash },
-        message: "Message created successfully".into(),
-        status: 200,
-    }))
+    Ok(Json(MessageCreated { data: MessageCreatedData { interaction_hash: hash }, message: "Message created successfully".into(), status: 200 }))
 }
 
 /// `PUT /core/api/v1/interactions/{hash}/typing` → `{"message": "Typing notified", "status": 200}`
-async fn typing(
-    State(sandbox): State<Arc<Sandbox>>,
-    Path(hash): Path<String>,
-    ApiJson(body): ApiJson<Value>,
-) -> Result<Json<Ack>, ApiError> {
+async fn typing(State(sandbox): State<Arc<Sandbox>>, Path(hash): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<Json<Ack>, ApiError> {
     set_typing(&sandbox, &hash, &body, true)?;
     Ok(ack("Typing notified"))
 }
 
 /// `PUT /core/api/v1/interactions/{hash}/cleared` → `{"message": "Stopped typing notified", "status": 200}`
-async fn cleared(
-    State(sandbox): State<Arc<Sandbox>>,
-    Path(hash): Path<String>,
-    ApiJson(body): ApiJson<Value>,
-) -> Result<Json<Ack>, ApiError> {
+async fn cleared(State(sandbox): State<Arc<Sandbox>>, Path(hash): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<Json<Ack>, ApiError> {
     set_typing(&sandbox, &hash, &body, false)?;
     Ok(ack("Stopped typing notified"))
 }
@@ -100,11 +79,7 @@ fn set_typing(sandbox: &Sandbox, hash: &str, body: &Value, typing: bool) -> Resu
 }
 
 /// `PUT /core/api/v1/interactions/{hash}/finish` → `{"message": "Interaction finished successfully", "status": 200}`
-async fn finish(
-    State(sandbox): State<Arc<Sandbox>>,
-    Path(hash): Path<String>,
-    ApiJson(body): ApiJson<Value>,
-) -> Result<Json<Ack>, ApiError> {
+async fn finish(State(sandbox): State<Arc<Sandbox>>, Path(hash): Path<String>, ApiJson(body): ApiJson<Value>) -> Result<Json<Ack>, ApiError> {
     sandbox.change(|world| {
         validate::token_only(&world.account, &body)?;
         world.interactions.customer_finish(&hash)

@@ -181,9 +181,15 @@ mod tests {
     fn out_of_range_settings_are_refused() {
         let injector = Injector::default();
         let bad = |faults: Faults| injector.set(faults).unwrap_err().message;
-        assert_eq!(bad(Faults { api: ApiFaults { error_rate: 1.5, ..Default::default() }, ..Default::default() }), "api.error_rate must be between 0 and 1");
+        assert_eq!(
+            bad(Faults { api: ApiFaults { error_rate: 1.5, ..Default::default() }, ..Default::default() }),
+            "api.error_rate must be between 0 and 1"
+        );
         assert!(bad(Faults { api: ApiFaults { error_rate: 0.6, slow_rate: 0.6, ..Default::default() }, ..Default::default() }).contains("at most 1"));
-        assert_eq!(bad(Faults { webhooks: WebhookFaults { delay_ms: 999_999, ..Default::default() }, ..Default::default() }), "webhooks.delay_ms must be at most 120000");
+        assert_eq!(
+            bad(Faults { webhooks: WebhookFaults { delay_ms: 999_999, ..Default::default() }, ..Default::default() }),
+            "webhooks.delay_ms must be at most 120000"
+        );
     }
 
     #[test]

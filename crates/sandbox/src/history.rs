@@ -45,18 +45,15 @@ async fn download(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String
 /// Checks a document against the reference, naming the first thing wrong.
 pub fn check_document(bytes: &[u8]) -> Result<Vec<HistoryMessage>, String> {
     let document: Value = serde_json::from_slice(bytes).map_err(|_| "The external history is not JSON".to_string())?;
-    let messages = document
-        .get("messages")
-        .and_then(Value::as_array)
-        .ok_or("The external history must be an object with a messages array")?;
+    let messages = document.get("messages").and_then(Value::as_array).ok_or("The external history must be an object with a messages array")?;
     messages
         .iter()
         .enumerate()
         .map(|(index, message)| {
             let field = |name: &str| message.get(name).and_then(Value::as_str);
-            let time = field("time").filter(|time| is_history_time(time)).ok_or_else(|| {
-                format!("messages[{index}].time must be a date and time as YYYY-MM-DD HH:MM:SS")
-            })?;
+            let time = field("time")
+                .filter(|time| is_history_time(time))
+                .ok_or_else(|| format!("messages[{index}].time must be a date and time as YYYY-MM-DD HH:MM:SS"))?;
             let direction = match field("direction") {
                 Some("CLIENT") => Direction::Client,
                 Some("AGENT") => Direction::Agent,
@@ -114,8 +111,14 @@ mod tests {
             ("nope", "The external history is not JSON"),
             ("[]", "The external history must be an object with a messages array"),
             (r#"{"messages": {}}"#, "The external history must be an object with a messages array"),
-            (r#"{"messages": [{"time": "2019-03-14T00:00:01", "direction": "CLIENT", "content": "x"}]}"#, "messages[0].time must be a date and time as YYYY-MM-DD HH:MM:SS"),
-            (r#"{"messages": [{"time": "2019-03-14 00:00:01", "direction": "BOT", "content": "x"}]}"#, "messages[0].direction must be CLIENT or AGENT"),
+            (
+                r#"{"messages": [{"time": "2019-03-14T00:00:01", "direction": "CLIENT", "content": "x"}]}"#,
+                "messages[0].time must be a date and time as YYYY-MM-DD HH:MM:SS",
+            ),
+            (
+                r#"{"messages": [{"time": "2019-03-14 00:00:01", "direction": "BOT", "content": "x"}]}"#,
+                "messages[0].direction must be CLIENT or AGENT",
+            ),
             (r#"{"messages": [{"time": "2019-03-14 00:00:01", "direction": "AGENT"}]}"#, "messages[0].content must be a string"),
         ] {
             assert_eq!(check_document(document.as_bytes()).unwrap_err(), error, "{document}");
@@ -127,7 +130,16 @@ mod tests {
         for good in ["2019-03-14 00:00:01", "2024-02-29 23:59:59", "2000-12-31 12:00:00"] {
             assert!(is_history_time(good), "{good}");
         }
-        for bad in ["2019-3-14 00:00:01", "2019-13-01 00:00:00", "2023-02-29 00:00:00", "2019-03-14 24:00:00", "2019-03-14 00:60:00", "2019-03-14", "2019-03-14 00:00:0x", "+019-03-14 00:00:01"] {
+        for bad in [
+            "2019-3-14 00:00:01",
+            "2019-13-01 00:00:00",
+            "2023-02-29 00:00:00",
+            "2019-03-14 24:00:00",
+            "2019-03-14 00:60:00",
+            "2019-03-14",
+            "2019-03-14 00:00:0x",
+            "+019-03-14 00:00:01",
+        ] {
             assert!(!is_history_time(bad), "{bad}");
         }
     }

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zchat_types::{
-    Agent, AgentMessage, ApiError, Customer, HistoryMessage, MediaType, MessageType, Mood,
-    SendMessage, StartInteraction, Trigger, TriggerEvent, UpdateInteraction,
+    Agent, AgentMessage, ApiError, Customer, HistoryMessage, MediaType, MessageType, Mood, SendMessage, StartInteraction, Trigger, TriggerEvent,
+    UpdateInteraction,
 };
 
 use crate::account::Account;
@@ -127,22 +127,15 @@ impl Interactions {
     }
 
     /// Start interaction. `hash` is the new interaction's id (a UUID chosen by the caller).
-    pub fn start(
-        &mut self,
-        account: &Account,
-        request: StartInteraction,
-        hash: String,
-        now: u64,
-    ) -> Result<Vec<Trigger>, ApiError> {
-        let department = account.department(request.department_id).ok_or_else(|| {
-            unprocessable(format!("The department_id {} does not exist", request.department_id))
-        })?;
+    pub fn start(&mut self, account: &Account, request: StartInteraction, hash: String, now: u64) -> Result<Vec<Trigger>, ApiError> {
+        let department = account
+            .department(request.department_id)
+            .ok_or_else(|| unprocessable(format!("The department_id {} does not exist", request.department_id)))?;
         if !department.active {
             return Err(unprocessable(format!("The department {} is not active", department.id)));
         }
         self.make_room();
-        let state =
-            if department.agents_online { InteractionState::Queued } else { InteractionState::Unavailable };
+        let state = if department.agents_online { InteractionState::Queued } else { InteractionState::Unavailable };
         self.by_hash.insert(
             hash.clone(),
             Interaction {
@@ -306,9 +299,7 @@ impl Interactions {
     }
 
     fn known_interaction(&mut self, hash: &str) -> Result<&mut Interaction, ApiError> {
-        self.by_hash
-            .get_mut(hash)
-            .ok_or_else(|| unprocessable(format!("The interaction {hash} does not exist")))
+        self.by_hash.get_mut(hash).ok_or_else(|| unprocessable(format!("The interaction {hash} does not exist")))
     }
 
     fn open_interaction(&mut self, hash: &str) -> Result<&mut Interaction, ApiError> {
@@ -320,10 +311,7 @@ impl Interactions {
     }
 
     fn agent_interaction(&mut self, hash: &str) -> AgentResult<&mut Interaction> {
-        let interaction = self
-            .by_hash
-            .get_mut(hash)
-            .ok_or_else(|| ApiError::new(404, format!("The interaction {hash} does not exist")))?;
+        let interaction = self.by_hash.get_mut(hash).ok_or_else(|| ApiError::new(404, format!("The interaction {hash} does not exist")))?;
         if interaction.state == InteractionState::Finished {
             return Err(ApiError::new(409, "The interaction is already finished"));
         }
@@ -370,11 +358,7 @@ impl Interactions {
     /// (or, if none is finished, the oldest of all).
     fn make_room(&mut self) {
         while self.order.len() >= MAX_INTERACTIONS {
-            let index = self
-                .order
-                .iter()
-                .position(|hash| self.by_hash[hash].state == InteractionState::Finished)
-                .unwrap_or(0);
+            let index = self.order.iter().position(|hash| self.by_hash[hash].state == InteractionState::Finished).unwrap_or(0);
             let hash = self.order.remove(index);
             self.by_hash.remove(&hash);
         }
@@ -434,12 +418,7 @@ mod tests {
         let account = Account::default();
         let mut store = Interactions::default();
         start(&mut store, &account, "a", 1).unwrap();
-        let send = |content: &str| SendMessage {
-            token: DEFAULT_TOKEN.into(),
-            content: content.into(),
-            kind: MessageType::Text,
-            url: None,
-        };
+        let send = |content: &str| SendMessage { token: DEFAULT_TOKEN.into(), content: content.into(), kind: MessageType::Text, url: None };
         let unknown = store.customer_message("zzz", send("hi"), 2).unwrap_err();
         assert_eq!((unknown.status, unknown.message.as_str()), (422, "The interaction zzz does not exist"));
         store.customer_message("a", send("hi"), 2).unwrap();
@@ -447,10 +426,7 @@ mod tests {
 
         store.accept("a", agent()).unwrap();
         store.agent_finish("a").unwrap();
-        assert_eq!(
-            store.customer_message("a", send("late"), 3).unwrap_err().message,
-            "The interaction is already finished"
-        );
+        assert_eq!(store.customer_message("a", send("late"), 3).unwrap_err().message, "The interaction is already finished");
         // Rating after the finish is allowed.
         let rate = UpdateInteraction {
             token: DEFAULT_TOKEN.into(),

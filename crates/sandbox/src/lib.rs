@@ -112,12 +112,7 @@ pub fn app(sandbox: Arc<Sandbox>) -> Router {
     let clientapi = clientapi::routes()
         .layer(from_fn_with_state(Arc::clone(&sandbox), layers::inject))
         .layer(from_fn_with_state(Arc::clone(&sandbox), layers::record));
-    Router::new()
-        .merge(clientapi)
-        .merge(agent_api::routes())
-        .merge(console::routes())
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(sandbox)
+    Router::new().merge(clientapi).merge(agent_api::routes()).merge(console::routes()).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(sandbox)
 }
 
 /// Serves the sandbox on `listener` until `shutdown` completes.

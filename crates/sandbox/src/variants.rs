@@ -63,7 +63,8 @@ pub fn variant(trigger: &Trigger, n: u32) -> Vec<Value> {
         }
         // A trigger of a state the reference does not list first (a bot handing over, say).
         _ => {
-            let before = json!({"interaction_hash": trigger.interaction_hash, "state": "bot_handoff", "bot": {"name": "Assistente"}, "extra": trigger.extra});
+            let before =
+                json!({"interaction_hash": trigger.interaction_hash, "state": "bot_handoff", "bot": {"name": "Assistente"}, "extra": trigger.extra});
             return vec![before, body];
         }
     }
@@ -103,7 +104,11 @@ mod tests {
         vec![
             Trigger { interaction_hash: "h".into(), event: TriggerEvent::Queued { position: Some(2) }, extra: Map::new() },
             Trigger { interaction_hash: "h".into(), event: TriggerEvent::Accepted, extra: extra.clone() },
-            Trigger { interaction_hash: "h".into(), event: TriggerEvent::AgentMessage { message, agent: Agent { id: 111, name: "Atendente".into() } }, extra },
+            Trigger {
+                interaction_hash: "h".into(),
+                event: TriggerEvent::AgentMessage { message, agent: Agent { id: 111, name: "Atendente".into() } },
+                extra,
+            },
         ]
     }
 

@@ -21,13 +21,12 @@ mod stream;
 mod trigger;
 
 pub use api::{
-    Ack, ApiError, CreatedData, Customer, InteractionCreated, MediaType, MessageCreated,
-    MessageCreatedData, MessageType, Mood, SendMessage, StartInteraction, TokenOnly,
-    UpdateInteraction,
+    Ack, ApiError, CreatedData, Customer, InteractionCreated, MediaType, MessageCreated, MessageCreatedData, MessageType, Mood, SendMessage,
+    StartInteraction, TokenOnly, UpdateInteraction,
 };
+pub use history::{Direction, ExternalHistory, HistoryMessage, HISTORY_TIME_FORMAT};
 #[cfg(feature = "axum")]
 pub use server::ApiJson;
-pub use history::{Direction, ExternalHistory, HistoryMessage, HISTORY_TIME_FORMAT};
 pub use stream::{CustomerMessage, EventId, Reset, StreamEventKind};
 pub use trigger::{Agent, AgentMessage, NotATrigger, Oddity, Trigger, TriggerEvent, TriggerState};
 

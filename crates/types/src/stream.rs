@@ -22,8 +22,7 @@ pub enum StreamEventKind {
 }
 
 impl StreamEventKind {
-    pub const ALL: [StreamEventKind; 3] =
-        [StreamEventKind::Trigger, StreamEventKind::CustomerMessage, StreamEventKind::Reset];
+    pub const ALL: [StreamEventKind; 3] = [StreamEventKind::Trigger, StreamEventKind::CustomerMessage, StreamEventKind::Reset];
 
     pub fn name(self) -> &'static str {
         match self {

@@ -407,7 +407,10 @@ mod tests {
 
     #[test]
     fn the_references_shapes_have_no_oddities() {
-        assert_eq!(read(json!({"interaction_hash": "h", "state": "queued", "position": 1, "extra": {}})), (TriggerEvent::Queued { position: Some(1) }, vec![]));
+        assert_eq!(
+            read(json!({"interaction_hash": "h", "state": "queued", "position": 1, "extra": {}})),
+            (TriggerEvent::Queued { position: Some(1) }, vec![])
+        );
         let message = json!({"interaction_hash": "h", "message": {"hash": "m", "content": "Oi", "type": "text", "url": "http://x"},
                              "agent": {"id": 111, "name": "Atendente"}, "extra": {}});
         let (event, oddities) = read(message);
@@ -421,11 +424,19 @@ mod tests {
         let cases = [
             (json!({"interaction_hash": "h", "state": "queued", "position": "3"}), TriggerEvent::Queued { position: Some(3) }, vec![NumberAsString]),
             (json!({"interaction_hash": "h", "state": "queued", "position": null}), TriggerEvent::Queued { position: None }, vec![Null, NoPosition]),
-            (json!({"interaction_hash": "h", "state": "queued", "position": true}), TriggerEvent::Queued { position: None }, vec![UnusableField, NoPosition]),
+            (
+                json!({"interaction_hash": "h", "state": "queued", "position": true}),
+                TriggerEvent::Queued { position: None },
+                vec![UnusableField, NoPosition],
+            ),
             (json!({"interaction_hash": "h", "state": "queued", "position": 2.0}), TriggerEvent::Queued { position: Some(2) }, vec![]),
             (json!({"interaction_hash": "h", "state": "Accepted"}), TriggerEvent::Accepted, vec![EnumCase]),
             (json!({"interaction_hash": "h", "state": "FINISHED", "extra": null}), TriggerEvent::Finished, vec![EnumCase, Null]),
-            (json!({"interaction_hash": "h", "state": "transferred", "to": 4}), TriggerEvent::Other { state: "transferred".into() }, vec![UnknownState, ExtraFields]),
+            (
+                json!({"interaction_hash": "h", "state": "transferred", "to": 4}),
+                TriggerEvent::Other { state: "transferred".into() },
+                vec![UnknownState, ExtraFields],
+            ),
             (json!({"interaction_hash": "h", "extra": "x"}), TriggerEvent::Unreadable, vec![UnusableField, NoStateOrMessage]),
             (json!({"interaction_hash": "h", "state": "typing", "message": null}), TriggerEvent::Typing, vec![Null]),
         ];
@@ -447,7 +458,10 @@ mod tests {
             "message": {"hash": 77, "content": "Onde fica?", "type": "location", "url": "https://maps.example/1", "lat": 1.5},
             "agent": {"id": "111", "name": null}}));
         let TriggerEvent::AgentMessage { message, agent } = event else { panic!("{event:?}") };
-        assert_eq!(message, AgentMessage { hash: "77".into(), content: "Onde fica?".into(), kind: MessageType::Text, url: Some("https://maps.example/1".into()) });
+        assert_eq!(
+            message,
+            AgentMessage { hash: "77".into(), content: "Onde fica?".into(), kind: MessageType::Text, url: Some("https://maps.example/1".into()) }
+        );
         assert_eq!(agent, Agent { id: 111, name: String::new() });
         assert_eq!(oddities, vec![UnknownMessageType, NumberAsString, Null, NoAgentName, StateAndMessage, ExtraFields]);
         let (event, oddities) = read(json!({"interaction_hash": "h", "message": {"content": null, "type": "IMAGE", "url": "https://x/y.png"}}));
@@ -461,15 +475,28 @@ mod tests {
         for body in [json!([]), json!(null), json!("x"), json!(1)] {
             assert_eq!(Trigger::read(&body).unwrap_err(), NotATrigger::NotAnObject, "{body}");
         }
-        for body in [json!({}), json!({"interaction_hash": null, "state": "queued"}), json!({"interaction_hash": "", "state": "queued"}), json!({"interaction_hash": {}})] {
+        for body in [
+            json!({}),
+            json!({"interaction_hash": null, "state": "queued"}),
+            json!({"interaction_hash": "", "state": "queued"}),
+            json!({"interaction_hash": {}}),
+        ] {
             assert_eq!(Trigger::read(&body).unwrap_err(), NotATrigger::NoInteractionHash, "{body}");
         }
     }
 
     #[test]
     fn what_is_written_reads_back_the_same() {
-        for event in [TriggerEvent::Queued { position: Some(2) }, TriggerEvent::Queued { position: None }, TriggerEvent::Accepted, TriggerEvent::Other { state: "bot".into() },
-                      TriggerEvent::AgentMessage { message: AgentMessage { hash: "m".into(), content: "c".into(), kind: MessageType::File, url: Some("https://f".into()) }, agent: Agent { id: 1, name: "A".into() } }] {
+        for event in [
+            TriggerEvent::Queued { position: Some(2) },
+            TriggerEvent::Queued { position: None },
+            TriggerEvent::Accepted,
+            TriggerEvent::Other { state: "bot".into() },
+            TriggerEvent::AgentMessage {
+                message: AgentMessage { hash: "m".into(), content: "c".into(), kind: MessageType::File, url: Some("https://f".into()) },
+                agent: Agent { id: 1, name: "A".into() },
+            },
+        ] {
             let trigger = Trigger { interaction_hash: "h".into(), event, extra: Map::new() };
             let text = serde_json::to_string(&trigger).unwrap();
             assert_eq!(serde_json::from_str::<Trigger>(&text).unwrap(), trigger, "{text}");

@@ -34,9 +34,8 @@ fn start_interaction_body() {
 
 #[test]
 fn start_interaction_success() {
-    let answer: InteractionCreated = round_trip(
-        r#"{"message": "Interaction created successfully", "data": {"interaction_hash": "0000a-000b-0c00-0d0e-f00d00f11111"}}"#,
-    );
+    let answer: InteractionCreated =
+        round_trip(r#"{"message": "Interaction created successfully", "data": {"interaction_hash": "0000a-000b-0c00-0d0e-f00d00f11111"}}"#);
     assert_eq!(answer.data.interaction_hash, "0000a-000b-0c00-0d0e-f00d00f11111");
     assert_eq!(answer.data.session, None);
 }
@@ -87,9 +86,8 @@ fn send_message_body() {
 
 #[test]
 fn send_message_success() {
-    let answer: MessageCreated = round_trip(
-        r#"{"data": {"interaction_hash": "interaction_hash"}, "message": "Message created successfully", "status": 200}"#,
-    );
+    let answer: MessageCreated =
+        round_trip(r#"{"data": {"interaction_hash": "interaction_hash"}, "message": "Message created successfully", "status": 200}"#);
     assert_eq!(answer.data.interaction_hash, "interaction_hash");
 }
 
@@ -121,9 +119,8 @@ fn state_trigger(state: &str, extra: Value) -> String {
 
 #[test]
 fn trigger_queued() {
-    let trigger: Trigger = round_trip(
-        r#"{"interaction_hash": "322e458c-540c-4c11-ab5c-d38d39f57213", "state": "queued", "position": 1, "extra": {}}"#,
-    );
+    let trigger: Trigger =
+        round_trip(r#"{"interaction_hash": "322e458c-540c-4c11-ab5c-d38d39f57213", "state": "queued", "position": 1, "extra": {}}"#);
     assert_eq!(trigger.event, TriggerEvent::Queued { position: Some(1) });
     assert_eq!(trigger.interaction_hash, HASH);
 }

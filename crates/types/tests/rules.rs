@@ -5,15 +5,11 @@ use zchat_types::*;
 
 #[test]
 fn null_or_missing_media_type_is_text() {
-    for body in [
-        json!({"token": "t", "department_id": 1, "media_type": null}),
-        json!({"token": "t", "department_id": 1}),
-    ] {
+    for body in [json!({"token": "t", "department_id": 1, "media_type": null}), json!({"token": "t", "department_id": 1})] {
         let start: StartInteraction = serde_json::from_value(body).unwrap();
         assert_eq!(start.media_type, MediaType::Text);
     }
-    let sms: StartInteraction =
-        serde_json::from_value(json!({"department_id": 1, "media_type": "WHATSAPP"})).unwrap();
+    let sms: StartInteraction = serde_json::from_value(json!({"department_id": 1, "media_type": "WHATSAPP"})).unwrap();
     assert_eq!(sms.media_type, MediaType::Whatsapp);
 }
 
@@ -32,10 +28,7 @@ fn values_outside_the_reference_lists_are_rejected() {
         serde_json::from_value::<StartInteraction>(json!({"department_id": 1, "media_type": "FAX"})).err(),
         serde_json::from_value::<SendMessage>(json!({"content": "x", "type": "sticker"})).err(),
         serde_json::from_value::<UpdateInteraction>(json!({"mood": "NEUTRAL"})).err(),
-        serde_json::from_value::<ExternalHistory>(
-            json!({"messages": [{"time": "t", "direction": "BOT", "content": "x"}]}),
-        )
-        .err(),
+        serde_json::from_value::<ExternalHistory>(json!({"messages": [{"time": "t", "direction": "BOT", "content": "x"}]})).err(),
     ];
     for (i, error) in cases.iter().enumerate() {
         assert!(error.is_some(), "case {i} should be rejected");
@@ -77,8 +70,7 @@ fn triggers_outside_the_reference_are_read_and_only_bodies_without_an_interactio
 
 #[test]
 fn missing_or_null_extra_is_an_empty_object() {
-    let trigger: Trigger =
-        serde_json::from_value(json!({"interaction_hash": "h", "state": "typing", "extra": null})).unwrap();
+    let trigger: Trigger = serde_json::from_value(json!({"interaction_hash": "h", "state": "typing", "extra": null})).unwrap();
     assert!(trigger.extra.is_empty());
     assert_eq!(serde_json::to_value(&trigger).unwrap()["extra"], json!({}));
 }
@@ -103,13 +95,7 @@ fn stream_event_names() {
 
 #[test]
 fn customer_message_round_trips() {
-    let message = CustomerMessage {
-        content: "Olá".into(),
-        kind: MessageType::Text,
-        url: None,
-        sent_at: 1,
-        client_key: Some("k1".into()),
-    };
+    let message = CustomerMessage { content: "Olá".into(), kind: MessageType::Text, url: None, sent_at: 1, client_key: Some("k1".into()) };
     let value = serde_json::to_value(&message).unwrap();
     assert_eq!(value, json!({"content": "Olá", "type": "text", "sent_at": 1, "client_key": "k1"}));
     assert_eq!(serde_json::from_value::<CustomerMessage>(value).unwrap(), message);

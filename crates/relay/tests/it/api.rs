@@ -83,12 +83,9 @@ async fn later_calls_need_that_interactions_own_session() {
 async fn every_mirrored_call_reaches_zchat() {
     let product = Product::start().await;
     let (hash, session) = product.start_interaction(1).await;
-    let sandbox_view = || async {
-        product.http.get(product.sandbox(&format!("/agent/interactions/{hash}"))).send().await.unwrap().json::<Value>().await.unwrap()
-    };
-    let put = |suffix: &str, body: Value| {
-        product.http.put(product.relay(&format!("/core/api/v1/interactions/{hash}{suffix}"))).json(&body).send()
-    };
+    let sandbox_view =
+        || async { product.http.get(product.sandbox(&format!("/agent/interactions/{hash}"))).send().await.unwrap().json::<Value>().await.unwrap() };
+    let put = |suffix: &str, body: Value| product.http.put(product.relay(&format!("/core/api/v1/interactions/{hash}{suffix}"))).json(&body).send();
     assert_eq!(put("/typing", json!({"token": session})).await.unwrap().status(), 200);
     assert_eq!(sandbox_view().await["customer_typing"], true);
     assert_eq!(put("/cleared", json!({"token": session})).await.unwrap().status(), 200);
@@ -116,12 +113,7 @@ async fn every_mirrored_call_reaches_zchat() {
 async fn browsers_on_other_origins_are_refused() {
     let product = Product::start().await;
     let create = |origin: String| {
-        product
-            .http
-            .post(product.relay("/core/api/v1/interactions"))
-            .header("Origin", origin)
-            .json(&json!({"department_id": 1}))
-            .send()
+        product.http.post(product.relay("/core/api/v1/interactions")).header("Origin", origin).json(&json!({"department_id": 1})).send()
     };
     assert_eq!(create("https://evil.example".into()).await.unwrap().status(), 403);
     assert_eq!(create(product.running.relay_url.clone()).await.unwrap().status(), 200);
@@ -142,13 +134,8 @@ async fn malformed_requests_get_clear_errors() {
     assert!(message.contains("department_id"), "{message}");
     let huge = product.http.post(&url).json(&json!({"department_id": 1, "extra": {"x": "a".repeat(100_000)}})).send().await.unwrap();
     assert_eq!(huge.status(), 413);
-    let bad_hash = product
-        .http
-        .put(product.relay("/core/api/v1/interactions/..%2F..%2Fetc/finish"))
-        .json(&json!({"token": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let bad_hash =
+        product.http.put(product.relay("/core/api/v1/interactions/..%2F..%2Fetc/finish")).json(&json!({"token": "x"})).send().await.unwrap();
     assert_eq!(bad_hash.status(), 404);
     product.running.stop().await;
 }
@@ -186,7 +173,8 @@ async fn a_retried_create_or_send_with_the_same_key_happens_once() {
     // Two at once (a double click) and one later (a retry): one interaction.
     let (first, second) = tokio::join!(create(), create());
     let third = create().await.unwrap();
-    let bodies = [first.unwrap().json::<Value>().await.unwrap(), second.unwrap().json::<Value>().await.unwrap(), third.json::<Value>().await.unwrap()];
+    let bodies =
+        [first.unwrap().json::<Value>().await.unwrap(), second.unwrap().json::<Value>().await.unwrap(), third.json::<Value>().await.unwrap()];
     assert!(bodies.iter().all(|b| b == &bodies[0]), "{bodies:?}");
     let hash = bodies[0]["data"]["interaction_hash"].as_str().unwrap().to_string();
     let session = bodies[0]["data"]["session"].as_str().unwrap().to_string();

@@ -139,10 +139,17 @@ async fn the_account_token_appears_in_no_answer_event_or_served_file() {
         seen.push_str(&stream.next().await.data);
     }
     for suffix in ["/typing", "/cleared", "/finish"] {
-        let answer = product.http.put(product.relay(&format!("/core/api/v1/interactions/{hash}{suffix}"))).json(&json!({"token": session})).send().await.unwrap();
+        let answer = product
+            .http
+            .put(product.relay(&format!("/core/api/v1/interactions/{hash}{suffix}")))
+            .json(&json!({"token": session}))
+            .send()
+            .await
+            .unwrap();
         seen.push_str(&answer.text().await.unwrap());
     }
-    let refused = product.http.put(product.relay(&format!("/core/api/v1/interactions/{hash}/typing"))).json(&json!({"token": session})).send().await.unwrap();
+    let refused =
+        product.http.put(product.relay(&format!("/core/api/v1/interactions/{hash}/typing"))).json(&json!({"token": session})).send().await.unwrap();
     assert_eq!(refused.status(), 422, "zChat's refusal of a finished interaction");
     seen.push_str(&refused.text().await.unwrap());
     assert!(seen.len() > 500, "something was read: {seen}");

@@ -192,7 +192,13 @@ async fn two_relays_share_one_log() {
     })
     .await;
     let mut after = until("streams to open again", || async {
-        let answer = http.get(format!("{}/core/api/v1/interactions/{hash}/events", b.url)).query(&[("token", &session)]).header("Last-Event-ID", &all[43].id).send().await.ok()?;
+        let answer = http
+            .get(format!("{}/core/api/v1/interactions/{hash}/events", b.url))
+            .query(&[("token", &session)])
+            .header("Last-Event-ID", &all[43].id)
+            .send()
+            .await
+            .ok()?;
         (answer.status() == 200).then(|| Sse::from_response(answer))
     })
     .await;

@@ -44,7 +44,10 @@ async fn visitor_messages_reach_every_tab_with_their_key() {
     for tab in [&mut tab_one, &mut tab_two] {
         let event = tab.until("customer_message", |_| true).await;
         let data = event.json();
-        assert_eq!((data["content"].as_str(), data["client_key"].as_str(), data["type"].as_str()), (Some("Preciso de ajuda"), Some("key-1"), Some("text")));
+        assert_eq!(
+            (data["content"].as_str(), data["client_key"].as_str(), data["type"].as_str()),
+            (Some("Preciso de ajuda"), Some("key-1"), Some("text"))
+        );
         assert!(data["sent_at"].as_u64().unwrap() > 0);
     }
     product.running.stop().await;
@@ -86,12 +89,7 @@ async fn an_id_the_log_cannot_resume_from_gets_reset_then_the_whole_log() {
         assert!(reset.id.ends_with("-0"), "a reset's id means 'before the first event'");
         assert_eq!(stream.next().await.json()["state"], "queued", "the log replays from its start");
     }
-    let no_session = product
-        .http
-        .get(product.relay(&format!("/core/api/v1/interactions/{hash}/events")))
-        .send()
-        .await
-        .unwrap();
+    let no_session = product.http.get(product.relay(&format!("/core/api/v1/interactions/{hash}/events"))).send().await.unwrap();
     assert_eq!(no_session.status(), 401);
     product.running.stop().await;
 }
@@ -135,13 +133,7 @@ async fn streams_end_cleanly_when_the_relay_stops() {
 #[tokio::test]
 async fn a_trigger_that_arrives_before_the_create_answer_is_held_and_delivered() {
     let product = Product::start().await;
-    let faults = product
-        .http
-        .put(product.sandbox("/agent/faults"))
-        .json(&json!({"api": {"slow_rate": 1.0, "slow_ms": 500}}))
-        .send()
-        .await
-        .unwrap();
+    let faults = product.http.put(product.sandbox("/agent/faults")).json(&json!({"api": {"slow_rate": 1.0, "slow_ms": 500}})).send().await.unwrap();
     assert_eq!(faults.status(), 200);
     // zChat posts `queued` at once but answers the create half a second later.
     let (hash, session) = product.start_interaction(1).await;

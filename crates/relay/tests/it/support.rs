@@ -94,13 +94,7 @@ impl Product {
     }
 
     pub async fn agent(&self, hash: &str, action: &str, body: Value) -> Value {
-        let answer = self
-            .http
-            .post(self.sandbox(&format!("/agent/interactions/{hash}/{action}")))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let answer = self.http.post(self.sandbox(&format!("/agent/interactions/{hash}/{action}"))).json(&body).send().await.unwrap();
         assert!(answer.status().is_success(), "agent {action}: {}", answer.status());
         answer.json().await.unwrap()
     }
@@ -336,7 +330,8 @@ pub async fn raw_request(address: &str, method: &str, path: &[u8], headers: &[u8
 pub fn fixture_widget() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("zchat-fixture-widget-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("snippets/s")).unwrap();
-    let page = r#"<!doctype html><html><head><script type="module">import init from "/widget/app-1a2b.js"; init();</script></head><body></body></html>"#;
+    let page =
+        r#"<!doctype html><html><head><script type="module">import init from "/widget/app-1a2b.js"; init();</script></head><body></body></html>"#;
     std::fs::write(dir.join("index.html"), page).unwrap();
     std::fs::write(dir.join("app-1a2b.js"), "export default function init() {}").unwrap();
     std::fs::write(dir.join("widget.js"), "/* the loader */").unwrap();
@@ -359,10 +354,8 @@ fn parse_answer(bytes: &[u8]) -> RawAnswer {
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no head in {text:?}"));
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
-        .collect();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|line| line.split_once(':')).map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string())).collect();
     let chunked = headers.iter().any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
     let body = if chunked { unchunk(body) } else { body.to_string() };
     RawAnswer { status, headers, body }

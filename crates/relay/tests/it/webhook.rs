@@ -12,16 +12,47 @@ fn variants(hash: &str) -> Vec<(&'static str, String)> {
         ("a position in a string", format!(r#"{{"interaction_hash": "{hash}", "state": "queued", "position": "3", "extra": {{}}}}"#)),
         ("a null position", format!(r#"{{"interaction_hash": "{hash}", "state": "QUEUED", "position": null}}"#)),
         ("a state in another case", format!(r#"{{"interaction_hash": "{hash}", "state": "Accepted", "extra": null}}"#)),
-        ("a state the reference does not list", format!(r#"{{"interaction_hash": "{hash}", "state": "transferred", "to_department": 4, "extra": {{}}}}"#)),
+        (
+            "a state the reference does not list",
+            format!(r#"{{"interaction_hash": "{hash}", "state": "transferred", "to_department": 4, "extra": {{}}}}"#),
+        ),
         ("another unknown state", format!(r#"{{"interaction_hash": "{hash}", "state": "bot"}}"#)),
-        ("a message type it does not list", format!(r#"{{"interaction_hash": "{hash}", "message": {{"hash": "v-1", "content": "Aqui", "type": "location", "url": "https://maps.example/p/1", "lat": -23.5}}, "agent": {{"id": "111", "name": null}}, "extra": {{}}}}"#)),
-        ("no text, a url", format!(r#"{{"interaction_hash": "{hash}", "message": {{"hash": "v-2", "content": null, "type": "sticker", "url": "https://cdn.example/s.webp"}}, "agent": {{"id": 111, "name": "Bia"}}}}"#)),
-        ("a type in capitals and extra fields everywhere", format!(r#"{{"interaction_hash": "{hash}", "channel": "web", "message": {{"hash": "v-3", "content": "Oi", "type": "TEXT", "sent": "2026-12-01"}}, "agent": {{"id": 7, "name": "Bia", "team": "vendas"}}, "extra": {{}}}}"#)),
+        (
+            "a message type it does not list",
+            format!(
+                r#"{{"interaction_hash": "{hash}", "message": {{"hash": "v-1", "content": "Aqui", "type": "location", "url": "https://maps.example/p/1", "lat": -23.5}}, "agent": {{"id": "111", "name": null}}, "extra": {{}}}}"#
+            ),
+        ),
+        (
+            "no text, a url",
+            format!(
+                r#"{{"interaction_hash": "{hash}", "message": {{"hash": "v-2", "content": null, "type": "sticker", "url": "https://cdn.example/s.webp"}}, "agent": {{"id": 111, "name": "Bia"}}}}"#
+            ),
+        ),
+        (
+            "a type in capitals and extra fields everywhere",
+            format!(
+                r#"{{"interaction_hash": "{hash}", "channel": "web", "message": {{"hash": "v-3", "content": "Oi", "type": "TEXT", "sent": "2026-12-01"}}, "agent": {{"id": 7, "name": "Bia", "team": "vendas"}}, "extra": {{}}}}"#
+            ),
+        ),
         ("no agent at all", format!(r#"{{"interaction_hash": "{hash}", "message": {{"hash": "v-4", "content": "Sem agente", "type": "text"}}}}"#)),
-        ("a message hash as a number", format!(r#"{{"interaction_hash": "{hash}", "message": {{"hash": 12345, "content": "Número", "type": "text"}}, "agent": {{"id": 1, "name": "Bia"}}}}"#)),
+        (
+            "a message hash as a number",
+            format!(
+                r#"{{"interaction_hash": "{hash}", "message": {{"hash": 12345, "content": "Número", "type": "text"}}, "agent": {{"id": 1, "name": "Bia"}}}}"#
+            ),
+        ),
         ("neither a state nor a message", format!(r#"{{"interaction_hash": "{hash}", "event": "survey_sent", "extra": {{}}}}"#)),
-        ("huge numbers that fit a double", format!(r#"{{"interaction_hash": "{hash}", "state": "typing", "extra": {{"n": 1e300, "big": 123456789012345678901234567890}}}}"#)),
-        ("both a state and a message", format!(r#"{{"interaction_hash": "{hash}", "state": "typing", "message": {{"hash": "v-5", "content": "Ambos", "type": "text"}}, "agent": {{"id": 1, "name": "Bia"}}}}"#)),
+        (
+            "huge numbers that fit a double",
+            format!(r#"{{"interaction_hash": "{hash}", "state": "typing", "extra": {{"n": 1e300, "big": 123456789012345678901234567890}}}}"#),
+        ),
+        (
+            "both a state and a message",
+            format!(
+                r#"{{"interaction_hash": "{hash}", "state": "typing", "message": {{"hash": "v-5", "content": "Ambos", "type": "text"}}, "agent": {{"id": 1, "name": "Bia"}}}}"#
+            ),
+        ),
     ]
 }
 
@@ -64,12 +95,7 @@ async fn webhooks_in_shapes_the_reference_does_not_show_are_kept_and_streamed_ve
 async fn only_what_is_not_a_json_object_naming_an_interaction_is_refused_with_the_reason() {
     let product = Product::start().await;
     let post = |secret: &str, body: String| {
-        product
-            .http
-            .post(product.relay(&format!("/webhooks/zchat/{secret}")))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
+        product.http.post(product.relay(&format!("/webhooks/zchat/{secret}"))).header("content-type", "application/json").body(body).send()
     };
     let valid = r#"{"interaction_hash": "abc", "state": "accepted", "extra": {}}"#.to_string();
     assert_eq!(post("wrong", valid.clone()).await.unwrap().status(), 404);

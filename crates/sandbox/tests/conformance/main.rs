@@ -49,7 +49,11 @@ impl Target {
     /// Starts an interaction in the target's active department; returns its hash.
     pub async fn start(&self) -> String {
         let (status, body) = self
-            .call(reqwest::Method::POST, "/core/api/v1/interactions", json!({"token": self.token, "department_id": self.department, "customer": {"name": "Conformance"}}))
+            .call(
+                reqwest::Method::POST,
+                "/core/api/v1/interactions",
+                json!({"token": self.token, "department_id": self.department, "customer": {"name": "Conformance"}}),
+            )
             .await;
         assert_eq!(status, 200, "{}: start interaction: {body}", self.name);
         body["data"]["interaction_hash"].as_str().expect("an interaction hash").to_string()

@@ -25,9 +25,13 @@ async fn start_with(target: &Target, mut body: Value) -> (u16, Value) {
 #[tokio::test]
 async fn start_answers_the_reference_success() {
     for target in targets().await {
-        let (status, body) = start_with(&target, json!({"token": target.token, "department_id": "ACTIVE", "media_type": "TEXT",
+        let (status, body) = start_with(
+            &target,
+            json!({"token": target.token, "department_id": "ACTIVE", "media_type": "TEXT",
             "customer": {"name": "Name Surname", "email": "name@example.com", "phone": "11991417777", "cpf": "12345678900"},
-            "extra": {"clientId": "any", "botId": "any"}})).await;
+            "extra": {"clientId": "any", "botId": "any"}}),
+        )
+        .await;
         assert_eq!(status, 200, "{}: {body}", target.name);
         assert_eq!(body["message"], "Interaction created successfully", "{}", target.name);
         assert!(body["data"]["interaction_hash"].as_str().is_some_and(|h| !h.is_empty()), "{}", target.name);
@@ -109,7 +113,8 @@ async fn start_with_a_null_media_type_is_saved_as_text() {
 async fn send_answers_the_reference_success_and_null_type_is_text() {
     for target in targets().await {
         let hash = target.start().await;
-        let (status, body) = target.call(Method::POST, &path(&hash, "/messages"), json!({"token": target.token, "content": "your message", "type": null})).await;
+        let (status, body) =
+            target.call(Method::POST, &path(&hash, "/messages"), json!({"token": target.token, "content": "your message", "type": null})).await;
         assert_eq!(status, 200, "{}: {body}", target.name);
         assert_eq!(body, json!({"data": {"interaction_hash": hash}, "message": "Message created successfully", "status": 200}), "{}", target.name);
         if target.is_sandbox() {
@@ -225,7 +230,8 @@ async fn finish_an_unknown_interaction() {
 async fn rating_a_finished_interaction_is_allowed() {
     for target in targets().await {
         let hash = target.finished().await;
-        let (status, body) = target.call(Method::PUT, &path(&hash, ""), json!({"token": target.token, "mood": "POSITIVE", "note": "any note here"})).await;
+        let (status, body) =
+            target.call(Method::PUT, &path(&hash, ""), json!({"token": target.token, "mood": "POSITIVE", "note": "any note here"})).await;
         assert_eq!(status, 200, "{}: {body}", target.name);
         assert_eq!(body, json!({"message": "Interaction updated successfully", "status": 200}), "{}", target.name);
     }
@@ -272,7 +278,8 @@ async fn update_an_unknown_interaction() {
 async fn malformed_json_wrong_content_type_and_oversized_bodies_are_client_errors() {
     for target in targets().await {
         let malformed = target.raw(Method::POST, START, "application/json", "{\"token\": ".into()).await;
-        let not_json = target.raw(Method::POST, START, "text/plain", json!({"token": target.token, "department_id": target.department}).to_string()).await;
+        let not_json =
+            target.raw(Method::POST, START, "text/plain", json!({"token": target.token, "department_id": target.department}).to_string()).await;
         let huge = json!({"token": target.token, "department_id": target.department, "extra": {"x": "a".repeat(200_000)}}).to_string();
         let oversized = target.raw(Method::POST, START, "application/json", huge).await;
         for (what, (status, body), sandbox_status) in [("malformed", malformed, 400), ("not JSON", not_json, 415), ("oversized", oversized, 413)] {

@@ -41,11 +41,8 @@ async fn slow_and_timing_out_answers() {
 
     world.set_faults(json!({"api": {"timeout_rate": 1.0, "timeout_ms": 60000}})).await;
     let impatient = reqwest::Client::builder().timeout(Duration::from_millis(500)).build().unwrap();
-    let result = impatient
-        .post(world.url("/core/api/v1/interactions"))
-        .json(&json!({"token": zchat_sandbox::DEFAULT_TOKEN, "department_id": 1}))
-        .send()
-        .await;
+    let result =
+        impatient.post(world.url("/core/api/v1/interactions")).json(&json!({"token": zchat_sandbox::DEFAULT_TOKEN, "department_id": 1})).send().await;
     assert!(result.unwrap_err().is_timeout(), "the client gives up first");
     world.stop();
 }

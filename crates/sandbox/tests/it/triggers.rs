@@ -14,7 +14,8 @@ async fn every_trigger_has_exactly_the_reference_fields() {
     world.agent(Method::POST, &agent("accept"), json!({})).await;
     world.agent(Method::PUT, &agent("typing"), json!({})).await;
     world.agent(Method::PUT, &agent("cleared"), json!({})).await;
-    let view = world.agent(Method::POST, &agent("messages"), json!({"content": "Message", "type": "image", "url": "https://example.com/a.png"})).await;
+    let view =
+        world.agent(Method::POST, &agent("messages"), json!({"content": "Message", "type": "image", "url": "https://example.com/a.png"})).await;
     let message_hash = view["transcript"][0]["hash"].as_str().unwrap().to_string();
     world.agent(Method::POST, &agent("finish"), json!({})).await;
     let unavailable = world.start_interaction(json!({"department_id": 2})).await;

@@ -81,7 +81,8 @@ async fn calls_on_one_conversation_are_limited_per_minute_with_retry_after() {
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body, json!({"message": "Too many requests for this conversation; try again later", "status": 429}));
     // A stream open spends from the same budget; another conversation has its own.
-    let stream = product.http.get(product.relay(&format!("/core/api/v1/interactions/{hash}/events"))).query(&[("token", &session)]).send().await.unwrap();
+    let stream =
+        product.http.get(product.relay(&format!("/core/api/v1/interactions/{hash}/events"))).query(&[("token", &session)]).send().await.unwrap();
     assert_eq!(stream.status(), 429);
     assert_eq!(typing(&other, &other_session).await.unwrap().status(), 200);
     // A forged credential spends nothing of the conversation's budget: it is refused first.
@@ -99,12 +100,7 @@ async fn calls_from_one_address_are_limited_and_ipv6_counts_by_its_64() {
     })
     .await;
     let call = |client: &'static str| {
-        product
-            .http
-            .put(product.relay("/core/api/v1/interactions/nope/typing"))
-            .header("X-Forwarded-For", client)
-            .json(&json!({"token": "x"}))
-            .send()
+        product.http.put(product.relay("/core/api/v1/interactions/nope/typing")).header("X-Forwarded-For", client).json(&json!({"token": "x"})).send()
     };
     for client in ["2001:db8::1", "2001:db8::2", "2001:db8::ffff:1"] {
         assert_eq!(call(client).await.unwrap().status(), 401, "{client}: spent, then refused for its credential");

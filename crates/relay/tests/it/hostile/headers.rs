@@ -115,14 +115,8 @@ async fn previous_sessions_that_are_not_genuine_are_400() {
     let product = Product::start().await;
     let (_, earlier) = product.start_interaction(1).await;
     let other_relay = zchat_relay::session::Sessions::new("another relay's secret, 32 bytes long").issue("h1");
-    let cases = [
-        ("garbage", 400),
-        ("h1.AAAA", 400),
-        (other_relay.as_str(), 400),
-        (zchat_sandbox::DEFAULT_TOKEN, 400),
-        (".", 400),
-        (earlier.as_str(), 200),
-    ];
+    let cases =
+        [("garbage", 400), ("h1.AAAA", 400), (other_relay.as_str(), 400), (zchat_sandbox::DEFAULT_TOKEN, 400), (".", 400), (earlier.as_str(), 200)];
     for (previous, status) in cases {
         let answer = product
             .http
@@ -200,8 +194,13 @@ async fn resume_ids_that_are_not_this_logs_get_a_reset_and_the_whole_log() {
         if expect_queued {
             assert_eq!(stream.next().await.json()["state"], "queued", "{id:?}");
         } else {
-            product.http.post(product.relay(&format!("/webhooks/zchat/{}", crate::support::WEBHOOK_SECRET)))
-                .json(&json!({"interaction_hash": hash, "state": "typing", "extra": {}})).send().await.unwrap();
+            product
+                .http
+                .post(product.relay(&format!("/webhooks/zchat/{}", crate::support::WEBHOOK_SECRET)))
+                .json(&json!({"interaction_hash": hash, "state": "typing", "extra": {}}))
+                .send()
+                .await
+                .unwrap();
             let next = stream.next().await;
             assert_eq!((next.event.as_str(), next.json()["state"].as_str()), ("trigger", Some("typing")), "resumed after {id:?}");
         }

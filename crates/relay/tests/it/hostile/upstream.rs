@@ -15,7 +15,9 @@ use crate::support::{Log, Product};
 
 /// A server on a free port answering every request with `answer`, counting them and keeping
 /// every body it received.
-async fn server(answer: impl Fn() -> axum::response::Response + Clone + Send + Sync + 'static) -> (String, Arc<AtomicUsize>, Arc<std::sync::Mutex<Vec<String>>>) {
+async fn server(
+    answer: impl Fn() -> axum::response::Response + Clone + Send + Sync + 'static,
+) -> (String, Arc<AtomicUsize>, Arc<std::sync::Mutex<Vec<String>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let count = Arc::new(AtomicUsize::new(0));
@@ -49,10 +51,8 @@ async fn a_redirecting_upstream_never_receives_the_token_elsewhere() {
     let (elsewhere, reached, _) = server(|| (StatusCode::OK, "{}").into_response()).await;
     for status in [301, 302, 303, 307, 308] {
         let target = format!("{elsewhere}/stolen");
-        let (zchat, asked, bodies) = server(move || {
-            (StatusCode::from_u16(status).unwrap(), [(axum::http::header::LOCATION, target.clone())]).into_response()
-        })
-        .await;
+        let (zchat, asked, bodies) =
+            server(move || (StatusCode::from_u16(status).unwrap(), [(axum::http::header::LOCATION, target.clone())]).into_response()).await;
         let running = launch(with_upstream(&zchat)).await.unwrap();
         let (answer, body) = create(&running.relay_url).await;
         assert_eq!(answer, 502, "{status}");
@@ -84,7 +84,8 @@ async fn a_first_request_cut_off_by_the_browser_completes_and_its_retry_gets_the
     for log in [Log::Memory, Log::Redis] {
         let product = Product::on(log, |_| {}).await;
         let (hash, session) = product.start_interaction(1).await;
-        let faults = product.http.put(product.sandbox("/agent/faults")).json(&json!({"api": {"slow_rate": 1.0, "slow_ms": 1500}})).send().await.unwrap();
+        let faults =
+            product.http.put(product.sandbox("/agent/faults")).json(&json!({"api": {"slow_rate": 1.0, "slow_ms": 1500}})).send().await.unwrap();
         assert_eq!(faults.status(), 200);
         let send = |client: &reqwest::Client| {
             client
@@ -99,9 +100,8 @@ async fn a_first_request_cut_off_by_the_browser_completes_and_its_retry_gets_the
         product.http.put(product.sandbox("/agent/faults")).json(&json!({})).send().await.unwrap();
         let retry = send(&product.http).await.unwrap();
         assert_eq!(retry.status(), 200, "{log:?}: the retry gets the first request's answer");
-        let transcript = |view: Value| {
-            view["transcript"].as_array().unwrap().iter().filter(|m| m["content"] == "Sent once, whatever happens").count()
-        };
+        let transcript =
+            |view: Value| view["transcript"].as_array().unwrap().iter().filter(|m| m["content"] == "Sent once, whatever happens").count();
         let view: Value = product.http.get(product.sandbox(&format!("/agent/interactions/{hash}"))).send().await.unwrap().json().await.unwrap();
         assert_eq!(transcript(view), 1, "{log:?}: zChat got it once");
         // And again later: the kept answer, still once.

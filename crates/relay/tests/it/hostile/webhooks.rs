@@ -15,15 +15,8 @@ async fn only_the_exact_secret_opens_the_webhook() {
     let longer = format!("{WEBHOOK_SECRET}x");
     let prefix = &WEBHOOK_SECRET[..WEBHOOK_SECRET.len() - 1];
     let encoded_slash = format!("{WEBHOOK_SECRET}%2F");
-    let cases: Vec<(&str, u16)> = vec![
-        ("wrong", 404),
-        (&upper, 404),
-        (&longer, 404),
-        (prefix, 404),
-        (&encoded_slash, 404),
-        ("%00", 404),
-        (WEBHOOK_SECRET, 200),
-    ];
+    let cases: Vec<(&str, u16)> =
+        vec![("wrong", 404), (&upper, 404), (&longer, 404), (prefix, 404), (&encoded_slash, 404), ("%00", 404), (WEBHOOK_SECRET, 200)];
     for (secret, status) in cases {
         let path = format!("/webhooks/zchat/{secret}");
         let answer = raw_request(&product.address(), "POST", path.as_bytes(), b"Content-Type: application/json\r\n", body).await;
@@ -43,9 +36,17 @@ async fn webhook_bodies_are_answered_as_stated_and_nothing_crashes() {
         let mut stream = product.stream(&hash, &session, None).await;
         stream.next().await; // queued
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        let deep_extra = format!(r#"{{"interaction_hash": "{hash}", "state": "typing", "extra": {}1{}}}"#, "{\"a\":".repeat(5_000), "}".repeat(5_000));
+        let deep_extra =
+            format!(r#"{{"interaction_hash": "{hash}", "state": "typing", "extra": {}1{}}}"#, "{\"a\":".repeat(5_000), "}".repeat(5_000));
         let big = format!(r#"{{"interaction_hash": "{hash}", "state": "typing", "extra": {{"pad": "{}"}}}}"#, "x".repeat(70 * 1024));
-        let not_utf8 = [format!(r#"{{"interaction_hash": "{hash}", "message": {{"hash": "m-utf8", "content": "ol"#).as_bytes(), b"\xe1\xff", br#""}, "agent": {"id": 1, "name": "A"}, "extra": {"x": ""#, b"\xc0", br#""}}"#].concat();
+        let not_utf8 = [
+            format!(r#"{{"interaction_hash": "{hash}", "message": {{"hash": "m-utf8", "content": "ol"#).as_bytes(),
+            b"\xe1\xff",
+            br#""}, "agent": {"id": 1, "name": "A"}, "extra": {"x": ""#,
+            b"\xc0",
+            br#""}}"#,
+        ]
+        .concat();
         let cases: Vec<(&str, Vec<u8>, u16)> = vec![
             ("empty", b"".to_vec(), 400),
             ("not JSON", b"nope".to_vec(), 400),
