@@ -113,11 +113,15 @@ async fn the_demo_site_is_another_origin_and_its_hostile_page_has_a_strict_polic
 
 #[tokio::test]
 async fn the_account_token_appears_in_no_answer_event_or_served_file() {
-    let product = Product::start().await;
+    // A widget build of the test's own, so that the files really are served.
+    let widget = crate::support::fixture_widget();
+    let product = Product::on(crate::support::Log::Memory, |options| options.widget_dir = widget.clone()).await;
     let token = zchat_sandbox::DEFAULT_TOKEN;
     let mut seen = String::new();
-    for path in ["/widget.js", "/widget/", "/healthz"] {
-        seen.push_str(&product.http.get(product.relay(path)).send().await.unwrap().text().await.unwrap());
+    for path in ["/widget.js", "/widget/", "/widget/index.html", "/widget/app-1a2b.js", "/widget/snippets/s/inline0.js", "/healthz"] {
+        let answer = product.http.get(product.relay(path)).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{path} is served");
+        seen.push_str(&answer.text().await.unwrap());
     }
     let create = product.http.post(product.relay("/core/api/v1/interactions")).json(&json!({"department_id": 1})).send().await.unwrap();
     let body = create.text().await.unwrap();
