@@ -42,6 +42,8 @@ impl Lang {
 }
 
 /// The widget's texts in one language. Texts with a value are functions of it.
+// `Debug` only for the tests (the wasm carries no `Debug`: BENCHMARKS.md).
+#[cfg_attr(test, derive(Debug))]
 pub struct Texts {
     pub intro: &'static str,
     pub name: &'static str,
@@ -327,6 +329,25 @@ mod tests {
         assert_eq!(Lang::parse("es-419"), Some(Lang::Es));
         assert_eq!(Lang::parse("fr-FR"), None);
         assert_eq!(Lang::parse(""), None);
+    }
+
+    #[test]
+    fn every_text_of_every_language_is_there() {
+        for lang in [Lang::En, Lang::PtBr, Lang::Es] {
+            let t = lang.texts();
+            // Every plain text, by its field name.
+            let shown = format!("{t:#?}");
+            let plain: Vec<&str> = shown.lines().filter(|line| line.trim_end().ends_with("\",")).collect();
+            assert!(plain.len() >= 50, "{lang:?}: {} plain texts seen", plain.len());
+            for line in plain {
+                assert!(!line.contains(": \"\","), "{lang:?}: an empty text: {line}");
+            }
+            // Every text made from a value.
+            for made in [(t.status_in_line)(3), (t.status_chatting_with)("Ana"), (t.not_sent)("x"), (t.named_typing)("Ana"), (t.launcher_unread)(2),
+                         (t.rate_failed)("x"), (t.cannot_start)("x"), (t.refused)(500)] {
+                assert!(!made.trim().is_empty(), "{lang:?}");
+            }
+        }
     }
 
     #[test]
