@@ -343,8 +343,16 @@ mod tests {
                 assert!(!line.contains(": \"\","), "{lang:?}: an empty text: {line}");
             }
             // Every text made from a value.
-            for made in [(t.status_in_line)(3), (t.status_chatting_with)("Ana"), (t.not_sent)("x"), (t.named_typing)("Ana"), (t.launcher_unread)(2),
-                         (t.rate_failed)("x"), (t.cannot_start)("x"), (t.refused)(500)] {
+            for made in [
+                (t.status_in_line)(3),
+                (t.status_chatting_with)("Ana"),
+                (t.not_sent)("x"),
+                (t.named_typing)("Ana"),
+                (t.launcher_unread)(2),
+                (t.rate_failed)("x"),
+                (t.cannot_start)("x"),
+                (t.refused)(500),
+            ] {
                 assert!(!made.trim().is_empty(), "{lang:?}");
             }
         }
