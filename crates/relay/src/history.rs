@@ -15,16 +15,11 @@ use time::OffsetDateTime;
 use zchat_types::{ApiError, CustomerMessage, Direction, ExternalHistory, HistoryMessage, StreamEventKind, Trigger, TriggerEvent};
 
 use crate::events::LoggedEvent;
-use crate::mirror::check_hash;
+use crate::hash::InteractionHash;
 use crate::Relay;
 
 pub fn routes() -> Router<Arc<Relay>> {
     Router::new().route("/history/{hash}", get(history))
-}
-
-/// The signed URL of `hash`'s history.
-pub fn url(relay: &Relay, hash: &str) -> String {
-    format!("{}/history/{hash}?sig={}", relay.public_url, relay.sessions.history_signature(hash))
 }
 
 #[derive(Deserialize)]
@@ -42,7 +37,7 @@ async fn history(
     Query(signature): Query<Signature>,
 ) -> Result<Json<ExternalHistory>, ApiError> {
     let not_found = || ApiError::new(404, "No such history");
-    check_hash(&hash).map_err(|_| not_found())?;
+    let hash = InteractionHash::parse(&hash).ok_or_else(not_found)?;
     if !relay.sessions.check_history_signature(&hash, &signature.sig) {
         return Err(not_found());
     }

@@ -1,7 +1,8 @@
 //! The relay: the one server a site operator deploys (DESIGN.md, "The relay's public contract").
 //!
 //! - [`mirror`]: the ClientApi V1 mirror; the account token stays here.
-//! - [`session`]: per-interaction session credentials (HMAC of the hash).
+//! - [`session`]: per-interaction session credentials (HMAC of the hash) and the signed history URL.
+//! - [`hash`]: an interaction hash, checked once where it comes in.
 //! - [`upstream`]: the calls to zChat, with timeouts and typed errors.
 //! - [`webhook`]: zChat's triggers in, into [`events`].
 //! - [`events`]: the ordered, bounded event log of every interaction, with replay and fan-out.
@@ -23,6 +24,7 @@ pub mod admission;
 pub mod assets;
 pub mod demo;
 pub mod events;
+pub mod hash;
 pub mod history;
 pub mod idempotency;
 pub mod launch;

@@ -19,7 +19,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
@@ -32,6 +32,7 @@ use zchat_types::{
     paths, Ack, ApiError, ApiJson, CustomerMessage, InteractionCreated, MessageCreated, SendMessage, StartInteraction, TokenOnly, UpdateInteraction,
 };
 
+use crate::hash::{InteractionHash, PathHash};
 use crate::idempotency::{self, fingerprint};
 use crate::{unix_millis, Relay};
 
@@ -63,7 +64,7 @@ async fn start(
         let previous = previous.to_str().unwrap_or_default();
         let hash =
             relay.sessions.checked_hash(previous).map_err(|_| ApiError::new(400, "The X-Previous-Session is not a valid session credential"))?;
-        request.external_history = Some(crate::history::url(&relay, &hash));
+        request.external_history = Some(relay.sessions.history_url(&relay.public_url, &hash));
     }
     let key = idempotency::key(&headers)?;
     let client = relay.client(&headers, peer);
@@ -88,19 +89,19 @@ async fn create(relay: &Relay, mut request: StartInteraction) -> Result<Json<Int
     let created = relay.upstream.call(Method::POST, paths::INTERACTIONS, &request).await;
     relay.metrics.upstream("start", started.elapsed());
     let mut created: InteractionCreated = created?;
-    let hash = &created.data.interaction_hash;
-    check_hash(hash).map_err(|_| ApiError::new(502, "zChat answered an invalid interaction hash"))?;
+    let hash =
+        InteractionHash::parse(&created.data.interaction_hash).ok_or_else(|| ApiError::new(502, "zChat answered an invalid interaction hash"))?;
     // Without the shared log, the conversation's stream opens it later (and its held triggers).
-    if let Err(error) = relay.log.open(hash).await {
+    if let Err(error) = relay.log.open(&hash).await {
         tracing::warn!(%error, "a new interaction's log is not open yet");
     }
-    created.data.session = Some(relay.sessions.issue(hash));
+    created.data.session = Some(relay.sessions.issue(&hash));
     Ok(Json(created))
 }
 
 async fn update(
     State(relay): State<Arc<Relay>>,
-    Path(hash): Path<String>,
+    PathHash(hash): PathHash,
     headers: HeaderMap,
     ApiJson(request): ApiJson<UpdateInteraction>,
 ) -> Result<Json<Ack>, ApiError> {
@@ -109,7 +110,7 @@ async fn update(
 
 async fn send_message(
     State(relay): State<Arc<Relay>>,
-    Path(hash): Path<String>,
+    PathHash(hash): PathHash,
     headers: HeaderMap,
     ApiJson(mut request): ApiJson<SendMessage>,
 ) -> Result<Response, ApiError> {
@@ -128,7 +129,7 @@ async fn send_message(
 }
 
 /// Sends an authorized visitor's message to zChat, then logs it for every tab.
-async fn send(relay: &Relay, hash: &str, request: SendMessage, client_key: Option<String>) -> Result<Json<MessageCreated>, ApiError> {
+async fn send(relay: &Relay, hash: &InteractionHash, request: SendMessage, client_key: Option<String>) -> Result<Json<MessageCreated>, ApiError> {
     let message = CustomerMessage { content: request.content.clone(), kind: request.kind, url: request.url.clone(), sent_at: 0, client_key };
     let answer = call(relay, Method::POST, hash, paths::MESSAGES, request).await?;
     // zChat took it: it is now part of the transcript every tab of the visitor sees.
@@ -143,7 +144,7 @@ async fn send(relay: &Relay, hash: &str, request: SendMessage, client_key: Optio
 
 async fn typing(
     State(relay): State<Arc<Relay>>,
-    Path(hash): Path<String>,
+    PathHash(hash): PathHash,
     headers: HeaderMap,
     ApiJson(request): ApiJson<TokenOnly>,
 ) -> Result<Json<Ack>, ApiError> {
@@ -152,7 +153,7 @@ async fn typing(
 
 async fn cleared(
     State(relay): State<Arc<Relay>>,
-    Path(hash): Path<String>,
+    PathHash(hash): PathHash,
     headers: HeaderMap,
     ApiJson(request): ApiJson<TokenOnly>,
 ) -> Result<Json<Ack>, ApiError> {
@@ -161,7 +162,7 @@ async fn cleared(
 
 async fn finish(
     State(relay): State<Arc<Relay>>,
-    Path(hash): Path<String>,
+    PathHash(hash): PathHash,
     headers: HeaderMap,
     ApiJson(request): ApiJson<TokenOnly>,
 ) -> Result<Json<Ack>, ApiError> {
@@ -198,7 +199,7 @@ async fn forward<B: Authorized, T: DeserializeOwned>(
     relay: &Relay,
     headers: &HeaderMap,
     method: Method,
-    hash: &str,
+    hash: &InteractionHash,
     path: &str,
     mut body: B,
 ) -> Result<T, ApiError> {
@@ -206,11 +207,10 @@ async fn forward<B: Authorized, T: DeserializeOwned>(
     call(relay, method, hash, path, body).await
 }
 
-/// Whether this caller may act on `hash`: a browser on the relay's origin, a valid hash, that
-/// interaction's session credential, within the interaction's rate.
-fn authorize(relay: &Relay, headers: &HeaderMap, hash: &str, credential: String) -> Result<(), ApiError> {
+/// Whether this caller may act on `hash`: a browser on the relay's origin, that interaction's
+/// session credential, within the interaction's rate.
+fn authorize(relay: &Relay, headers: &HeaderMap, hash: &InteractionHash, credential: String) -> Result<(), ApiError> {
     relay.check_origin(headers)?;
-    check_hash(hash)?;
     if bool::from(credential.as_bytes().ct_eq(relay.upstream.token().as_bytes())) {
         // Someone has the account token in a browser. Refused like any other wrong credential:
         // a different answer would tell a guesser that the guess was right.
@@ -222,7 +222,13 @@ fn authorize(relay: &Relay, headers: &HeaderMap, hash: &str, credential: String)
 }
 
 /// Sends an authorized `body` to zChat with the account token.
-async fn call<B: Authorized, T: DeserializeOwned>(relay: &Relay, method: Method, hash: &str, path: &str, mut body: B) -> Result<T, ApiError> {
+async fn call<B: Authorized, T: DeserializeOwned>(
+    relay: &Relay,
+    method: Method,
+    hash: &InteractionHash,
+    path: &str,
+    mut body: B,
+) -> Result<T, ApiError> {
     *body.token_mut() = relay.upstream.token().to_string();
     let started = Instant::now();
     let answer = relay.upstream.call(method, &paths::for_interaction(path, hash), &body).await;
@@ -239,17 +245,6 @@ fn operation_of(path: &str) -> &'static str {
         paths::FINISH => "finish",
         paths::INTERACTION => "update",
         _ => "other",
-    }
-}
-
-/// An interaction hash is a UUID-like token of letters, digits and dashes. Anything else could
-/// change the upstream path, so it is refused before any use.
-pub fn check_hash(hash: &str) -> Result<(), ApiError> {
-    let valid = (1..=64).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if valid {
-        Ok(())
-    } else {
-        Err(ApiError::new(404, "No such interaction"))
     }
 }
 

@@ -38,6 +38,11 @@ impl Sessions {
         URL_SAFE_NO_PAD.encode(self.mac("history", hash).finalize().into_bytes())
     }
 
+    /// The signed URL of `hash`'s external history on the relay at `public_url` (`history`).
+    pub fn history_url(&self, public_url: &str, hash: &str) -> String {
+        format!("{public_url}/history/{hash}?sig={}", self.history_signature(hash))
+    }
+
     /// Whether `signature` is `hash`'s history signature (constant-time).
     pub fn check_history_signature(&self, hash: &str, signature: &str) -> bool {
         URL_SAFE_NO_PAD.decode(signature).is_ok_and(|tag| self.mac("history", hash).verify_slice(&tag).is_ok())

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +23,7 @@ use serde::Deserialize;
 use zchat_types::{paths, ApiError, EventId, Reset, StreamEventKind};
 
 use crate::events::LoggedEvent;
-use crate::mirror::check_hash;
+use crate::hash::PathHash;
 use crate::Relay;
 
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -42,12 +42,11 @@ struct StreamQuery {
 async fn events(
     State(relay): State<Arc<Relay>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(hash): Path<String>,
+    PathHash(hash): PathHash,
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     relay.check_origin(&headers)?;
-    check_hash(&hash)?;
     relay.sessions.check(&hash, &query.token)?;
     relay.check_interaction_rate(&hash)?;
     // Held as long as the stream is open: no address or conversation holds the relay alone.

@@ -20,8 +20,8 @@ use subtle::ConstantTimeEq;
 use zchat_types::{Ack, ApiError, Oddity, Trigger};
 
 use crate::events::{Arrival, Intake};
+use crate::hash::InteractionHash;
 use crate::metrics::{Kind, Outcome};
-use crate::mirror::check_hash;
 use crate::Relay;
 
 /// Shapes logged already (kind and shape), at most this many; past it they are only counted.
@@ -68,7 +68,7 @@ async fn receive(State(relay): State<Arc<Relay>>, Path(secret): Path<String>, bo
     let parsed: Value = serde_json::from_str(&raw).map_err(|error| refuse(format!("not JSON that can be read ({error})")))?;
     let (trigger, mut oddities) = Trigger::read(&parsed).map_err(|error| refuse(error.to_string()))?;
     let hash = trigger.interaction_hash.clone();
-    if check_hash(&hash).is_err() {
+    if InteractionHash::parse(&hash).is_none() {
         // Not a hash this relay ever gives a session for: no visitor of ours can be waiting for
         // it (another channel of the account), and it must not shape a key or a log line.
         count("foreign");
