@@ -14,6 +14,8 @@ echo "== style and lints: rustfmt, clippy with warnings as errors (native and wa
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown -p zchat-widget --all-targets -- -D warnings
+# The operator's build against the real zChat, without the in-process sandbox.
+cargo clippy --locked -p zchat-relay --no-default-features -- -D warnings
 
 echo "== widget release build (trunk, offline)"
 trunk build --release

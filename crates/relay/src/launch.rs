@@ -1,6 +1,7 @@
 //! Starts the relay on its listener and, when no upstream zChat is configured, the sandbox on a
 //! second listener in the same process, wired together: the relay's upstream is the sandbox and
 //! the sandbox's webhook URL is the relay's. The binary and the tests both start the product here.
+//! The sandbox is the default feature `sandbox`; a build without it needs a real zChat.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,8 +26,10 @@ pub struct Options {
     pub upstream: Option<(String, String)>,
     pub upstream_timeout: Duration,
     /// Where the in-process sandbox listens (ignored with an upstream).
+    #[cfg(feature = "sandbox")]
     pub sandbox_listen: String,
     /// The in-process sandbox's account (ignored with an upstream).
+    #[cfg(feature = "sandbox")]
     pub sandbox_account: zchat_sandbox::Account,
     pub webhook_secret: Option<String>,
     pub session_secret: Option<String>,
@@ -52,7 +55,9 @@ impl Options {
             public_url: None,
             upstream: None,
             upstream_timeout: Duration::from_secs(10),
+            #[cfg(feature = "sandbox")]
             sandbox_listen: "127.0.0.1:0".into(),
+            #[cfg(feature = "sandbox")]
             sandbox_account: zchat_sandbox::Account::default(),
             webhook_secret: None,
             session_secret: None,
@@ -133,9 +138,13 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
     let mut tasks = Vec::new();
     let (upstream_base, upstream_token, sandbox_url) = match options.upstream.clone() {
         Some((base, token)) => (base, token, None),
+        #[cfg(not(feature = "sandbox"))]
+        None => return Err(std::io::Error::other("ZCHAT_API_BASE and ZCHAT_TOKEN are required: this relay was built without the sandbox")),
+        #[cfg(feature = "sandbox")]
         None if options.sandbox_account.tokens.is_empty() => {
             return Err(std::io::Error::other("the sandbox account has no token"));
         }
+        #[cfg(feature = "sandbox")]
         None => {
             let sandbox_listener = TcpListener::bind(&options.sandbox_listen).await?;
             let sandbox_url = format!("http://{}", sandbox_listener.local_addr()?);

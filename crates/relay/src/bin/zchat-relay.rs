@@ -34,9 +34,11 @@ struct Args {
     #[arg(long, env = "RELAY_WIDGET_DIR", default_value = "dist")]
     widget_dir: PathBuf,
     /// Where the in-process sandbox listens (without --api-base).
+    #[cfg(feature = "sandbox")]
     #[arg(long, env = "RELAY_SANDBOX_LISTEN", default_value = "127.0.0.1:8081")]
     sandbox_listen: String,
     /// The in-process sandbox's account as a JSON file (without --api-base). Unset: the demo account.
+    #[cfg(feature = "sandbox")]
     #[arg(long, env = "RELAY_SANDBOX_ACCOUNT")]
     sandbox_account: Option<PathBuf>,
     /// Seconds before a zChat call counts as failed (504).
@@ -140,6 +142,7 @@ async fn main() -> Result<(), String> {
     if allowed_origins.is_empty() {
         tracing::warn!("RELAY_ALLOWED_ORIGINS is unset: any site may embed the widget");
     }
+    #[cfg(feature = "sandbox")]
     let sandbox_account = match &args.sandbox_account {
         Some(path) => zchat_sandbox::Account::from_file(path)?,
         None => zchat_sandbox::Account::default(),
@@ -149,7 +152,9 @@ async fn main() -> Result<(), String> {
         public_url: args.public_url,
         upstream,
         upstream_timeout: Duration::from_secs(args.upstream_timeout),
+        #[cfg(feature = "sandbox")]
         sandbox_listen: args.sandbox_listen,
+        #[cfg(feature = "sandbox")]
         sandbox_account,
         webhook_secret: args.webhook_secret,
         session_secret: args.session_secret,
