@@ -13,7 +13,7 @@ pub use crate::core::safe_url;
 pub use chat_window::{ChatWindow, ChatWindowProps};
 pub use composer::{Composer, ComposerProps};
 pub use end_chat::{EndChat, EndChatProps};
-pub use message::{segments, MessageBubble, MessageBubbleProps, Segment};
+pub use message::{segments, time_of, MessageBubble, MessageBubbleProps, Segment};
 pub use prechat::{PreChatForm, PreChatFormProps};
 pub use rating::{RatingPanel, RatingPanelProps};
 pub use status::{status_text, StatusLine, StatusLineProps};

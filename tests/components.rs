@@ -233,6 +233,34 @@ async fn a_nameless_agent_is_the_agent_and_a_text_with_an_address_links_it() {
 }
 
 #[wasm_bindgen_test]
+async fn times_are_written_in_the_browsers_locale() {
+    // 2026-12-01 14:05 in the browser's time zone.
+    let at = js_sys::Date::new_with_year_month_day_hr_min(2026, 11, 1, 14, 5).get_time() as u64;
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into()).unwrap();
+    js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into()).unwrap();
+    let date = js_sys::Date::new(&(at as f64).into());
+    let language = web_sys::window().unwrap().navigator().language().unwrap();
+    let expected = date.to_locale_time_string_with_options(&language, &options).as_string().unwrap();
+    assert_eq!(time_of(at), expected, "the browser's own writing of that time ({language})");
+    assert!(expected.contains("05"), "{expected}");
+    let entry = Entry {
+        id: EntryId::AgentMessage("t".into()),
+        sender: Sender::Agent { name: "Ana".into() },
+        content: "Oi".into(),
+        kind: zchat_types::MessageType::Text,
+        url: None,
+        at,
+        delivery: Delivery::Sent,
+    };
+    let root = root();
+    let props = TranscriptProps { entries: vec![entry], agent_typing: false, agent_name: None, onretry: Callback::noop() };
+    yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
+    until("the message", || text(&root, ".zc-meta time").is_some()).await;
+    assert_eq!(text(&root, ".zc-meta time").unwrap(), expected);
+}
+
+#[wasm_bindgen_test]
 async fn the_composer_sends_on_enter_and_keeps_shift_enter() {
     let mut conversation = started();
     trigger(&mut conversation, 1, json!({"state": "accepted"}));

@@ -63,10 +63,15 @@ fn linked(text: &str) -> Html {
     }
 }
 
-fn time_of(at: u64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
-    let (hours, minutes) = (date.get_hours(), date.get_minutes());
-    format!("{hours:02}:{minutes:02}")
+/// A message's time as the visitor's browser writes times (its language: `14:05`, `2:05 PM`).
+pub fn time_of(at: u64) -> String {
+    let options = js_sys::Object::new();
+    for field in ["hour", "minute"] {
+        let _ = js_sys::Reflect::set(&options, &field.into(), &"2-digit".into());
+    }
+    let language = web_sys::window().and_then(|window| window.navigator().language()).unwrap_or_default();
+    let date = js_sys::Date::new(&(at as f64).into());
+    date.to_locale_time_string_with_options(&language, &options).as_string().unwrap_or_default()
 }
 
 fn media(texts: &Texts, kind: MessageType, url: Option<&str>, content: &str) -> Html {
