@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
-use zchat_relay::launch::{launch, Options, Running};
+use zchat_relay::launch::{launch, Running};
+use zchat_relay::Config;
 
 /// How long any one condition may take.
 pub const DEADLINE: Duration = Duration::from_secs(20);
@@ -24,7 +25,7 @@ pub fn widget_dist() -> PathBuf {
 
 /// Relay + in-process sandbox on free ports, serving the widget build.
 pub async fn start_product() -> Running {
-    launch(Options::for_tests(widget_dist())).await.expect("the product starts")
+    launch(Config::for_tests(widget_dist())).await.expect("the product starts")
 }
 
 /// A chromedriver process and a WebDriver session in headless Chromium. Dropping it kills the

@@ -3,11 +3,12 @@
 
 use serde_json::json;
 use zchat_e2e::{demo_page, widget_dist, Agent, Browser};
-use zchat_relay::launch::{launch, Options};
+use zchat_relay::launch::launch;
+use zchat_relay::Config;
 
 #[tokio::test]
 async fn a_stream_dropped_mid_conversation_loses_no_message() {
-    let mut options = Options::for_tests(widget_dist());
+    let mut options = Config::for_tests(widget_dist());
     options.limits.stream_max = Some(std::time::Duration::from_millis(700));
     let product = launch(options).await.unwrap();
     let agent = Agent::new(&product);

@@ -5,11 +5,12 @@
 
 use serde_json::{json, Value};
 use zchat_e2e::{demo_page, wait_for, widget_dist, Agent, Browser};
-use zchat_relay::launch::{launch, Options};
+use zchat_relay::launch::launch;
+use zchat_relay::Config;
 
 #[tokio::test]
 async fn every_agent_message_in_a_variant_shape_is_shown_once_in_order() {
-    let product = launch(Options::for_tests(widget_dist())).await.unwrap();
+    let product = launch(Config::for_tests(widget_dist())).await.unwrap();
     let agent = Agent::new(&product);
     let faults = json!({"seed": 11, "webhooks": {"variant_rate": 1.0, "duplicate_rate": 0.3}});
     let answer = agent.http.put(format!("{}/agent/faults", agent.sandbox)).json(&faults).send().await.unwrap();

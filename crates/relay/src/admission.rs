@@ -85,7 +85,8 @@ impl<K: Hash + Eq + Clone> Slots<K> {
     }
 
     /// How many places `key` holds now.
-    pub fn held(&self, key: &K) -> usize {
+    #[cfg(test)]
+    fn held(&self, key: &K) -> usize {
         self.open.lock().expect("never poisoned").get(key).copied().unwrap_or(0)
     }
 }

@@ -14,8 +14,8 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 use zchat_types::{ApiError, CustomerMessage, Direction, ExternalHistory, HistoryMessage, StreamEventKind, Trigger, TriggerEvent};
 
-use crate::events::LoggedEvent;
 use crate::hash::InteractionHash;
+use crate::log::LoggedEvent;
 use crate::Relay;
 
 pub fn routes() -> Router<Arc<Relay>> {

@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use zchat_types::ApiError;
 
-use crate::shared::Unavailable;
+use crate::redis_link::{RedisLink, Unavailable};
 
 /// The longest key accepted; the widget sends UUIDs.
 const MAX_KEY_LEN: usize = 100;
@@ -154,7 +154,7 @@ pub struct Idempotency {
     entries: Arc<Mutex<Entries>>,
     kept: Kept,
     /// Redis, when the relays share it: then the keys live there.
-    shared: Option<Arc<crate::shared::SharedLog>>,
+    shared: Option<Arc<RedisLink>>,
 }
 
 /// Takes an in-flight entry out again if its task ends without an answer (it panicked).
@@ -178,8 +178,8 @@ impl Idempotency {
     }
 
     /// Keys kept in Redis, shared with the other relays.
-    pub fn shared(kept: Kept, log: Arc<crate::shared::SharedLog>) -> Self {
-        Idempotency { shared: Some(log), ..Idempotency::new(kept) }
+    pub fn shared(kept: Kept, redis: Arc<RedisLink>) -> Self {
+        Idempotency { shared: Some(redis), ..Idempotency::new(kept) }
     }
 
     /// Runs `run` once per `(scope, key)`; without a key, always. `fingerprint` identifies the
@@ -190,15 +190,12 @@ impl Idempotency {
     {
         let Some(key) = key else { return run.await };
         let id = key_id(scope, &key);
-        if let Some(log) = &self.shared {
-            let answer = match log.connection() {
+        if let Some(redis) = &self.shared {
+            let answer = match redis.connection() {
                 Ok(redis) => shared_once(redis, self.kept, format!("zchat:k:{id}"), fingerprint, run).await,
                 Err(error) => Err(error),
             };
-            return answer.unwrap_or_else(|error| {
-                tracing::warn!(%error, "idempotency keys unavailable");
-                ApiError::new(503, "The relay cannot check the Idempotency-Key now; try again").into_response()
-            });
+            return answer.unwrap_or_else(IntoResponse::into_response);
         }
         // Decided under the lock, waited for after it.
         let (done, replayed) = {
@@ -221,15 +218,6 @@ impl Idempotency {
             }
         };
         wait(done, replayed).await
-    }
-
-    /// Answers kept and requests under way (for tests).
-    pub fn len(&self) -> usize {
-        self.entries.lock().expect("never poisoned").map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

@@ -3,81 +3,23 @@
 //! the sandbox's webhook URL is the relay's. The binary and the tests both start the product here.
 //! The sandbox is the default feature `sandbox`; a build without it needs a real zChat.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::{random_secret, serve, Admission, Config, Limits};
+use crate::{random_secret, serve, Config, Wiring};
 
 /// The shortest session secret accepted: it signs every visitor's credential.
 pub const MIN_SESSION_SECRET: usize = 32;
 /// The shortest webhook secret accepted: it is the only thing between the internet and the log.
 pub const MIN_WEBHOOK_SECRET: usize = 16;
 
-/// What to start. `upstream: None` means the in-process sandbox.
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub listen: String,
-    pub public_url: Option<String>,
-    /// zChat's base URL and the account token.
-    pub upstream: Option<(String, String)>,
-    pub upstream_timeout: Duration,
-    /// Where the in-process sandbox listens (ignored with an upstream).
-    #[cfg(feature = "sandbox")]
-    pub sandbox_listen: String,
-    /// The in-process sandbox's account (ignored with an upstream).
-    #[cfg(feature = "sandbox")]
-    pub sandbox_account: zchat_sandbox::Account,
-    pub webhook_secret: Option<String>,
-    pub session_secret: Option<String>,
-    pub widget_dir: PathBuf,
-    /// Where the demo host site listens (`127.0.0.1:8082`); none: no demo site.
-    pub demo_listen: Option<String>,
-    /// Where `/metrics` is served (never on the public listener); none: nowhere.
-    pub metrics_listen: Option<String>,
-    pub limits: Limits,
-    pub admission: Admission,
-    pub trust_forwarded_for: bool,
-    /// Host-page origins allowed to embed the widget; empty: any (with a warning).
-    pub allowed_origins: Vec<String>,
-    /// Redis for an event log shared by several relays; none: memory.
-    pub redis_url: Option<String>,
-}
-
-impl Options {
-    /// Everything on free loopback ports with the sandbox: what tests start.
-    pub fn for_tests(widget_dir: PathBuf) -> Self {
-        Options {
-            listen: "127.0.0.1:0".into(),
-            public_url: None,
-            upstream: None,
-            upstream_timeout: Duration::from_secs(10),
-            #[cfg(feature = "sandbox")]
-            sandbox_listen: "127.0.0.1:0".into(),
-            #[cfg(feature = "sandbox")]
-            sandbox_account: zchat_sandbox::Account::default(),
-            webhook_secret: None,
-            session_secret: None,
-            widget_dir,
-            demo_listen: Some("127.0.0.1:0".into()),
-            metrics_listen: Some("127.0.0.1:0".into()),
-            limits: Limits::default(),
-            // One test client plays many visitors from one address.
-            admission: Admission { creates_per_minute: 1_000, requests_per_minute: 100_000, connections_per_address: 10_000, ..Admission::default() },
-            trust_forwarded_for: false,
-            allowed_origins: Vec::new(),
-            redis_url: None,
-        }
-    }
-}
-
 /// The started product.
 pub struct Running {
-    /// e.g. `http://127.0.0.1:8080`, without a trailing slash.
+    /// e.g. `http://127.0.0.1:8080`, without a trailing slash (the public URL when one is set).
     pub relay_url: String,
+    /// Where the relay listens (the port the system chose for `:0`).
+    pub relay_address: std::net::SocketAddr,
     /// The sandbox's base URL (its agent console is at `/`), when it runs in-process.
     pub sandbox_url: Option<String>,
     /// The demo host site, `http://localhost:PORT` (another site than the relay's 127.0.0.1).
@@ -111,19 +53,20 @@ impl Running {
     }
 }
 
-pub async fn launch(options: Options) -> std::io::Result<Running> {
-    let relay_listener = TcpListener::bind(&options.listen).await?;
+/// Starts what `config` asks for, deciding what it leaves open (see [`Config`]).
+pub async fn launch(config: Config) -> std::io::Result<Running> {
+    let relay_listener = TcpListener::bind(&config.listen).await?;
     let relay_address = relay_listener.local_addr()?;
-    let public_url = options.public_url.clone().unwrap_or_else(|| format!("http://{relay_address}")).trim_end_matches('/').to_string();
-    check_secrets(options.webhook_secret.as_deref(), options.session_secret.as_deref()).map_err(std::io::Error::other)?;
-    let webhook_secret = options.webhook_secret.clone().unwrap_or_else(|| {
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{relay_address}")).trim_end_matches('/').to_string();
+    check_secrets(config.webhook_secret.as_deref(), config.session_secret.as_deref()).map_err(std::io::Error::other)?;
+    let webhook_secret = config.webhook_secret.clone().unwrap_or_else(|| {
         let secret = random_secret();
-        if options.upstream.is_some() {
+        if config.upstream.is_some() {
             tell_generated_webhook_url(&format!("{public_url}/webhooks/zchat/{secret}"));
         }
         secret
     });
-    let session_secret = options.session_secret.clone().unwrap_or_else(|| {
+    let session_secret = config.session_secret.clone().unwrap_or_else(|| {
         tracing::warn!("RELAY_SESSION_SECRET is unset; generated one: visitors' sessions end when this process does");
         random_secret()
     });
@@ -136,42 +79,30 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
         }
     };
     let mut tasks = Vec::new();
-    let (upstream_base, upstream_token, sandbox_url) = match options.upstream.clone() {
+    let (upstream_base, upstream_token, sandbox_url) = match config.upstream.clone() {
         Some((base, token)) => (base, token, None),
         #[cfg(not(feature = "sandbox"))]
         None => return Err(std::io::Error::other("ZCHAT_API_BASE and ZCHAT_TOKEN are required: this relay was built without the sandbox")),
         #[cfg(feature = "sandbox")]
-        None if options.sandbox_account.tokens.is_empty() => {
+        None if config.sandbox_account.tokens.is_empty() => {
             return Err(std::io::Error::other("the sandbox account has no token"));
         }
         #[cfg(feature = "sandbox")]
         None => {
-            let sandbox_listener = TcpListener::bind(&options.sandbox_listen).await?;
+            let sandbox_listener = TcpListener::bind(&config.sandbox_listen).await?;
             let sandbox_url = format!("http://{}", sandbox_listener.local_addr()?);
-            let token = options.sandbox_account.tokens[0].clone();
+            let token = config.sandbox_account.tokens[0].clone();
             let config = zchat_sandbox::Config {
-                account: options.sandbox_account.clone(),
+                account: config.sandbox_account.clone(),
                 webhook_url: Some(format!("http://{relay_address}/webhooks/zchat/{webhook_secret}")),
             };
             tasks.push(tokio::spawn(zchat_sandbox::serve(sandbox_listener, config, stopped())));
             (sandbox_url.clone(), token, Some(sandbox_url))
         }
     };
-    let config = Config {
-        upstream_base,
-        upstream_token,
-        upstream_timeout: options.upstream_timeout,
-        webhook_secret,
-        session_secret: session_secret.into_bytes(),
-        public_url: public_url.clone(),
-        widget_dir: options.widget_dir,
-        limits: options.limits,
-        admission: options.admission,
-        trust_forwarded_for: options.trust_forwarded_for,
-        allowed_origins: options.allowed_origins,
-        redis_url: options.redis_url,
-    };
-    let demo_url = match &options.demo_listen {
+    let wiring =
+        Wiring { upstream_base, upstream_token, public_url: public_url.clone(), webhook_secret, session_secret: session_secret.into_bytes() };
+    let demo_url = match &config.demo_listen {
         Some(listen) => {
             let listener = TcpListener::bind(listen).await?;
             let port = listener.local_addr()?.port();
@@ -180,7 +111,7 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
         }
         None => None,
     };
-    let (metrics_listener, metrics_url) = match &options.metrics_listen {
+    let (metrics_listener, metrics_url) = match &config.metrics_listen {
         Some(listen) => {
             let listener = TcpListener::bind(listen).await?;
             let url = format!("http://{}/metrics", listener.local_addr()?);
@@ -188,8 +119,8 @@ pub async fn launch(options: Options) -> std::io::Result<Running> {
         }
         None => (None, None),
     };
-    tasks.insert(0, tokio::spawn(serve(relay_listener, metrics_listener, config, stopped())));
-    Ok(Running { relay_url: public_url, sandbox_url, demo_url, metrics_url, stop, tasks })
+    tasks.insert(0, tokio::spawn(serve(relay_listener, metrics_listener, config, wiring, stopped())));
+    Ok(Running { relay_url: public_url, relay_address, sandbox_url, demo_url, metrics_url, stop, tasks })
 }
 
 /// Refuses secrets too short to keep anyone out (an empty one would let anyone mint sessions).

@@ -20,28 +20,27 @@
 //! Nothing here reads the environment or the clock's wall time for decisions, but for event-log
 //! epochs and message times; configuration comes in through [`Config`].
 
-pub mod admission;
-pub mod assets;
-pub mod demo;
-pub mod events;
-pub mod hash;
-pub mod history;
-pub mod idempotency;
+mod admission;
+mod assets;
+pub mod config;
+mod demo;
+mod hash;
+mod history;
+mod idempotency;
 pub mod launch;
-pub mod listener;
-pub mod metrics;
-pub mod mirror;
-pub mod refusal;
-pub mod session;
-pub mod shared;
-pub mod store;
-pub mod stream;
-pub mod upstream;
-pub mod webhook;
+mod listener;
+pub mod log;
+mod metrics;
+mod mirror;
+mod redis_link;
+mod refusal;
+mod session;
+mod stream;
+mod upstream;
+mod webhook;
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -56,73 +55,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use zchat_types::ApiError;
 
 use admission::{Budget, Slot, Slots};
-pub use events::{EventLog, Limits};
-pub use store::Store;
+pub use config::{Admission, Config, Limits, Wiring};
+pub use log::Store;
+pub use redis_link::{RedisLink, Unavailable};
+pub use session::Sessions;
 
 /// The largest request body accepted (API calls and webhooks are a few hundred bytes).
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// How long an `Idempotency-Key`'s first answer is kept.
 const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
-
-/// Everything the relay needs to run.
-#[derive(Clone)]
-pub struct Config {
-    /// zChat's base URL, e.g. `https://zchat.zenvia.io`.
-    pub upstream_base: String,
-    /// The account's API token; it never leaves the relay but towards `upstream_base`.
-    pub upstream_token: String,
-    pub upstream_timeout: Duration,
-    /// The secret path segment of the webhook URL.
-    pub webhook_secret: String,
-    /// The key of the session credentials.
-    pub session_secret: Vec<u8>,
-    /// The URL browsers reach the relay at, e.g. `https://chat.example.com`.
-    pub public_url: String,
-    /// Where the Trunk build of the widget is (`dist/`).
-    pub widget_dir: PathBuf,
-    /// Host-page origins allowed to frame the widget (`frame-ancestors`); empty: any.
-    pub allowed_origins: Vec<String>,
-    pub limits: Limits,
-    /// What one client, interaction or connection may do.
-    pub admission: Admission,
-    /// Behind a reverse proxy: take the client's address from the last `X-Forwarded-For` entry.
-    pub trust_forwarded_for: bool,
-    /// Redis, where several relays share one event log; none: this process's memory.
-    pub redis_url: Option<String>,
-}
-
-/// What one client address, interaction or connection may do (README: the settings).
-#[derive(Debug, Clone)]
-pub struct Admission {
-    /// New interactions one client address may start per minute.
-    pub creates_per_minute: u32,
-    /// API calls and stream opens one client address may make per minute.
-    pub requests_per_minute: u32,
-    /// API calls and stream opens on one interaction per minute.
-    pub interaction_requests_per_minute: u32,
-    /// Open connections per client address (not enforced behind a trusted proxy: every peer is it).
-    pub connections_per_address: usize,
-    /// Open event streams per client address.
-    pub streams_per_address: usize,
-    /// Open event streams per interaction (a visitor's tabs).
-    pub streams_per_interaction: usize,
-    /// How long a client has to send a request's head.
-    pub header_timeout: Duration,
-}
-
-impl Default for Admission {
-    fn default() -> Self {
-        Admission {
-            creates_per_minute: 10,
-            requests_per_minute: 1_200,
-            interaction_requests_per_minute: 300,
-            connections_per_address: 256,
-            streams_per_address: 64,
-            streams_per_interaction: 16,
-            header_timeout: Duration::from_secs(10),
-        }
-    }
-}
 
 /// The relay's shared state, given to every handler.
 pub struct Relay {
@@ -151,21 +92,22 @@ pub struct Relay {
 }
 
 impl Relay {
-    pub fn new(config: &Config, log: Store, shutdown: watch::Receiver<bool>) -> Arc<Relay> {
+    /// The relay over `log`; `redis`, when the relays share one, keeps the `Idempotency-Key`s
+    /// too (a retry may reach another relay).
+    pub fn new(config: &Config, wiring: &Wiring, log: Store, redis: Option<Arc<RedisLink>>, shutdown: watch::Receiver<bool>) -> Arc<Relay> {
         let admission = &config.admission;
-        // With the shared log, Idempotency-Keys are shared too: a retry may reach another relay.
         let kept = idempotency::Kept { ttl: IDEMPOTENCY_TTL, keys: config.limits.max_idempotency_keys, bytes: config.limits.max_idempotency_bytes };
-        let idempotency = match &log {
-            Store::Shared(shared) => idempotency::Idempotency::shared(kept, Arc::clone(shared)),
-            Store::Memory(_) => idempotency::Idempotency::new(kept),
+        let idempotency = match redis {
+            Some(redis) => idempotency::Idempotency::shared(kept, redis),
+            None => idempotency::Idempotency::new(kept),
         };
         Arc::new(Relay {
-            upstream: upstream::Upstream::new(&config.upstream_base, config.upstream_token.clone(), config.upstream_timeout),
-            sessions: session::Sessions::new(config.session_secret.clone()),
+            upstream: upstream::Upstream::new(&wiring.upstream_base, wiring.upstream_token.clone(), config.upstream_timeout),
+            sessions: session::Sessions::new(wiring.session_secret.clone()),
             log,
-            webhook_secret: config.webhook_secret.clone(),
-            origin: origin_of(&config.public_url),
-            public_url: config.public_url.trim_end_matches('/').to_string(),
+            webhook_secret: wiring.webhook_secret.clone(),
+            origin: origin_of(&wiring.public_url),
+            public_url: wiring.public_url.trim_end_matches('/').to_string(),
             shutdown,
             stream_max: config.limits.stream_max,
             metrics: metrics::Metrics::default(),
@@ -257,15 +199,19 @@ pub async fn serve(
     listener: TcpListener,
     metrics: Option<TcpListener>,
     config: Config,
+    wiring: Wiring,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopping) = watch::channel(false);
-    let log = match &config.redis_url {
-        Some(url) => Store::Shared(shared::SharedLog::start(url, config.limits.clone(), stopping.clone()).map_err(std::io::Error::other)?),
-        None => Store::Memory(EventLog::new(config.limits.clone())),
+    let (log, redis) = match &config.redis_url {
+        Some(url) => {
+            let redis = RedisLink::start(url, stopping.clone()).map_err(std::io::Error::other)?;
+            (Store::Shared(log::SharedLog::start(Arc::clone(&redis), config.limits.clone(), stopping.clone())), Some(redis))
+        }
+        None => (Store::Memory(log::MemoryLog::new(config.limits.clone())), None),
     };
     tokio::spawn(sweep(log.clone(), stopping.clone()));
-    let relay = Relay::new(&config, log, stopping.clone());
+    let relay = Relay::new(&config, &wiring, log, redis, stopping.clone());
     let limits = listener::ConnectionLimits {
         header_timeout: config.admission.header_timeout,
         per_address: (!config.trust_forwarded_for).then_some(config.admission.connections_per_address),
@@ -289,9 +235,10 @@ async fn sweep(log: Store, mut stopping: watch::Receiver<bool>) {
     let mut every = tokio::time::interval(Duration::from_secs(5));
     loop {
         tokio::select! {
-            _ = every.tick() => log.sweep(std::time::Instant::now()),
+            _ = every.tick() => {}
             _ = stopping.wait_for(|stopping| *stopping) => return,
         }
+        log.sweep(std::time::Instant::now()).await;
     }
 }
 

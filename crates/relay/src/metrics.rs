@@ -89,10 +89,10 @@ impl Default for Metrics {
         );
         registry.register("answers", "Answers, by route template and status", answers.clone());
         registry.register("upstream_seconds", "Latency of zChat calls, by operation", upstream_seconds.clone());
-        registry.register("interactions", "Interaction logs in memory", interactions.clone());
-        registry.register("held_triggers", "Triggers held for interactions not yet known", held_triggers.clone());
+        registry.register("interactions", "Interaction logs in memory (0 with the Redis log)", interactions.clone());
+        registry.register("held_triggers", "Triggers held for interactions not yet known (memory log; 0 with Redis)", held_triggers.clone());
         registry.register("connections_refused", "Connections closed at once: their address held too many", connections_refused.clone());
-        registry.register("log_bytes", "Bytes of events kept in memory", log_bytes.clone());
+        registry.register("log_bytes", "Bytes of events kept in memory (0 with the Redis log)", log_bytes.clone());
         registry.register("evictions", "Interaction logs removed to make room, by why they were chosen", evictions.clone());
         Metrics {
             registry,
@@ -120,14 +120,16 @@ impl Metrics {
 
 /// `GET /metrics`.
 pub async fn render(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
-    let stats = relay.log.stats();
     let metrics = &relay.metrics;
-    metrics.interactions.set(stats.interactions as i64);
-    metrics.held_triggers.set(stats.held_triggers as i64);
-    metrics.log_bytes.set(stats.bytes as i64);
-    for (reason, total) in [("finished", stats.evicted.finished), ("idle", stats.evicted.idle), ("active", stats.evicted.active)] {
-        let counter = metrics.evictions.get_or_create(&Reason { reason });
-        counter.inc_by(total.saturating_sub(counter.get()));
+    // With Redis, what the log holds is Redis's to count (its own metrics): these stay 0.
+    if let Some(stats) = relay.log.stats() {
+        metrics.interactions.set(stats.interactions as i64);
+        metrics.held_triggers.set(stats.held_triggers as i64);
+        metrics.log_bytes.set(stats.bytes as i64);
+        for (reason, total) in [("finished", stats.evicted.finished), ("idle", stats.evicted.idle), ("active", stats.evicted.active)] {
+            let counter = metrics.evictions.get_or_create(&Reason { reason });
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
     }
     let mut text = String::new();
     encode(&mut text, &relay.metrics.registry).expect("writing to a String");

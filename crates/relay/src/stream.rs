@@ -22,8 +22,8 @@ use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 use zchat_types::{paths, ApiError, EventId, Reset, StreamEventKind};
 
-use crate::events::LoggedEvent;
 use crate::hash::PathHash;
+use crate::log::LoggedEvent;
 use crate::Relay;
 
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -63,7 +63,7 @@ async fn events(
     let subscription = relay.log.subscribe(&hash, after).await?;
     let reset = match parsed {
         Some(Err(_)) => Some("the event id is not one of this relay's".to_string()),
-        _ => subscription.reset().map(str::to_string),
+        _ => subscription.reset.clone(),
     };
 
     // A reconnect delay with jitter, so that clients dropped together do not return together.
@@ -71,7 +71,7 @@ async fn events(
     if let Some(reason) = reset {
         // Its id is "before the first event": a reconnect right after it replays the whole log.
         let data = serde_json::to_string(&Reset { reason }).expect("a reset serializes");
-        let id = EventId { epoch: subscription.epoch(), seq: 0 };
+        let id = EventId { epoch: subscription.epoch, seq: 0 };
         prelude.push(Event::default().event(StreamEventKind::Reset.name()).id(id.to_string()).data(data));
     }
 

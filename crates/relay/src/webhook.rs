@@ -19,8 +19,8 @@ use serde_json::Value;
 use subtle::ConstantTimeEq;
 use zchat_types::{Ack, ApiError, Oddity, Trigger};
 
-use crate::events::{Arrival, Intake};
 use crate::hash::InteractionHash;
+use crate::log::{Arrival, Intake};
 use crate::metrics::{Kind, Outcome};
 use crate::Relay;
 

@@ -12,7 +12,8 @@ use axum::http::Request;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use zchat_relay::{Admission, Config, EventLog, Limits, Relay, Store};
+use zchat_relay::log::MemoryLog;
+use zchat_relay::{Admission, Config, Relay, Store, Wiring};
 
 const WEBHOOK_SECRET: &str = "fuzz-webhook-secret";
 const SESSION_SECRET: &str = "fuzz-session-secret-of-32-bytes-at-least";
@@ -20,29 +21,27 @@ const HASH: &str = "fuzzed-interaction";
 
 fn router() -> axum::Router {
     let config = Config {
-        // Nothing listens there: a request that passes every check fails fast upstream (502).
-        upstream_base: "http://127.0.0.1:9".into(),
-        upstream_token: "the-account-token".into(),
-        upstream_timeout: Duration::from_secs(2),
-        webhook_secret: WEBHOOK_SECRET.into(),
-        session_secret: SESSION_SECRET.as_bytes().to_vec(),
-        public_url: "http://127.0.0.1:8080".into(),
-        widget_dir: "/nonexistent".into(),
-        allowed_origins: Vec::new(),
-        limits: Limits::default(),
         admission: Admission {
             requests_per_minute: 1_000_000,
             interaction_requests_per_minute: 1_000_000,
             creates_per_minute: 1_000_000,
             ..Admission::default()
         },
-        trust_forwarded_for: false,
-        redis_url: None,
+        upstream_timeout: Duration::from_secs(2),
+        ..Config::for_tests("/nonexistent".into())
+    };
+    let wiring = Wiring {
+        // Nothing listens there: a request that passes every check fails fast upstream (502).
+        upstream_base: "http://127.0.0.1:9".into(),
+        upstream_token: "the-account-token".into(),
+        public_url: "http://127.0.0.1:8080".into(),
+        webhook_secret: WEBHOOK_SECRET.into(),
+        session_secret: SESSION_SECRET.as_bytes().to_vec(),
     };
     let (_, stopping) = tokio::sync::watch::channel(false);
-    let log = Store::Memory(EventLog::new(config.limits.clone()));
+    let log = Store::Memory(MemoryLog::new(config.limits.clone()));
     log_open(&log);
-    zchat_relay::app(Relay::new(&config, log, stopping), &config)
+    zchat_relay::app(Relay::new(&config, &wiring, log, None, stopping), &config)
 }
 
 fn log_open(log: &Store) {
@@ -164,7 +163,7 @@ proptest! {
     #[test]
     fn api_bodies_never_crash_and_refusals_have_the_shape(bytes in body(), route in 0..6usize, session in any::<bool>()) {
         let (runtime, router) = product();
-        let token = if session { zchat_relay::session::Sessions::new(SESSION_SECRET).issue(HASH) } else { "x".into() };
+        let token = if session { zchat_relay::Sessions::new(SESSION_SECRET).issue(HASH) } else { "x".into() };
         // With a genuine credential, the body's token is set to it where the body is an object.
         let bytes = match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(mut object)) => { object.insert("token".into(), json!(token)); Value::Object(object).to_string().into_bytes() }
@@ -188,7 +187,7 @@ proptest! {
     #[test]
     fn resume_ids_never_crash_and_streams_open(id in prop_oneof![".{0,60}", "[0-9]{1,25}-[0-9]{1,25}", "[ -~]{0,30}"], by_header in any::<bool>()) {
         let (runtime, router) = product();
-        let token = zchat_relay::session::Sessions::new(SESSION_SECRET).issue(HASH);
+        let token = zchat_relay::Sessions::new(SESSION_SECRET).issue(HASH);
         let mut uri = format!("/core/api/v1/interactions/{HASH}/events?token={token}");
         let mut request = Request::get(&uri);
         if by_header {

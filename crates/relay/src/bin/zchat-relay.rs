@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use zchat_relay::launch::{launch, Options};
+use zchat_relay::config::{Config, DEMO_LISTEN, METRICS_LISTEN, WIDGET_DIR};
+use zchat_relay::launch::launch;
 use zchat_relay::{Admission, Limits};
 
 #[derive(Parser)]
@@ -25,30 +26,30 @@ struct Args {
     #[arg(long, env = "RELAY_SESSION_SECRET", hide_env_values = true)]
     session_secret: Option<String>,
     /// Address to listen on.
-    #[arg(long, env = "RELAY_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "RELAY_LISTEN", default_value_t = Config::default().listen)]
     listen: String,
     /// The URL browsers and zChat reach the relay at. Unset: http://LISTEN.
     #[arg(long, env = "RELAY_PUBLIC_URL")]
     public_url: Option<String>,
     /// The widget's Trunk build.
-    #[arg(long, env = "RELAY_WIDGET_DIR", default_value = "dist")]
+    #[arg(long, env = "RELAY_WIDGET_DIR", default_value = WIDGET_DIR)]
     widget_dir: PathBuf,
     /// Where the in-process sandbox listens (without --api-base).
     #[cfg(feature = "sandbox")]
-    #[arg(long, env = "RELAY_SANDBOX_LISTEN", default_value = "127.0.0.1:8081")]
+    #[arg(long, env = "RELAY_SANDBOX_LISTEN", default_value_t = Config::default().sandbox_listen)]
     sandbox_listen: String,
     /// The in-process sandbox's account as a JSON file (without --api-base). Unset: the demo account.
     #[cfg(feature = "sandbox")]
     #[arg(long, env = "RELAY_SANDBOX_ACCOUNT")]
     sandbox_account: Option<PathBuf>,
     /// Seconds before a zChat call counts as failed (504).
-    #[arg(long, env = "RELAY_UPSTREAM_TIMEOUT", default_value_t = 10)]
+    #[arg(long, env = "RELAY_UPSTREAM_TIMEOUT", default_value_t = Config::default().upstream_timeout.as_secs())]
     upstream_timeout: u64,
     /// Serve the demo host site (default: on with the sandbox, off with a real zChat).
     #[arg(long, env = "RELAY_DEMO_PAGE")]
     demo_page: Option<bool>,
     /// Where the demo host site listens; open it as http://localhost:PORT (another site than the relay).
-    #[arg(long, env = "RELAY_DEMO_LISTEN", default_value = "127.0.0.1:8082")]
+    #[arg(long, env = "RELAY_DEMO_LISTEN", default_value = DEMO_LISTEN)]
     demo_listen: String,
     /// Redis, for an event log shared by several relays behind one load balancer
     /// (`redis://127.0.0.1:6379`). Unset: this process's memory.
@@ -76,7 +77,7 @@ struct Args {
     #[arg(long, env = "RELAY_HEADER_TIMEOUT_SECONDS", default_value_t = Admission::default().header_timeout.as_secs())]
     header_timeout_seconds: u64,
     /// Where /metrics is served (never on the public listener); `off`: nowhere.
-    #[arg(long, env = "RELAY_METRICS_LISTEN", default_value = "127.0.0.1:9090")]
+    #[arg(long, env = "RELAY_METRICS_LISTEN", default_value = METRICS_LISTEN)]
     metrics_listen: String,
     /// Behind a reverse proxy: the client address is the last X-Forwarded-For entry.
     #[arg(long, env = "RELAY_TRUST_FORWARDED_FOR", default_value_t = false)]
@@ -85,7 +86,7 @@ struct Args {
     #[arg(long, env = "RELAY_ALLOWED_ORIGINS", value_delimiter = ',')]
     allowed_origins: Vec<String>,
     /// Minutes an interaction's events are kept after it finished.
-    #[arg(long, env = "RELAY_FINISHED_TTL_MINUTES", default_value_t = 60)]
+    #[arg(long, env = "RELAY_FINISHED_TTL_MINUTES", default_value_t = Limits::default().finished_ttl.as_secs() / 60)]
     finished_ttl_minutes: u64,
     /// The most interactions kept in memory.
     #[arg(long, env = "RELAY_MAX_INTERACTIONS", default_value_t = Limits::default().max_interactions)]
@@ -147,7 +148,7 @@ async fn main() -> Result<(), String> {
         Some(path) => zchat_sandbox::Account::from_file(path)?,
         None => zchat_sandbox::Account::default(),
     };
-    let options = Options {
+    let config = Config {
         listen: args.listen,
         public_url: args.public_url,
         upstream,
@@ -185,8 +186,10 @@ async fn main() -> Result<(), String> {
         allowed_origins,
         redis_url: args.redis_url,
     };
-    let mut running = launch(options).await.map_err(|e| format!("cannot start: {e}"))?;
+    let mut running = launch(config).await.map_err(|e| format!("cannot start: {e}"))?;
     println!();
+    // Read by tests and scripts that start the relay on port 0.
+    println!("  Relay listening on:            http://{}", running.relay_address);
     if let Some(demo) = &running.demo_url {
         println!("  Demo host page (the visitor):  {demo}/");
         println!("  Hostile host page:             {demo}/hostile");

@@ -144,7 +144,7 @@ async fn malformed_requests_get_clear_errors() {
 async fn an_unreachable_zchat_is_a_502_with_a_message() {
     // A port that was just free: nothing listens there.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
+    let mut options = zchat_relay::Config::for_tests(std::env::temp_dir());
     options.upstream = Some((format!("http://{closed}"), "token".into()));
     let running = zchat_relay::launch::launch(options).await.unwrap();
     let answer = reqwest::Client::new()
@@ -211,7 +211,7 @@ async fn a_retried_create_or_send_with_the_same_key_happens_once() {
 
 #[tokio::test]
 async fn too_many_creates_from_one_address_are_429() {
-    let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
+    let mut options = zchat_relay::Config::for_tests(std::env::temp_dir());
     options.admission.creates_per_minute = 3;
     let running = zchat_relay::launch::launch(options).await.unwrap();
     let http = reqwest::Client::new();
@@ -232,7 +232,7 @@ async fn too_many_creates_from_one_address_are_429() {
 
 #[tokio::test]
 async fn a_zchat_that_does_not_answer_in_time_is_a_504() {
-    let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
+    let mut options = zchat_relay::Config::for_tests(std::env::temp_dir());
     options.upstream_timeout = std::time::Duration::from_millis(300);
     let running = zchat_relay::launch::launch(options).await.unwrap();
     let http = reqwest::Client::new();

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use serde_json::json;
-use zchat_relay::launch::{launch, Options, Running};
+use zchat_relay::launch::{launch, Running};
+use zchat_relay::Config;
 
 use crate::support::Product;
 
@@ -26,7 +27,7 @@ fn widget_build() -> PathBuf {
 }
 
 async fn start(widget_dir: PathBuf, allowed: &[&str]) -> Running {
-    let mut options = Options::for_tests(widget_dir);
+    let mut options = Config::for_tests(widget_dir);
     options.allowed_origins = allowed.iter().map(|o| o.to_string()).collect();
     launch(options).await.unwrap()
 }

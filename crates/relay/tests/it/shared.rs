@@ -1,41 +1,58 @@
-//! Several relays sharing one event log on Redis, all real processes started here on free ports:
-//! two `zchat-relay` processes, one `redis-server` (scripts/setup.sh installs it) and the sandbox.
-//! A webhook to one relay reaches a stream on the other; a stream moves between them with
-//! `Last-Event-ID` and resumes exactly; concurrent webhooks through both keep one strictly
-//! increasing id sequence; a relay killed, then every relay restarted, loses nothing; Redis
-//! stopped and started again, the relays recover by themselves.
+//! Several relays sharing one event log on Redis, all real processes started here: two
+//! `zchat-relay` processes on port 0 (each reports its address), one `redis-server` on a Unix
+//! socket (scripts/setup.sh installs it) and the sandbox. Each behaviour is a test of its own over
+//! one fixture ([`Fixture`]): a webhook to one relay reaches a stream on the other; concurrent
+//! webhooks through both keep one sequence; redeliveries and retried `Idempotency-Key`s are
+//! recognised across relays; held triggers cross relays; a stream moves between them and resumes
+//! exactly; relays killed and restarted lose nothing; Redis stopped and started again, the
+//! relays recover by themselves; a finished log expires from Redis.
 
 use std::process::Stdio;
 
 use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::support::{free_port, open_stream, until, Redis, Sse};
+use crate::support::{open_stream, until, Redis, Sse, DEADLINE};
 
 const SECRET: &str = "shared-webhook-secret";
+const SESSIONS: &str = "shared-sessions-of-every-relay-here";
 
 /// A `zchat-relay` process on the shared log.
 struct Relay {
     url: String,
-    process: Child,
+    _process: Child,
 }
 
 impl Relay {
-    async fn start(port: u16, sandbox: &str, redis: &str) -> Relay {
-        let url = format!("http://127.0.0.1:{port}");
-        let process = Command::new(env!("CARGO_BIN_EXE_zchat-relay"))
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--public-url", &url, "--api-base", sandbox])
-            .args(["--token", zchat_sandbox::DEFAULT_TOKEN, "--webhook-secret", SECRET, "--session-secret", "shared-sessions-of-every-relay-here"])
+    /// A relay on a port of the system's choosing, talking to `sandbox`, its log in `redis`.
+    async fn start(sandbox: &str, redis: &str) -> Relay {
+        let mut process = Command::new(env!("CARGO_BIN_EXE_zchat-relay"))
+            .args(["--listen", "127.0.0.1:0", "--api-base", sandbox])
+            .args(["--token", zchat_sandbox::DEFAULT_TOKEN, "--webhook-secret", SECRET, "--session-secret", SESSIONS])
             .args(["--redis-url", redis, "--demo-page", "false", "--widget-dir", "/nonexistent", "--metrics-listen", "off"])
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("the relay binary");
+        let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
+        let url = tokio::time::timeout(DEADLINE, async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(url) = line.trim().strip_prefix("Relay listening on:") {
+                    return url.trim().to_string();
+                }
+            }
+            panic!("the relay ended without saying where it listens");
+        })
+        .await
+        .expect("the relay says where it listens");
+        // The rest of its output is read and dropped, so that it never waits on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let health = format!("{url}/healthz");
         until("the relay to answer", || async { reqwest::get(&health).await.ok().filter(|a| a.status().is_success()) }).await;
-        Relay { url, process }
+        Relay { url, _process: process }
     }
 
     fn webhook(&self) -> String {
@@ -47,23 +64,64 @@ impl Relay {
     }
 }
 
-/// The sandbox in this process, its webhooks going to `webhook`.
-async fn sandbox(webhook: String) -> (String, tokio::sync::watch::Sender<bool>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopping) = tokio::sync::watch::channel(false);
-    let config = zchat_sandbox::Config { account: zchat_sandbox::Account::default(), webhook_url: Some(webhook) };
-    tokio::spawn(zchat_sandbox::serve(listener, config, async move {
-        let mut stopping = stopping;
-        let _ = stopping.wait_for(|stop| *stop).await;
-    }));
-    (url, stop)
+/// Redis, the sandbox (its webhooks to relay A) and relays A and B; one interaction started
+/// through A.
+struct Fixture {
+    redis: Redis,
+    sandbox_url: String,
+    stop_sandbox: tokio::sync::watch::Sender<bool>,
+    a: Relay,
+    b: Relay,
+    http: reqwest::Client,
+    hash: String,
+    session: String,
 }
 
-/// Starts an interaction through `relay`: (hash, session).
-async fn start_interaction(relay: &Relay, name: &str) -> (String, String) {
-    let body = json!({"department_id": 1, "customer": {"name": name}});
-    crate::support::start_interaction(&reqwest::Client::new(), &relay.url, &body).await
+impl Fixture {
+    async fn start() -> Fixture {
+        let redis = Redis::start().await;
+        // The sandbox's address first (the relays call it), its webhook URL once A has one.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
+        let redis_url = redis.url();
+        let (a, b) = tokio::join!(Relay::start(&sandbox_url, &redis_url), Relay::start(&sandbox_url, &redis_url));
+        let (stop_sandbox, stopping) = tokio::sync::watch::channel(false);
+        let config = zchat_sandbox::Config { account: zchat_sandbox::Account::default(), webhook_url: Some(a.webhook()) };
+        tokio::spawn(zchat_sandbox::serve(listener, config, async move {
+            let mut stopping = stopping;
+            let _ = stopping.wait_for(|stop| *stop).await;
+        }));
+        let body = json!({"department_id": 1, "customer": {"name": "Compartilhada"}});
+        let (hash, session) = crate::support::start_interaction(&reqwest::Client::new(), &a.url, &body).await;
+        Fixture { redis, sandbox_url, stop_sandbox, a, b, http: reqwest::Client::new(), hash, session }
+    }
+
+    async fn post(&self, webhook: String, body: &Value) -> reqwest::Response {
+        self.http.post(webhook).json(body).send().await.unwrap()
+    }
+
+    /// A stream of the interaction on `relay`.
+    async fn stream(&self, relay: &Relay, last_event_id: Option<&str>) -> Sse {
+        relay.stream(&self.hash, &self.session, last_event_id).await
+    }
+
+    /// Agent messages `0..n`, through A and B in turn, all at once; each answered 200.
+    async fn flood(&self, n: usize) {
+        let posts = (0..n).map(|m| {
+            let (http, url, body) = (self.http.clone(), if m % 2 == 0 { self.a.webhook() } else { self.b.webhook() }, agent_message(&self.hash, m));
+            tokio::spawn(async move { http.post(url).json(&body).send().await.unwrap().status() })
+        });
+        for post in posts.collect::<Vec<_>>() {
+            assert_eq!(post.await.unwrap(), 200);
+        }
+    }
+
+    async fn stop(mut self) {
+        let _ = self.stop_sandbox.send(true);
+        drop((self.a, self.b));
+        self.redis.stop().await;
+        let _ = std::fs::remove_dir_all(&self.redis.dir);
+    }
 }
 
 fn agent_message(hash: &str, n: usize) -> Value {
@@ -75,145 +133,189 @@ fn seq(id: &str) -> u64 {
     id.split('-').nth(1).unwrap().parse().unwrap()
 }
 
-#[tokio::test]
-async fn two_relays_share_one_log() {
-    let mut redis = Redis::start().await;
-    let (a_port, b_port) = (free_port(), free_port());
-    let (sandbox_url, stop_sandbox) = sandbox(format!("http://127.0.0.1:{a_port}/webhooks/zchat/{SECRET}")).await;
-    let a = Relay::start(a_port, &sandbox_url, &redis.url()).await;
-    let b = Relay::start(b_port, &sandbox_url, &redis.url()).await;
-    let http = reqwest::Client::new();
+/// Reads `n` events; their ids.
+async fn read(stream: &mut Sse, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        ids.push(stream.next().await.id);
+    }
+    ids
+}
 
+#[tokio::test]
+async fn a_webhook_to_one_relay_reaches_a_stream_on_the_other() {
+    let fixture = Fixture::start().await;
     // Created through A, streamed from B: the sandbox's `queued` webhook went to A.
-    let (hash, session) = start_interaction(&a, "Compartilhada").await;
-    let mut on_b = b.stream(&hash, &session, None).await;
+    let mut on_b = fixture.stream(&fixture.b, None).await;
     let queued = on_b.next().await;
     assert_eq!((queued.event.as_str(), seq(&queued.id)), ("trigger", 1));
     assert_eq!(queued.json()["state"], "queued");
+    fixture.post(fixture.a.webhook(), &agent_message(&fixture.hash, 1)).await;
+    assert_eq!(on_b.next().await.json()["message"]["content"], "message 1");
+    fixture.stop().await;
+}
 
-    // Concurrent webhooks for one interaction through both relays: one sequence, no gap, no repeat.
-    let posts = (0..40).map(|n| {
-        let (http, url, body) = (http.clone(), if n % 2 == 0 { a.webhook() } else { b.webhook() }, agent_message(&hash, n));
-        tokio::spawn(async move { http.post(url).json(&body).send().await.unwrap().status() })
-    });
-    for post in posts.collect::<Vec<_>>() {
-        assert_eq!(post.await.unwrap(), 200);
-    }
-    let mut ids = Vec::new();
+#[tokio::test]
+async fn concurrent_webhooks_through_both_relays_keep_one_sequence_without_gap_or_repeat() {
+    let fixture = Fixture::start().await;
+    let mut on_b = fixture.stream(&fixture.b, None).await;
+    fixture.flood(40).await;
+    let mut seqs = Vec::new();
     let mut contents = std::collections::HashSet::new();
-    for _ in 0..40 {
+    for _ in 0..41 {
         let event = on_b.next().await;
-        contents.insert(event.json()["message"]["content"].as_str().unwrap().to_string());
-        ids.push(event.id);
+        seqs.push(seq(&event.id));
+        if let Some(content) = event.json()["message"]["content"].as_str() {
+            contents.insert(content.to_string());
+        }
     }
-    let seqs: Vec<u64> = ids.iter().map(|id| seq(id)).collect();
-    assert_eq!(seqs, (2..=41).collect::<Vec<u64>>(), "strictly increasing by one");
+    assert_eq!(seqs, (1..=41).collect::<Vec<u64>>(), "strictly increasing by one");
     assert_eq!(contents.len(), 40, "each message once");
-    // A redelivery through the other relay is recognised.
-    let again = http.post(b.webhook()).json(&agent_message(&hash, 0)).send().await.unwrap().json::<Value>().await.unwrap();
-    assert_eq!(again["message"], "Trigger already received");
+    fixture.stop().await;
+}
 
-    // A message sent through A and retried through B with the same Idempotency-Key reaches zChat
-    // once, and the retry gets the first answer; the key with another body is refused.
+#[tokio::test]
+async fn a_redelivery_through_the_other_relay_is_recognised() {
+    let fixture = Fixture::start().await;
+    let mut on_b = fixture.stream(&fixture.b, None).await;
+    let first = fixture.post(fixture.a.webhook(), &agent_message(&fixture.hash, 0)).await.json::<Value>().await.unwrap();
+    assert_eq!(first["message"], "Trigger received");
+    let again = fixture.post(fixture.b.webhook(), &agent_message(&fixture.hash, 0)).await.json::<Value>().await.unwrap();
+    assert_eq!(again["message"], "Trigger already received");
+    fixture.post(fixture.b.webhook(), &json!({"interaction_hash": fixture.hash, "state": "typing", "extra": {}})).await;
+    let events: Vec<Value> = [on_b.next().await, on_b.next().await, on_b.next().await].iter().map(|e| e.json()).collect();
+    assert_eq!((events[1]["message"]["content"].as_str(), events[2]["state"].as_str()), (Some("message 0"), Some("typing")), "{events:?}");
+    fixture.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_retried_through_the_other_relay_with_its_idempotency_key_reaches_zchat_once() {
+    let fixture = Fixture::start().await;
+    let mut on_b = fixture.stream(&fixture.b, None).await;
     let send = |relay: &Relay, content: &str| {
-        http.post(format!("{}/core/api/v1/interactions/{hash}/messages", relay.url))
+        fixture
+            .http
+            .post(format!("{}/core/api/v1/interactions/{}/messages", relay.url, fixture.hash))
             .header("Idempotency-Key", "retry-key-1")
-            .json(&json!({"token": session, "content": content}))
+            .json(&json!({"token": fixture.session, "content": content}))
             .send()
     };
-    let first = send(&a, "Olá, alguém aí?").await.unwrap();
+    let first = send(&fixture.a, "Olá, alguém aí?").await.unwrap();
     assert_eq!(first.status(), 200);
     let first = first.text().await.unwrap();
-    let retried = send(&b, "Olá, alguém aí?").await.unwrap();
+    let retried = send(&fixture.b, "Olá, alguém aí?").await.unwrap();
     assert_eq!(retried.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
     assert_eq!(retried.text().await.unwrap(), first);
-    assert_eq!(send(&b, "Outra coisa").await.unwrap().status(), 422);
-    let view: Value = http.get(format!("{sandbox_url}/agent/interactions/{hash}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(send(&fixture.b, "Outra coisa").await.unwrap().status(), 422, "the key with another body");
+    let view: Value =
+        fixture.http.get(format!("{}/agent/interactions/{}", fixture.sandbox_url, fixture.hash)).send().await.unwrap().json().await.unwrap();
     let sent = view["transcript"].as_array().unwrap().iter().filter(|m| m["content"] == "Olá, alguém aí?").count();
     assert_eq!(sent, 1, "zChat got the message once");
+    let _queued = on_b.next().await;
     let echo = on_b.next().await;
-    assert_eq!((echo.event.as_str(), seq(&echo.id)), ("customer_message", 42));
+    assert_eq!((echo.event.as_str(), seq(&echo.id)), ("customer_message", 2), "and the visitor's stream shows it once");
+    fixture.stop().await;
+}
 
-    // A trigger that reaches B before the create answer reached anyone is held in Redis, and a
-    // stream opened on A gets it first.
+#[tokio::test]
+async fn a_trigger_held_on_one_relay_reaches_a_stream_opened_on_the_other() {
+    let fixture = Fixture::start().await;
+    // It reaches B before the create answer reached anyone: held in Redis, then first on A.
     let early = "0000e-000a-0r00-1y00-000000000001";
-    http.post(b.webhook()).json(&json!({"interaction_hash": early, "state": "queued", "position": 3, "extra": {}})).send().await.unwrap();
-    let early_session = zchat_relay::session::Sessions::new("shared-sessions-of-every-relay-here").issue(early);
-    let mut held = a.stream(early, &early_session, None).await;
+    fixture.post(fixture.b.webhook(), &json!({"interaction_hash": early, "state": "queued", "position": 3, "extra": {}})).await;
+    let early_session = zchat_relay::Sessions::new(SESSIONS).issue(early);
+    let mut held = fixture.a.stream(early, &early_session, None).await;
     let first_event = held.next().await;
     assert_eq!((seq(&first_event.id), first_event.json()["position"].as_u64()), (1, Some(3)));
-    drop(held);
+    fixture.stop().await;
+}
 
-    // The stream moves from B to A with its last id and resumes exactly after it.
+#[tokio::test]
+async fn a_stream_moves_between_relays_with_its_last_id_and_resumes_exactly() {
+    let fixture = Fixture::start().await;
+    let mut on_b = fixture.stream(&fixture.b, None).await;
+    fixture.flood(10).await;
+    let ids = read(&mut on_b, 11).await;
     drop(on_b);
-    let mut on_a = a.stream(&hash, &session, Some(&ids[19])).await;
-    assert_eq!(seq(&on_a.next().await.id), 22, "right after the 20th message (seq 21)");
-    http.post(a.webhook()).json(&json!({"interaction_hash": hash, "state": "typing", "extra": {}})).send().await.unwrap();
-    let mut last = String::new();
-    for _ in 23..=43 {
-        last = on_a.next().await.id;
-    }
-    assert_eq!(seq(&last), 43);
+    let mut on_a = fixture.stream(&fixture.a, Some(&ids[5])).await;
+    assert_eq!(seq(&on_a.next().await.id), 7, "right after the id it gave");
+    fixture.post(fixture.a.webhook(), &json!({"interaction_hash": fixture.hash, "state": "typing", "extra": {}})).await;
+    let rest = read(&mut on_a, 5).await;
+    assert_eq!(rest.iter().map(|id| seq(id)).collect::<Vec<_>>(), [8, 9, 10, 11, 12]);
+    fixture.stop().await;
+}
 
-    // A killed mid-conversation; then every relay restarted: nothing is lost, ids go on.
-    drop(on_a);
-    let Relay { process: mut a_process, .. } = a;
-    a_process.kill().await.unwrap();
-    http.post(b.webhook()).json(&agent_message(&hash, 100)).send().await.unwrap();
-    drop(b);
-    let a = Relay::start(a_port, &sandbox_url, &redis.url()).await;
-    let b = Relay::start(b_port, &sandbox_url, &redis.url()).await;
-    let mut replay = b.stream(&hash, &session, None).await;
+#[tokio::test]
+async fn relays_killed_and_restarted_lose_nothing_and_ids_go_on() {
+    let mut fixture = Fixture::start().await;
+    fixture.flood(4).await;
+    // A killed mid-conversation; a message through B; then B goes too, and both come back.
+    let redis = fixture.redis.url();
+    fixture.a = Relay::start(&fixture.sandbox_url, &redis).await;
+    fixture.post(fixture.b.webhook(), &agent_message(&fixture.hash, 100)).await;
+    fixture.b = Relay::start(&fixture.sandbox_url, &redis).await;
+    let mut replay = fixture.stream(&fixture.b, None).await;
     let mut all = Vec::new();
-    for _ in 1..=44 {
+    for _ in 1..=6 {
         all.push(replay.next().await);
     }
-    assert_eq!(all.iter().map(|e| seq(&e.id)).collect::<Vec<_>>(), (1..=44).collect::<Vec<u64>>());
-    assert_eq!(all[43].json()["message"]["content"], "message 100");
-    let mut resumed = a.stream(&hash, &session, Some(&all[42].id)).await;
-    assert_eq!(seq(&resumed.next().await.id), 44, "an id from before the restart still resumes");
-    drop(replay);
+    assert_eq!(all.iter().map(|e| seq(&e.id)).collect::<Vec<_>>(), (1..=6).collect::<Vec<u64>>());
+    assert_eq!(all[5].json()["message"]["content"], "message 100");
+    let mut resumed = fixture.stream(&fixture.a, Some(&all[4].id)).await;
+    assert_eq!(seq(&resumed.next().await.id), 6, "an id from before the restart still resumes");
+    fixture.post(fixture.a.webhook(), &agent_message(&fixture.hash, 101)).await;
+    assert_eq!(seq(&resumed.next().await.id), 7, "and new ids go on from there");
+    fixture.stop().await;
+}
 
-    // Redis stopped: open streams end (browsers resume them later), webhooks get 503 (zChat
-    // retries them), new streams 503; the relays stay up.
-    redis.stop().await;
-    assert!(resumed.ended().await, "the stream ends when the relay loses Redis");
-    let refused = http.post(a.webhook()).json(&agent_message(&hash, 200)).send().await.unwrap();
+#[tokio::test]
+async fn redis_away_ends_streams_and_refuses_with_503_then_the_relays_recover_by_themselves() {
+    let mut fixture = Fixture::start().await;
+    let mut on_a = fixture.stream(&fixture.a, None).await;
+    let queued = on_a.next().await;
+    // Stopped: open streams end (browsers resume them later), webhooks get 503 (zChat retries
+    // them), new streams 503; the relays stay up.
+    fixture.redis.stop().await;
+    assert!(on_a.ended().await, "the stream ends when the relay loses Redis");
+    let refused = fixture.post(fixture.a.webhook(), &agent_message(&fixture.hash, 200)).await;
     assert_eq!(refused.status(), 503);
-    let stream = http.get(format!("{}/core/api/v1/interactions/{hash}/events", b.url)).query(&[("token", &session)]).send().await.unwrap();
+    assert_eq!(refused.json::<Value>().await.unwrap()["status"], 503, "in the reference's error shape");
+    let events = format!("{}/core/api/v1/interactions/{}/events", fixture.b.url, fixture.hash);
+    let stream = fixture.http.get(&events).query(&[("token", &fixture.session)]).send().await.unwrap();
     assert_eq!(stream.status(), 503);
-    assert!(reqwest::get(format!("{}/healthz", a.url)).await.unwrap().status().is_success());
+    assert!(reqwest::get(format!("{}/healthz", fixture.a.url)).await.unwrap().status().is_success());
 
     // Started again: they recover by themselves; the retried webhook lands after the others.
-    redis.restart().await;
+    fixture.redis.restart().await;
     until("the relay to take webhooks again", || async {
-        let answer = http.post(a.webhook()).json(&agent_message(&hash, 200)).send().await.ok()?;
+        let answer = fixture.http.post(fixture.a.webhook()).json(&agent_message(&fixture.hash, 200)).send().await.ok()?;
         (answer.status() == 200).then_some(())
     })
     .await;
     let mut after = until("streams to open again", || async {
-        let answer = http
-            .get(format!("{}/core/api/v1/interactions/{hash}/events", b.url))
-            .query(&[("token", &session)])
-            .header("Last-Event-ID", &all[43].id)
-            .send()
-            .await
-            .ok()?;
+        let answer = fixture.http.get(&events).query(&[("token", &fixture.session)]).header("Last-Event-ID", &queued.id).send().await.ok()?;
         (answer.status() == 200).then(|| Sse::from_response(answer))
     })
     .await;
     let event = after.next().await;
-    assert_eq!((seq(&event.id), event.json()["message"]["content"].as_str()), (45, Some("message 200")));
+    assert_eq!((seq(&event.id), event.json()["message"]["content"].as_str()), (2, Some("message 200")));
+    fixture.stop().await;
+}
 
-    // Finished: the log goes from Redis RELAY_FINISHED_TTL_MINUTES later (60 by default).
-    http.post(b.webhook()).json(&json!({"interaction_hash": hash, "state": "finished", "extra": {}})).send().await.unwrap();
-    assert_eq!(after.next().await.json()["state"], "finished");
-    let mut connection = redis::Client::open(redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
-    for key in [format!("zchat:i:{hash}"), format!("zchat:l:{hash}"), format!("zchat:m:{hash}")] {
+#[tokio::test]
+async fn a_finished_log_expires_from_redis_after_the_finished_ttl() {
+    let fixture = Fixture::start().await;
+    let mut on_b = fixture.stream(&fixture.b, None).await;
+    fixture.post(fixture.a.webhook(), &agent_message(&fixture.hash, 1)).await;
+    // The log goes from Redis RELAY_FINISHED_TTL_MINUTES after `finished` (60 by default).
+    fixture.post(fixture.b.webhook(), &json!({"interaction_hash": fixture.hash, "state": "finished", "extra": {}})).await;
+    let _ = read(&mut on_b, 2).await;
+    assert_eq!(on_b.next().await.json()["state"], "finished");
+    let mut connection = redis::Client::open(fixture.redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let hash = &fixture.hash;
+    for key in [format!("zchat:i:{hash}"), format!("zchat:l:{hash}"), format!("zchat:f:{hash}")] {
         let ttl: i64 = redis::cmd("PTTL").arg(&key).query_async(&mut connection).await.unwrap();
         assert!(ttl > 3_500_000 && ttl <= 3_600_000, "{key} expires in an hour: {ttl} ms");
     }
-    let _ = stop_sandbox.send(true);
-    drop((a, b));
-    let _ = std::fs::remove_dir_all(&redis.dir);
+    fixture.stop().await;
 }

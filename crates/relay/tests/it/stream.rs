@@ -97,7 +97,7 @@ async fn an_id_the_log_cannot_resume_from_gets_reset_then_the_whole_log() {
 #[tokio::test]
 async fn after_a_relay_restart_a_stream_resets_and_the_session_still_works() {
     let start = || {
-        let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
+        let mut options = zchat_relay::Config::for_tests(std::env::temp_dir());
         options.session_secret = Some("kept across restarts, 32 bytes or more".into());
         zchat_relay::launch::launch(options)
     };
@@ -148,7 +148,7 @@ async fn a_trigger_that_arrives_before_the_create_answer_is_held_and_delivered()
 
 #[tokio::test]
 async fn a_stream_ends_after_its_lifetime_and_the_resume_misses_nothing() {
-    let mut options = zchat_relay::launch::Options::for_tests(std::env::temp_dir());
+    let mut options = zchat_relay::Config::for_tests(std::env::temp_dir());
     options.limits.stream_max = Some(std::time::Duration::from_millis(300));
     let running = zchat_relay::launch::launch(options).await.unwrap();
     let product = Product { running, http: reqwest::Client::new(), redis: None };

@@ -8,7 +8,8 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
-use zchat_relay::launch::{launch, Options, Running};
+use zchat_relay::launch::{launch, Running};
+use zchat_relay::Config;
 
 pub const WEBHOOK_SECRET: &str = "test-webhook-secret";
 pub const SESSION_SECRET: &str = "test-session-secret-of-32-bytes-or-more";
@@ -35,8 +36,8 @@ impl Product {
 
     /// The product with its log in `log` (a `redis-server` of its own for [`Log::Redis`]) and
     /// the options `adjust` makes.
-    pub async fn on(log: Log, adjust: impl FnOnce(&mut Options)) -> Product {
-        let mut options = Options::for_tests(std::env::temp_dir().join("zchat-relay-tests-no-widget"));
+    pub async fn on(log: Log, adjust: impl FnOnce(&mut Config)) -> Product {
+        let mut options = Config::for_tests(std::env::temp_dir().join("zchat-relay-tests-no-widget"));
         options.webhook_secret = Some(WEBHOOK_SECRET.into());
         options.session_secret = Some(SESSION_SECRET.into());
         let redis = match log {
@@ -106,7 +107,7 @@ impl Product {
 
 /// The session credential of `hash` on a test product.
 pub fn session_for(hash: &str) -> String {
-    zchat_relay::session::Sessions::new(SESSION_SECRET).issue(hash)
+    zchat_relay::Sessions::new(SESSION_SECRET).issue(hash)
 }
 
 /// Starts an interaction with `body` through the relay at `relay`; returns (hash, session).
@@ -213,12 +214,6 @@ impl Sse {
     }
 }
 
-/// A port that was free a moment ago, for a server that must come back on the same port after a
-/// restart (a `redis-server`, a relay process). Everything else binds port 0.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// Polls `check` every 20 ms until it gives `Some`, or fails naming `what` after the deadline.
 pub async fn until<T, F: std::future::Future<Output = Option<T>>>(what: &str, mut check: impl FnMut() -> F) -> T {
     let started = std::time::Instant::now();
@@ -231,45 +226,55 @@ pub async fn until<T, F: std::future::Future<Output = Option<T>>>(what: &str, mu
     }
 }
 
-/// A `redis-server` of the test's own, with its data in a folder of its own (kept across a restart).
+/// A `redis-server` of the test's own, with its data in a folder of its own (kept across a
+/// restart) and no TCP port: it listens on a Unix socket in that folder, so a restart finds it
+/// at the same address and no port is picked and hoped free.
 pub struct Redis {
-    port: u16,
     pub dir: PathBuf,
     process: Option<Child>,
 }
 
 impl Redis {
     pub async fn start() -> Redis {
-        let port = free_port();
-        let dir = std::env::temp_dir().join(format!("zchat-redis-{}-{port}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("zchat-redis-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let mut redis = Redis { port, dir, process: None };
+        let mut redis = Redis { dir, process: None };
         redis.restart().await;
         redis
     }
 
+    fn socket(&self) -> PathBuf {
+        self.dir.join("redis.sock")
+    }
+
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        format!("redis+unix://{}", self.socket().display())
     }
 
     pub async fn restart(&mut self) {
         let process = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
-            .args(["--appendfsync", "always", "--dir"])
+            .args(["--port", "0", "--unixsocket"])
+            .arg(self.socket())
+            .args(["--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir"])
             .arg(&self.dir)
             .stdout(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("redis-server (scripts/setup.sh installs it)");
         self.process = Some(process);
-        let address = format!("127.0.0.1:{}", self.port);
-        until("redis-server to answer", || async { tokio::net::TcpStream::connect(&address).await.ok() }).await;
+        let socket = self.socket();
+        until("redis-server to answer", || async { tokio::net::UnixStream::connect(&socket).await.ok() }).await;
     }
 
     pub async fn stop(&mut self) {
         if let Some(mut process) = self.process.take() {
             process.kill().await.unwrap();
+            let _ = process.wait().await;
         }
+        let _ = std::fs::remove_file(self.socket());
     }
 }
 

@@ -13,7 +13,7 @@ use crate::support::{session_for, Log, Product};
 fn cases(hash: &str, session: &str, other_session: &str) -> Vec<(String, u16)> {
     let mac = session.rsplit_once('.').unwrap().1;
     let std_mac = STANDARD.encode(URL_SAFE_NO_PAD.decode(mac).unwrap());
-    let other_relay = zchat_relay::session::Sessions::new("another relay's secret, 32 bytes long").issue(hash);
+    let other_relay = zchat_relay::Sessions::new("another relay's secret, 32 bytes long").issue(hash);
     vec![
         (String::new(), 401),
         (".".into(), 401),
@@ -87,7 +87,7 @@ async fn history_signatures_that_are_not_genuine_look_like_nothing() {
     for log in [Log::Memory, Log::Redis] {
         let product = Product::on(log, |_| {}).await;
         let (hash, session) = product.start_interaction(1).await;
-        let sessions = zchat_relay::session::Sessions::new(crate::support::SESSION_SECRET);
+        let sessions = zchat_relay::Sessions::new(crate::support::SESSION_SECRET);
         let sig = sessions.history_signature(&hash);
         let mac = session.rsplit_once('.').unwrap().1;
         let cases = [

@@ -114,7 +114,7 @@ async fn unusable_idempotency_keys_are_400_and_good_ones_replay() {
 async fn previous_sessions_that_are_not_genuine_are_400() {
     let product = Product::start().await;
     let (_, earlier) = product.start_interaction(1).await;
-    let other_relay = zchat_relay::session::Sessions::new("another relay's secret, 32 bytes long").issue("h1");
+    let other_relay = zchat_relay::Sessions::new("another relay's secret, 32 bytes long").issue("h1");
     let cases =
         [("garbage", 400), ("h1.AAAA", 400), (other_relay.as_str(), 400), (zchat_sandbox::DEFAULT_TOKEN, 400), (".", 400), (earlier.as_str(), 200)];
     for (previous, status) in cases {

@@ -9,7 +9,8 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{json, Value};
-use zchat_relay::launch::{launch, Options};
+use zchat_relay::launch::launch;
+use zchat_relay::Config;
 
 use crate::support::{Log, Product};
 
@@ -39,8 +40,8 @@ async fn create(relay: &str) -> (u16, Value) {
     (answer.status().as_u16(), answer.json().await.unwrap())
 }
 
-fn with_upstream(base: &str) -> Options {
-    let mut options = Options::for_tests(std::env::temp_dir());
+fn with_upstream(base: &str) -> Config {
+    let mut options = Config::for_tests(std::env::temp_dir());
     options.upstream = Some((base.to_string(), "the-account-token".into()));
     options.demo_listen = None;
     options

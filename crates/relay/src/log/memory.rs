@@ -1,186 +1,23 @@
-//! The ordered event log of every interaction: the source of truth of the transcript
-//! (DESIGN.md §3). Triggers from webhooks and the visitor's own sent messages are appended with
-//! ids that increase by one; subscribers get the events after the id they last saw, then every
-//! new one, with no gap and no repeat.
+//! The event log in this process's memory (the rules are in [`crate::log`]).
 //!
 //! Memory is bounded by count and by bytes: at most `max_interactions` logs, each of at most
-//! `max_events` events and `max_interaction_bytes`, all of them at most `max_bytes`; triggers for
-//! interactions not (yet) opened here are held for `hold`, at most `max_held` of them and
-//! `max_held_bytes`. Logs go `finished_ttl` after `finished`, or `idle_ttl` after their last event.
-//! When room is needed, finished logs go first (the one that finished first), then logs nobody
-//! is watching (the one idle longest), and only then the oldest watched one; finding the victim
-//! looks at a few logs at most, never at all of them, and every eviction is counted.
+//! `max_events` events and `max_interaction_bytes`, all of them at most `max_bytes`, and the held
+//! triggers. When room is needed, finished logs go first (the one that finished first), then logs
+//! nobody is watching (the one idle longest), and only then the oldest watched one; finding the
+//! victim looks at a few logs at most, never at all of them, and every eviction is counted.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use tokio::sync::broadcast;
-use zchat_types::{CustomerMessage, EventId, StreamEventKind, Trigger, TriggerEvent};
+use zchat_types::{CustomerMessage, EventId, StreamEventKind};
 
-/// How much the log may hold, and for how long.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    pub max_interactions: usize,
-    pub max_events: usize,
-    /// Bytes of events one interaction's log keeps (its oldest go first).
-    pub max_interaction_bytes: usize,
-    /// Bytes of events all logs keep together (whole logs go, in eviction order).
-    pub max_bytes: usize,
-    /// Triggers held, over all interactions not yet opened.
-    pub max_held: usize,
-    /// Bytes of triggers held, over all interactions not yet opened.
-    pub max_held_bytes: usize,
-    /// How long a trigger for an interaction not yet opened waits for its create answer.
-    pub hold: Duration,
-    pub finished_ttl: Duration,
-    pub idle_ttl: Duration,
-    /// `Idempotency-Key`s remembered (their first answers), by count and by bytes.
-    pub max_idempotency_keys: usize,
-    pub max_idempotency_bytes: usize,
-    /// How long one SSE stream lasts before the relay ends it (the browser reconnects with
-    /// `Last-Event-ID` and misses nothing), so that load balancers can spread long-lived streams.
-    pub stream_max: Option<Duration>,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_interactions: 10_000,
-            max_events: 2_000,
-            max_interaction_bytes: 1024 * 1024,
-            max_bytes: 256 * 1024 * 1024,
-            max_held: 1_000,
-            max_held_bytes: 8 * 1024 * 1024,
-            hold: Duration::from_secs(30),
-            finished_ttl: Duration::from_secs(3600),
-            idle_ttl: Duration::from_secs(24 * 3600),
-            max_idempotency_keys: 100_000,
-            max_idempotency_bytes: 32 * 1024 * 1024,
-            stream_max: None,
-        }
-    }
-}
-
-/// What a log holds now, and what it had to let go (for metrics and tests).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LogStats {
-    /// Interaction logs kept here (with Redis: this relay's interactions with open streams).
-    pub interactions: usize,
-    pub held_triggers: usize,
-    /// Bytes of events kept (with Redis: Redis's to count).
-    pub bytes: usize,
-    pub evicted: Evicted,
-}
-
-/// Logs removed to make room, by why they were chosen.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Evicted {
-    pub finished: u64,
-    /// Open, but nobody watching.
-    pub idle: u64,
-    /// Watched: every other candidate looked at was too.
-    pub active: u64,
-}
-
-/// One event of a log, as streamed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoggedEvent {
-    pub id: EventId,
-    pub kind: StreamEventKind,
-    /// The SSE `data:`: for a trigger, the webhook body as zChat sent it.
-    pub data: String,
-    /// When the relay logged it, in milliseconds since the Unix epoch.
-    pub at: u64,
-}
-
-impl LoggedEvent {
-    /// What keeping it costs, roughly: its data and its bookkeeping.
-    fn cost(&self) -> usize {
-        self.data.len() + EVENT_OVERHEAD
-    }
-}
-
-/// What the log needs to know of a trigger, whatever its shape: whose it is, how to recognise its
-/// redelivery, and whether it ends the conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Arrival {
-    pub hash: String,
-    pub dedupe: Dedupe,
-    pub finished: bool,
-}
-
-/// How a redelivered trigger is recognised.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Dedupe {
-    /// By its message hash, for as long as the message is in the log (any shape that has one).
-    Message(String),
-    /// As a repeat of the last trigger since the last message (the body's canonical text).
-    Repeat(String),
-}
-
-impl Arrival {
-    /// `body` is the webhook as parsed; its text with sorted keys is its canonical form.
-    pub fn of(trigger: &Trigger, body: &serde_json::Value) -> Arrival {
-        let dedupe = match &trigger.event {
-            TriggerEvent::AgentMessage { message, .. } if !message.hash.is_empty() => Dedupe::Message(message.hash.clone()),
-            _ => Dedupe::Repeat(body.to_string()),
-        };
-        Arrival { hash: trigger.interaction_hash.clone(), dedupe, finished: trigger.event == TriggerEvent::Finished }
-    }
-}
-
-/// What became of a trigger given to [`EventLog::append_trigger`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Intake {
-    Appended(EventId),
-    /// A redelivery of a trigger already in the log.
-    Duplicate,
-    /// Held until the interaction is opened here, or dropped after the hold window.
-    Held,
-    /// Not kept: too many triggers are held already.
-    Dropped,
-}
-
-/// Where a new subscriber starts.
-pub struct Subscription {
-    /// `Some(reason)` when the given id could not be resumed: the backlog is then the whole log.
-    pub reset: Option<String>,
-    pub epoch: u64,
-    backlog: VecDeque<Arc<LoggedEvent>>,
-    live: broadcast::Receiver<Arc<LoggedEvent>>,
-    last_seq: u64,
-    log: Arc<EventLog>,
-    hash: String,
-}
-
-impl Subscription {
-    /// The next event, or `None` when the log is gone (expired or evicted) or cannot be followed
-    /// any more (the subscriber fell behind past the log's start; reconnecting gets a reset).
-    pub async fn next(&mut self) -> Option<Arc<LoggedEvent>> {
-        loop {
-            if let Some(event) = self.backlog.pop_front() {
-                self.last_seq = event.id.seq;
-                return Some(event);
-            }
-            match self.live.recv().await {
-                Ok(event) if event.id.seq <= self.last_seq => continue,
-                Ok(event) => {
-                    self.last_seq = event.id.seq;
-                    return Some(event);
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    // Too slow for the live channel: read what was missed from the log itself.
-                    self.backlog = self.log.events_after(&self.hash, self.epoch, self.last_seq)?.into();
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    }
-}
+use super::{Arrival, Dedupe, Evicted, Intake, LogStats, LoggedEvent, Store, Subscription, EVENT_OVERHEAD, LIVE_CAPACITY};
+use crate::config::Limits;
 
 /// All logs of this relay.
-pub struct EventLog {
+pub struct MemoryLog {
     state: Mutex<State>,
     limits: Limits,
 }
@@ -211,6 +48,8 @@ struct InteractionLog {
     next_seq: u64,
     /// Hashes of the agent messages in the log, to drop redelivered webhooks.
     agent_messages: HashSet<String>,
+    /// The same, with their seqs, oldest first: they go as their events go.
+    agent_message_order: VecDeque<(u64, String)>,
     /// The last trigger since the last agent message (canonical), to drop a repeated one.
     last_state: Option<String>,
     live: broadcast::Sender<Arc<LoggedEvent>>,
@@ -225,16 +64,12 @@ struct Held {
     triggers: Vec<(String, Arrival)>,
 }
 
-/// Live events buffered per subscriber before it counts as lagging (and reads from the log).
-const LIVE_CAPACITY: usize = 64;
-/// What an event costs besides its data (its id, its `Arc`, the queue's slot).
-const EVENT_OVERHEAD: usize = 128;
 /// The most logs looked at to find one nobody watches before taking the oldest watched one.
 const EVICTION_LOOKS: usize = 32;
 
-impl EventLog {
+impl MemoryLog {
     pub fn new(limits: Limits) -> Arc<Self> {
-        Arc::new(EventLog { state: Mutex::new(State::default()), limits })
+        Arc::new(MemoryLog { state: Mutex::new(State::default()), limits })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -255,7 +90,7 @@ impl EventLog {
         if state.logs.len() >= self.limits.max_interactions {
             state.evict_one(hash);
         }
-        state.last_epoch = unix_millis().max(state.last_epoch + 1);
+        state.last_epoch = crate::unix_millis().max(state.last_epoch + 1);
         let order = state.order(now);
         let (live, _) = broadcast::channel(LIVE_CAPACITY);
         let log = InteractionLog {
@@ -264,6 +99,7 @@ impl EventLog {
             bytes: 0,
             next_seq: 1,
             agent_messages: HashSet::new(),
+            agent_message_order: VecDeque::new(),
             last_state: None,
             live,
             finished_at: None,
@@ -336,26 +172,16 @@ impl EventLog {
         let mut state = self.lock();
         self.open_locked(&mut state, hash, now);
         let log = state.logs.get(hash).expect("opened above");
-        let first_seq = log.events.front().map_or(log.next_seq, |event| event.id.seq);
-        let (reset, after_seq) = resume_point(after, log.epoch, first_seq, log.next_seq);
-        Subscription {
-            reset,
-            epoch: log.epoch,
-            backlog: log.events.iter().filter(|event| event.id.seq > after_seq).cloned().collect(),
-            // Subscribing under the lock: every event appended after the backlog reaches `live`.
-            live: log.live.subscribe(),
-            last_seq: after_seq,
-            log: Arc::clone(self),
-            hash: hash.to_string(),
-        }
+        // Subscribing under the lock: every event appended after these reaches `live`.
+        let live = log.live.subscribe();
+        Subscription::start(Store::Memory(Arc::clone(self)), hash, after, log.epoch, log.events.iter().cloned(), log.next_seq, live)
     }
 
-    /// The events after `seq`, or `None` if the log is gone, restarted, or no longer holds them.
-    fn events_after(&self, hash: &str, epoch: u64, seq: u64) -> Option<Vec<Arc<LoggedEvent>>> {
+    /// Every event of `hash`'s log of `epoch`, if it is still that one.
+    pub(super) fn events_of(&self, hash: &str, epoch: u64) -> Option<Vec<Arc<LoggedEvent>>> {
         let state = self.lock();
         let log = state.logs.get(hash).filter(|log| log.epoch == epoch)?;
-        let first_seq = log.events.front().map_or(log.next_seq, |event| event.id.seq);
-        (seq + 1 >= first_seq).then(|| log.events.iter().filter(|event| event.id.seq > seq).cloned().collect())
+        Some(log.events.iter().cloned().collect())
     }
 
     /// Every event of `hash`'s log, if this relay has it.
@@ -445,9 +271,10 @@ impl InteractionLog {
     fn append_trigger(&mut self, raw: String, arrival: Arrival, now: Instant, limits: &Limits) -> Intake {
         match arrival.dedupe {
             Dedupe::Message(hash) => {
-                if !self.agent_messages.insert(hash) {
+                if !self.agent_messages.insert(hash.clone()) {
                     return Intake::Duplicate;
                 }
+                self.agent_message_order.push_back((self.next_seq, hash));
                 self.last_state = None;
             }
             Dedupe::Repeat(body) => {
@@ -467,14 +294,19 @@ impl InteractionLog {
     fn append(&mut self, kind: StreamEventKind, data: String, limits: &Limits) -> EventId {
         let id = EventId { epoch: self.epoch, seq: self.next_seq };
         self.next_seq += 1;
-        let event = Arc::new(LoggedEvent { id, kind, data, at: unix_millis() });
+        let event = Arc::new(LoggedEvent { id, kind, data, at: crate::unix_millis() });
         self.bytes += event.cost();
         self.events.push_back(Arc::clone(&event));
         while (self.events.len() > limits.max_events || self.bytes > limits.max_interaction_bytes) && self.events.len() > 1 {
             if let Some(oldest) = self.events.pop_front() {
                 self.bytes -= oldest.cost();
-                forget_agent_message(&mut self.agent_messages, &oldest);
             }
+        }
+        // The redelivery filter forgets what the log forgets.
+        let first_seq = self.events.front().map_or(self.next_seq, |event| event.id.seq);
+        while self.agent_message_order.front().is_some_and(|(seq, _)| *seq < first_seq) {
+            let (_, hash) = self.agent_message_order.pop_front().expect("checked above");
+            self.agent_messages.remove(&hash);
         }
         // No receiver is fine: nobody is watching this interaction right now.
         let _ = self.live.send(event);
@@ -482,41 +314,12 @@ impl InteractionLog {
     }
 }
 
-/// Where a stream asking for the events after `after` starts in a log of `epoch` that holds
-/// `first_seq..next_seq`: after that id, or (with the reason) from the start.
-pub(crate) fn resume_point(after: Option<EventId>, epoch: u64, first_seq: u64, next_seq: u64) -> (Option<String>, u64) {
-    let reset = match after {
-        None => None,
-        Some(id) if id.epoch != epoch => Some("this conversation's event log was restarted".to_string()),
-        Some(id) if id.seq >= next_seq => Some("the event id is ahead of the log".to_string()),
-        Some(id) if id.seq + 1 < first_seq => Some("the events after that id have expired".to_string()),
-        Some(_) => None,
-    };
-    let after_seq = match (after, &reset) {
-        (Some(id), None) => id.seq,
-        _ => 0,
-    };
-    (reset, after_seq)
-}
-
-/// Keeps the duplicate filter as long as the log: a trimmed message's hash goes with it.
-fn forget_agent_message(hashes: &mut HashSet<String>, event: &LoggedEvent) {
-    if event.kind == StreamEventKind::Trigger {
-        let body = serde_json::from_str(&event.data).unwrap_or_default();
-        if let Ok((Trigger { event: TriggerEvent::AgentMessage { message, .. }, .. }, _)) = Trigger::read(&body) {
-            hashes.remove(&message.hash);
-        }
-    }
-}
-
-fn unix_millis() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::Duration;
+    use zchat_types::Trigger;
 
     fn trigger(hash: &str, body: serde_json::Value) -> (String, Arrival) {
         let mut body = body;
@@ -538,22 +341,17 @@ mod tests {
         trigger(hash, json!({"message": {"hash": message_hash, "content": "hi", "type": "text"}, "agent": {"id": 1, "name": "A"}}))
     }
 
-    fn append(log: &EventLog, (raw, arrival): (String, Arrival)) -> Intake {
+    fn append(log: &MemoryLog, (raw, arrival): (String, Arrival)) -> Intake {
         log.append_trigger(raw, arrival, Instant::now())
     }
 
     fn drain(subscription: &mut Subscription) -> Vec<Arc<LoggedEvent>> {
-        let mut events = Vec::new();
-        while let Some(event) = subscription.backlog.pop_front() {
-            subscription.last_seq = event.id.seq;
-            events.push(event);
-        }
-        events
+        subscription.drain()
     }
 
     #[test]
     fn triggers_before_the_create_answer_are_held_then_delivered_in_order() {
-        let log = EventLog::new(Limits::default());
+        let log = MemoryLog::new(Limits::default());
         assert_eq!(append(&log, state("h", "queued")), Intake::Held);
         assert_eq!(append(&log, state("h", "accepted")), Intake::Held);
         log.open("h", Instant::now());
@@ -568,7 +366,7 @@ mod tests {
     #[test]
     fn held_triggers_of_unknown_interactions_expire_and_are_capped() {
         let limits = Limits { max_held: 2, ..Limits::default() };
-        let log = EventLog::new(limits.clone());
+        let log = MemoryLog::new(limits.clone());
         assert_eq!(append(&log, state("x", "queued")), Intake::Held);
         assert_eq!(append(&log, state("y", "queued")), Intake::Held);
         assert_eq!(append(&log, state("z", "queued")), Intake::Dropped);
@@ -578,7 +376,7 @@ mod tests {
 
     #[test]
     fn redelivered_webhooks_are_not_logged_twice() {
-        let log = EventLog::new(Limits::default());
+        let log = MemoryLog::new(Limits::default());
         log.open("h", Instant::now());
         assert!(matches!(append(&log, state("h", "queued")), Intake::Appended(_)));
         assert_eq!(append(&log, state("h", "queued")), Intake::Duplicate);
@@ -592,7 +390,7 @@ mod tests {
 
     #[test]
     fn resuming_gives_exactly_the_missed_events_or_a_reset() {
-        let log = EventLog::new(Limits { max_events: 3, ..Limits::default() });
+        let log = MemoryLog::new(Limits { max_events: 3, ..Limits::default() });
         log.open("h", Instant::now());
         for n in 0..5 {
             append(&log, agent_message("h", &format!("m{n}")));
@@ -617,7 +415,7 @@ mod tests {
 
     #[tokio::test]
     async fn subscribers_get_backlog_then_live_events_without_gap_or_repeat() {
-        let log = EventLog::new(Limits::default());
+        let log = MemoryLog::new(Limits::default());
         log.open("h", Instant::now());
         append(&log, state("h", "queued"));
         let mut subscription = log.subscribe("h", None, Instant::now());
@@ -637,7 +435,7 @@ mod tests {
     #[test]
     fn finished_logs_expire_and_the_cap_evicts_finished_first() {
         let limits = Limits { max_interactions: 2, ..Limits::default() };
-        let log = EventLog::new(limits.clone());
+        let log = MemoryLog::new(limits.clone());
         let start = Instant::now();
         log.open("a", start);
         log.open("b", start);
@@ -654,7 +452,7 @@ mod tests {
 
     #[test]
     fn at_capacity_a_log_nobody_watches_goes_before_a_watched_one() {
-        let log = EventLog::new(Limits { max_interactions: 3, ..Limits::default() });
+        let log = MemoryLog::new(Limits { max_interactions: 3, ..Limits::default() });
         let start = Instant::now();
         let watched = log.subscribe("watched", None, start);
         log.open("idle", start + Duration::from_secs(1));
@@ -671,7 +469,7 @@ mod tests {
     #[test]
     fn bytes_are_bounded_per_interaction_and_in_total() {
         let limits = Limits { max_interaction_bytes: 10_000, max_bytes: 25_000, ..Limits::default() };
-        let log = EventLog::new(limits);
+        let log = MemoryLog::new(limits);
         let big = |hash: &str, n: usize| {
             trigger(
                 hash,
@@ -702,7 +500,7 @@ mod tests {
 
     #[test]
     fn held_triggers_are_bounded_by_bytes() {
-        let log = EventLog::new(Limits { max_held_bytes: 10_000, ..Limits::default() });
+        let log = MemoryLog::new(Limits { max_held_bytes: 10_000, ..Limits::default() });
         let big = |n: usize| trigger(&format!("unknown-{n}"), json!({"state": "typing", "pad": "x".repeat(3_000)}));
         let intakes: Vec<Intake> = (0..5).map(|n| append(&log, big(n))).collect();
         assert_eq!(intakes, [Intake::Held, Intake::Held, Intake::Held, Intake::Dropped, Intake::Dropped]);

@@ -1,11 +1,10 @@
 //! The event log on Redis, shared by every relay that has the same `REDIS_URL`: a webhook that
-//! reaches one relay reaches the visitor connected to another, with the same guarantees as the
-//! in-memory log ([`crate::events`]): ids that increase by one, replay after an id, redeliveries
-//! dropped, triggers held until the create answer.
+//! reaches one relay reaches the visitor connected to another, under the rules of [`crate::log`].
 //!
-//! Per interaction: `zchat:i:{hash}` (epoch, last seq, open, last state, finished), `zchat:l:{hash}`
-//! (a stream whose ids are `0-SEQ`, at most `max_events`), `zchat:m:{hash}` (agent message hashes)
-//! and `zchat:h:{hash}` (held triggers); `zchat:held` lists the interactions holding triggers.
+//! Per interaction: `zchat:i:{hash}` (epoch, last seq, open, last state, finished, bytes),
+//! `zchat:l:{hash}` (a stream whose ids are `0-SEQ`), `zchat:f:{hash}` (the redelivery filter:
+//! agent message hashes by seq) and `zchat:h:{hash}` (held triggers); `zchat:held` lists the
+//! interactions holding triggers, `zchat:held:size` what each holds, `zchat:held:total` the sums.
 //! Every change is one Lua script (`append.lua`), so appends from several relays are atomic.
 //! The script publishes each event on `zchat:events`; each relay has one subscription to it and
 //! fans events out to its own streams (never one Redis connection per browser).
@@ -14,10 +13,10 @@
 //! streams answer 503, the widget retries), open streams end (the browser resumes them later
 //! with `Last-Event-ID`), and both connections come back by themselves.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
@@ -25,41 +24,17 @@ use redis::Script;
 use tokio::sync::{broadcast, watch};
 use zchat_types::{CustomerMessage, EventId, StreamEventKind};
 
-use crate::events::{Arrival, Dedupe, Intake, Limits, LoggedEvent};
-
-/// Redis could not be reached (or answered an error): the caller answers 503.
-#[derive(Debug, Clone)]
-pub struct Unavailable(pub String);
-
-impl std::fmt::Display for Unavailable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the shared event log is unavailable: {}", self.0)
-    }
-}
-
-impl std::error::Error for Unavailable {}
-
-/// Redis being away is a 503 everywhere: the caller (zChat, the widget) retries later.
-impl From<Unavailable> for zchat_types::ApiError {
-    fn from(error: Unavailable) -> Self {
-        tracing::warn!(%error, "answered 503");
-        zchat_types::ApiError::new(503, "The conversation's events are unavailable for a moment; retry later")
-    }
-}
-
-impl From<redis::RedisError> for Unavailable {
-    fn from(error: redis::RedisError) -> Self {
-        Unavailable(error.to_string())
-    }
-}
+use super::{Arrival, Dedupe, Intake, LoggedEvent, Store, Subscription, EVENT_OVERHEAD, LIVE_CAPACITY};
+use crate::config::Limits;
+use crate::redis_link::{RedisLink, Unavailable};
 
 const CHANNEL: &str = "zchat:events";
 const HELD: &str = "zchat:held";
-/// Live events buffered per local stream before it counts as lagging (and reads from Redis).
-const LIVE_CAPACITY: usize = 64;
+const HELD_SIZE: &str = "zchat:held:size";
+const HELD_TOTAL: &str = "zchat:held:total";
 
 pub struct SharedLog {
-    commands: RwLock<Option<ConnectionManager>>,
+    redis: Arc<RedisLink>,
     script: Script,
     limits: Limits,
     /// This relay's streams by interaction: where the one subscription's events go.
@@ -69,53 +44,57 @@ pub struct SharedLog {
 }
 
 impl SharedLog {
-    /// Connects (in the background, again and again until Redis answers) and subscribes.
-    pub fn start(url: &str, limits: Limits, stopping: watch::Receiver<bool>) -> Result<Arc<SharedLog>, Unavailable> {
-        let client = redis::Client::open(url)?;
+    /// Subscribes to the events (in the background, again and again until Redis answers).
+    pub fn start(redis: Arc<RedisLink>, limits: Limits, stopping: watch::Receiver<bool>) -> Arc<SharedLog> {
         let log = Arc::new(SharedLog {
-            commands: RwLock::new(None),
+            redis,
             script: Script::new(include_str!("append.lua")),
             limits,
             streams: Mutex::new(HashMap::new()),
             listening: AtomicBool::new(false),
         });
-        tokio::spawn(connect(Arc::clone(&log), client.clone(), stopping.clone()));
-        tokio::spawn(listen(Arc::clone(&log), client, stopping));
-        Ok(log)
-    }
-
-    pub(crate) fn connection(&self) -> Result<ConnectionManager, Unavailable> {
-        let commands = self.commands.read().expect("never poisoned");
-        commands.clone().ok_or_else(|| Unavailable("not connected yet".into()))
+        tokio::spawn(listen(Arc::clone(&log), stopping));
+        log
     }
 
     /// Runs the script in `mode` for `hash`.
     async fn run(&self, mode: &str, hash: &str, dedupe: &str, finished: bool, data: &str) -> Result<Vec<String>, Unavailable> {
-        let mut connection = self.connection()?;
-        let now = unix_millis();
+        let mut connection = self.redis.connection()?;
+        let now = crate::unix_millis();
         let limits = &self.limits;
+        let hold = limits.hold.as_millis() as u64;
         let reply: Vec<String> = self
             .script
             .key(info_key(hash))
             .key(log_key(hash))
-            .key(format!("zchat:m:{hash}"))
+            .key(format!("zchat:f:{hash}"))
             .key(format!("zchat:h:{hash}"))
             .key(HELD)
+            .key(HELD_SIZE)
+            .key(HELD_TOTAL)
             .arg(mode)
             .arg(hash)
             .arg(now)
             .arg(limits.max_events)
-            .arg(limits.hold.as_millis() as u64)
-            .arg(now.saturating_sub(limits.hold.as_millis() as u64))
+            .arg(limits.max_interaction_bytes)
+            .arg(now.saturating_sub(hold))
             .arg(limits.max_held)
+            .arg(limits.max_held_bytes)
             .arg(limits.idle_ttl.as_millis() as u64)
             .arg(limits.finished_ttl.as_millis() as u64)
             .arg(dedupe)
             .arg(if finished { "1" } else { "" })
             .arg(data)
+            .arg(EVENT_OVERHEAD)
+            .arg(hold)
             .invoke_async(&mut connection)
             .await?;
         Ok(reply)
+    }
+
+    /// Drops held triggers past the hold window (also done by every append that holds one).
+    pub async fn sweep(&self) -> Result<(), Unavailable> {
+        self.run("sweep", "", "", false, "").await.map(|_| ())
     }
 
     /// Opens the log of `hash` (after a create answer, or for a stream) and appends what was held.
@@ -145,52 +124,35 @@ impl SharedLog {
     }
 
     /// Subscribes to `hash` from after `after` (or from the start), opening the log if needed.
-    pub async fn subscribe(self: &Arc<Self>, hash: &str, after: Option<EventId>) -> Result<SharedSubscription, Unavailable> {
+    pub async fn subscribe(self: &Arc<Self>, hash: &str, after: Option<EventId>) -> Result<Subscription, Unavailable> {
         if !self.listening.load(Ordering::SeqCst) {
             return Err(Unavailable("not subscribed to its events yet".into()));
         }
         self.open(hash).await?;
         // Listening before reading: whatever is appended after the read arrives live.
         let live = self.local_stream(hash);
-        let mut connection = self.connection()?;
+        let mut connection = self.redis.connection()?;
         let (epoch, last): (Option<u64>, Option<u64>) =
             redis::cmd("HMGET").arg(info_key(hash)).arg("epoch").arg("seq").query_async(&mut connection).await?;
         let epoch = epoch.ok_or_else(|| Unavailable("the log vanished as it was opened".into()))?;
-        let events = self.read(&mut connection, hash, epoch, 0).await?;
+        let events = read(&mut connection, hash, epoch).await?;
         let next_seq = events.last().map_or(0, |e| e.id.seq).max(last.unwrap_or(0)) + 1;
-        let first_seq = events.first().map_or(next_seq, |event| event.id.seq);
-        let (reset, after_seq) = crate::events::resume_point(after, epoch, first_seq, next_seq);
-        Ok(SharedSubscription {
-            reset,
-            epoch,
-            backlog: events.into_iter().filter(|event| event.id.seq > after_seq).collect(),
-            live,
-            last_seq: after_seq,
-            log: Arc::clone(self),
-            hash: hash.to_string(),
-        })
+        Ok(Subscription::start(Store::Shared(Arc::clone(self)), hash, after, epoch, events, next_seq, live))
+    }
+
+    /// Every event of `hash`'s log of `epoch`, if it is still that one.
+    pub(super) async fn events_of(&self, hash: &str, epoch: u64) -> Result<Option<Vec<Arc<LoggedEvent>>>, Unavailable> {
+        Ok(self.events(hash).await?.filter(|events| events.first().is_none_or(|event| event.id.epoch == epoch)))
     }
 
     /// Every event of `hash`'s log, if there is one.
     pub async fn events(&self, hash: &str) -> Result<Option<Vec<Arc<LoggedEvent>>>, Unavailable> {
-        let mut connection = self.connection()?;
+        let mut connection = self.redis.connection()?;
         let epoch: Option<u64> = redis::cmd("HGET").arg(info_key(hash)).arg("epoch").query_async(&mut connection).await?;
         match epoch {
-            Some(epoch) => Ok(Some(self.read(&mut connection, hash, epoch, 0).await?)),
+            Some(epoch) => Ok(Some(read(&mut connection, hash, epoch).await?)),
             None => Ok(None),
         }
-    }
-
-    /// This relay's interactions with open streams (what is held and kept is Redis's to count).
-    pub fn stats(&self) -> crate::events::LogStats {
-        crate::events::LogStats { interactions: self.streams.lock().expect("never poisoned").len(), ..Default::default() }
-    }
-
-    /// The log's events after `seq`.
-    async fn read(&self, connection: &mut ConnectionManager, hash: &str, epoch: u64, seq: u64) -> Result<Vec<Arc<LoggedEvent>>, Unavailable> {
-        let entries: Vec<(String, Vec<String>)> =
-            redis::cmd("XRANGE").arg(log_key(hash)).arg(format!("(0-{seq}")).arg("+").query_async(connection).await?;
-        Ok(entries.into_iter().filter_map(|(id, fields)| entry(epoch, &id, &fields)).map(Arc::new).collect())
     }
 
     fn local_stream(&self, hash: &str) -> broadcast::Receiver<Arc<LoggedEvent>> {
@@ -217,75 +179,11 @@ impl SharedLog {
     }
 }
 
-/// Where a new subscriber starts, and its events after that.
-pub struct SharedSubscription {
-    pub reset: Option<String>,
-    pub epoch: u64,
-    backlog: VecDeque<Arc<LoggedEvent>>,
-    live: broadcast::Receiver<Arc<LoggedEvent>>,
-    last_seq: u64,
-    log: Arc<SharedLog>,
-    hash: String,
-}
-
-impl SharedSubscription {
-    /// The next event, in order with no gap (a gap is read from Redis), or `None` when the stream
-    /// must end (the log restarted, or the relay lost its subscription).
-    pub async fn next(&mut self) -> Option<Arc<LoggedEvent>> {
-        loop {
-            if let Some(event) = self.backlog.pop_front() {
-                if event.id.seq <= self.last_seq {
-                    continue;
-                }
-                self.last_seq = event.id.seq;
-                return Some(event);
-            }
-            match self.live.recv().await {
-                Ok(event) if event.id.epoch != self.epoch => return None,
-                Ok(event) if event.id.seq <= self.last_seq => continue,
-                Ok(event) if event.id.seq == self.last_seq + 1 => {
-                    self.last_seq = event.id.seq;
-                    return Some(event);
-                }
-                // Missed some (published before this relay listened, or lagging): read them.
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let mut connection = self.log.connection().ok()?;
-                    self.backlog = self.log.read(&mut connection, &self.hash, self.epoch, self.last_seq).await.ok()?.into();
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    }
-}
-
-/// Makes the command connection, retrying until Redis answers; afterwards it reconnects by itself.
-async fn connect(log: Arc<SharedLog>, client: redis::Client, mut stopping: watch::Receiver<bool>) {
-    let mut wait = Duration::from_millis(100);
-    loop {
-        // Generous: a burst on a busy machine must not read as Redis being away.
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(3)));
-        match client.get_connection_manager_with_config(config).await {
-            Ok(manager) => {
-                *log.commands.write().expect("never poisoned") = Some(manager);
-                return;
-            }
-            Err(error) => tracing::warn!(%error, "Redis is unreachable; retrying"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = stopping.wait_for(|stop| *stop) => return,
-        }
-        wait = (wait * 2).min(Duration::from_secs(5));
-    }
-}
-
 /// The relay's one subscription to every interaction's events; comes back after any loss.
-async fn listen(log: Arc<SharedLog>, client: redis::Client, mut stopping: watch::Receiver<bool>) {
+async fn listen(log: Arc<SharedLog>, mut stopping: watch::Receiver<bool>) {
     let mut wait = Duration::from_millis(100);
     loop {
-        match client.get_async_pubsub().await {
+        match log.redis.client().get_async_pubsub().await {
             Ok(mut pubsub) => match pubsub.subscribe(CHANNEL).await {
                 Ok(()) => {
                     log.listening.store(true, Ordering::SeqCst);
@@ -317,6 +215,12 @@ async fn listen(log: Arc<SharedLog>, client: redis::Client, mut stopping: watch:
         }
         wait = (wait * 2).min(Duration::from_secs(5));
     }
+}
+
+/// The log's events, labelled with `epoch`.
+async fn read(connection: &mut ConnectionManager, hash: &str, epoch: u64) -> Result<Vec<Arc<LoggedEvent>>, Unavailable> {
+    let entries: Vec<(String, Vec<String>)> = redis::cmd("XRANGE").arg(log_key(hash)).arg("-").arg("+").query_async(connection).await?;
+    Ok(entries.into_iter().filter_map(|(id, fields)| entry(epoch, &id, &fields)).map(Arc::new).collect())
 }
 
 fn info_key(hash: &str) -> String {
@@ -362,10 +266,6 @@ fn published(payload: &str) -> Option<(&str, LoggedEvent)> {
     let at = parts.next()?.parse().ok()?;
     let data = parts.next()?.to_string();
     Some((hash, LoggedEvent { id: EventId { epoch, seq }, kind, data, at }))
-}
-
-fn unix_millis() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 #[cfg(test)]

@@ -1,0 +1,184 @@
+//! The relay's configuration: one struct, [`Config`], with its two groups of bounds ([`Limits`] on
+//! what is kept, [`Admission`] on what one client may do). Every default is defined here, once;
+//! the binary reads each setting from a flag or the environment (README: the settings) and takes
+//! its default from here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything an operator sets. Unset (`None`) settings are decided at launch: the public URL is
+/// `http://LISTEN`, no upstream means the in-process sandbox, secrets are generated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the relay listens, e.g. `127.0.0.1:8080`.
+    pub listen: String,
+    /// The URL browsers and zChat reach the relay at, e.g. `https://chat.example.com`.
+    pub public_url: Option<String>,
+    /// zChat's base URL (`https://zchat.zenvia.io`) and the account's API token, which never leaves
+    /// the relay but towards that URL.
+    pub upstream: Option<(String, String)>,
+    pub upstream_timeout: Duration,
+    /// Where the in-process sandbox listens (ignored with an upstream).
+    #[cfg(feature = "sandbox")]
+    pub sandbox_listen: String,
+    /// The in-process sandbox's account (ignored with an upstream).
+    #[cfg(feature = "sandbox")]
+    pub sandbox_account: zchat_sandbox::Account,
+    /// The secret path segment of the webhook URL.
+    pub webhook_secret: Option<String>,
+    /// The key of the session credentials.
+    pub session_secret: Option<String>,
+    /// Where the widget's release build is (`dist/`).
+    pub widget_dir: PathBuf,
+    /// Where the demo host site listens; none: no demo site.
+    pub demo_listen: Option<String>,
+    /// Where `/metrics` is served (never on the public listener); none: nowhere.
+    pub metrics_listen: Option<String>,
+    /// Host-page origins allowed to frame the widget (`frame-ancestors`); empty: any.
+    pub allowed_origins: Vec<String>,
+    /// Behind a reverse proxy: take the client's address from the last `X-Forwarded-For` entry.
+    pub trust_forwarded_for: bool,
+    /// Redis, where several relays share one event log; none: this process's memory.
+    pub redis_url: Option<String>,
+    pub limits: Limits,
+    /// What one client, interaction or connection may do.
+    pub admission: Admission,
+}
+
+/// Where the demo host site listens when it is on (by default, with the sandbox).
+pub const DEMO_LISTEN: &str = "127.0.0.1:8082";
+/// Where the widget's release build is by default (relative to the working directory).
+pub const WIDGET_DIR: &str = "dist";
+/// Where `/metrics` is served by default.
+pub const METRICS_LISTEN: &str = "127.0.0.1:9090";
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            upstream: None,
+            upstream_timeout: Duration::from_secs(10),
+            #[cfg(feature = "sandbox")]
+            sandbox_listen: "127.0.0.1:8081".into(),
+            #[cfg(feature = "sandbox")]
+            sandbox_account: zchat_sandbox::Account::default(),
+            webhook_secret: None,
+            session_secret: None,
+            widget_dir: WIDGET_DIR.into(),
+            demo_listen: None,
+            metrics_listen: Some(METRICS_LISTEN.into()),
+            allowed_origins: Vec::new(),
+            trust_forwarded_for: false,
+            redis_url: None,
+            limits: Limits::default(),
+            admission: Admission::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Everything on free loopback ports with the sandbox: what tests start.
+    pub fn for_tests(widget_dir: PathBuf) -> Self {
+        Config {
+            listen: "127.0.0.1:0".into(),
+            #[cfg(feature = "sandbox")]
+            sandbox_listen: "127.0.0.1:0".into(),
+            widget_dir,
+            demo_listen: Some("127.0.0.1:0".into()),
+            metrics_listen: Some("127.0.0.1:0".into()),
+            // One test client plays many visitors from one address.
+            admission: Admission { creates_per_minute: 1_000, requests_per_minute: 100_000, connections_per_address: 10_000, ..Admission::default() },
+            ..Config::default()
+        }
+    }
+}
+
+/// How much the log may hold, and for how long.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_interactions: usize,
+    pub max_events: usize,
+    /// Bytes of events one interaction's log keeps (its oldest go first).
+    pub max_interaction_bytes: usize,
+    /// Bytes of events all logs keep together (whole logs go, in eviction order).
+    pub max_bytes: usize,
+    /// Triggers held, over all interactions not yet opened.
+    pub max_held: usize,
+    /// Bytes of triggers held, over all interactions not yet opened.
+    pub max_held_bytes: usize,
+    /// How long a trigger for an interaction not yet opened waits for its create answer.
+    pub hold: Duration,
+    pub finished_ttl: Duration,
+    pub idle_ttl: Duration,
+    /// `Idempotency-Key`s remembered (their first answers), by count and by bytes.
+    pub max_idempotency_keys: usize,
+    pub max_idempotency_bytes: usize,
+    /// How long one SSE stream lasts before the relay ends it (the browser reconnects with
+    /// `Last-Event-ID` and misses nothing), so that load balancers can spread long-lived streams.
+    pub stream_max: Option<Duration>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_interactions: 10_000,
+            max_events: 2_000,
+            max_interaction_bytes: 1024 * 1024,
+            max_bytes: 256 * 1024 * 1024,
+            max_held: 1_000,
+            max_held_bytes: 8 * 1024 * 1024,
+            hold: Duration::from_secs(30),
+            finished_ttl: Duration::from_secs(3600),
+            idle_ttl: Duration::from_secs(24 * 3600),
+            max_idempotency_keys: 100_000,
+            max_idempotency_bytes: 32 * 1024 * 1024,
+            stream_max: None,
+        }
+    }
+}
+
+/// What one client address, interaction or connection may do (README: the settings).
+#[derive(Debug, Clone)]
+pub struct Admission {
+    /// New interactions one client address may start per minute.
+    pub creates_per_minute: u32,
+    /// API calls and stream opens one client address may make per minute.
+    pub requests_per_minute: u32,
+    /// API calls and stream opens on one interaction per minute.
+    pub interaction_requests_per_minute: u32,
+    /// Open connections per client address (not enforced behind a trusted proxy: every peer is it).
+    pub connections_per_address: usize,
+    /// Open event streams per client address.
+    pub streams_per_address: usize,
+    /// Open event streams per interaction (a visitor's tabs).
+    pub streams_per_interaction: usize,
+    /// How long a client has to send a request's head.
+    pub header_timeout: Duration,
+}
+
+impl Default for Admission {
+    fn default() -> Self {
+        Admission {
+            creates_per_minute: 10,
+            requests_per_minute: 1_200,
+            interaction_requests_per_minute: 300,
+            connections_per_address: 256,
+            streams_per_address: 64,
+            streams_per_interaction: 16,
+            header_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What launch decided where the [`Config`] left it open: the zChat the relay talks to (the
+/// configured one or the in-process sandbox), the URL it is reached at, and the secrets in force.
+#[derive(Debug, Clone)]
+pub struct Wiring {
+    pub upstream_base: String,
+    pub upstream_token: String,
+    /// Without a trailing slash.
+    pub public_url: String,
+    pub webhook_secret: String,
+    pub session_secret: Vec<u8>,
+}
