@@ -4,15 +4,17 @@
 //!
 //! ```json
 //! {"seed": 42,
-//!  "api": {"error_rate": 0.1, "timeout_rate": 0.05, "timeout_ms": 15000, "slow_rate": 0.2, "slow_ms": 800},
-//!  "webhooks": {"delay_ms": 200, "duplicate_rate": 0.1, "reorder_rate": 0.1, "drop_rate": 0.1,
-//!               "variant_rate": 0.5}}
+//!  "api": {"error_rate": 0.1, "timeout_rate": 0.05, "timeout_ms": 15000, "slow_rate": 0.2, "slow_ms": 800,
+//!          "answer_after_triggers": false},
+//!  "webhooks": {"delay_ms": 200, "duplicate_rate": 0.1, "reorder_rate": 0.1, "reorder_wait_ms": 1000,
+//!               "drop_rate": 0.1, "variant_rate": 0.5}}
 //! ```
 //! API: an error answers 503; a timeout answers 504 only after `timeout_ms` (longer than a
 //! client's patience); a slow call is carried out at once but answered `slow_ms` later (so its
-//! triggers can arrive before its answer). Webhooks: every delivery
+//! triggers can arrive before its answer); with `answer_after_triggers`, every answer waits for
+//! the triggers queued before it to be delivered. Webhooks: every delivery
 //! waits `delay_ms`; a duplicated one is delivered twice; a reordered one goes after the next
-//! trigger (or after a second if none comes); a dropped one loses its first attempt and is retried;
+//! trigger (or after `reorder_wait_ms` if none comes); a dropped one loses its first attempt and is retried;
 //! a varied one goes in a shape the reference does not show (`variants`), as a live zChat may.
 
 use std::sync::Mutex;
@@ -42,6 +44,10 @@ pub struct ApiFaults {
     pub timeout_ms: u64,
     pub slow_rate: f64,
     pub slow_ms: u64,
+    /// Every answer waits until each trigger queued before it was delivered (or given up): a
+    /// call's triggers then reach the webhook before its answer, however slow the machine. The
+    /// deterministic form of `slow_ms`, for tests of "the trigger came first".
+    pub answer_after_triggers: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -52,6 +58,9 @@ pub struct WebhookFaults {
     pub reorder_rate: f64,
     pub drop_rate: f64,
     pub variant_rate: f64,
+    /// How long a reordered trigger waits for a next one to overtake it (0: a second). A test
+    /// that needs the overtaking sets it long, so that a slow machine cannot undo the reorder.
+    pub reorder_wait_ms: u64,
 }
 
 /// What happens to one API call.
@@ -103,7 +112,12 @@ impl Faults {
         if api.error_rate + api.timeout_rate + api.slow_rate > 1.0 {
             return Err(ApiError::new(400, "api.error_rate + api.timeout_rate + api.slow_rate must be at most 1"));
         }
-        let delays = [("api.timeout_ms", api.timeout_ms), ("api.slow_ms", api.slow_ms), ("webhooks.delay_ms", hooks.delay_ms)];
+        let delays = [
+            ("api.timeout_ms", api.timeout_ms),
+            ("api.slow_ms", api.slow_ms),
+            ("webhooks.delay_ms", hooks.delay_ms),
+            ("webhooks.reorder_wait_ms", hooks.reorder_wait_ms),
+        ];
         if let Some((name, _)) = delays.iter().find(|(_, ms)| *ms > MAX_MS) {
             return Err(ApiError::new(400, format!("{name} must be at most {MAX_MS}")));
         }

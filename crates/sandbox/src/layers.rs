@@ -2,6 +2,7 @@
 //! the request and the answer the caller actually got.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -37,6 +38,12 @@ pub async fn record(State(sandbox): State<Arc<Sandbox>>, request: Request, next:
 
 /// Applies the next API fault: 503, a 504 after a long wait, or a slow answer.
 pub async fn inject(State(sandbox): State<Arc<Sandbox>>, request: Request, next: Next) -> Response {
+    if sandbox.faults.get().api.answer_after_triggers {
+        let response = next.run(request).await;
+        // Longer than a delivery's every retry (about 25 s): the answer comes after its triggers.
+        sandbox.webhooks.settled(Duration::from_secs(60)).await;
+        return response;
+    }
     match sandbox.faults.api() {
         ApiFault::None => next.run(request).await,
         ApiFault::Error => ApiError::new(503, "Service unavailable (fault injected by the sandbox)").into_response(),

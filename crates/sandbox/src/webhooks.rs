@@ -19,13 +19,21 @@ const QUEUE_CAPACITY: usize = 10_000;
 const ATTEMPTS: u32 = 8;
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a reordered trigger waits for a next one to overtake it.
+/// How long a reordered trigger waits for a next one to overtake it, unless the faults say.
 const REORDER_WAIT: Duration = Duration::from_secs(1);
 
 /// The sending side of the delivery queue; cheap to clone.
 #[derive(Clone)]
 pub struct Webhooks {
     queue: Option<mpsc::Sender<Trigger>>,
+    progress: Arc<Progress>,
+}
+
+/// Triggers queued, and triggers settled (delivered or given up), both counted from the start.
+#[derive(Default)]
+struct Progress {
+    queued: std::sync::atomic::AtomicU64,
+    settled: tokio::sync::watch::Sender<u64>,
 }
 
 /// What the delivery task works with.
@@ -34,19 +42,28 @@ struct Sender {
     client: reqwest::Client,
     faults: Arc<Injector>,
     journal: Arc<Journal>,
+    progress: Arc<Progress>,
 }
 
 impl Webhooks {
     /// Starts the delivery task for `url`; with `None`, triggers are only logged.
     pub fn spawn(url: Option<String>, faults: Arc<Injector>, journal: Arc<Journal>) -> Self {
+        let progress = Arc::new(Progress::default());
         let Some(url) = url else {
             tracing::warn!("no webhook URL: triggers are logged, not delivered");
-            return Webhooks { queue: None };
+            return Webhooks { queue: None, progress };
         };
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let client = reqwest::Client::builder().timeout(TIMEOUT).build().expect("an HTTP client");
-        tokio::spawn(Sender { url, client, faults, journal }.run(receiver));
-        Webhooks { queue: Some(queue) }
+        tokio::spawn(Sender { url, client, faults, journal, progress: Arc::clone(&progress) }.run(receiver));
+        Webhooks { queue: Some(queue), progress }
+    }
+
+    /// Waits until every trigger queued so far is delivered or given up (`within` at most).
+    pub async fn settled(&self, within: Duration) {
+        let queued = self.progress.queued.load(std::sync::atomic::Ordering::SeqCst);
+        let mut settled = self.progress.settled.subscribe();
+        let _ = tokio::time::timeout(within, settled.wait_for(|settled| *settled >= queued)).await;
     }
 
     /// Queues `triggers` in order. Must be called while the state change that produced them is
@@ -55,7 +72,9 @@ impl Webhooks {
         for trigger in triggers {
             tracing::debug!(hash = %trigger.interaction_hash, state = ?trigger.state(), "trigger");
             if let Some(queue) = &self.queue {
-                if queue.try_send(trigger).is_err() {
+                if queue.try_send(trigger).is_ok() {
+                    self.progress.queued.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                } else {
                     tracing::error!("webhook queue full: a trigger was dropped");
                 }
             }
@@ -69,7 +88,11 @@ impl Sender {
         let mut held: Option<(Trigger, WebhookFault)> = None;
         loop {
             let next = if held.is_some() {
-                match tokio::time::timeout(REORDER_WAIT, receiver.recv()).await {
+                let wait = match self.faults.get().webhooks.reorder_wait_ms {
+                    0 => REORDER_WAIT,
+                    ms => Duration::from_millis(ms),
+                };
+                match tokio::time::timeout(wait, receiver.recv()).await {
                     Ok(next) => next,
                     Err(_) => {
                         let (trigger, fault) = held.take().expect("checked above");
@@ -125,6 +148,7 @@ impl Sender {
             entry.attempts += more;
         }
         self.journal.delivery(entry);
+        self.progress.settled.send_modify(|settled| *settled += 1);
     }
 
     /// Posts until a 2xx or [`ATTEMPTS`] tries; returns the tries and whether one succeeded.

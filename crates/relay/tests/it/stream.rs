@@ -133,9 +133,9 @@ async fn streams_end_cleanly_when_the_relay_stops() {
 #[tokio::test]
 async fn a_trigger_that_arrives_before_the_create_answer_is_held_and_delivered() {
     let product = Product::start().await;
-    let faults = product.http.put(product.sandbox("/agent/faults")).json(&json!({"api": {"slow_rate": 1.0, "slow_ms": 500}})).send().await.unwrap();
+    let faults = product.http.put(product.sandbox("/agent/faults")).json(&json!({"api": {"answer_after_triggers": true}})).send().await.unwrap();
     assert_eq!(faults.status(), 200);
-    // zChat posts `queued` at once but answers the create half a second later.
+    // zChat posts `queued` and answers the create only once the relay has taken it.
     let (hash, session) = product.start_interaction(1).await;
     let metrics = product.http.get(product.metrics()).send().await.unwrap().text().await.unwrap();
     assert!(metrics.lines().any(|l| l == "relay_webhooks_total{outcome=\"held\"} 1"), "the trigger came first:\n{metrics}");

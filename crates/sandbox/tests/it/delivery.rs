@@ -51,8 +51,9 @@ async fn duplicated_and_dropped_webhooks() {
 #[tokio::test]
 async fn reordered_and_delayed_webhooks() {
     let world = World::start().await;
-    // Every trigger draws "reorder": the first is held back and goes after the second.
-    world.set_faults(json!({"seed": 3, "webhooks": {"reorder_rate": 1.0}})).await;
+    // Every trigger draws "reorder": the first is held back and goes after the second (which
+    // it waits for as long as it takes).
+    world.set_faults(json!({"seed": 3, "webhooks": {"reorder_rate": 1.0, "reorder_wait_ms": 60000}})).await;
     let hash = world.start_interaction(json!({"department_id": 1})).await;
     world.agent(Method::POST, &format!("/agent/interactions/{hash}/accept"), json!({})).await;
     let triggers = world.receiver.wait_for(2).await;
