@@ -1,10 +1,16 @@
 //! The relay's ClientApi V1 mirror, one function per call, over gloo-net. The frame page comes
-//! from the relay, so the paths are same-origin. Every failure becomes a [`Failure`] here.
+//! from the relay, so the paths are same-origin. The wire bodies are made here, with the
+//! session credential as their `token` (the account token never reaches the browser: the relay
+//! adds it); every failure becomes a [`Failure`].
 
 use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use zchat_types::{paths, Ack, ApiError, InteractionCreated, MessageCreated, SendMessage, StartInteraction, TokenOnly, UpdateInteraction};
+use serde_json::{Map, Value};
+use zchat_types::{
+    paths, Ack, ApiError, Customer, InteractionCreated, MediaType, MessageCreated, MessageType, Mood, SendMessage, StartInteraction, TokenOnly,
+    UpdateInteraction,
+};
 
 use crate::core::{Failure, Session};
 use crate::json;
@@ -12,19 +18,33 @@ use crate::texts::Texts;
 
 /// `POST /core/api/v1/interactions`: starts the interaction; the answer carries the session.
 /// `previous` names the visitor's earlier conversation, which the relay shows the agent.
-pub async fn start_interaction(texts: &Texts, body: &StartInteraction, previous: Option<&Session>) -> Result<Session, Failure> {
+pub async fn start_interaction(
+    texts: &Texts,
+    department_id: i64,
+    customer: Customer,
+    extra: Option<Map<String, Value>>,
+    previous: Option<&Session>,
+) -> Result<Session, Failure> {
+    let body = StartInteraction {
+        token: String::new(),
+        media_type: MediaType::Text,
+        department_id,
+        customer: Some(customer),
+        extra,
+        external_history: None,
+    };
     let mut request = Request::post(paths::INTERACTIONS);
     if let Some(previous) = previous {
         request = request.header("X-Previous-Session", &previous.credential);
     }
-    let created: InteractionCreated = call(texts, request, body).await?;
+    let created: InteractionCreated = call(texts, request, &body).await?;
     let session = created.data.session.ok_or_else(|| Failure { message: texts.unexpected.into(), retryable: true })?;
     Ok(Session { hash: created.data.interaction_hash, credential: session })
 }
 
 /// `POST …/{hash}/messages` with an `Idempotency-Key`, so that a retry is not sent twice.
-pub async fn send_message(texts: &Texts, session: &Session, key: &str, body: SendMessage) -> Result<(), Failure> {
-    let body = SendMessage { token: session.credential.clone(), ..body };
+pub async fn send_message(texts: &Texts, session: &Session, key: &str, content: String) -> Result<(), Failure> {
+    let body = SendMessage { token: session.credential.clone(), content, kind: MessageType::Text, url: None };
     let request = Request::post(&paths::for_interaction(paths::MESSAGES, &session.hash)).header("Idempotency-Key", key);
     call::<MessageCreated>(texts, request, &body).await.map(|_| ())
 }
@@ -43,8 +63,8 @@ pub async fn finish(texts: &Texts, session: &Session) -> Result<(), Failure> {
 }
 
 /// `PUT …/{hash}`: the visitor's rating (mood and note).
-pub async fn update(texts: &Texts, session: &Session, body: UpdateInteraction) -> Result<(), Failure> {
-    let body = UpdateInteraction { token: session.credential.clone(), ..body };
+pub async fn rate(texts: &Texts, session: &Session, mood: Mood, note: Option<String>) -> Result<(), Failure> {
+    let body = UpdateInteraction { token: session.credential.clone(), mood: Some(mood), tag_ids: None, customer_key: None, note };
     call::<Ack>(texts, Request::put(&paths::for_interaction(paths::INTERACTION, &session.hash)), &body).await.map(|_| ())
 }
 

@@ -1,5 +1,6 @@
 //! The root component: reads the settings, owns the [`Driver`], renders the [`ChatWindow`].
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
@@ -7,10 +8,11 @@ use yew::prelude::*;
 
 use crate::components::ChatWindow;
 use crate::core::{Conversation, Input};
-use crate::driver::{self, new_key, Driver};
-use crate::host;
+use crate::driver::Driver;
+use crate::keys::new_key;
 use crate::settings::Settings;
 use crate::texts::Lang;
+use crate::{host, page, storage};
 
 /// The site's language, else the browser's, else English; also set as the page's `lang`.
 fn language(settings: &Settings) -> Lang {
@@ -70,6 +72,70 @@ struct ChatProps {
     lang: Lang,
 }
 
+/// The view's callbacks, made once (views compare them, and new ones would render everything).
+struct Callbacks {
+    start: Callback<(zchat_types::Customer, Option<i64>)>,
+    send: Callback<String>,
+    retry: Callback<String>,
+    finish: Callback<()>,
+    rate: Callback<(zchat_types::Mood, String)>,
+    new: Callback<()>,
+    writing: Callback<bool>,
+    close: Option<Callback<()>>,
+}
+
+impl Callbacks {
+    fn of(driver: &Driver) -> Self {
+        let dispatch = driver.callback();
+        Callbacks {
+            start: dispatch.reform(|(customer, department)| Input::Start { customer, department }),
+            send: dispatch.reform(|text| Input::Send { text, key: new_key() }),
+            retry: dispatch.reform(|key| Input::Retry { key }),
+            finish: dispatch.reform(|()| Input::Finish),
+            rate: dispatch.reform(|(mood, note)| Input::Rate { mood, note }),
+            new: dispatch.reform(|()| Input::NewConversation),
+            writing: dispatch.reform(|empty| Input::Writing { empty }),
+            close: driver.host().map(|origin| Callback::from(move |()| host::close(Some(&origin)))),
+        }
+    }
+}
+
+/// Listens to the host page and the frame page, feeding the driver: the window is seen when the
+/// host shows it and the page is visible; a page that becomes visible or a browser back online
+/// reconnects a waiting stream; Escape asks the host to close the window.
+fn listen(driver: &Driver) -> impl FnOnce() {
+    let dispatch = driver.callback();
+    let host = driver.host();
+    // The loader may create the frame before the visitor opens it (when the browser is idle): it
+    // starts closed and the host says when it opens. On its own, the frame page is open.
+    let open = Rc::new(Cell::new(host.is_none()));
+    let seen: Rc<dyn Fn()> = {
+        let (open, dispatch) = (Rc::clone(&open), dispatch.clone());
+        Rc::new(move || dispatch.emit(Input::Seen(open.get() && page::visible())))
+    };
+    // Listening first: the host's answer to `ready` (customer, extra) must not be missed.
+    let from_host = host::listen(host.clone(), driver.conversation().lang.texts(), open, Rc::clone(&seen), dispatch.clone());
+    let handlers = page::Handlers {
+        visibility: {
+            let (seen, dispatch) = (Rc::clone(&seen), dispatch.clone());
+            Rc::new(move |visible| {
+                seen();
+                if visible {
+                    dispatch.emit(Input::Wake);
+                }
+            })
+        },
+        online: dispatch.reform(|()| Input::Wake),
+        escape: Callback::from(move |()| host::close(host.as_deref())),
+    };
+    let on_page = page::listen(handlers);
+    seen();
+    move || {
+        on_page();
+        from_host();
+    }
+}
+
 #[function_component(Chat)]
 fn chat(props: &ChatProps) -> Html {
     let update = use_force_update();
@@ -82,32 +148,24 @@ fn chat(props: &ChatProps) -> Html {
         let conversation = Conversation::new(department_id).with_fields(fields).with_departments(departments).with_lang(lang);
         Driver::new(conversation, host, Callback::from(move |_| update.force_update()))
     });
+    let callbacks = {
+        let driver = Rc::clone(&driver);
+        use_memo((), move |_| Callbacks::of(&driver))
+    };
     {
-        // A conversation under way in this browser (a reload, another tab) comes back.
         let driver = Rc::clone(&driver);
         use_effect_with((), move |_| {
-            // Listening first: the host's answer to `ready` (customer, extra) must not be missed.
-            let host = host::listen(&driver, driver.host());
-            driver.dispatch(Input::Restore(driver::load(department_id)));
-            let wake = driver::wake_on_return(&driver);
-            host::focus_first_field();
-            move || {
-                wake();
-                host();
-            }
+            let stop = listen(&driver);
+            // A conversation under way in this browser (a reload, another tab) comes back.
+            driver.dispatch(Input::Restore(storage::load(department_id)));
+            page::focus_first_field();
+            stop
         });
     }
-    let dispatch = driver.callback();
-    let onstart = dispatch.reform(|(customer, department)| Input::Start { customer, department });
-    let onsend = dispatch.reform(|text| Input::Send { text, key: new_key() });
-    let onretry = dispatch.reform(|key| Input::Retry { key });
-    let onfinish = dispatch.reform(|()| Input::Finish);
-    let onrate = dispatch.reform(|(mood, note)| Input::Rate { mood, note });
-    let onnew = dispatch.reform(|()| Input::NewConversation);
-    let onwriting = dispatch.reform(|empty| Input::Writing { empty });
-    let onclose = driver.host().map(|origin| Callback::from(move |()| host::close(Some(&origin))));
-    let conversation = driver.conversation().clone();
+    let c = &*callbacks;
     html! {
-        <ChatWindow {conversation} title={props.settings.title.clone()} {onstart} {onsend} {onretry} {onfinish} {onrate} {onnew} {onwriting} {onclose} />
+        <ChatWindow conversation={driver.conversation()} title={props.settings.title.clone()} onstart={c.start.clone()} onsend={c.send.clone()}
+            onretry={c.retry.clone()} onfinish={c.finish.clone()} onrate={c.rate.clone()} onnew={c.new.clone()} onwriting={c.writing.clone()}
+            onclose={c.close.clone()} />
     }
 }

@@ -2,16 +2,35 @@
 //! `(state, input, now) -> (state, effects)`, with no IO and no yew, web-sys or gloo inside.
 //!
 //! Inputs ([`Input`]) are the visitor's actions, the relay's answers, stream events and timers.
-//! Effects ([`Effect`]) are what the shell (`crate::driver`) must do: HTTP calls, opening or
-//! closing the event stream, timers. Everything the core needs from outside (the time, random
-//! idempotency keys) comes in through the inputs, so it is tested natively and deterministically.
+//! Effects ([`Effect`]) are what the shell (`crate::driver`) must do, in the conversation's own
+//! terms: start, send, rate, open or close the event stream, set timers. Everything the core
+//! needs from outside (the time, random idempotency keys) comes in through the inputs, so it is
+//! tested natively and deterministically.
+//!
+//! - [`io`]: the inputs and the effects.
+//! - `conversation`: the state, its phases, and `step`, which only dispatches.
+//! - `outbox`: the visitor's messages on their way (send, resend, retry).
+//! - `events`: the relay's stream applied (triggers, the visitor's own messages, resets).
+//! - `connection`: the stream's state, backoff and last event applied.
+//! - `typing`: telling zChat the visitor is typing.
+//! - `attention`: what the visitor has seen, and what the host page was told.
+//! - [`prechat`]: the pre-chat form's rules. `transcript`: what the visitor sees.
 
+mod attention;
+mod connection;
 mod conversation;
+mod events;
+pub mod io;
+mod outbox;
 pub mod prechat;
 mod transcript;
+mod typing;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
-pub use conversation::{Announcement, Connection, Conversation, Effect, Failure, Input, Phase, Rating, Saved, Session, StreamEvent, MAX_EXTRA_BYTES};
-pub use transcript::{safe_url, Delivery, Entry, EntryId, Sender};
+pub use connection::Connection;
+pub use conversation::{Conversation, Phase, Rating, Saved, Session};
+pub use io::{Announcement, Effect, Failure, Input, StreamEvent, MAX_EXTRA_BYTES};
+pub use transcript::{safe_url, Delivery, Entry, EntryId, Sender, SystemLine};
+pub use typing::TYPING_IDLE_MS;

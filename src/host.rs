@@ -23,8 +23,9 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use zchat_types::Customer;
 
+use yew::Callback;
+
 use crate::core::{Announcement, Input, MAX_EXTRA_BYTES};
-use crate::driver::Driver;
 use crate::json;
 use crate::texts::Texts;
 
@@ -143,24 +144,13 @@ pub fn decode(text: &str) -> Option<FromHost> {
     Some(FromHost { open: field("open").as_bool() == Some(true), customer: json::from_js::<Option<Customer>>(field("customer")).ok_or(()), extra })
 }
 
-/// Listens to the host (open or not), the page's visibility and Escape; feeds [`Input::Seen`] and
-/// asks the host to close on Escape. The listeners go with the returned guard.
-pub fn listen(driver: &Driver, host: Option<String>) -> impl FnOnce() {
-    let (Some(window), Some(document)) = (web_sys::window(), web_sys::window().and_then(|w| w.document())) else {
-        return Box::new(|| ()) as Box<dyn FnOnce()>;
-    };
-    // The loader may create the frame before the visitor opens it (when the browser is idle): it
-    // starts closed and the host says when it opens. On its own, the frame page is open.
-    let open = Rc::new(Cell::new(host.is_none()));
-    let seen = {
-        let (driver, open, document) = (driver.clone(), Rc::clone(&open), document.clone());
-        Rc::new(move || {
-            let visible = document.visibility_state() == web_sys::VisibilityState::Visible;
-            driver.dispatch(Input::Seen(open.get() && visible));
-        })
-    };
+/// Listens to the host page: whether the window is shown (kept in `open`, then `seen` is
+/// called), the form's answers and the next start's `extra` (fed to `dispatch`); then says
+/// `ready`. The listener goes when the returned guard is called.
+pub fn listen(host: Option<String>, texts: &Texts, open: Rc<Cell<bool>>, seen: Rc<dyn Fn()>, dispatch: Callback<Input>) -> impl FnOnce() {
+    let Some(window) = web_sys::window() else { return Box::new(|| ()) as Box<dyn FnOnce()> };
     let messages = {
-        let (host, open, seen, driver) = (host.clone(), Rc::clone(&open), Rc::clone(&seen), driver.clone());
+        let host = host.clone();
         // The host sends everything each time: a bad value is said once, not on every message.
         let told = Cell::new(0u8);
         EventListener::new(&window, "message", move |event| {
@@ -173,40 +163,21 @@ pub fn listen(driver: &Driver, host: Option<String>) -> impl FnOnce() {
             open.set(message.open);
             seen();
             if opened {
-                focus_first_field();
+                crate::page::focus_first_field();
             }
             // Anything else than what the API takes is refused, and the site's developer is told.
             match message.customer {
-                Ok(Some(customer)) => driver.dispatch(Input::Prefill(customer)),
+                Ok(Some(customer)) => dispatch.emit(Input::Prefill(customer)),
                 Ok(None) => {}
                 Err(()) => complain_once(&told, 1, "setCustomer takes {name, email, phone, cpf}, each a string"),
             }
             match message.extra {
-                Ok(Some(extra)) => driver.dispatch(Input::SetExtra(extra)),
+                Ok(Some(extra)) => dispatch.emit(Input::SetExtra(extra)),
                 Ok(None) => {}
                 Err(()) => complain_once(&told, 2, "data-extra and setExtra take a JSON object of 4096 bytes at most"),
             }
         })
     };
-    let visibility = {
-        let seen = Rc::clone(&seen);
-        EventListener::new(&document, "visibilitychange", move |_| seen())
-    };
-    ready(host.as_deref(), driver.conversation().lang.texts());
-    seen();
-    let escape = EventListener::new(&document, "keydown", move |event| {
-        if event.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|key| key.key() == "Escape") {
-            close(host.as_deref());
-        }
-    });
-    Box::new(move || drop((messages, visibility, escape)))
-}
-
-/// Puts the keyboard where the visitor will type: the composer, or the form's first field.
-pub fn focus_first_field() {
-    let field =
-        web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector("#zc-input:not([disabled]), .zc-prechat input").ok().flatten());
-    if let Some(field) = field.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = field.focus();
-    }
+    ready(host.as_deref(), texts);
+    Box::new(move || drop(messages))
 }

@@ -4,7 +4,9 @@
 //! - [`settings`]: the embed settings the frame page is given.
 //! - [`api`], [`stream`]: the relay's ClientApi V1 mirror over gloo-net HTTP and its event stream
 //!   over gloo-net EventSource.
-//! - [`driver`]: feeds inputs to the core and carries out its effects.
+//! - [`driver`]: feeds inputs to the core and carries out its effects; [`storage`] (the frame's
+//!   local storage), [`clock`] (time and timers) and [`keys`] (idempotency keys) are its edges.
+//! - [`page`]: the frame page's own listeners (visibility, online, Escape) and focus.
 //! - [`texts`]: every text the visitor reads, in pt-BR, en and es.
 //! - [`json`]: JSON at the edges, by the browser's parser and serde-wasm-bindgen.
 //! - [`host`]: the postMessage channel to the host page's loader (unread count, close, open).
@@ -13,11 +15,15 @@
 
 pub mod api;
 pub mod app;
+pub mod clock;
 pub mod components;
 pub mod core;
 pub mod driver;
 pub mod host;
 pub mod json;
+pub mod keys;
+pub mod page;
 pub mod settings;
+pub mod storage;
 pub mod stream;
 pub mod texts;

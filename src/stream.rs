@@ -5,7 +5,7 @@ use gloo_events::EventListener;
 use wasm_bindgen::JsCast;
 use web_sys::{EventSource, MessageEvent};
 use yew::Callback;
-use zchat_types::{paths, StreamEventKind};
+use zchat_types::{paths, EventId, StreamEventKind};
 
 use crate::core::{Input, Session, StreamEvent};
 use crate::json;
@@ -27,12 +27,12 @@ impl Drop for EventStream {
 }
 
 /// Opens `GET …/{hash}/events?token=…[&last_event_id=…]` and feeds its events to `on_input`.
-pub fn open(session: &Session, last_event_id: Option<&str>, on_input: Callback<Input>) -> Option<EventStream> {
+pub fn open(session: &Session, after: Option<EventId>, on_input: Callback<Input>) -> Option<EventStream> {
     let encode = |text: &str| String::from(js_sys::encode_uri_component(text));
     let path = paths::for_interaction(paths::EVENTS, &encode(&session.hash));
     let mut url = [path.as_str(), "?token=", &encode(&session.credential)].concat();
-    if let Some(id) = last_event_id {
-        url.extend(["&last_event_id=", &encode(id)]);
+    if let Some(id) = after {
+        url.extend(["&last_event_id=", &id.to_string()]);
     }
     let source = EventSource::new(&url).ok()?;
     let emit = on_input.clone();

@@ -118,7 +118,7 @@ fn mount_window(root: &Element, conversation: Conversation) -> (Calls, Calls) {
     let (onsend, sent) = recorder::<String>();
     let (onretry, retried) = recorder::<String>();
     let props = ChatWindowProps {
-        conversation,
+        conversation: conversation.into(),
         title: "Chat with Demo shop".into(),
         onstart: Callback::noop(),
         onsend,
@@ -179,7 +179,7 @@ async fn agent_text_is_text_and_only_http_media_is_shown() {
         entry("5", "track it at https://example.com/t?id=9. javascript:alert(1)", zchat_types::MessageType::Text, None),
     ];
     let root = root();
-    let props = TranscriptProps { entries, agent_typing: false, agent_name: None, onretry: Callback::noop() };
+    let props = TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, onretry: Callback::noop() };
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
     until("the messages", || root.query_selector_all(".zc-agent").unwrap().length() == 5).await;
     let first = root.query_selector(".zc-agent .zc-text").unwrap().unwrap();
@@ -220,7 +220,7 @@ async fn a_nameless_agent_is_the_agent_and_a_text_with_an_address_links_it() {
         entry("3", "Bia", "Nada", Some("javascript:alert(1)")),
     ];
     let root = root();
-    let props = TranscriptProps { entries, agent_typing: false, agent_name: None, onretry: Callback::noop() };
+    let props = TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, onretry: Callback::noop() };
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
     until("the messages", || root.query_selector_all(".zc-agent").unwrap().length() == 3).await;
     let authors = root.query_selector_all(".zc-author").unwrap();
@@ -254,7 +254,7 @@ async fn times_are_written_in_the_browsers_locale() {
         delivery: Delivery::Sent,
     };
     let root = root();
-    let props = TranscriptProps { entries: vec![entry], agent_typing: false, agent_name: None, onretry: Callback::noop() };
+    let props = TranscriptProps { entries: vec![entry].into(), agent_typing: false, agent_name: None, onretry: Callback::noop() };
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
     until("the message", || text(&root, ".zc-meta time").is_some()).await;
     assert_eq!(text(&root, ".zc-meta time").unwrap(), expected);
@@ -322,7 +322,7 @@ async fn after_the_end_the_visitor_rates_and_can_start_again() {
     let (onrate, rated) = recorder::<(zchat_types::Mood, String)>();
     let (onnew, renewed) = recorder::<()>();
     let props = ChatWindowProps {
-        conversation,
+        conversation: conversation.into(),
         title: "Chat".into(),
         onstart: Callback::noop(),
         onsend: Callback::noop(),

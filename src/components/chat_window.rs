@@ -1,5 +1,7 @@
 //! The whole window for one conversation: header, status, then the form or the chat.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 use zchat_types::{Customer, Mood};
 
@@ -8,7 +10,8 @@ use crate::core::{Conversation, Phase};
 
 #[derive(Properties, PartialEq)]
 pub struct ChatWindowProps {
-    pub conversation: Conversation,
+    /// Shared with the driver: rendering copies nothing of it.
+    pub conversation: Rc<Conversation>,
     pub title: AttrValue,
     /// The visitor starts, with the department they chose (when there is a list).
     pub onstart: Callback<(Customer, Option<i64>)>,
@@ -70,13 +73,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
                 1 => "#zc-input",
                 _ => ".zc-good, .zc-new",
             };
-            let element = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.query_selector(target).ok().flatten())
-                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
-            if let Some(element) = element {
-                let _ = element.focus();
-            }
+            crate::page::focus(target);
         });
     }
     html! {
@@ -90,7 +87,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
                     <button type="button" class="zc-close" aria-label={texts.close} title={texts.close} onclick={onclose.reform(|_| ())}>{ "✕" }</button>
                 }
             </header>
-            <StatusLine phase={conversation.phase.clone()} connection={conversation.connection} {agent_name} />
+            <StatusLine phase={conversation.phase.clone()} connection={conversation.link.state} {agent_name} />
             if let Some(notice) = &conversation.notice {
                 <p class="zc-form-error zc-notice" role="alert">{ notice.clone() }</p>
             }

@@ -106,10 +106,10 @@ pub fn message_bubble(props: &MessageBubbleProps) -> Html {
         // zChat may name no agent: then the bubble says who in general.
         Sender::Agent { name } if name.trim().is_empty() => ("zc-message zc-agent", Some(texts.agent.to_string())),
         Sender::Agent { name } => ("zc-message zc-agent", Some(name.clone())),
-        Sender::System => return html! { <li class="zc-system">{ entry.content.clone() }</li> },
+        Sender::System(line) => return html! { <li class="zc-system">{ line.text(texts) }</li> },
     };
     let delivery = match (&entry.delivery, &entry.id) {
-        (Delivery::Sending, _) => html! { <span class="zc-delivery">{ texts.sending }</span> },
+        (Delivery::Sending { .. }, _) => html! { <span class="zc-delivery">{ texts.sending }</span> },
         (Delivery::Sent, _) => html! {},
         (Delivery::Failed { reason }, EntryId::Local(key)) => {
             let onretry = props.onretry.clone();
@@ -128,8 +128,13 @@ pub fn message_bubble(props: &MessageBubbleProps) -> Html {
             if let Some(author) = author {
                 <span class="zc-author">{ author }</span>
             }
-            <p class="zc-text">{ linked(&entry.content) }</p>
-            { media(texts, entry.kind, entry.url.as_deref(), &entry.content) }
+            if entry.is_unshowable() {
+                // Nothing to show: a neutral line, so the visitor knows the agent sent something.
+                <p class="zc-text">{ texts.line_unshowable }</p>
+            } else {
+                <p class="zc-text">{ linked(&entry.content) }</p>
+                { media(texts, entry.kind, entry.url.as_deref(), &entry.content) }
+            }
             <span class="zc-meta"><time>{ time_of(entry.at) }</time>{ " " }{ delivery }</span>
         </li>
     }

@@ -1,5 +1,7 @@
 //! The messages, oldest first, and the agent's typing indicator.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use super::{use_texts, MessageBubble};
@@ -7,7 +9,8 @@ use crate::core::Entry;
 
 #[derive(Properties, PartialEq)]
 pub struct TranscriptProps {
-    pub entries: Vec<Entry>,
+    /// Shared with the conversation: equal (and not rendered again) while it is the same list.
+    pub entries: Rc<Vec<Entry>>,
     #[prop_or_default]
     pub agent_typing: bool,
     #[prop_or_default]

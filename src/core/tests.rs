@@ -3,7 +3,6 @@
 use serde_json::json;
 use zchat_types::Customer;
 
-use super::conversation::TYPING_IDLE_MS;
 use super::*;
 
 const HASH: &str = "0000a-000b-0c00-0d0e-f00d00f11111";
@@ -53,8 +52,25 @@ fn customer_message(seq: u64, content: &str, key: Option<&str>) -> Input {
     Input::StreamEvent { id: format!("7-{seq}"), event: StreamEvent::CustomerMessage(serde_json::from_value(data).unwrap()) }
 }
 
+/// What each entry says, as an English-speaking visitor reads it (system lines and the neutral
+/// line for what cannot be shown are translated by the views).
 fn contents(conversation: &Conversation) -> Vec<&str> {
-    conversation.transcript.iter().map(|entry| entry.content.as_str()).collect()
+    contents_in(conversation, crate::texts::Lang::En)
+}
+
+fn contents_in(conversation: &Conversation, lang: crate::texts::Lang) -> Vec<&str> {
+    fn said<'a>(entry: &'a Entry, texts: &'static crate::texts::Texts) -> &'a str {
+        match entry.sender {
+            Sender::System(line) => line.text(texts),
+            _ if entry.is_unshowable() => texts.line_unshowable,
+            _ => entry.content.as_str(),
+        }
+    }
+    conversation.transcript.iter().map(|entry| said(entry, lang.texts())).collect()
+}
+
+fn sending() -> Delivery {
+    Delivery::Sending { resends: 0 }
 }
 
 #[test]
@@ -62,10 +78,9 @@ fn starting_asks_the_relay_with_the_department_and_customer() {
     let mut conversation = Conversation::new(3);
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
     assert_eq!(conversation.phase, Phase::Starting);
-    let [Effect::StartInteraction { request, previous: None }] = effects.as_slice() else { panic!("{effects:?}") };
-    assert_eq!(request.department_id, 3);
-    assert!(request.token.is_empty(), "the widget never holds a token");
-    assert_eq!(request.customer.as_ref().unwrap().name.as_deref(), Some("Maria"));
+    let [Effect::StartInteraction { department_id, customer, extra: None, previous: None }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(*department_id, 3);
+    assert_eq!(customer.name.as_deref(), Some("Maria"));
 }
 
 #[test]
@@ -94,14 +109,11 @@ fn a_started_interaction_opens_the_stream_from_the_start() {
     let effects = conversation.step(Input::Started(Ok(session())), T0);
     assert_eq!(
         effects,
-        [
-            Effect::Save(Saved { current: Some(session()), previous: None, announced: None }),
-            Effect::OpenStream { session: session(), last_event_id: None }
-        ]
+        [Effect::Save(Saved { current: Some(session()), previous: None, announced: None }), Effect::OpenStream { session: session(), after: None }]
     );
-    assert_eq!((conversation.phase.clone(), conversation.connection), (Phase::Waiting, Connection::Connecting));
+    assert_eq!((conversation.phase.clone(), conversation.link.state), (Phase::Waiting, Connection::Connecting));
     conversation.step(Input::StreamOpened, T0);
-    assert_eq!(conversation.connection, Connection::Live);
+    assert_eq!(conversation.link.state, Connection::Live);
 }
 
 #[test]
@@ -121,7 +133,7 @@ fn queued_then_accepted_then_an_agent_message() {
     assert_eq!(contents(&conversation), ["An agent joined the conversation.", "Olá!"]);
     let last = conversation.transcript.last().unwrap();
     assert_eq!((last.sender.clone(), last.at), (Sender::Agent { name: "Atendente".into() }, T0 + 5));
-    assert_eq!(conversation.last_event_id.as_deref(), Some("7-5"));
+    assert_eq!(conversation.link.last_event, Some("7-5".parse().unwrap()));
 }
 
 #[test]
@@ -174,9 +186,9 @@ fn sending_shows_the_message_at_once_then_sent() {
     let mut conversation = started();
     conversation.step(state(1, "accepted"), T0);
     let effects = conversation.step(Input::Send { text: "  Preciso de ajuda ".into(), key: "k1".into() }, T0 + 1);
-    let [Effect::SendMessage { key, body, session: s }] = effects.as_slice() else { panic!("{effects:?}") };
-    assert_eq!((key.as_str(), body.content.as_str(), s), ("k1", "Preciso de ajuda", &session()));
-    assert_eq!(conversation.transcript.last().unwrap().delivery, Delivery::Sending);
+    let [Effect::SendMessage { key, text, session: s }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!((key.as_str(), text.as_str(), s), ("k1", "Preciso de ajuda", &session()));
+    assert_eq!(conversation.transcript.last().unwrap().delivery, sending());
     conversation.step(Input::Sent { key: "k1".into(), result: Ok(()) }, T0 + 2);
     assert_eq!(conversation.transcript.last().unwrap().delivery, Delivery::Sent);
     // Its echo from the stream is the same message, not a new one.
@@ -203,7 +215,7 @@ fn a_failed_send_can_be_retried_with_the_same_key() {
     assert_eq!(conversation.transcript[0].delivery, Delivery::Failed { reason: "The interaction is already finished".into() });
     let effects = conversation.step(Input::Retry { key: "k1".into() }, T0);
     assert!(matches!(effects.as_slice(), [Effect::SendMessage { key, .. }] if key == "k1"));
-    assert_eq!(conversation.transcript[0].delivery, Delivery::Sending);
+    assert_eq!(conversation.transcript[0].delivery, sending());
     // Retrying a message that is not failed does nothing.
     assert!(conversation.step(Input::Retry { key: "k1".into() }, T0).is_empty());
 }
@@ -248,15 +260,15 @@ fn a_closed_stream_reconnects_from_the_last_event_with_growing_backoff() {
         let [Effect::ScheduleReconnect { after_ms }] = effects.as_slice() else { panic!("{effects:?}") };
         delays.push(*after_ms);
         let reopen = conversation.step(Input::Reconnect, T0);
-        assert_eq!(reopen, [Effect::OpenStream { session: session(), last_event_id: Some("7-1".into()) }]);
-        assert_eq!(conversation.connection, Connection::Connecting);
+        assert_eq!(reopen, [Effect::OpenStream { session: session(), after: Some("7-1".parse().unwrap()) }]);
+        assert_eq!(conversation.link.state, Connection::Connecting);
         conversation.step(Input::StreamClosed, T0);
         conversation.step(Input::Reconnect, T0);
     }
     assert!(delays.windows(2).all(|w| w[0] <= w[1]), "{delays:?}");
     assert_eq!(*delays.last().unwrap(), 30_000);
     conversation.step(Input::StreamOpened, T0);
-    assert_eq!(conversation.connection, Connection::Live);
+    assert_eq!(conversation.link.state, Connection::Live);
     let effects = conversation.step(Input::StreamClosed, T0);
     assert_eq!(effects, [Effect::ScheduleReconnect { after_ms: 1000 }], "a live stream starts the backoff over");
 }
@@ -301,7 +313,7 @@ fn triggers_of_other_interactions_and_garbage_are_ignored() {
 fn a_reload_replays_the_conversation_under_way_from_the_start() {
     let mut conversation = Conversation::new(1);
     let effects = conversation.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: None }), T0);
-    assert_eq!(effects, [Effect::OpenStream { session: session(), last_event_id: None }]);
+    assert_eq!(effects, [Effect::OpenStream { session: session(), after: None }]);
     assert_eq!(conversation.phase, Phase::Waiting);
     conversation.step(state(1, "accepted"), T0);
     conversation.step(customer_message(2, "sent before the reload", Some("k-old")), T0);
@@ -343,8 +355,8 @@ fn rating_a_finished_conversation() {
     assert!(conversation.step(Input::Rate { mood: zchat_types::Mood::Positive, note: String::new() }, T0).is_empty(), "not before the end");
     conversation.step(state(1, "finished"), T0);
     let effects = conversation.step(Input::Rate { mood: zchat_types::Mood::Negative, note: "  slow  ".into() }, T0);
-    let [Effect::UpdateInteraction { session: s, body }] = effects.as_slice() else { panic!("{effects:?}") };
-    assert_eq!((s, body.mood, body.note.as_deref()), (&session(), Some(zchat_types::Mood::Negative), Some("slow")));
+    let [Effect::Rate { session: s, mood, note }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!((s, *mood, note.as_deref()), (&session(), zchat_types::Mood::Negative, Some("slow")));
     assert_eq!(conversation.rating, Rating::Sending { mood: zchat_types::Mood::Negative });
     assert!(conversation.step(Input::Rate { mood: zchat_types::Mood::Positive, note: String::new() }, T0).is_empty(), "one rating at a time");
     conversation.step(Input::Rated(Err(Failure { message: "offline".into(), retryable: true })), T0);
@@ -413,8 +425,8 @@ fn waking_up_reconnects_at_once_and_only_when_disconnected() {
     assert!(conversation.step(Input::Wake, T0).is_empty(), "a live stream is left alone");
     conversation.step(Input::StreamClosed, T0);
     let effects = conversation.step(Input::Wake, T0);
-    assert_eq!(effects, [Effect::OpenStream { session: session(), last_event_id: Some("7-1".into()) }]);
-    assert_eq!(conversation.connection, Connection::Connecting);
+    assert_eq!(effects, [Effect::OpenStream { session: session(), after: Some("7-1".parse().unwrap()) }]);
+    assert_eq!(conversation.link.state, Connection::Connecting);
     assert!(conversation.step(Input::Reconnect, T0).is_empty(), "the backoff timer that fires later does nothing");
 }
 
@@ -469,7 +481,7 @@ fn the_host_page_prefills_the_form_and_gives_the_extra() {
     conversation.step(Input::SetExtra(extra.clone()), T0);
     assert_eq!(conversation.extra.as_ref(), Some(&extra));
     let effects = conversation.step(Input::Start { customer: customer("Ana"), department: None }, T0);
-    assert!(matches!(&effects[..], [Effect::StartInteraction { request, .. }] if request.extra.as_ref() == Some(&extra)));
+    assert!(matches!(&effects[..], [Effect::StartInteraction { extra: given, .. }] if given.as_ref() == Some(&extra)));
 }
 
 #[test]
@@ -491,9 +503,9 @@ fn the_host_page_sees_the_state_by_name() {
 fn the_browsers_own_retries_show_as_reconnecting_until_open_again() {
     let mut conversation = started();
     assert!(conversation.step(Input::StreamRetrying, T0).is_empty(), "the browser reconnects by itself");
-    assert_eq!(conversation.connection, Connection::Reconnecting { attempt: 0 });
+    assert_eq!(conversation.link.state, Connection::Reconnecting { attempt: 0 });
     conversation.step(Input::StreamOpened, T0);
-    assert_eq!(conversation.connection, Connection::Live);
+    assert_eq!(conversation.link.state, Connection::Live);
 }
 
 #[test]
@@ -502,7 +514,7 @@ fn a_department_chosen_from_the_list_is_used_and_others_refused() {
     assert!(conversation.step(Input::Start { customer: customer("Maria"), department: Some(9) }, T0).is_empty());
     assert_eq!(conversation.phase, Phase::PreChat { error: Some("Please choose a department from the list.".into()) });
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: Some(2) }, T0);
-    assert!(matches!(effects.as_slice(), [Effect::StartInteraction { request, .. }] if request.department_id == 2));
+    assert!(matches!(effects.as_slice(), [Effect::StartInteraction { department_id: 2, .. }]));
 }
 
 #[test]
@@ -514,7 +526,7 @@ fn network_failures_are_resent_with_growing_waits_then_the_visitor_is_asked() {
     loop {
         let effects = conversation.step(Input::Sent { key: "k1".into(), result: Err(offline()) }, T0);
         let [Effect::ScheduleResend { key, after_ms }] = effects.as_slice() else { break };
-        assert_eq!(conversation.transcript[0].delivery, Delivery::Sending, "still sending while it retries");
+        assert!(matches!(conversation.transcript[0].delivery, Delivery::Sending { .. }), "still sending while it retries");
         waits.push(*after_ms);
         let resend = conversation.step(Input::Resend { key: key.clone() }, T0);
         assert!(matches!(resend.as_slice(), [Effect::SendMessage { key, .. }] if key == "k1"), "the same key: never twice");
@@ -540,7 +552,7 @@ fn a_resend_is_dropped_once_the_message_got_through() {
 }
 
 #[test]
-fn the_lines_the_core_writes_are_in_the_visitors_language() {
+fn the_forms_errors_are_in_the_visitors_language_and_the_lines_are_typed() {
     let mut conversation = Conversation::new(1).with_lang(crate::texts::Lang::PtBr);
     conversation.step(Input::Start { customer: customer(" "), department: None }, T0);
     assert_eq!(conversation.phase, Phase::PreChat { error: Some("Por favor, diga seu nome.".into()) });
@@ -548,7 +560,9 @@ fn the_lines_the_core_writes_are_in_the_visitors_language() {
     conversation.step(Input::Started(Ok(session())), T0);
     conversation.step(state(1, "accepted"), T0);
     conversation.step(state(2, "finished"), T0);
-    assert_eq!(contents(&conversation), ["Um atendente entrou na conversa.", "O atendente encerrou a conversa."]);
+    let lines: Vec<Sender> = conversation.transcript.iter().map(|entry| entry.sender.clone()).collect();
+    assert_eq!(lines, [Sender::System(SystemLine::AgentJoined), Sender::System(SystemLine::AgentEnded)]);
+    assert_eq!(contents_in(&conversation, crate::texts::Lang::PtBr), ["Um atendente entrou na conversa.", "O atendente encerrou a conversa."]);
     conversation.step(Input::NewConversation, T0);
     assert_eq!(conversation.lang, crate::texts::Lang::PtBr, "a new conversation keeps the language");
 }
@@ -574,7 +588,7 @@ fn states_the_reference_does_not_list_and_unreadable_triggers_change_nothing_the
         let effects = conversation.step(as_sent(seq, body.clone()), T0);
         assert!(effects.is_empty(), "{body}: {effects:?}");
         assert_eq!((conversation.phase.clone(), contents(&conversation).len(), conversation.agent_typing), before, "{body}");
-        assert_eq!(conversation.last_event_id.as_deref(), Some(format!("7-{seq}").as_str()), "seen, so a reload skips it");
+        assert_eq!(conversation.link.last_event, Some(format!("7-{seq}").parse().unwrap()), "seen, so a reload skips it");
     }
 }
 
@@ -614,7 +628,11 @@ fn agent_messages_in_variant_shapes_are_shown_once_each_in_order() {
         conversation.step(as_sent(20 + n as u64, body.clone()), T0);
     }
     let agents: Vec<&Entry> = conversation.transcript.iter().filter(|entry| matches!(entry.sender, Sender::Agent { .. })).collect();
-    let shown: Vec<(&str, Option<&str>, zchat_types::MessageType)> = agents.iter().map(|e| (e.content.as_str(), e.url.as_deref(), e.kind)).collect();
+    let texts = crate::texts::Lang::En.texts();
+    let shown: Vec<(&str, Option<&str>, zchat_types::MessageType)> = agents
+        .iter()
+        .map(|e| if e.is_unshowable() { (texts.line_unshowable, None, Text) } else { (e.content.as_str(), e.url.as_deref(), e.kind) })
+        .collect();
     use zchat_types::MessageType::*;
     assert_eq!(
         shown,
@@ -632,10 +650,10 @@ fn agent_messages_in_variant_shapes_are_shown_once_each_in_order() {
 }
 
 #[test]
-fn the_neutral_line_is_in_the_conversations_language() {
+fn a_message_with_nothing_to_show_is_kept_and_read_as_the_neutral_line() {
     let mut conversation = Conversation::new(1).with_lang(crate::texts::Lang::PtBr);
     conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
     conversation.step(Input::Started(Ok(session())), T0);
     conversation.step(as_sent(1, json!({"message": {"hash": "x", "content": " ", "type": "audio"}, "agent": {"name": "Bia"}})), T0);
-    assert_eq!(contents(&conversation), ["O atendente enviou algo que este chat não consegue mostrar."]);
+    assert_eq!(contents_in(&conversation, crate::texts::Lang::PtBr), ["O atendente enviou algo que este chat não consegue mostrar."]);
 }

@@ -2,6 +2,8 @@
 
 use zchat_types::MessageType;
 
+use crate::texts::Texts;
+
 /// Who wrote an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sender {
@@ -9,23 +11,46 @@ pub enum Sender {
     Agent {
         name: String,
     },
-    /// A line from the widget itself ("An agent joined the conversation").
-    System,
+    /// A line from the widget itself, in the visitor's language when shown.
+    System(SystemLine),
+}
+
+/// What the widget itself writes in the transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemLine {
+    AgentJoined,
+    AgentEnded,
+    VisitorEnded,
+}
+
+impl SystemLine {
+    pub fn text(self, texts: &Texts) -> &'static str {
+        match self {
+            SystemLine::AgentJoined => texts.line_agent_joined,
+            SystemLine::AgentEnded => texts.line_agent_ended,
+            SystemLine::VisitorEnded => texts.line_visitor_ended,
+        }
+    }
 }
 
 /// Where one of the visitor's messages is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
-    Sending,
+    /// On its way; `resends` automatic resends were made so far.
+    Sending {
+        resends: u32,
+    },
     Sent,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 impl Delivery {
     /// The name pages and tests see (`data-delivery`).
     pub fn name(&self) -> &'static str {
         match self {
-            Delivery::Sending => "sending",
+            Delivery::Sending { .. } => "sending",
             Delivery::Sent => "sent",
             Delivery::Failed { .. } => "failed",
         }
@@ -75,7 +100,13 @@ pub fn safe_url(url: &str) -> Option<&str> {
 }
 
 impl Entry {
-    pub fn system(id: EntryId, content: &str, at: u64) -> Self {
-        Entry { id, sender: Sender::System, content: content.to_string(), kind: MessageType::Text, url: None, at, delivery: Delivery::Sent }
+    pub fn system(id: EntryId, line: SystemLine, at: u64) -> Self {
+        Entry { id, sender: Sender::System(line), content: String::new(), kind: MessageType::Text, url: None, at, delivery: Delivery::Sent }
+    }
+
+    /// An agent's message with nothing the widget can show (no text, no address it may open):
+    /// the views show a neutral line instead, so the visitor knows the agent sent something.
+    pub fn is_unshowable(&self) -> bool {
+        matches!(self.sender, Sender::Agent { .. }) && self.content.trim().is_empty() && self.url.as_deref().and_then(safe_url).is_none()
     }
 }

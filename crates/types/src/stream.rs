@@ -70,6 +70,14 @@ pub struct EventId {
     pub seq: u64,
 }
 
+impl EventId {
+    /// Whether this event comes after `seen` (an event of another life of the log always does):
+    /// the one comparison a client makes to tell a new event from a replayed one.
+    pub fn is_after(&self, seen: &EventId) -> bool {
+        self.epoch != seen.epoch || self.seq > seen.seq
+    }
+}
+
 impl fmt::Display for EventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.epoch, self.seq)

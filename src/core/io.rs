@@ -1,0 +1,153 @@
+//! What goes into the core ([`Input`]) and what comes out ([`Effect`]), in the conversation's own
+//! terms: the shell (`crate::driver`) turns effects into HTTP calls, streams and timers, and
+//! the wire format is `crate::api`'s business.
+
+use serde_json::{Map, Value};
+use zchat_types::{Customer, CustomerMessage, EventId, Mood, Trigger};
+
+use super::conversation::{Saved, Session};
+
+/// The largest `extra` the host page may give, as JSON.
+pub const MAX_EXTRA_BYTES: usize = 4096;
+
+/// A stream event's data, decoded by the shell (`crate::stream`) according to its `event:` name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    Trigger(Box<Trigger>),
+    CustomerMessage(CustomerMessage),
+    /// The log will be replayed from its start.
+    Reset,
+    /// Data that is not what its name says: skipped, but its id counts as seen.
+    Unreadable,
+}
+
+/// A call that did not work, in words for the visitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    /// A network or server failure (try again later) rather than a refusal (422).
+    pub retryable: bool,
+}
+
+/// Everything that can happen to the conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// The host page (its `setCustomer`) prefills the pre-chat form.
+    Prefill(Customer),
+    /// The host page (its `setExtra` or `data-extra`) gives the `extra` of the next start; the
+    /// shell has checked that it fits in [`MAX_EXTRA_BYTES`] (`crate::host`).
+    SetExtra(Map<String, Value>),
+    /// The visitor submitted the pre-chat form; `department` when they chose one from a list.
+    Start { customer: Customer, department: Option<i64> },
+    /// The relay answered start interaction.
+    Started(Result<Session, Failure>),
+    /// The visitor sends `text`; `key` is a fresh random idempotency key from the shell.
+    Send { text: String, key: String },
+    /// The relay answered the send with idempotency key `key`.
+    Sent { key: String, result: Result<(), Failure> },
+    /// The visitor asks to send a failed message again.
+    Retry { key: String },
+    /// The timer of an automatic resend fired.
+    Resend { key: String },
+    /// The event stream is connected.
+    StreamOpened,
+    /// An event from the stream: its `id:` as the browser gave it and its `data:` as the shell
+    /// decoded it.
+    StreamEvent { id: String, event: StreamEvent },
+    /// The browser gave up on the event stream.
+    StreamClosed,
+    /// The stream broke and the browser is reconnecting it by itself (with `Last-Event-ID`).
+    StreamRetrying,
+    /// The reconnect timer fired.
+    Reconnect,
+    /// The page (re)loaded with this saved state.
+    Restore(Saved),
+    /// The visitor confirmed ending the conversation.
+    Finish,
+    /// The relay answered the finish.
+    Finished(Result<(), Failure>),
+    /// The visitor rates the finished conversation.
+    Rate { mood: Mood, note: String },
+    /// The relay answered the rating.
+    Rated(Result<(), Failure>),
+    /// The visitor wants a new conversation after the end.
+    NewConversation,
+    /// The visitor changed the text being written; `empty` when nothing is left in the input.
+    Writing { empty: bool },
+    /// The typing timer fired.
+    TypingTick,
+    /// The browser is back online, or the page visible again: a waiting reconnect happens now.
+    Wake,
+    /// The window is now seen (open on the host page, and the page visible) or not.
+    Seen(bool),
+}
+
+/// What the shell must do after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start an interaction in `department_id` for `customer`; `previous` is the visitor's
+    /// earlier conversation, which its agent may read.
+    StartInteraction {
+        department_id: i64,
+        customer: Customer,
+        extra: Option<Map<String, Value>>,
+        previous: Option<Session>,
+    },
+    /// End the conversation.
+    FinishInteraction {
+        session: Session,
+    },
+    /// Send the visitor's rating of the finished conversation.
+    Rate {
+        session: Session,
+        mood: Mood,
+        note: Option<String>,
+    },
+    /// Write the browser's saved state.
+    Save(Saved),
+    /// Tell zChat the visitor is typing (`true`) or stopped.
+    NotifyTyping {
+        session: Session,
+        typing: bool,
+    },
+    /// Feed [`Input::TypingTick`] back after `after_ms`.
+    ScheduleTypingTick {
+        after_ms: u32,
+    },
+    /// Feed [`Input::Resend`] for `key` back after about `after_ms` (the shell adds jitter).
+    ScheduleResend {
+        key: String,
+        after_ms: u32,
+    },
+    /// Tell the host page how many agent messages the visitor has not seen.
+    ReportUnread(u32),
+    /// Tell the host page a message was added to the conversation (seen for the first time).
+    Announce(Announcement),
+    /// Send the visitor's `text`, once whatever the retries: `key` is its idempotency key.
+    SendMessage {
+        session: Session,
+        key: String,
+        text: String,
+    },
+    /// Open (or replace) the event stream, resuming after `after`.
+    OpenStream {
+        session: Session,
+        after: Option<EventId>,
+    },
+    CloseStream,
+    /// Feed [`Input::Reconnect`] back after about `after_ms` (the shell adds jitter).
+    ScheduleReconnect {
+        after_ms: u32,
+    },
+}
+
+/// A new message, for the host page's `message` listeners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    /// `"agent"` or `"visitor"`.
+    pub from: &'static str,
+    /// Empty for an agent message the widget cannot show (the shell says so in words).
+    pub text: String,
+    /// The agent's name, for an agent message.
+    pub agent: Option<String>,
+}

@@ -1,0 +1,89 @@
+//! The visitor's messages on their way: sent with an idempotency key (so zChat gets each once,
+//! whatever the retries, tabs or reloads); a network or server failure resends after a growing
+//! wait, up to [`AUTO_RESENDS`] times (counted in the message's [`Delivery`]), then the visitor
+//! is asked; a refusal is shown at once.
+
+use std::rc::Rc;
+
+use zchat_types::MessageType;
+
+use super::conversation::Conversation;
+use super::io::{Effect, Failure};
+use super::transcript::{Delivery, Entry, EntryId, Sender};
+
+/// Automatic resends of a message that failed on the network or the server, before the visitor
+/// is asked; their waits double from [`FIRST_RESEND_MS`].
+const AUTO_RESENDS: u32 = 4;
+const FIRST_RESEND_MS: u32 = 1_000;
+
+impl Conversation {
+    pub(super) fn send(&mut self, text: String, key: String, now: u64) -> Vec<Effect> {
+        let content = text.trim().to_string();
+        let Some(session) = self.writable_session() else { return Vec::new() };
+        if content.is_empty() || self.local(&key).is_some() {
+            return Vec::new();
+        }
+        Rc::make_mut(&mut self.transcript).push(Entry {
+            id: EntryId::Local(key.clone()),
+            sender: Sender::Visitor,
+            content: content.clone(),
+            kind: MessageType::Text,
+            url: None,
+            at: now,
+            delivery: Delivery::Sending { resends: 0 },
+        });
+        let mut effects = self.typing.stop(Some(&session));
+        effects.push(Effect::SendMessage { session, key, text: content });
+        effects
+    }
+
+    /// The relay answered a send: sent; or, on a network or server failure, a resend after a
+    /// growing wait (the same key, so never twice), until the visitor is asked.
+    pub(super) fn sent(&mut self, key: String, result: Result<(), Failure>) -> Vec<Effect> {
+        let Some(&Delivery::Sending { resends }) = self.local(&key).map(|entry| &entry.delivery) else { return Vec::new() };
+        let Some(entry) = self.local_mut(&key) else { return Vec::new() };
+        match result {
+            Ok(()) => entry.delivery = Delivery::Sent,
+            Err(failure) if failure.retryable && resends < AUTO_RESENDS => {
+                entry.delivery = Delivery::Sending { resends: resends + 1 };
+                return vec![Effect::ScheduleResend { key, after_ms: FIRST_RESEND_MS << resends }];
+            }
+            Err(failure) => entry.delivery = Delivery::Failed { reason: failure.message },
+        }
+        Vec::new()
+    }
+
+    /// The resend timer fired: only if the message is still on its way (the visitor may have
+    /// retried, or its echo came).
+    pub(super) fn resend(&mut self, key: String) -> Vec<Effect> {
+        let content = self.local(&key).filter(|entry| matches!(entry.delivery, Delivery::Sending { .. })).map(|entry| entry.content.clone());
+        match (self.writable_session(), content) {
+            (Some(session), Some(text)) => vec![Effect::SendMessage { session, key, text }],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The visitor sends a failed message again, with the same key: if the first attempt did
+    /// reach zChat, the relay answers it again instead of sending the message twice.
+    pub(super) fn retry(&mut self, key: String) -> Vec<Effect> {
+        let Some(session) = self.writable_session() else { return Vec::new() };
+        if !self.local(&key).is_some_and(|entry| matches!(entry.delivery, Delivery::Failed { .. })) {
+            return Vec::new();
+        }
+        let Some(entry) = self.local_mut(&key) else { return Vec::new() };
+        entry.delivery = Delivery::Sending { resends: 0 };
+        let text = entry.content.clone();
+        vec![Effect::SendMessage { session, key, text }]
+    }
+
+    /// The message this tab sent with `key`.
+    pub(super) fn local(&self, key: &str) -> Option<&Entry> {
+        self.transcript.iter().find(|entry| matches!(&entry.id, EntryId::Local(k) if k == key))
+    }
+
+    /// The same, to change it (the views' copy of the transcript stays as it was).
+    pub(super) fn local_mut(&mut self, key: &str) -> Option<&mut Entry> {
+        let position = self.transcript.iter().position(|entry| matches!(&entry.id, EntryId::Local(k) if k == key))?;
+        Rc::make_mut(&mut self.transcript).get_mut(position)
+    }
+}
