@@ -4,8 +4,12 @@
 //! - [`session`]: per-interaction session credentials (HMAC of the hash) and the signed history URL.
 //! - [`hash`]: an interaction hash, checked once where it comes in.
 //! - [`upstream`]: the calls to zChat, with timeouts and typed errors.
-//! - [`webhook`]: zChat's triggers in, into [`events`].
-//! - [`events`]: the ordered, bounded event log of every interaction, with replay and fan-out.
+//! - [`webhook`]: zChat's triggers in, into the [`log`].
+//! - [`log`]: the ordered, bounded event log of every interaction, with replay and fan-out, in
+//!   memory or on Redis under one set of rules.
+//! - [`redis_link`]: the one link to Redis (the shared log and `Idempotency-Key`s), and Redis
+//!   being away as one 503.
+//! - [`idempotency`]: `Idempotency-Key` on create and send.
 //! - [`stream`]: the SSE stream of one interaction's log.
 //! - [`history`]: the signed external-history endpoint of earlier conversations.
 //! - [`assets`]: the embed loader, the widget's frame and files.
@@ -15,6 +19,7 @@
 //! - [`admission`]: rate limits and open-connection and stream caps per address and interaction.
 //! - [`listener`]: the accept loop (request-head time limit, connections per address).
 //! - [`refusal`]: every refusal in the reference's `{"message", "status"}` shape.
+//! - [`config`]: the one configuration struct and every default.
 //! - [`launch`]: starts the relay (and, without an upstream, the sandbox in-process) on listeners.
 //!
 //! Nothing here reads the environment or the clock's wall time for decisions, but for event-log
