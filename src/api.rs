@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use zchat_types::{
-    paths, Ack, ApiError, Customer, InteractionCreated, MediaType, MessageCreated, MessageType, Mood, SendMessage, StartInteraction, TokenOnly,
+    paths, Ack, ApiError, Customer, Identity, InteractionCreated, MediaType, MessageCreated, MessageType, Mood, SendMessage, StartRequest, TokenOnly,
     UpdateInteraction,
 };
 
@@ -16,28 +16,30 @@ use crate::core::{Failure, Session};
 use crate::json;
 use crate::texts::Texts;
 
+/// What a start sends, besides the visitor's earlier conversation.
+pub struct Start {
+    pub department_id: i64,
+    pub customer: Customer,
+    pub extra: Option<Map<String, Value>>,
+    pub page: Option<Map<String, Value>>,
+    pub identity: Option<Identity>,
+    pub tag_ids: Option<Vec<String>>,
+}
+
 /// `POST /core/api/v1/interactions`: starts the interaction; the answer carries the session.
-/// `previous` names the visitor's earlier conversation, which the relay shows the agent.
-pub async fn start_interaction(
-    texts: &Texts,
-    department_id: i64,
-    customer: Customer,
-    extra: Option<Map<String, Value>>,
-    previous: Option<&Session>,
-) -> Result<Session, Failure> {
-    let body = StartInteraction {
-        token: String::new(),
-        media_type: MediaType::Text,
-        department_id,
-        customer: Some(customer),
-        extra,
-        external_history: None,
-    };
+/// `previous` names the visitor's earlier conversation, which the relay shows the agent. What
+/// the relay tells the site's developer about the start (`warnings`) goes to the console.
+pub async fn start_interaction(texts: &Texts, start: Start, previous: Option<&Session>) -> Result<Session, Failure> {
+    let Start { department_id, customer, extra, page, identity, tag_ids } = start;
+    let body = StartRequest { media_type: MediaType::Text, department_id, customer: Some(customer), extra, page, identity, tag_ids };
     let mut request = Request::post(paths::INTERACTIONS);
     if let Some(previous) = previous {
         request = request.header("X-Previous-Session", &previous.credential);
     }
     let created: InteractionCreated = call(texts, request, &body).await?;
+    for warning in &created.data.warnings {
+        crate::host::complain(warning);
+    }
     let session = created.data.session.ok_or_else(|| Failure { message: texts.unexpected.into(), retryable: true })?;
     Ok(Session { hash: created.data.interaction_hash, credential: session })
 }

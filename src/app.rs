@@ -81,6 +81,7 @@ struct Callbacks {
     rate: Callback<(zchat_types::Mood, String)>,
     new: Callback<()>,
     writing: Callback<bool>,
+    forget: Callback<()>,
     close: Option<Callback<()>>,
 }
 
@@ -95,6 +96,7 @@ impl Callbacks {
             rate: dispatch.reform(|(mood, note)| Input::Rate { mood, note }),
             new: dispatch.reform(|()| Input::NewConversation),
             writing: dispatch.reform(|empty| Input::Writing { empty }),
+            forget: dispatch.reform(|()| Input::Forget),
             close: driver.host().map(|origin| Callback::from(move |()| host::close(Some(&origin)))),
         }
     }
@@ -166,6 +168,6 @@ fn chat(props: &ChatProps) -> Html {
     html! {
         <ChatWindow conversation={driver.conversation()} title={props.settings.title.clone()} onstart={c.start.clone()} onsend={c.send.clone()}
             onretry={c.retry.clone()} onfinish={c.finish.clone()} onrate={c.rate.clone()} onnew={c.new.clone()} onwriting={c.writing.clone()}
-            onclose={c.close.clone()} />
+            onforget={c.forget.clone()} onclose={c.close.clone()} />
     }
 }

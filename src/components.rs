@@ -7,16 +7,18 @@ mod message;
 mod prechat;
 mod rating;
 mod status;
+mod tools;
 mod transcript;
 
 pub use crate::core::safe_url;
 pub use chat_window::{ChatWindow, ChatWindowProps};
 pub use composer::{Composer, ComposerProps};
-pub use end_chat::{EndChat, EndChatProps};
+pub use end_chat::{Confirmed, ConfirmedProps, EndChat, EndChatProps};
 pub use message::{segments, time_of, MessageBubble, MessageBubbleProps, Segment};
 pub use prechat::{PreChatForm, PreChatFormProps};
 pub use rating::{RatingPanel, RatingPanelProps};
 pub use status::{status_text, StatusLine, StatusLineProps};
+pub use tools::{conversation_text, tools};
 pub use transcript::{Transcript, TranscriptProps};
 
 use yew::prelude::*;

@@ -86,6 +86,7 @@ impl Driver {
         let host = self.inner.host.as_deref();
         match effect {
             Effect::Save(saved) => storage::save(self.inner.conversation.borrow().department_id, &saved),
+            Effect::ForgetDevice => storage::forget(),
             Effect::ReportUnread(count) => host::unread(host, self.texts(), count),
             Effect::Announce(Announcement { from, text, agent }) => {
                 // An agent message the widget cannot show is announced as what the visitor reads.
@@ -120,8 +121,9 @@ impl Driver {
 /// The asynchronous effects: HTTP calls and timers, and the input each one ends with.
 async fn carry_out(texts: &'static Texts, effect: Effect) -> Option<Input> {
     Some(match effect {
-        Effect::StartInteraction { department_id, customer, extra, previous } => {
-            Input::Started(api::start_interaction(texts, department_id, customer, extra, previous.as_ref()).await)
+        Effect::StartInteraction { department_id, customer, extra, page, identity, tag_ids, previous } => {
+            let start = api::Start { department_id, customer, extra, page, identity, tag_ids };
+            Input::Started(api::start_interaction(texts, start, previous.as_ref()).await)
         }
         Effect::FinishInteraction { session } => Input::Finished(api::finish(texts, &session).await),
         Effect::Rate { session, mood, note } => Input::Rated(api::rate(texts, &session, mood, note).await),
@@ -146,6 +148,8 @@ async fn carry_out(texts: &'static Texts, effect: Effect) -> Option<Input> {
             clock::sleep_jittered(after_ms).await;
             Input::Reconnect
         }
-        Effect::Save(_) | Effect::ReportUnread(_) | Effect::Announce(_) | Effect::OpenStream { .. } | Effect::CloseStream => return None,
+        Effect::Save(_) | Effect::ForgetDevice | Effect::ReportUnread(_) | Effect::Announce(_) | Effect::OpenStream { .. } | Effect::CloseStream => {
+            return None;
+        }
     })
 }

@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
-use zchat_types::Customer;
+use zchat_types::{Customer, Identity};
 
 use yew::Callback;
 
@@ -121,7 +121,18 @@ pub struct FromHost {
     /// The `extra` of the next start (`data-extra`, `setExtra`): an object of at most
     /// [`MAX_EXTRA_BYTES`] as JSON, if any.
     pub extra: Result<Option<Map<String, Value>>, ()>,
+    /// A verified customer (`identify`, `data-customer-key` and `data-signature`), if any.
+    pub identity: Result<Option<Identity>, ()>,
+    /// The tags of the next conversation (`setTags`, `data-tags`): at most [`MAX_TAGS`] strings.
+    pub tags: Result<Option<Vec<String>>, ()>,
+    /// The page the visitor is on (`url`, `title`, `referrer`), unless `data-page-context="off"`.
+    pub page: Option<Map<String, Value>>,
+    /// How many times the page asked to forget this device (`logout`, `forget`).
+    pub forgets: u32,
 }
+
+/// The most tags a conversation may get (the relay's bound too).
+pub const MAX_TAGS: usize = 20;
 
 /// `text` as a message from the host page; `None` when it is not one (not JSON, not `"host"`).
 pub fn decode(text: &str) -> Option<FromHost> {
@@ -141,7 +152,16 @@ pub fn decode(text: &str) -> Option<FromHost> {
         let fits = json::stringify_js(&extra).is_some_and(|text| text.len() <= MAX_EXTRA_BYTES);
         json::from_js::<Map<String, Value>>(extra).filter(|_| fits).map(Some).ok_or(())
     };
-    Some(FromHost { open: field("open").as_bool() == Some(true), customer: json::from_js::<Option<Customer>>(field("customer")).ok_or(()), extra })
+    let tags = json::from_js::<Option<Vec<String>>>(field("tags")).filter(|tags| tags.as_ref().is_none_or(|tags| tags.len() <= MAX_TAGS)).ok_or(());
+    Some(FromHost {
+        open: field("open").as_bool() == Some(true),
+        customer: json::from_js::<Option<Customer>>(field("customer")).ok_or(()),
+        extra,
+        identity: json::from_js::<Option<Identity>>(field("identity")).ok_or(()),
+        tags,
+        page: json::from_js::<Map<String, Value>>(field("page")),
+        forgets: field("forget").as_f64().unwrap_or_default() as u32,
+    })
 }
 
 /// Listens to the host page: whether the window is shown (kept in `open`, then `seen` is
@@ -153,6 +173,7 @@ pub fn listen(host: Option<String>, texts: &Texts, open: Rc<Cell<bool>>, seen: R
         let host = host.clone();
         // The host sends everything each time: a bad value is said once, not on every message.
         let told = Cell::new(0u8);
+        let forgotten = Cell::new(0u32);
         EventListener::new(&window, "message", move |event| {
             let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else { return };
             if host.as_deref() != Some(event.origin().as_str()) {
@@ -165,7 +186,23 @@ pub fn listen(host: Option<String>, texts: &Texts, open: Rc<Cell<bool>>, seen: R
             if opened {
                 crate::page::focus_first_field();
             }
+            if message.forgets > forgotten.get() {
+                forgotten.set(message.forgets);
+                dispatch.emit(Input::Forget);
+            }
             // Anything else than what the API takes is refused, and the site's developer is told.
+            let site = |identity, tags| Input::Site { identity, tags, page: message.page.clone() };
+            match (message.identity, message.tags) {
+                (Ok(identity), Ok(tags)) => dispatch.emit(site(identity, tags)),
+                (Err(()), tags) => {
+                    complain_once(&told, 4, "identify and data-customer-key take a customer_key and its signature, both strings");
+                    dispatch.emit(site(None, tags.unwrap_or_default()));
+                }
+                (identity, Err(())) => {
+                    complain_once(&told, 8, "setTags and data-tags take at most 20 tag ids");
+                    dispatch.emit(site(identity.unwrap_or_default(), None));
+                }
+            }
             match message.customer {
                 Ok(Some(customer)) => dispatch.emit(Input::Prefill(customer)),
                 Ok(None) => {}

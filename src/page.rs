@@ -50,3 +50,14 @@ pub fn focus(selector: &str) {
 pub fn focus_first_field() {
     focus("#zc-input:not([disabled]), .zc-prechat input");
 }
+
+/// Saves `text` as a file called `name`: a link to it as a `data:` address, clicked (no Blob
+/// bindings: they cost the wasm and its glue more than this).
+pub fn download(name: &str, text: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(link) = document.create_element("a").ok().and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok()) else { return };
+    let address = ["data:text/plain;charset=utf-8,", &String::from(js_sys::encode_uri_component(text))].concat();
+    if link.set_attribute("href", &address).is_ok() && link.set_attribute("download", name).is_ok() {
+        link.click();
+    }
+}

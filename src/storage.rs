@@ -4,9 +4,12 @@
 use crate::core::Saved;
 use crate::json;
 
+/// Every key of the widget's starts with this.
+const PREFIX: &str = "zchat:";
+
 /// The storage key of a department's conversation.
 fn key(department_id: i64) -> String {
-    format!("zchat:conversation:{department_id}")
+    format!("{PREFIX}conversation:{department_id}")
 }
 
 fn local_storage() -> Option<web_sys::Storage> {
@@ -21,5 +24,14 @@ pub fn load(department_id: i64) -> Saved {
 pub fn save(department_id: i64, saved: &Saved) {
     if let (Some(storage), Some(json)) = (local_storage(), json::stringify(saved)) {
         let _ = storage.set_item(&key(department_id), &json);
+    }
+}
+
+/// Removes every key the widget keeps (any department's): "forget this device", a logout.
+pub fn forget() {
+    let Some(storage) = local_storage() else { return };
+    let keys: Vec<String> = (0..storage.length().unwrap_or(0)).filter_map(|n| storage.key(n).ok().flatten()).collect();
+    for key in keys.iter().filter(|key| key.starts_with(PREFIX)) {
+        let _ = storage.remove_item(key);
     }
 }

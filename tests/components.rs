@@ -127,6 +127,7 @@ fn mount_window(root: &Element, conversation: Conversation) -> (Calls, Calls) {
         onrate: Callback::noop(),
         onnew: Callback::noop(),
         onwriting: Callback::noop(),
+        onforget: Callback::noop(),
         onclose: None,
     };
     yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
@@ -331,6 +332,7 @@ async fn after_the_end_the_visitor_rates_and_can_start_again() {
         onrate,
         onnew,
         onwriting: Callback::noop(),
+        onforget: Callback::noop(),
         onclose: None,
     };
     yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();

@@ -5,7 +5,9 @@
  * (pt-BR, en, es), title, color (#rgb, #rrggbb), side (right, left), offset-x, offset-y (px),
  * z-index, fields ("name*,email,phone,cpf"; * = required), extra (a JSON object zChat returns in
  * its webhooks), preload (idle: load the chat when the browser is idle; intent: only on hover,
- * focus or click). An invalid setting is one console error naming it, and no widget.
+ * focus or click), customer-key and signature (a verified customer), tags ("1,7"), page-context
+ * (off, full), consent (required: nothing is loaded or stored until zchat('consent', true)). An
+ * invalid setting is one console error naming it, and no widget.
  *
  * The launcher lives in a shadow root on an element beside <body>: the page's CSS cannot reach
  * it, and a single-page app that swaps its body keeps it. The chat is an iframe from the relay,
@@ -14,7 +16,9 @@
  *
  * JS API, usable before this file loads (README, "The JS API"); the one global is `zchat`:
  *   zchat('open' | 'close' | 'toggle' | 'destroy'), zchat('setCustomer', {name, email, phone, cpf}),
- *   zchat('setExtra', {...}), zchat('on', event, fn) -> unsubscribe, zchat('off', event, fn);
+ *   zchat('setExtra', {...}), zchat('identify', {customer_key, signature, name, email, phone, cpf}),
+ *   zchat('setTags', [...]), zchat('logout'), zchat('forget'), zchat('consent', bool),
+ *   zchat('on', event, fn) -> unsubscribe, zchat('off', event, fn);
  *   events: ready, open, close, message, unread, state.
  * Minified by the build (Trunk.toml's hook); its budget is 2 KB brotli (BENCHMARKS.md).
  */
@@ -54,7 +58,9 @@
     "offset-x": number,
     "offset-y": number,
     "z-index": /^\d{1,10}$/,
-    preload: /^(idle|intent)$/
+    preload: /^(idle|intent)$/,
+    "page-context": /^(off|full)$/,
+    consent: /^required$/
   };
   var set = {};
   for (var name in rules) {
@@ -66,6 +72,13 @@
   }
   // data-extra goes to the frame as written (JSON); setExtra's object replaces it.
   var extra = attr("extra");
+  // A verified customer (README, "Verified customers") and tags; the frame and the relay check them.
+  var identity = attr("customer-key") && { customer_key: attr("customer-key"), signature: attr("signature") };
+  var tags = attr("tags") && attr("tags").split(",");
+  // Consent required: no frame, no storage, no launcher until the site's banner says so.
+  var consented = !set.consent;
+  // How many times the page asked to forget this device: the frame forgets when it grows.
+  var forgets = 0;
 
   var relay = new URL(script.src).origin;
   var params = new URLSearchParams({ host: location.origin });
@@ -89,7 +102,7 @@
   // the site's next page.
   var ACTIVE = "zchat:active";
   function remember(value) {
-    try {
+    if (consented) try {
       return value == null ? localStorage[ACTIVE] : value ? localStorage[ACTIVE] = 1 : localStorage.removeItem(ACTIVE);
     } catch (e) { /* storage blocked: only this convenience is lost */ }
   }
@@ -140,13 +153,23 @@
     }
   }
 
+  // The page the conversation starts on, for the agent: without query and fragment unless "full".
+  function page() {
+    return set["page-context"] != "off" && {
+      url: set["page-context"] ? location.href : location.origin + location.pathname,
+      title: doc.title,
+      referrer: doc.referrer && new URL(doc.referrer).origin
+    };
+  }
+
   // What the frame must know, all of it each time: when it is ready, and on every change after.
   function post() {
-    if (ready) frame.contentWindow.postMessage(JSON.stringify({ zchat: "host", open: !!open, customer: customer, extra: extra }), relay);
+    if (ready) frame.contentWindow.postMessage(JSON.stringify({ zchat: "host", open: !!open, customer: customer, extra: extra,
+      identity: identity, tags: tags, page: page(), forget: forgets }), relay);
   }
 
   function ensureFrame() {
-    if (!frame && host.isConnected) {
+    if (!frame && host.isConnected && consented) {
       frame = doc.createElement("iframe");
       frame.title = attr("title") || "Chat";
       frame.src = relay + "/widget/?" + params;
@@ -208,6 +231,39 @@
         post();
       }
     },
+    identify: function (given) {
+      if (checkObject(given, "identify's argument")) {
+        identity = { customer_key: given.customer_key, signature: given.signature };
+        customer = { name: given.name, email: given.email, phone: given.phone, cpf: given.cpf };
+        post();
+      }
+    },
+    setTags: function (given) {
+      if (!Array.isArray(given)) return complain("setTags takes an array of tag ids");
+      tags = given;
+      post();
+    },
+    // The site's user logged out: this device's conversations and identity are forgotten (a
+    // conversation under way stays as it is in zChat), and the next visitor starts clean.
+    logout: function () {
+      identity = customer = 0;
+      commands.forget();
+    },
+    forget: function () {
+      forgets++;
+      remember(0);
+      post();
+    },
+    consent: function (given) {
+      if (given && !consented) {
+        consented = 1;
+        if (started) start();
+      }
+      if (!given && consented && set.consent) {
+        commands.forget();
+        commands.destroy();
+      }
+    },
     on: function (name, listener) {
       if (!listeners[name] || typeof listener != "function") return complain("on takes an event (" + EVENTS + ") and a function");
       listeners[name].push(listener);
@@ -262,17 +318,21 @@
   // (a phone's CPU, a relay on the site's own domain): the launcher, then the page's queued calls
   // (the API is the stub's queue until then), then the frame if a conversation is under way or
   // the page opened the chat, or when the browser is idle.
-  setTimeout(function () {
+  function start() {
     mount();
+    if (open || remember()) setTimeout(ensureFrame);
+    else if (set.preload != "intent") {
+      var idle = function () { (win.requestIdleCallback || setTimeout)(ensureFrame, { timeout: 4000 }); };
+      if (doc.readyState == "complete") idle(); else addEventListener("load", idle);
+    }
+  }
+  setTimeout(function () {
+    if (consented) mount();
     setTimeout(function () {
       win.zchat = api;
       queue.forEach(function (call) { api.apply(0, call); });
       started = 1;
-      if (open || remember()) setTimeout(ensureFrame);
-      else if (set.preload != "intent") {
-        var idle = function () { (win.requestIdleCallback || setTimeout)(ensureFrame, { timeout: 4000 }); };
-        if (doc.readyState == "complete") idle(); else addEventListener("load", idle);
-      }
+      if (consented) start();
     });
   });
 })(window, document);

@@ -89,11 +89,17 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
     assert!(violations.is_empty(), "{path}: axe-core on the form: {violations:#?}");
     page.element(".zc-prechat button[type=submit]").await.click().await.unwrap();
 
-    // The agent gets the customer, and the page's extra (demo.js: setExtra) with it.
+    // The agent gets the customer, the page's extra (demo.js: setExtra) with it, and the page the
+    // conversation started on (its address without query and fragment, its title).
     let hash = agent.interaction_of(name, &[]).await;
     let view = agent.view(&hash).await;
     assert_eq!(view["customer"]["email"], "ana@example.com");
-    assert_eq!(view["extra"], json!({"page": path, "plan": "demo"}));
+    let context = &view["extra"]["page_context"];
+    let page_url = demo_page(&product, path);
+    assert_eq!(context["url"].as_str(), Some(page_url.split(['?', '#']).next().unwrap()), "{view}");
+    assert!(context["title"].as_str().is_some_and(|title| !title.is_empty()), "{view}");
+    assert_eq!(context["referrer"], "", "{view}");
+    assert_eq!((view["extra"]["page"].as_str(), view["extra"]["plan"].as_str()), (Some(path), Some("demo")));
     agent.act(&hash, "accept", json!({})).await;
     agent.act(&hash, "messages", json!({"content": "Olá! Como posso ajudar?"})).await;
     page.element_with_text(".zc-agent .zc-text", "Olá! Como posso ajudar?").await;

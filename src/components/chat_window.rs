@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 use zchat_types::{Customer, Mood};
 
-use super::{use_texts, Composer, EndChat, PreChatForm, RatingPanel, StatusLine, Transcript};
+use super::{tools, use_texts, Composer, EndChat, PreChatForm, RatingPanel, StatusLine, Transcript};
 use crate::core::{Conversation, Phase};
 
 #[derive(Properties, PartialEq)]
@@ -25,6 +25,9 @@ pub struct ChatWindowProps {
     pub onnew: Callback<()>,
     #[prop_or_default]
     pub onwriting: Callback<bool>,
+    /// The visitor asks to forget this device (confirmed).
+    #[prop_or_default]
+    pub onforget: Callback<()>,
     /// Closes the window on the host page (none when the frame runs on its own).
     #[prop_or_default]
     pub onclose: Option<Callback<()>>,
@@ -92,6 +95,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
                 <p class="zc-form-error zc-notice" role="alert">{ notice.clone() }</p>
             }
             { body }
+            { tools(texts, &conversation.transcript, &props.title, &props.onforget) }
         </section>
     }
 }

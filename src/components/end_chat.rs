@@ -1,8 +1,49 @@
-//! "End chat", with a confirmation in place (no browser dialog: it stays in the widget, keyboard-usable).
+//! A button that asks before it acts, in place (no browser dialog: it stays in the widget and is
+//! keyboard-usable): "End chat", "Forget this device".
 
 use yew::prelude::*;
 
-use super::use_texts;
+#[derive(Properties, PartialEq)]
+pub struct ConfirmedProps {
+    pub label: &'static str,
+    pub question: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    /// The button's class.
+    pub class: &'static str,
+    pub onconfirm: Callback<()>,
+}
+
+#[function_component(Confirmed)]
+pub fn confirmed(props: &ConfirmedProps) -> Html {
+    let confirming = use_state(|| false);
+    if !*confirming {
+        let ask = {
+            let confirming = confirming.clone();
+            Callback::from(move |_| confirming.set(true))
+        };
+        return html! { <button type="button" class={props.class} onclick={ask}>{ props.label }</button> };
+    }
+    let cancel = {
+        let confirming = confirming.clone();
+        Callback::from(move |_| confirming.set(false))
+    };
+    let confirm = {
+        let onconfirm = props.onconfirm.clone();
+        let confirming = confirming.clone();
+        Callback::from(move |_| {
+            confirming.set(false);
+            onconfirm.emit(());
+        })
+    };
+    html! {
+        <div class="zc-confirm" role="alertdialog" aria-label={props.question}>
+            <span>{ props.question }</span>
+            <button type="button" class="zc-confirm-yes" onclick={confirm}>{ props.yes }</button>
+            <button type="button" class="zc-confirm-no" onclick={cancel}>{ props.no }</button>
+        </div>
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct EndChatProps {
@@ -11,32 +52,9 @@ pub struct EndChatProps {
 
 #[function_component(EndChat)]
 pub fn end_chat(props: &EndChatProps) -> Html {
-    let texts = use_texts();
-    let confirming = use_state(|| false);
-    if !*confirming {
-        let ask = {
-            let confirming = confirming.clone();
-            Callback::from(move |_| confirming.set(true))
-        };
-        return html! { <button type="button" class="zc-end" onclick={ask}>{ texts.end_chat }</button> };
-    }
-    let cancel = {
-        let confirming = confirming.clone();
-        Callback::from(move |_| confirming.set(false))
-    };
-    let confirm = {
-        let onfinish = props.onfinish.clone();
-        let confirming = confirming.clone();
-        Callback::from(move |_| {
-            confirming.set(false);
-            onfinish.emit(());
-        })
-    };
+    let texts = super::use_texts();
     html! {
-        <div class="zc-confirm" role="alertdialog" aria-label={texts.end_question}>
-            <span>{ texts.end_question }</span>
-            <button type="button" class="zc-confirm-yes" onclick={confirm}>{ texts.end_yes }</button>
-            <button type="button" class="zc-confirm-no" onclick={cancel}>{ texts.end_no }</button>
-        </div>
+        <Confirmed label={texts.end_chat} question={texts.end_question} yes={texts.end_yes} no={texts.end_no} class="zc-end"
+            onconfirm={props.onfinish.clone()} />
     }
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use zchat_types::{Customer, EventId, Mood};
+use zchat_types::{Customer, EventId, Identity, Mood};
 
 use super::attention::Attention;
 use super::connection::Link;
@@ -99,6 +99,10 @@ pub struct Conversation {
     pub prefill: Customer,
     /// What the host page gave as `extra` for the next start.
     pub extra: Option<Map<String, Value>>,
+    /// What the site said for the next start: a verified customer, tags, the visitor's page.
+    pub identity: Option<Identity>,
+    pub tags: Option<Vec<String>>,
+    pub page: Option<Map<String, Value>>,
 }
 
 impl Conversation {
@@ -121,6 +125,9 @@ impl Conversation {
             attention: Attention::default(),
             prefill: Customer::default(),
             extra: None,
+            identity: None,
+            tags: None,
+            page: None,
         }
     }
 
@@ -147,6 +154,13 @@ impl Conversation {
                 self.extra = Some(extra).filter(|extra| !extra.is_empty());
                 Vec::new()
             }
+            Input::Site { identity, tags, page } => {
+                self.identity = identity;
+                self.tags = tags;
+                self.page = page;
+                Vec::new()
+            }
+            Input::Forget => self.forget(),
             Input::Start { customer, department } => self.start(customer, department),
             Input::Started(result) => self.started(result),
             Input::Restore(saved) => self.restore(saved),
@@ -254,6 +268,9 @@ impl Conversation {
                     department_id: self.department_id,
                     customer,
                     extra: self.extra.clone(),
+                    page: self.page.clone(),
+                    identity: self.identity.clone(),
+                    tag_ids: self.tags.clone(),
                     previous: self.previous.clone(),
                 }]
             }
@@ -337,6 +354,16 @@ impl Conversation {
             };
         }
         Vec::new()
+    }
+
+    /// Forgets this device's conversations and the identity: the next visitor on this browser
+    /// starts clean (a conversation under way is left as it is in zChat).
+    fn forget(&mut self) -> Vec<Effect> {
+        let fields = std::mem::take(&mut self.fields);
+        let departments = std::mem::take(&mut self.departments);
+        let (lang, page) = (self.lang, self.page.take());
+        *self = Conversation { fields, departments, lang, page, ..Conversation::new(self.department_id) };
+        vec![Effect::CloseStream, Effect::ForgetDevice]
     }
 
     /// After the end: a fresh conversation, which names this one for its agent.

@@ -3,7 +3,7 @@
 //! the wire format is `crate::api`'s business.
 
 use serde_json::{Map, Value};
-use zchat_types::{Customer, CustomerMessage, EventId, Mood, Trigger};
+use zchat_types::{Customer, CustomerMessage, EventId, Identity, Mood, Trigger};
 
 use super::conversation::{Saved, Session};
 
@@ -37,6 +37,12 @@ pub enum Input {
     /// The host page (its `setExtra` or `data-extra`) gives the `extra` of the next start; the
     /// shell has checked that it fits in [`MAX_EXTRA_BYTES`] (`crate::host`).
     SetExtra(Map<String, Value>),
+    /// What the site says for the next start: a verified customer, tags, the page the visitor is
+    /// on (`url`, `title`, `referrer`; the shell took them from the host page).
+    Site { identity: Option<Identity>, tags: Option<Vec<String>>, page: Option<Map<String, Value>> },
+    /// The site's user logged out, or the visitor asked to forget this device: every session and
+    /// the identity are forgotten (a conversation under way stays as it is in zChat).
+    Forget,
     /// The visitor submitted the pre-chat form; `department` when they chose one from a list.
     Start { customer: Customer, department: Option<i64> },
     /// The relay answered start interaction.
@@ -91,8 +97,14 @@ pub enum Effect {
         department_id: i64,
         customer: Customer,
         extra: Option<Map<String, Value>>,
+        /// The page the visitor starts on, for the agent (the relay puts it in `extra`).
+        page: Option<Map<String, Value>>,
+        identity: Option<Identity>,
+        tag_ids: Option<Vec<String>>,
         previous: Option<Session>,
     },
+    /// Forget everything this device keeps of the widget (the frame's storage).
+    ForgetDevice,
     /// End the conversation.
     FinishInteraction {
         session: Session,

@@ -78,7 +78,11 @@ fn starting_asks_the_relay_with_the_department_and_customer() {
     let mut conversation = Conversation::new(3);
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
     assert_eq!(conversation.phase, Phase::Starting);
-    let [Effect::StartInteraction { department_id, customer, extra: None, previous: None }] = effects.as_slice() else { panic!("{effects:?}") };
+    let [Effect::StartInteraction { department_id, customer, extra: None, page: None, identity: None, tag_ids: None, previous: None }] =
+        effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
     assert_eq!(*department_id, 3);
     assert_eq!(customer.name.as_deref(), Some("Maria"));
 }
@@ -656,4 +660,42 @@ fn a_message_with_nothing_to_show_is_kept_and_read_as_the_neutral_line() {
     conversation.step(Input::Started(Ok(session())), T0);
     conversation.step(as_sent(1, json!({"message": {"hash": "x", "content": " ", "type": "audio"}, "agent": {"name": "Bia"}})), T0);
     assert_eq!(contents_in(&conversation, crate::texts::Lang::PtBr), ["O atendente enviou algo que este chat não consegue mostrar."]);
+}
+
+#[test]
+fn the_sites_customer_tags_and_page_go_with_the_start() {
+    let mut conversation = Conversation::new(1);
+    let identity = zchat_types::Identity { customer_key: "c-42".into(), signature: "ab".repeat(32) };
+    let page: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(json!({"url": format!("https://shop.example/{}", "p".repeat(600)), "title": "Cart", "referrer": ""})).unwrap();
+    let effects = conversation.step(Input::Site { identity: Some(identity.clone()), tags: Some(vec!["1".into(), "7".into()]), page: Some(page) }, T0);
+    assert!(effects.is_empty());
+    let extra: serde_json::Map<String, serde_json::Value> = serde_json::from_value(json!({"plan": "gold"})).unwrap();
+    conversation.step(Input::SetExtra(extra), T0);
+    let effects = conversation.step(Input::Start { customer: customer("Ana"), department: None }, T0);
+    let [Effect::StartInteraction { identity: Some(sent), tag_ids: Some(tags), extra: Some(extra), .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!((sent, tags.as_slice()), (&identity, ["1".to_string(), "7".to_string()].as_slice()));
+    assert_eq!(extra["plan"], "gold", "the site's extra is kept");
+    assert_eq!(extra["page_context"]["title"], "Cart");
+    assert_eq!(extra["page_context"]["url"].as_str().unwrap().chars().count(), 500, "cut");
+}
+
+#[test]
+fn forgetting_the_device_forgets_every_session_and_the_identity_and_leaves_zchat_alone() {
+    let mut conversation = started();
+    let identity = zchat_types::Identity { customer_key: "c-42".into(), signature: "ab".repeat(32) };
+    conversation.step(Input::Site { identity: Some(identity), tags: None, page: None }, T0);
+    conversation.step(state(1, "accepted"), T0);
+    conversation.step(agent_message(2, "m1", "Olá!"), T0);
+    let effects = conversation.step(Input::Forget, T0);
+    assert_eq!(effects, [Effect::CloseStream, Effect::ForgetDevice], "no finish: zChat's conversation is left as it is");
+    assert_eq!((conversation.session.as_ref(), conversation.previous.as_ref(), conversation.identity.as_ref()), (None, None, None));
+    assert!(conversation.transcript.is_empty());
+    assert_eq!(conversation.phase, Phase::PreChat { error: None });
+    assert_eq!(conversation.host_state(), ("prechat", None, false), "the host page forgets its conversation under way too");
+    // The next start names no earlier conversation.
+    let effects = conversation.step(Input::Start { customer: customer("Bia"), department: None }, T0);
+    assert!(matches!(effects.as_slice(), [Effect::StartInteraction { previous: None, identity: None, .. }]), "{effects:?}");
 }

@@ -57,5 +57,12 @@ document.addEventListener("click", function (event) {
   if (!button) return;
   var command = button.getAttribute("data-zchat");
   if (command === "setCustomer") zchat("setCustomer", { name: "Ana Souza", email: "ana@example.com", phone: "11987654321" });
+  else if (command === "identify") {
+    // The shop's backend signs its signed-in customer (here the demo site's `/sign`).
+    fetch("/sign?customer_key=0010-abcd-efgh-ijkd-1c422e49fdff").then(function (answer) { return answer.json(); }).then(function (signed) {
+      zchat("identify", { customer_key: signed.customer_key, signature: signed.signature, name: "Ana Souza", email: "ana@example.com" });
+      document.body.setAttribute("data-identified", "true");
+    });
+  } else if (command === "setTags") zchat("setTags", ["1"]);
   else zchat(command);
 });

@@ -28,6 +28,11 @@ pub struct Config {
     pub webhook_secret: Option<String>,
     /// The key of the session credentials.
     pub session_secret: Option<String>,
+    /// The key the site's backend signs its customers' keys with (`identity`); none: no
+    /// conversation can name a customer.
+    pub identity_secret: Option<String>,
+    /// Every conversation must come with a valid identity.
+    pub identity_required: bool,
     /// Where the widget's release build is (`dist/`).
     pub widget_dir: PathBuf,
     /// Where the demo host site listens; none: no demo site.
@@ -65,6 +70,8 @@ impl Default for Config {
             sandbox_account: zchat_sandbox::Account::default(),
             webhook_secret: None,
             session_secret: None,
+            identity_secret: None,
+            identity_required: false,
             widget_dir: WIDGET_DIR.into(),
             demo_listen: None,
             metrics_listen: Some(METRICS_LISTEN.into()),

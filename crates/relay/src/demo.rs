@@ -18,8 +18,10 @@ const HOSTILE: &str = include_str!("../../../www/demo/hostile.html");
 const HOSTILE_CSS: &str = include_str!("../../../www/demo/hostile.css");
 const SCRIPT: &str = include_str!("../../../www/demo/demo.js");
 
-/// The demo site's router; `relay` is the relay's public URL the pages load the widget from.
-pub fn routes(relay: &str) -> Router {
+/// The demo site's router; `relay` is the relay's public URL the pages load the widget from;
+/// with `identity_secret`, `/sign?customer_key=K` plays the shop's backend that signs its signed-in
+/// customer (README, "Verified customers").
+pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
     let friendly = FRIENDLY.replace("{{RELAY}}", relay);
     let hostile = HOSTILE.replace("{{RELAY}}", relay);
     // Only what the page needs from the relay: its loader script and its frame. No inline script or
@@ -61,6 +63,25 @@ pub fn routes(relay: &str) -> Router {
         )
         .route("/hostile.css", get(|| async { file("text/css; charset=utf-8", HOSTILE_CSS) }))
         .route("/demo.js", get(|| async { file("text/javascript; charset=utf-8", SCRIPT) }))
+        .route(
+            "/sign",
+            get(move |query: Query<Customer>| {
+                let signature = identity_secret.as_deref().map(|secret| crate::identity::sign(secret.as_bytes(), &query.customer_key));
+                async move {
+                    match signature {
+                        Some(signature) => {
+                            axum::Json(serde_json::json!({"customer_key": query.customer_key, "signature": signature})).into_response()
+                        }
+                        None => zchat_types::ApiError::new(404, "This relay verifies no identities").into_response(),
+                    }
+                }
+            }),
+        )
+}
+
+#[derive(serde::Deserialize)]
+struct Customer {
+    customer_key: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -74,6 +95,11 @@ fn file(kind: &'static str, body: &'static str) -> Response {
 }
 
 /// Serves the demo site on `listener` until `shutdown` completes.
-pub async fn serve(listener: TcpListener, relay: String, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, routes(&relay)).with_graceful_shutdown(shutdown).await
+pub async fn serve(
+    listener: TcpListener,
+    relay: String,
+    identity_secret: Option<String>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, routes(&relay, identity_secret)).with_graceful_shutdown(shutdown).await
 }

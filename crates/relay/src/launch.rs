@@ -59,6 +59,12 @@ pub async fn launch(config: Config) -> std::io::Result<Running> {
     let relay_address = relay_listener.local_addr()?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{relay_address}")).trim_end_matches('/').to_string();
     check_secrets(config.webhook_secret.as_deref(), config.session_secret.as_deref()).map_err(std::io::Error::other)?;
+    check_identity(config.identity_secret.as_deref(), config.identity_required).map_err(std::io::Error::other)?;
+    let mut config = config;
+    // With the sandbox, customers are verified out of the box: the demo page's backend signs them.
+    if config.upstream.is_none() && config.identity_secret.is_none() {
+        config.identity_secret = Some(random_secret());
+    }
     let webhook_secret = config.webhook_secret.clone().unwrap_or_else(|| {
         let secret = random_secret();
         if config.upstream.is_some() {
@@ -106,7 +112,7 @@ pub async fn launch(config: Config) -> std::io::Result<Running> {
         Some(listen) => {
             let listener = TcpListener::bind(listen).await?;
             let port = listener.local_addr()?.port();
-            tasks.push(tokio::spawn(crate::demo::serve(listener, public_url.clone(), stopped())));
+            tasks.push(tokio::spawn(crate::demo::serve(listener, public_url.clone(), config.identity_secret.clone(), stopped())));
             Some(format!("http://localhost:{port}"))
         }
         None => None,
@@ -134,6 +140,19 @@ pub fn check_secrets(webhook: Option<&str>, session: Option<&str>) -> Result<(),
     };
     check("ZCHAT_WEBHOOK_SECRET", webhook, MIN_WEBHOOK_SECRET)?;
     check("RELAY_SESSION_SECRET", session, MIN_SESSION_SECRET)
+}
+
+/// The identity secret is as long as a session secret (it vouches for customers), and required
+/// identities need one.
+pub fn check_identity(secret: Option<&str>, required: bool) -> Result<(), String> {
+    match secret {
+        Some(secret) if secret.len() < MIN_SESSION_SECRET => Err(format!(
+            "RELAY_IDENTITY_SECRET must be at least {MIN_SESSION_SECRET} bytes (it has {}); make one with `openssl rand -hex 32`",
+            secret.len()
+        )),
+        None if required => Err("RELAY_IDENTITY_REQUIRED needs RELAY_IDENTITY_SECRET".into()),
+        _ => Ok(()),
+    }
 }
 
 /// A generated webhook secret is never written to a log (logs are shipped and kept): the webhook

@@ -10,6 +10,7 @@
 //! - [`redis_link`]: the one link to Redis (the shared log and `Idempotency-Key`s), and Redis
 //!   being away as one 503.
 //! - [`idempotency`]: `Idempotency-Key` on create and send.
+//! - [`identity`]: verified customers (a signature by the site's backend).
 //! - [`stream`]: the SSE stream of one interaction's log.
 //! - [`history`]: the signed external-history endpoint of earlier conversations.
 //! - [`assets`]: the embed loader, the widget's frame and files.
@@ -32,6 +33,7 @@ mod demo;
 mod hash;
 mod history;
 mod idempotency;
+mod identity;
 pub mod launch;
 mod listener;
 pub mod log;
@@ -85,6 +87,7 @@ pub struct Relay {
     /// How long one stream lasts at most (see [`Limits::stream_max`]).
     stream_max: Option<Duration>,
     idempotency: idempotency::Idempotency,
+    identities: identity::Identities,
     metrics: metrics::Metrics,
     creates: Budget<IpAddr>,
     requests: Budget<IpAddr>,
@@ -117,6 +120,7 @@ impl Relay {
             stream_max: config.limits.stream_max,
             metrics: metrics::Metrics::default(),
             idempotency,
+            identities: identity::Identities::new(config.identity_secret.clone().map(String::into_bytes), config.identity_required),
             creates: Budget::per_minute(admission.creates_per_minute, "new conversations from this address"),
             requests: Budget::per_minute(admission.requests_per_minute, "requests from this address"),
             interaction_requests: Budget::per_minute(admission.interaction_requests_per_minute, "requests for this conversation"),

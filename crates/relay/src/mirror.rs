@@ -10,6 +10,8 @@
 //! - Create takes `X-Previous-Session`, the credential of the visitor's earlier interaction: the
 //!   relay then sets `external_history` to its signed history URL (see `history`). A body's own
 //!   `external_history` is refused: it is the relay's to set.
+//! - Create takes a verified customer (`identity`, checked by `identity`) and `tag_ids`, which the
+//!   relay gives the new interaction with an update; a browser's update may not name a customer.
 //! - Create and send take an `Idempotency-Key` (see `idempotency`), kept only once the request
 //!   is checked. Create is rate-limited per client address, every call on an interaction per
 //!   interaction (after its credential is checked), every browser call per address (429 with
@@ -29,7 +31,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 use zchat_types::{
-    paths, Ack, ApiError, ApiJson, CustomerMessage, InteractionCreated, MessageCreated, SendMessage, StartInteraction, TokenOnly, UpdateInteraction,
+    paths, Ack, ApiBody, ApiError, ApiJson, CustomerMessage, InteractionCreated, MessageCreated, SendMessage, StartExtras, StartInteraction,
+    TokenOnly, UpdateInteraction,
 };
 
 use crate::hash::{InteractionHash, PathHash};
@@ -46,20 +49,49 @@ pub fn routes() -> Router<Arc<Relay>> {
         .route(paths::FINISH, put(finish))
 }
 
+/// A customer named without a signature, which only a verified identity may do.
+#[derive(serde::Deserialize)]
+struct Unsigned {
+    #[serde(default)]
+    customer_key: Option<serde_json::Value>,
+}
+
+/// The page's address, title and referrer are cut to this.
+const MAX_PAGE_CHARS: usize = 500;
+
+/// The most tags one conversation may get, and the longest tag id.
+const MAX_TAGS: usize = 20;
+const MAX_TAG_LEN: usize = 64;
+
 async fn start(
     State(relay): State<Arc<Relay>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    ApiJson(request): ApiJson<StartInteraction>,
+    body: ApiBody,
 ) -> Result<Response, ApiError> {
     relay.check_origin(&headers)?;
+    let mut request: StartInteraction = body.parse()?;
+    let StartExtras { page, identity, tag_ids } = body.parse()?;
+    if body.parse::<Unsigned>()?.customer_key.is_some() {
+        return Err(ApiError::new(400, "Do not send customer_key: send a signed identity"));
+    }
     if !request.token.is_empty() {
         return Err(ApiError::new(400, "Do not send a token: the relay adds the account's"));
     }
     if request.external_history.is_some() {
         return Err(ApiError::new(400, "Do not send external_history: send X-Previous-Session and the relay sets it"));
     }
-    let mut request = request;
+    // Before anything reaches zChat: a claimed identity that is not valid starts nothing.
+    let customer_key = relay.identities.verify(identity.as_ref())?;
+    if tag_ids.as_ref().is_some_and(|tags| tags.len() > MAX_TAGS || tags.iter().any(|tag| tag.is_empty() || tag.len() > MAX_TAG_LEN)) {
+        return Err(ApiError::new(400, format!("The tag_ids must be at most {MAX_TAGS} ids of 1 to {MAX_TAG_LEN} bytes")));
+    }
+    // The page the visitor starts on, for the agent: in `extra`, which zChat shows and returns.
+    if let Some(page) = page {
+        let cut = |text: &str| text.chars().take(MAX_PAGE_CHARS).collect::<String>();
+        let context = serde_json::json!({"url": cut(&page.url), "title": cut(&page.title), "referrer": cut(&page.referrer)});
+        request.extra.get_or_insert_with(serde_json::Map::new).insert("page_context".into(), context);
+    }
     if let Some(previous) = headers.get("x-previous-session") {
         let previous = previous.to_str().unwrap_or_default();
         let hash =
@@ -68,7 +100,7 @@ async fn start(
     }
     let key = idempotency::key(&headers)?;
     let client = relay.client(&headers, peer);
-    let print = fingerprint(&request);
+    let print = fingerprint(&(&request, &customer_key, &tag_ids));
     let run = {
         let relay = Arc::clone(&relay);
         async move {
@@ -76,14 +108,28 @@ async fn start(
             if let Err(error) = relay.check_create_rate(client) {
                 return error.into_response();
             }
-            create(&relay, request).await.into_response()
+            create(&relay, request, customer_key, tag_ids).await.into_response()
         }
     };
     // Scoped by client address: a key someone else used can never return their session.
     Ok(relay.idempotency.once(&format!("create:{client}"), key, print, run).await)
 }
 
-async fn create(relay: &Relay, mut request: StartInteraction) -> Result<Json<InteractionCreated>, ApiError> {
+async fn create(
+    relay: &Relay,
+    mut request: StartInteraction,
+    customer_key: Option<String>,
+    tag_ids: Option<Vec<String>>,
+) -> Result<Json<InteractionCreated>, ApiError> {
+    // A verified customer's earlier conversation, from any browser, for the agent to read
+    // (unless this browser named one of its own).
+    if let (Some(key), None) = (&customer_key, &request.external_history) {
+        match relay.log.last_of_customer(key).await {
+            Ok(Some(hash)) => request.external_history = Some(relay.sessions.history_url(&relay.public_url, &hash)),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "a customer's earlier conversation is not known now"),
+        }
+    }
     request.token = relay.upstream.token().to_string();
     let started = Instant::now();
     let created = relay.upstream.call(Method::POST, paths::INTERACTIONS, &request).await;
@@ -95,8 +141,55 @@ async fn create(relay: &Relay, mut request: StartInteraction) -> Result<Json<Int
     if let Err(error) = relay.log.open(&hash).await {
         tracing::warn!(%error, "a new interaction's log is not open yet");
     }
+    created.data.warnings = identify(relay, &hash, customer_key, tag_ids).await;
     created.data.session = Some(relay.sessions.issue(&hash));
     Ok(Json(created))
+}
+
+/// Gives the new interaction its verified customer and its tags (an update right after the
+/// create). What zChat refuses (a key or a tag it does not know: its 422) is a warning for the
+/// site's developer, and the conversation goes on without it.
+async fn identify(relay: &Relay, hash: &InteractionHash, customer_key: Option<String>, tag_ids: Option<Vec<String>>) -> Vec<String> {
+    let mut refused = Vec::new();
+    let mut key_taken = false;
+    match (&customer_key, &tag_ids) {
+        (None, None) => return Vec::new(),
+        (Some(_), Some(_)) => match give(relay, hash, customer_key.clone(), tag_ids.clone()).await {
+            Ok(()) => key_taken = true,
+            // Which one zChat refused: each on its own.
+            Err(error) if error.status == 422 => {
+                match give(relay, hash, customer_key.clone(), None).await {
+                    Ok(()) => key_taken = true,
+                    Err(error) => refused.push(("customer_key", error)),
+                }
+                if let Err(error) = give(relay, hash, None, tag_ids.clone()).await {
+                    refused.push(("tag_ids", error));
+                }
+            }
+            Err(error) => refused.push(("customer_key and tag_ids", error)),
+        },
+        (Some(_), None) => match give(relay, hash, customer_key.clone(), None).await {
+            Ok(()) => key_taken = true,
+            Err(error) => refused.push(("customer_key", error)),
+        },
+        (None, Some(_)) => {
+            if let Err(error) = give(relay, hash, None, tag_ids.clone()).await {
+                refused.push(("tag_ids", error));
+            }
+        }
+    }
+    if let (true, Some(key)) = (key_taken, &customer_key) {
+        if let Err(error) = relay.log.remember_customer(key, hash).await {
+            tracing::warn!(%error, "a verified customer's conversation is not remembered");
+        }
+    }
+    refused.into_iter().map(|(what, error)| format!("zChat did not take the {what} ({}); the conversation goes on without", error.message)).collect()
+}
+
+/// An update of `hash` with the customer and the tags, with the account token.
+async fn give(relay: &Relay, hash: &InteractionHash, customer_key: Option<String>, tag_ids: Option<Vec<String>>) -> Result<(), ApiError> {
+    let body = UpdateInteraction { token: String::new(), mood: None, tag_ids, customer_key, note: None };
+    call::<_, Ack>(relay, Method::PUT, hash, paths::INTERACTION, body).await.map(|_| ())
 }
 
 async fn update(
@@ -105,6 +198,10 @@ async fn update(
     headers: HeaderMap,
     ApiJson(request): ApiJson<UpdateInteraction>,
 ) -> Result<Json<Ack>, ApiError> {
+    // Only a verified identity, on create, names the customer.
+    if request.customer_key.is_some() {
+        return Err(ApiError::new(400, "Do not send customer_key: send a signed identity when the conversation starts"));
+    }
     forward(&relay, &headers, Method::PUT, &hash, paths::INTERACTION, request).await.map(Json)
 }
 

@@ -34,7 +34,10 @@ async fn start(State(sandbox): State<Arc<Sandbox>>, ApiJson(body): ApiJson<Value
     if let Some(url) = history_url {
         sandbox.fetch_history(hash.clone(), url);
     }
-    Ok(Json(InteractionCreated { message: "Interaction created successfully".into(), data: CreatedData { interaction_hash: hash, session: None } }))
+    Ok(Json(InteractionCreated {
+        message: "Interaction created successfully".into(),
+        data: CreatedData { interaction_hash: hash, session: None, warnings: Vec::new() },
+    }))
 }
 
 /// `PUT /core/api/v1/interactions/{hash}` → `{"message": "Interaction updated successfully", "status": 200}`

@@ -70,6 +70,67 @@ pub struct CreatedData {
     /// Not zChat's: the relay adds the per-interaction session credential here (DESIGN.md §2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
+    /// Not zChat's: what the relay tells the site's developer about this start (a customer key or
+    /// a tag zChat refused; the conversation went on without it). The widget writes them in the
+    /// console, never to the visitor.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// The relay's create, as the widget sends it: the reference's body without `token` (and
+/// without `external_history`, the relay's to set), and [`StartExtras`] besides it (DESIGN.md,
+/// "The relay's public contract"). Its own fields, not a flattened [`StartInteraction`]: serde's
+/// flattening costs the widget's wasm several kilobytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StartRequest {
+    pub media_type: MediaType,
+    pub department_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag_ids: Option<Vec<String>>,
+}
+
+/// What the relay's create takes besides the reference's body: a verified customer and tags,
+/// which the relay gives the new interaction with an update. (The relay reads the body as a
+/// [`StartInteraction`] and as this, so that errors name their field.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartExtras {
+    /// The page the visitor starts on (`url`, `title`, `referrer`): the relay gives it to the
+    /// agent in `extra.page_context`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<PageContext>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_ids: Option<Vec<String>>,
+}
+
+/// The page a conversation starts on, as the loader saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageContext {
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+    /// The referrer's origin only.
+    #[serde(default)]
+    pub referrer: String,
+}
+
+/// A customer the site's backend vouches for: `signature` is the lowercase hex HMAC-SHA256 of
+/// `customer_key` under the relay's `RELAY_IDENTITY_SECRET`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub customer_key: String,
+    pub signature: String,
 }
 
 /// `PUT /core/api/v1/interactions/{hash}`: update (and rate) an interaction.

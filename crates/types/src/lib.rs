@@ -21,12 +21,12 @@ mod stream;
 mod trigger;
 
 pub use api::{
-    Ack, ApiError, CreatedData, Customer, InteractionCreated, MediaType, MessageCreated, MessageCreatedData, MessageType, Mood, SendMessage,
-    StartInteraction, TokenOnly, UpdateInteraction,
+    Ack, ApiError, CreatedData, Customer, Identity, InteractionCreated, MediaType, MessageCreated, MessageCreatedData, MessageType, Mood,
+    PageContext, SendMessage, StartExtras, StartInteraction, StartRequest, TokenOnly, UpdateInteraction,
 };
 pub use history::{Direction, ExternalHistory, HistoryMessage, HISTORY_TIME_FORMAT};
 #[cfg(feature = "axum")]
-pub use server::ApiJson;
+pub use server::{ApiBody, ApiJson};
 pub use stream::{CustomerMessage, EventId, Reset, StreamEventKind};
 pub use trigger::{Agent, AgentMessage, NotATrigger, Oddity, Trigger, TriggerEvent, TriggerState};
 

@@ -37,6 +37,29 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = ApiBody::from_request(request, state).await?;
+        body.parse().map(ApiJson)
+    }
+}
+
+/// A body checked as [`ApiJson`] checks it (JSON, UTF-8, an object), to be read as more than one
+/// type ([`ApiBody::parse`]), each with the same errors naming the field.
+pub struct ApiBody(Bytes);
+
+impl ApiBody {
+    /// The body as a `T`: 422 naming the field when it has the wrong shape.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        Json::<T>::from_bytes(&self.0).map(|Json(value)| value).map_err(json_rejection)
+    }
+}
+
+impl<S> FromRequest<S> for ApiBody
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !json_content_type(request.headers()) {
             return Err(ApiError::new(415, "The body must be JSON, sent with Content-Type: application/json"));
         }
@@ -62,7 +85,7 @@ where
         if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
             return Err(ApiError::new(422, "The body must be a JSON object"));
         }
-        Json::<T>::from_bytes(&bytes).map(|Json(value)| ApiJson(value)).map_err(json_rejection)
+        Ok(ApiBody(bytes))
     }
 }
 

@@ -25,6 +25,13 @@ struct Args {
     /// Key of the per-interaction session credentials. Unset: generated (sessions end with the process).
     #[arg(long, env = "RELAY_SESSION_SECRET", hide_env_values = true)]
     session_secret: Option<String>,
+    /// The key the site's backend signs customer keys with (hex HMAC-SHA256): verified customers.
+    /// Unset: conversations cannot name a customer.
+    #[arg(long, env = "RELAY_IDENTITY_SECRET", hide_env_values = true)]
+    identity_secret: Option<String>,
+    /// Refuse conversations without a valid identity (401).
+    #[arg(long, env = "RELAY_IDENTITY_REQUIRED", default_value_t = false)]
+    identity_required: bool,
     /// Address to listen on.
     #[arg(long, env = "RELAY_LISTEN", default_value_t = Config::default().listen)]
     listen: String,
@@ -159,6 +166,8 @@ async fn main() -> Result<(), String> {
         sandbox_account,
         webhook_secret: args.webhook_secret,
         session_secret: args.session_secret,
+        identity_secret: args.identity_secret,
+        identity_required: args.identity_required,
         widget_dir: args.widget_dir,
         demo_listen: demo_page.then_some(args.demo_listen),
         metrics_listen: (args.metrics_listen != "off").then_some(args.metrics_listen),

@@ -20,6 +20,15 @@ use crate::config::Limits;
 pub struct MemoryLog {
     state: Mutex<State>,
     limits: Limits,
+    customers: Mutex<Customers>,
+}
+
+/// Verified customers' last interactions, by customer id: at most `max_interactions` of them,
+/// each for `idle_ttl`, the oldest going first.
+#[derive(Default)]
+struct Customers {
+    last: HashMap<String, (String, Instant)>,
+    order: VecDeque<(String, Instant)>,
 }
 
 /// A log's place in an eviction order: when, and a tie-breaker.
@@ -69,7 +78,7 @@ const EVICTION_LOOKS: usize = 32;
 
 impl MemoryLog {
     pub fn new(limits: Limits) -> Arc<Self> {
-        Arc::new(MemoryLog { state: Mutex::new(State::default()), limits })
+        Arc::new(MemoryLog { state: Mutex::new(State::default()), limits, customers: Mutex::default() })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -219,6 +228,26 @@ impl MemoryLog {
             let (_, hash) = state.by_touch.pop_first().expect("checked above");
             state.remove(&hash);
         }
+    }
+
+    pub(super) fn remember_customer(&self, id: String, hash: &str, now: Instant) {
+        let mut customers = self.customers.lock().expect("never poisoned");
+        customers.order.push_back((id.clone(), now));
+        customers.last.insert(id, (hash.to_string(), now));
+        // Entries whose customer wrote again later are stale: skipped as they come.
+        while customers.order.len() > self.limits.max_interactions.max(1)
+            || customers.order.front().is_some_and(|(_, at)| now.duration_since(*at) >= self.limits.idle_ttl)
+        {
+            let (id, at) = customers.order.pop_front().expect("checked above");
+            if customers.last.get(&id).is_some_and(|(_, last)| *last == at) {
+                customers.last.remove(&id);
+            }
+        }
+    }
+
+    pub(super) fn last_of_customer(&self, id: &str, now: Instant) -> Option<String> {
+        let customers = self.customers.lock().expect("never poisoned");
+        customers.last.get(id).filter(|(_, at)| now.duration_since(*at) < self.limits.idle_ttl).map(|(hash, _)| hash.clone())
     }
 
     /// What the log holds now, and what it let go.

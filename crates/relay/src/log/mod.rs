@@ -187,6 +187,28 @@ impl Store {
         (first_seq <= seq + 1).then(|| events.into_iter().filter(|event| event.id.seq > seq).collect())
     }
 
+    /// Remembers that the verified customer `key` last wrote in `hash`, for as long as a log is
+    /// kept (`idle_ttl`): their next conversation, from any browser, names it for its agent.
+    pub async fn remember_customer(&self, key: &str, hash: &str) -> Result<(), Unavailable> {
+        let id = customer_id(key);
+        match self {
+            Store::Memory(log) => {
+                log.remember_customer(id, hash, Instant::now());
+                Ok(())
+            }
+            Store::Shared(log) => log.remember_customer(&id, hash).await,
+        }
+    }
+
+    /// The interaction the verified customer `key` last wrote in, if it is remembered.
+    pub async fn last_of_customer(&self, key: &str) -> Result<Option<String>, Unavailable> {
+        let id = customer_id(key);
+        match self {
+            Store::Memory(log) => Ok(log.last_of_customer(&id, Instant::now())),
+            Store::Shared(log) => log.last_of_customer(&id).await,
+        }
+    }
+
     /// What the memory log holds and let go, for metrics; `None` with Redis (Redis counts).
     pub fn stats(&self) -> Option<LogStats> {
         match self {
@@ -284,6 +306,12 @@ impl Subscription {
         }
         events
     }
+}
+
+/// A customer key as the log keeps it: its SHA-256, so that the store holds no customer's id.
+fn customer_id(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Where a stream asking for the events after `after` starts in a log of `epoch` that holds

@@ -140,6 +140,18 @@ impl SharedLog {
         Ok(Subscription::start(Store::Shared(Arc::clone(self)), hash, after, epoch, events, next_seq, live))
     }
 
+    pub(super) async fn remember_customer(&self, id: &str, hash: &str) -> Result<(), Unavailable> {
+        let mut connection = self.redis.connection()?;
+        let ttl = self.limits.idle_ttl.as_millis() as u64;
+        redis::cmd("SET").arg(format!("zchat:c:{id}")).arg(hash).arg("PX").arg(ttl).query_async::<()>(&mut connection).await?;
+        Ok(())
+    }
+
+    pub(super) async fn last_of_customer(&self, id: &str) -> Result<Option<String>, Unavailable> {
+        let mut connection = self.redis.connection()?;
+        Ok(redis::cmd("GET").arg(format!("zchat:c:{id}")).query_async(&mut connection).await?)
+    }
+
     /// Every event of `hash`'s log of `epoch`, if it is still that one.
     pub(super) async fn events_of(&self, hash: &str, epoch: u64) -> Result<Option<Vec<Arc<LoggedEvent>>>, Unavailable> {
         Ok(self.events(hash).await?.filter(|events| events.first().is_none_or(|event| event.id.epoch == epoch)))

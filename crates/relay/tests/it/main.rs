@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod history;
 mod hostile;
+mod identity;
 mod log_rules;
 mod operations;
 mod shared;
