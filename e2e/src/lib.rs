@@ -71,14 +71,24 @@ impl Browser {
     /// Slows the page's CPU by `rate` (4: Lighthouse's phone), as Chrome DevTools does
     /// (`Emulation.setCPUThrottlingRate`, through chromedriver).
     pub async fn throttle_cpu(&self, rate: f64) {
+        self.devtools("Emulation.setCPUThrottlingRate", json!({"rate": rate})).await;
+    }
+
+    /// Files the page downloads go to `folder`.
+    pub async fn download_to(&self, folder: &std::path::Path) {
+        self.devtools("Browser.setDownloadBehavior", json!({"behavior": "allow", "downloadPath": folder})).await;
+    }
+
+    /// A Chrome DevTools command, through chromedriver.
+    async fn devtools(&self, command: &str, params: Value) {
         let session = self.client.session_id().await.unwrap().expect("a WebDriver session");
         let answer = reqwest::Client::new()
             .post(format!("{}/session/{session}/goog/cdp/execute", self.driver))
-            .json(&json!({"cmd": "Emulation.setCPUThrottlingRate", "params": {"rate": rate}}))
+            .json(&json!({"cmd": command, "params": params}))
             .send()
             .await
             .unwrap();
-        assert!(answer.status().is_success(), "CPU throttling: {}", answer.text().await.unwrap());
+        assert!(answer.status().is_success(), "{command}: {}", answer.text().await.unwrap());
     }
 
     /// Waits until an element matching `css` exists, and returns it.

@@ -43,6 +43,10 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
                     (Some("intent"), _) => {
                         friendly.replace("data-department=\"1\" data-title", "data-department=\"1\" data-preload=\"intent\" data-title")
                     }
+                    // `/?consent=required`: a page whose consent banner has not answered yet.
+                    _ if query.consent.as_deref() == Some("required") => {
+                        friendly.replace("data-department=\"1\" data-title", "data-department=\"1\" data-consent=\"required\" data-title")
+                    }
                     _ => friendly.clone(),
                 };
                 async move { Html(page) }
@@ -88,6 +92,7 @@ struct Customer {
 struct Preload {
     preload: Option<String>,
     widget: Option<String>,
+    consent: Option<String>,
 }
 
 fn file(kind: &'static str, body: &'static str) -> Response {
