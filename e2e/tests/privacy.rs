@@ -39,6 +39,7 @@ async fn a_signed_in_customer_reaches_the_agent_verified_and_after_logout_the_ne
     open_here(&page).await;
     let name = page.element("#zc-name").await;
     wait_for("the name from identify", || async { (name.prop("value").await.ok()?? == "Ana Souza").then_some(()) }).await;
+    page.element_with_text(".zc-verified", "✓ You are signed in to the site: the team will know it is you.").await;
     page.element(".zc-prechat button[type=submit]").await.click().await.unwrap();
 
     let hash = agent.interaction_of("Ana Souza", &[]).await;
@@ -62,6 +63,7 @@ async fn a_signed_in_customer_reaches_the_agent_verified_and_after_logout_the_ne
     page.client.refresh().await.unwrap();
     page.open_widget(&demo_page(&product, "/")).await;
     assert_eq!(page.element("#zc-name").await.prop("value").await.unwrap().as_deref(), Some(""));
+    assert!(page.texts(".zc-verified").await.is_empty(), "no one is signed in any more");
     assert!(page.texts(".zc-agent .zc-text").await.is_empty());
     // zChat's conversation is left as it was.
     assert_eq!(agent.view(&hash).await["state"], "accepted");
@@ -115,7 +117,9 @@ async fn the_visitor_downloads_the_conversation_then_forgets_the_device() {
 
     page.element(".zc-save").await.click().await.unwrap();
     let file = folder.join("conversation.txt");
-    let text = wait_for("the downloaded conversation", || async { std::fs::read_to_string(&file).ok().filter(|text| text.contains("Quero o recibo")) }).await;
+    let text =
+        wait_for("the downloaded conversation", || async { std::fs::read_to_string(&file).ok().filter(|text| text.contains("Quero o recibo")) })
+            .await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "Chat with Demo shop", "{text}");
     assert!(lines.iter().any(|line| line.ends_with("— An agent joined the conversation.")), "{text}");

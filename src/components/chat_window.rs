@@ -41,11 +41,11 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
     let body = match &conversation.phase {
         Phase::PreChat { error } => html! {
             <PreChatForm fields={conversation.fields.clone()} departments={conversation.departments.clone()}
-                selected={conversation.department_id} error={error.clone().map(AttrValue::from)} prefill={conversation.prefill.clone()} onstart={props.onstart.clone()} />
+                selected={conversation.department_id} error={error.clone().map(AttrValue::from)} prefill={conversation.prefill.clone()} verified={conversation.identity.is_some()} onstart={props.onstart.clone()} />
         },
         Phase::Starting => html! {
             <PreChatForm fields={conversation.fields.clone()} departments={conversation.departments.clone()}
-                selected={conversation.department_id} busy=true prefill={conversation.prefill.clone()} onstart={props.onstart.clone()} />
+                selected={conversation.department_id} busy=true prefill={conversation.prefill.clone()} verified={conversation.identity.is_some()} onstart={props.onstart.clone()} />
         },
         Phase::Finished => html! {
             <>

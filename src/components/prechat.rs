@@ -26,6 +26,9 @@ pub struct PreChatFormProps {
     /// The department selected at first.
     #[prop_or_default]
     pub selected: i64,
+    /// The site vouched for the visitor (a verified identity): the form says so.
+    #[prop_or_default]
+    pub verified: bool,
     /// Answers the host page gave (`zchat('setCustomer', …)`): they fill the fields still empty.
     #[prop_or_default]
     pub prefill: Customer,
@@ -125,6 +128,9 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
     html! {
         <form class="zc-prechat" {onsubmit} novalidate=true>
             <p class="zc-intro">{ texts.intro }</p>
+            if props.verified {
+                <p class="zc-verified">{ texts.verified }</p>
+            }
             { for props.fields.iter().map(field_html) }
             if !props.departments.is_empty() {
                 <div class="zc-field">
