@@ -189,3 +189,24 @@ pub struct Wiring {
     pub webhook_secret: String,
     pub session_secret: Vec<u8>,
 }
+
+/// Checks a configured host-page origin: `scheme://host[:port]`, nothing more.
+pub fn check_origin_setting(origin: &str) -> Result<String, String> {
+    let trimmed = origin.trim().trim_end_matches('/');
+    let valid = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+        && origin_of(trimmed) == trimmed
+        && !trimmed.contains(char::is_whitespace)
+        && trimmed.split("://").nth(1).is_some_and(|host| !host.is_empty());
+    if valid {
+        Ok(trimmed.to_string())
+    } else {
+        Err(format!("{origin:?} is not an origin like https://shop.example.com"))
+    }
+}
+
+/// `scheme://host[:port]` of a URL (what browsers send as `Origin`).
+pub fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    format!("{scheme}://{host}")
+}
