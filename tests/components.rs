@@ -79,7 +79,16 @@ async fn the_pre_chat_form_requires_a_name_then_starts() {
     let fields = zchat_widget::core::prechat::default_fields();
     yew::Renderer::<PreChatForm>::with_root_and_props(
         root.clone(),
-        PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, prefill: Customer::default(), onstart },
+        PreChatFormProps {
+            fields,
+            error: None,
+            busy: false,
+            departments: vec![],
+            selected: 1,
+            prefill: Customer::default(),
+            verified: false,
+            onstart,
+        },
     )
     .render();
     until("the form", || root.query_selector("#zc-name").unwrap().is_some()).await;
@@ -410,7 +419,16 @@ async fn every_pre_chat_field_is_masked_checked_and_explained_in_place() {
     let fields = zchat_widget::core::prechat::parse_fields("name*,email,phone*,cpf*").unwrap();
     yew::Renderer::<PreChatForm>::with_root_and_props(
         root.clone(),
-        PreChatFormProps { fields, error: None, busy: false, departments: vec![], selected: 1, prefill: Customer::default(), onstart },
+        PreChatFormProps {
+            fields,
+            error: None,
+            busy: false,
+            departments: vec![],
+            selected: 1,
+            prefill: Customer::default(),
+            verified: false,
+            onstart,
+        },
     )
     .render();
     until("the form", || root.query_selector("#zc-cpf").unwrap().is_some()).await;
@@ -460,6 +478,7 @@ async fn the_host_page_prefills_the_form_without_overwriting_the_visitor() {
         departments: vec![],
         selected: 1,
         prefill,
+        verified: false,
         onstart: onstart.clone(),
     };
     let given = Customer { name: Some("Ana Souza".into()), email: None, phone: Some("11987654321".into()), cpf: None };
@@ -485,7 +504,7 @@ async fn the_visitor_can_choose_a_department() {
     let fields = zchat_widget::core::prechat::default_fields();
     yew::Renderer::<PreChatForm>::with_root_and_props(
         root.clone(),
-        PreChatFormProps { fields, error: None, busy: false, departments, selected: 1, prefill: Customer::default(), onstart },
+        PreChatFormProps { fields, error: None, busy: false, departments, selected: 1, prefill: Customer::default(), verified: false, onstart },
     )
     .render();
     until("the list", || root.query_selector("#zc-department").unwrap().is_some()).await;

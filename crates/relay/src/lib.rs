@@ -21,6 +21,7 @@
 //! - [`listener`]: the accept loop (request-head time limit, connections per address).
 //! - [`refusal`]: every refusal in the reference's `{"message", "status"}` shape.
 //! - [`config`]: the one configuration struct and every default.
+//! - [`check`]: `zchat-relay --check`, the configuration and environment checked without serving.
 //! - [`launch`]: starts the relay (and, without an upstream, the sandbox in-process) on listeners.
 //!
 //! Nothing here reads the environment or the clock's wall time for decisions, but for event-log
@@ -28,6 +29,7 @@
 
 mod admission;
 mod assets;
+pub mod check;
 pub mod config;
 mod demo;
 mod hash;

@@ -13,6 +13,10 @@ use zchat_relay::{Admission, Limits};
 #[derive(Parser)]
 #[command(about = "zChat widget relay: webhooks in, SSE out, ClientApi V1 mirror, widget hosting")]
 struct Args {
+    /// Check the configuration and the environment (secrets, public URL, origins, widget build,
+    /// Redis, zChat), print each finding, and exit: non-zero on any error. Serves nothing.
+    #[arg(long)]
+    check: bool,
     /// zChat's base URL, e.g. https://zchat.zenvia.io. Unset: the built-in sandbox.
     #[arg(long, env = "ZCHAT_API_BASE")]
     api_base: Option<String>,
@@ -125,6 +129,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let args = Args::parse();
+    let args_check = args.check;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     if args.log_format == "json" {
         tracing_subscriber::fmt().json().with_env_filter(filter).init();
@@ -195,6 +200,17 @@ async fn main() -> Result<(), String> {
         allowed_origins,
         redis_url: args.redis_url,
     };
+    if args_check {
+        let findings = zchat_relay::check::run(&config).await;
+        for finding in &findings {
+            println!("{finding}");
+        }
+        let errors = findings.iter().filter(|f| f.level == zchat_relay::check::Level::Error).count();
+        return match errors {
+            0 => Ok(()),
+            n => Err(format!("{n} error(s): the relay would not work as configured")),
+        };
+    }
     let mut running = launch(config).await.map_err(|e| format!("cannot start: {e}"))?;
     println!();
     // Read by tests and scripts that start the relay on port 0.

@@ -4,6 +4,7 @@ mod support;
 
 mod api;
 mod assets;
+mod check;
 mod history;
 mod hostile;
 mod identity;
