@@ -259,9 +259,10 @@
         consented = 1;
         if (started) start();
       }
+      // Withdrawn: the frame forgets (its message needs a moment to arrive), then the widget goes.
       if (!given && consented && set.consent) {
         commands.forget();
-        commands.destroy();
+        setTimeout(commands.destroy, 500);
       }
     },
     on: function (name, listener) {

@@ -94,7 +94,19 @@ async fn with_consent_required_nothing_is_loaded_or_stored_until_the_site_says_s
     // The site's consent banner says yes: the launcher comes, and the chat with it.
     run_script(&page.client, "zchat('consent', true)", vec![]).await;
     open_here(&page).await;
-    page.element("#zc-name").await;
+    page.start_chat("Consente Clara").await;
+    page.element(".zc-composer").await;
+    assert_eq!(stored_keys(&page).await.len(), 1, "stored once consented");
+
+    // Consent withdrawn: the widget forgets and goes.
+    page.client.enter_parent_frame().await.unwrap();
+    run_script(&page.client, "zchat('consent', false)", vec![]).await;
+    wait_for("the widget to go", || async {
+        let left = run_script(&page.client, "return document.querySelectorAll('zchat-widget').length", vec![]).await;
+        (left == json!(0)).then_some(())
+    })
+    .await;
+    assert!(stored_keys(&page).await.is_empty(), "nothing stored on the page");
     page.close().await;
     product.stop().await;
 }
