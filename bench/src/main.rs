@@ -104,8 +104,26 @@ struct Target {
     streams: Vec<String>,
     /// Publishing the `n`th event, carrying `sent` (µs on the bench's clock), to subscriber `at`.
     publish: Publish,
+    /// Stops nginx the way it stops (its master ends its workers) before the processes are killed.
+    _stop: Option<StopNginx>,
     _processes: Vec<Child>,
     _dir: Option<PathBuf>,
+}
+
+/// `nginx -s stop` for the nginx of `config` when dropped: killing its master (as `kill_on_drop`
+/// does) leaves its workers running, orphaned.
+struct StopNginx {
+    prefix: PathBuf,
+    config: PathBuf,
+}
+
+impl Drop for StopNginx {
+    fn drop(&mut self) {
+        let stopped = std::process::Command::new("nginx").arg("-p").arg(&self.prefix).arg("-c").arg(&self.config).args(["-s", "stop"]).status();
+        if !stopped.is_ok_and(|status| status.success()) {
+            eprintln!("could not stop nginx ({}): look for its workers", self.config.display());
+        }
+    }
 }
 
 async fn relay(args: &Args, total: usize, redis: bool) -> Target {
@@ -182,7 +200,7 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
         }))
     };
     let name = if redis { "relay (Redis log)" } else { "relay (memory log)" };
-    Target { name: name.into(), pids: vec![pid], streams, publish: Box::new(publish), _processes: processes, _dir: dir }
+    Target { name: name.into(), pids: vec![pid], streams, publish: Box::new(publish), _stop: None, _processes: processes, _dir: dir }
 }
 
 /// nginx + nchan: `/sub/{id}` an EventSource subscriber, `/pub/{id}` the publisher.
@@ -224,7 +242,16 @@ async fn nchan(total: usize) -> Target {
     let publish = move |client: &reqwest::Client, at: usize, _n: u64, sent: u64| {
         client.post(format!("{base}/pub/c{at}")).header("content-type", "application/json").body(format!("{{\"content\":\"sent:{sent}\"}}"))
     };
-    Target { name: "nchan (nginx 1.22, nchan 1.3.6)".into(), pids, streams, publish: Box::new(publish), _processes: vec![server], _dir: Some(prefix) }
+    let stop = StopNginx { prefix: prefix.clone(), config: path };
+    Target {
+        name: "nchan (nginx 1.22, nchan 1.3.6)".into(),
+        pids,
+        streams,
+        publish: Box::new(publish),
+        _stop: Some(stop),
+        _processes: vec![server],
+        _dir: Some(prefix),
+    }
 }
 
 /// What one latency run saw.
