@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use zchat_types::ApiError;
 
+use crate::hex;
 use crate::redis_link::{RedisLink, Unavailable};
 
 /// The longest key accepted; the widget sends UUIDs.
@@ -64,10 +65,6 @@ fn key_id(scope: &str, key: &str) -> String {
     digest.update([0]);
     digest.update(key.as_bytes());
     hex(&digest.finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The `Idempotency-Key` header: `None` when absent, 400 when unusable.

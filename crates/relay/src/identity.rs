@@ -54,7 +54,7 @@ impl Identities {
 pub fn sign(secret: &[u8], customer_key: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
     mac.update(customer_key.as_bytes());
-    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(&mac.finalize().into_bytes())
 }
 
 #[cfg(test)]

@@ -267,5 +267,10 @@ pub(crate) fn random_u16() -> u16 {
 pub fn random_secret() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the OS random source");
+    hex(&bytes)
+}
+
+/// Bytes as lowercase hex digits (secrets, digests, signatures: one spelling everywhere).
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

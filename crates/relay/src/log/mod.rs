@@ -311,7 +311,7 @@ impl Subscription {
 /// A customer key as the log keeps it: its SHA-256, so that the store holds no customer's id.
 fn customer_id(key: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(&Sha256::digest(key.as_bytes()))
 }
 
 /// Where a stream asking for the events after `after` starts in a log of `epoch` that holds
