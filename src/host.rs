@@ -131,6 +131,9 @@ pub struct FromHost {
     pub forgets: u32,
 }
 
+/// The largest page context taken from the host page, as JSON.
+pub const MAX_PAGE_BYTES: usize = 4096;
+
 /// The most tags a conversation may get (the relay's bound too).
 pub const MAX_TAGS: usize = 20;
 
@@ -159,7 +162,9 @@ pub fn decode(text: &str) -> Option<FromHost> {
         extra,
         identity: json::from_js::<Option<Identity>>(field("identity")).ok_or(()),
         tags,
-        page: json::from_js::<Map<String, Value>>(field("page")),
+        // The loader cuts each part to 500 characters; anything bigger is not its and is dropped.
+        page: json::from_js::<Map<String, Value>>(field("page"))
+            .filter(|page| json::stringify(page).is_some_and(|text| text.len() <= MAX_PAGE_BYTES)),
         forgets: field("forget").as_f64().unwrap_or_default() as u32,
     })
 }

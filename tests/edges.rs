@@ -52,6 +52,30 @@ fn what_the_api_does_not_take_is_refused() {
     assert!(extra(json!({ "b": fits })).is_ok_and(|extra| extra.is_some()));
     assert_eq!(extra(json!({ "b": format!("{fits}x") })), Err(()), "one byte too many");
 
+    // A verified customer, tags, the page and forgets: what the loader sends, checked here too.
+    let field = |name: &str, value: serde_json::Value| from_host(json!({"zchat": "host", name: value})).unwrap();
+    for identity in [json!({"customer_key": "k"}), json!({"customer_key": 1, "signature": "s"}), json!("k"), json!(0)] {
+        assert_eq!(field("identity", identity.clone()).identity, Err(()), "{identity}");
+    }
+    let identity = field("identity", json!({"customer_key": "k", "signature": "s"})).identity.unwrap().unwrap();
+    assert_eq!((identity.customer_key.as_str(), identity.signature.as_str()), ("k", "s"));
+    assert_eq!(field("identity", json!(null)).identity, Ok(None), "logout: no one");
+    // Fields it does not name are not read here (serde-wasm-bindgen reads a struct's own fields);
+    // the relay refuses them (crates/relay/tests/it/identity.rs).
+    let named = field("identity", json!({"customer_key": "k", "signature": "s", "name": "x"})).identity.unwrap().unwrap();
+    assert_eq!(named.customer_key, "k");
+    for tags in [json!(vec!["1"; 21]), json!([1]), json!("1,7"), json!([["1"]])] {
+        assert_eq!(field("tags", tags.clone()).tags, Err(()), "{tags}");
+    }
+    assert_eq!(field("tags", json!(vec!["1"; 20])).tags.map(|tags| tags.map(|tags| tags.len())), Ok(Some(20)));
+    for page in [json!("https://shop.example"), json!(false), json!([1]), json!({"title": "t".repeat(5_000)})] {
+        assert!(field("page", page.clone()).page.is_none(), "{page}");
+    }
+    assert!(field("page", json!({"url": "https://shop.example/", "title": "Cart", "referrer": ""})).page.is_some());
+    for (forget, counted) in [(json!(2), 2), (json!(-1), 0), (json!("3"), 0), (json!(null), 0), (json!(1e300), u32::MAX)] {
+        assert_eq!(field("forget", forget.clone()).forgets, counted, "{forget}");
+    }
+
     // Not for the frame at all: ignored.
     assert!(host::decode("{oops").is_none());
     assert!(host::decode("null").is_none());

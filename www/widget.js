@@ -156,8 +156,8 @@
   // The page the conversation starts on, for the agent: without query and fragment unless "full".
   function page() {
     return set["page-context"] != "off" && {
-      url: set["page-context"] ? location.href : location.origin + location.pathname,
-      title: doc.title,
+      url: (set["page-context"] ? location.href : location.origin + location.pathname).slice(0, 500),
+      title: doc.title.slice(0, 500),
       referrer: doc.referrer && new URL(doc.referrer).origin
     };
   }

@@ -114,6 +114,7 @@ pub struct StartExtras {
 
 /// The page a conversation starts on, as the loader saw it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PageContext {
     #[serde(default)]
     pub url: String,

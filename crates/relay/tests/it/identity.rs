@@ -152,3 +152,34 @@ async fn tags_reach_zchat_and_what_zchat_refuses_is_a_warning_not_a_failure() {
     }
     product.stop().await;
 }
+
+#[tokio::test]
+async fn what_the_create_takes_besides_the_reference_is_checked_and_bounded() {
+    let product = product(Log::Memory, false).await;
+    let hostile = [
+        (json!({"page": "https://shop.example"}), 422),
+        (json!({"page": {"url": 5}}), 422),
+        (json!({"page": {"url": "u", "script": "x"}}), 422),
+        (json!({"page": [1]}), 422),
+        (json!({"tag_ids": {"1": true}}), 422),
+        (json!({"tag_ids": [null]}), 422),
+        (json!({"identity": {"customer_key": KNOWN, "signature": 5}}), 422),
+        (json!({"identity": [KNOWN]}), 422),
+        (json!({"identity": {"customer_key": "x".repeat(300), "signature": python_signature(IDENTITY_SECRET, &"x".repeat(300))}}), 401),
+    ];
+    for (body, expected) in hostile {
+        let (status, answer) = create(&product, body.clone()).await;
+        assert_eq!(status, expected, "{body}: {answer}");
+        assert_eq!(answer["status"], expected, "in the reference's error shape: {answer}");
+    }
+    assert_eq!(creates_seen_by_zchat(&product).await, 0, "nothing reached zChat");
+    // Nulls are nothing; a long page is cut, not refused.
+    let long = json!({"page": {"url": format!("https://shop.example/{}", "p".repeat(5_000)), "title": "t".repeat(5_000)}, "tag_ids": null, "identity": null});
+    let (status, answer) = create(&product, long).await;
+    assert_eq!(status, 200, "{answer}");
+    let view = in_sandbox(&product, answer["data"]["interaction_hash"].as_str().unwrap()).await;
+    let context = &view["extra"]["page_context"];
+    assert_eq!((context["url"].as_str().unwrap().chars().count(), context["title"].as_str().unwrap().chars().count()), (500, 500), "{view}");
+    assert_eq!(context["referrer"], "");
+    product.stop().await;
+}
