@@ -48,6 +48,8 @@ pub struct Config {
     pub limits: Limits,
     /// What one client, interaction or connection may do.
     pub admission: Admission,
+    /// Visitors' files: where they are kept, how large, for how long.
+    pub uploads: UploadSettings,
 }
 
 /// Where the demo host site listens when it is on (by default, with the sandbox).
@@ -80,6 +82,7 @@ impl Default for Config {
             redis_url: None,
             limits: Limits::default(),
             admission: Admission::default(),
+            uploads: UploadSettings::default(),
         }
     }
 }
@@ -96,6 +99,11 @@ impl Config {
             metrics_listen: Some("127.0.0.1:0".into()),
             // One test client plays many visitors from one address.
             admission: Admission { creates_per_minute: 1_000, requests_per_minute: 100_000, connections_per_address: 10_000, ..Admission::default() },
+            // Each test relay its own folder (several relays share one only when told to).
+            uploads: UploadSettings {
+                dir: std::env::temp_dir().join(format!("zchat-uploads-{}", crate::random_secret())),
+                ..UploadSettings::default()
+            },
             ..Config::default()
         }
     }
@@ -141,6 +149,40 @@ impl Default for Limits {
             max_idempotency_keys: 100_000,
             max_idempotency_bytes: 32 * 1024 * 1024,
             stream_max: None,
+        }
+    }
+}
+
+/// Visitors' files (README: the settings).
+#[derive(Debug, Clone)]
+pub struct UploadSettings {
+    /// The folder files are kept in (when `url` is unset).
+    pub dir: PathBuf,
+    /// S3-compatible object storage instead, as `s3://bucket/prefix` (shared by several relays);
+    /// its endpoint and keys are the usual `AWS_*` settings.
+    pub url: Option<String>,
+    /// The largest file, in bytes.
+    pub max_bytes: u64,
+    /// Bytes one conversation may upload in all.
+    pub quota_bytes: u64,
+    /// How long a file is kept (and served) after its upload.
+    pub retention: Duration,
+    /// Where a file waits while it arrives, before its kind is known and it is stored.
+    pub spool_dir: PathBuf,
+}
+
+/// Where uploads are kept by default (relative to the working directory).
+pub const UPLOAD_DIR: &str = "uploads";
+
+impl Default for UploadSettings {
+    fn default() -> Self {
+        UploadSettings {
+            dir: UPLOAD_DIR.into(),
+            url: None,
+            max_bytes: 10 * 1024 * 1024,
+            quota_bytes: 50 * 1024 * 1024,
+            retention: Duration::from_secs(30 * 86_400),
+            spool_dir: std::env::temp_dir(),
         }
     }
 }

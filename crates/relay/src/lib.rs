@@ -12,6 +12,7 @@
 //! - [`idempotency`]: `Idempotency-Key` on create and send.
 //! - [`identity`]: verified customers (a signature by the site's backend).
 //! - [`stream`]: the SSE stream of one interaction's log.
+//! - [`uploads`]: visitors' files: upload, kinds, metadata, addresses, quota and storage.
 //! - [`history`]: the signed external-history endpoint of earlier conversations.
 //! - [`assets`]: the embed loader, the widget's frame and files.
 //! - [`demo`]: the demo host site (a friendly and a hostile page) on its own origin.
@@ -45,6 +46,7 @@ mod redis_link;
 mod refusal;
 mod session;
 mod stream;
+pub mod uploads;
 mod upstream;
 mod webhook;
 
@@ -64,7 +66,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use zchat_types::ApiError;
 
 use admission::{Budget, Slot, Slots};
-pub use config::{check_origin_setting, origin_of, Admission, Config, Limits, Wiring};
+pub use config::{check_origin_setting, origin_of, Admission, Config, Limits, UploadSettings, Wiring};
 pub use log::Store;
 pub use redis_link::{RedisLink, Unavailable};
 pub use session::Sessions;
@@ -99,19 +101,29 @@ pub struct Relay {
     trust_forwarded_for: bool,
     /// Webhook shapes already logged.
     shapes: webhook::Shapes,
+    uploads: uploads::Uploads,
+    /// How long an idle conversation's state is kept (its upload quota too).
+    idle_ttl: Duration,
 }
 
 impl Relay {
     /// The relay over `log`; `redis`, when the relays share one, keeps the `Idempotency-Key`s
     /// too (a retry may reach another relay).
-    pub fn new(config: &Config, wiring: &Wiring, log: Store, redis: Option<Arc<RedisLink>>, shutdown: watch::Receiver<bool>) -> Arc<Relay> {
+    pub fn new(
+        config: &Config,
+        wiring: &Wiring,
+        log: Store,
+        redis: Option<Arc<RedisLink>>,
+        shutdown: watch::Receiver<bool>,
+    ) -> std::io::Result<Arc<Relay>> {
         let admission = &config.admission;
         let kept = idempotency::Kept { ttl: IDEMPOTENCY_TTL, keys: config.limits.max_idempotency_keys, bytes: config.limits.max_idempotency_bytes };
+        let uploads = uploads::Uploads::open(&config.uploads, redis.clone(), config.limits.max_interactions).map_err(std::io::Error::other)?;
         let idempotency = match redis {
             Some(redis) => idempotency::Idempotency::shared(kept, redis),
             None => idempotency::Idempotency::new(kept),
         };
-        Arc::new(Relay {
+        Ok(Arc::new(Relay {
             upstream: upstream::Upstream::new(&wiring.upstream_base, wiring.upstream_token.clone(), config.upstream_timeout),
             sessions: session::Sessions::new(wiring.session_secret.clone()),
             log,
@@ -130,7 +142,9 @@ impl Relay {
             streams_by_interaction: Slots::new(admission.streams_per_interaction),
             trust_forwarded_for: config.trust_forwarded_for,
             shapes: webhook::Shapes::default(),
-        })
+            uploads,
+            idle_ttl: config.limits.idle_ttl,
+        }))
     }
 
     /// A browser (which always sends `Origin` on these calls) may only call from the relay's own
@@ -180,12 +194,16 @@ async fn admit(State(relay): State<Arc<Relay>>, ConnectInfo(peer): ConnectInfo<S
 
 /// The relay's public routes over `relay`.
 pub fn app(relay: Arc<Relay>, config: &Config) -> Router {
-    let browser_api =
-        Router::new().merge(mirror::routes()).merge(stream::routes()).route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), admit));
+    let browser_api = Router::new()
+        .merge(mirror::routes())
+        .merge(stream::routes())
+        .merge(uploads::routes())
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), admit));
     Router::new()
         .merge(browser_api)
         .merge(webhook::routes())
         .merge(history::routes())
+        .merge(uploads::file_routes())
         .merge(assets::routes(config.widget_dir.clone(), &config.allowed_origins))
         .fallback(refusal::not_found)
         .method_not_allowed_fallback(refusal::method_not_allowed)
@@ -222,7 +240,8 @@ pub async fn serve(
         None => (Store::Memory(log::MemoryLog::new(config.limits.clone())), None),
     };
     tokio::spawn(sweep(log.clone(), stopping.clone()));
-    let relay = Relay::new(&config, &wiring, log, redis, stopping.clone());
+    let relay = Relay::new(&config, &wiring, log, redis, stopping.clone())?;
+    tokio::spawn(uploads::sweep(Arc::clone(&relay), stopping.clone()));
     let limits = listener::ConnectionLimits {
         header_timeout: config.admission.header_timeout,
         per_address: (!config.trust_forwarded_for).then_some(config.admission.connections_per_address),

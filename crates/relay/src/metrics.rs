@@ -37,6 +37,14 @@ pub struct Answer {
     pub status: u16,
 }
 
+/// An upload's outcome and its kind (the reference's message type, or `unknown` when refused
+/// before its kind was known).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Upload {
+    pub outcome: &'static str,
+    pub kind: &'static str,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Operation {
     pub operation: &'static str,
@@ -52,6 +60,9 @@ pub struct Metrics {
     pub answers: Family<Answer, Counter>,
     pub upstream_seconds: Family<Operation, Histogram>,
     pub connections_refused: Counter,
+    pub uploads: Family<Upload, Counter>,
+    pub upload_bytes: Counter,
+    pub uploads_expired: Counter,
     interactions: Gauge,
     held_triggers: Gauge,
     log_bytes: Gauge,
@@ -78,6 +89,9 @@ impl Default for Metrics {
         let connections_refused = Counter::default();
         let log_bytes = Gauge::default();
         let evictions = Family::<Reason, Counter>::default();
+        let uploads = Family::<Upload, Counter>::default();
+        let upload_bytes = Counter::default();
+        let uploads_expired = Counter::default();
         registry.register("streams_open", "Open SSE streams (connected widgets)", streams_open.clone());
         registry.register("events_in", "Events appended to interaction logs, by kind", events_in.clone());
         registry.register("events_out", "Events written to SSE streams, by kind", events_out.clone());
@@ -93,6 +107,9 @@ impl Default for Metrics {
         registry.register("held_triggers", "Triggers held for interactions not yet known (memory log; 0 with Redis)", held_triggers.clone());
         registry.register("connections_refused", "Connections closed at once: their address held too many", connections_refused.clone());
         registry.register("log_bytes", "Bytes of events kept in memory (0 with the Redis log)", log_bytes.clone());
+        registry.register("uploads", "Visitors' uploads, by outcome and kind", uploads.clone());
+        registry.register("upload_bytes", "Bytes of visitors' files stored (after their metadata was removed)", upload_bytes.clone());
+        registry.register("uploads_expired", "Stored files deleted at the end of their retention", uploads_expired.clone());
         registry.register("evictions", "Interaction logs removed to make room, by why they were chosen", evictions.clone());
         Metrics {
             registry,
@@ -104,6 +121,9 @@ impl Default for Metrics {
             answers,
             upstream_seconds,
             connections_refused,
+            uploads,
+            upload_bytes,
+            uploads_expired,
             interactions,
             held_triggers,
             log_bytes,

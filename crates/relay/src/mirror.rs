@@ -214,6 +214,8 @@ async fn send_message(
     // Checked before a key is kept: keys cost only the interaction's own visitor.
     let client_key = idempotency::key(&headers)?;
     authorize(&relay, &headers, &hash, std::mem::take(&mut request.token))?;
+    // A media message only with a file this conversation uploaded.
+    relay.uploads.check_message(&relay, &hash, &request)?;
     // Scoped by interaction: keys of different conversations never meet.
     let scope = format!("send:{hash}");
     let print = fingerprint(&request);
@@ -306,7 +308,7 @@ async fn forward<B: Authorized, T: DeserializeOwned>(
 
 /// Whether this caller may act on `hash`: a browser on the relay's origin, that interaction's
 /// session credential, within the interaction's rate.
-fn authorize(relay: &Relay, headers: &HeaderMap, hash: &InteractionHash, credential: String) -> Result<(), ApiError> {
+pub(crate) fn authorize(relay: &Relay, headers: &HeaderMap, hash: &InteractionHash, credential: String) -> Result<(), ApiError> {
     relay.check_origin(headers)?;
     if bool::from(credential.as_bytes().ct_eq(relay.upstream.token().as_bytes())) {
         // Someone has the account token in a browser. Refused like any other wrong credential:

@@ -48,6 +48,18 @@ impl Sessions {
         URL_SAFE_NO_PAD.decode(signature).is_ok_and(|tag| self.mac("history", hash).verify_slice(&tag).is_ok())
     }
 
+    /// The signature binding an uploaded file's address to the interaction it was uploaded for
+    /// (another purpose than sessions and histories), 16 bytes.
+    pub fn upload_signature(&self, hash: &str, file: &str) -> [u8; 16] {
+        let mut mac = self.mac("upload", hash);
+        mac.update(b"\0");
+        mac.update(file.as_bytes());
+        let full = mac.finalize().into_bytes();
+        let mut tag = [0u8; 16];
+        tag.copy_from_slice(&full[..16]);
+        tag
+    }
+
     /// The interaction hash a credential names, once the credential is checked.
     pub fn checked_hash(&self, credential: &str) -> Result<String, ApiError> {
         let hash = credential.rsplit_once('.').map(|(hash, _)| hash).unwrap_or_default();

@@ -41,7 +41,7 @@ fn router() -> axum::Router {
     let (_, stopping) = tokio::sync::watch::channel(false);
     let log = Store::Memory(MemoryLog::new(config.limits.clone()));
     log_open(&log);
-    zchat_relay::app(Relay::new(&config, &wiring, log, None, stopping), &config)
+    zchat_relay::app(Relay::new(&config, &wiring, log, None, stopping).expect("a relay"), &config)
 }
 
 fn log_open(log: &Store) {

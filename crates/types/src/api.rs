@@ -226,6 +226,28 @@ pub struct MessageCreatedData {
     pub interaction_hash: String,
 }
 
+/// The relay's answer to an upload: `{"data": {"url", "type", "size", "name"}, "message", "status"}`.
+/// The widget then sends a message with that `type` and `url`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Uploaded {
+    pub data: UploadedFile,
+    pub message: String,
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedFile {
+    /// The file's public address (on the relay's public URL).
+    pub url: String,
+    /// The message type its content is: image, video, audio or file.
+    #[serde(rename = "type")]
+    pub kind: MessageType,
+    /// Bytes stored (after metadata was removed).
+    pub size: u64,
+    /// The file's name as the visitor gave it (cut and cleaned).
+    pub name: String,
+}
+
 /// The body of typing, cleared (stopped typing) and finish: `{"token": "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenOnly {

@@ -22,7 +22,7 @@ mod trigger;
 
 pub use api::{
     Ack, ApiError, CreatedData, Customer, Identity, InteractionCreated, MediaType, MessageCreated, MessageCreatedData, MessageType, Mood,
-    PageContext, SendMessage, StartExtras, StartInteraction, StartRequest, TokenOnly, UpdateInteraction,
+    PageContext, SendMessage, StartExtras, StartInteraction, StartRequest, TokenOnly, UpdateInteraction, Uploaded, UploadedFile,
 };
 pub use history::{Direction, ExternalHistory, HistoryMessage, HISTORY_TIME_FORMAT};
 #[cfg(feature = "axum")]

@@ -16,6 +16,10 @@ pub const CLEARED: &str = "/core/api/v1/interactions/{hash}/cleared";
 pub const FINISH: &str = "/core/api/v1/interactions/{hash}/finish";
 /// `GET`: the relay's event stream of one interaction (not zChat's).
 pub const EVENTS: &str = "/core/api/v1/interactions/{hash}/events";
+/// `POST`: a visitor's file, to the relay (not zChat's): answers its `type` and `url` for a message.
+pub const UPLOADS: &str = "/core/api/v1/interactions/{hash}/uploads";
+/// The header naming an uploaded file (percent-encoded UTF-8).
+pub const FILE_NAME_HEADER: &str = "x-file-name";
 
 /// `template` with `{hash}` filled in. The caller must have checked `hash` (letters, digits and
 /// dashes), since it becomes part of a path.

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use zchat_relay::config::{Config, DEMO_LISTEN, METRICS_LISTEN, WIDGET_DIR};
+use zchat_relay::config::{Config, DEMO_LISTEN, METRICS_LISTEN, UPLOAD_DIR, WIDGET_DIR};
 use zchat_relay::launch::launch;
-use zchat_relay::{Admission, Limits};
+use zchat_relay::{Admission, Limits, UploadSettings};
 
 #[derive(Parser)]
 #[command(about = "zChat widget relay: webhooks in, SSE out, ClientApi V1 mirror, widget hosting")]
@@ -124,6 +124,23 @@ struct Args {
     /// nothing lost), so that load balancers can spread streams. Unset: no limit.
     #[arg(long, env = "RELAY_STREAM_MAX_SECONDS")]
     stream_max_seconds: Option<u64>,
+    /// The folder visitors' files are kept in (one relay; see RELAY_UPLOAD_URL for several).
+    #[arg(long, env = "RELAY_UPLOAD_DIR", default_value = UPLOAD_DIR)]
+    upload_dir: PathBuf,
+    /// S3-compatible storage for visitors' files instead, shared by several relays:
+    /// s3://bucket/prefix, with the usual AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY (and AWS_ALLOW_HTTP=true for a plain-HTTP endpoint).
+    #[arg(long, env = "RELAY_UPLOAD_URL")]
+    upload_url: Option<String>,
+    /// The largest file a visitor may send, in bytes.
+    #[arg(long, env = "RELAY_UPLOAD_MAX_BYTES", default_value_t = UploadSettings::default().max_bytes)]
+    upload_max_bytes: u64,
+    /// Bytes of files one conversation may send in all.
+    #[arg(long, env = "RELAY_UPLOAD_QUOTA_BYTES", default_value_t = UploadSettings::default().quota_bytes)]
+    upload_quota_bytes: u64,
+    /// Days a visitor's file is kept and served (then deleted; its address answers 404).
+    #[arg(long, env = "RELAY_UPLOAD_RETENTION_DAYS", default_value_t = UploadSettings::default().retention.as_secs() / 86_400)]
+    upload_retention_days: u64,
 }
 
 #[tokio::main]
@@ -199,6 +216,14 @@ async fn main() -> Result<(), String> {
         trust_forwarded_for: args.trust_forwarded_for,
         allowed_origins,
         redis_url: args.redis_url,
+        uploads: UploadSettings {
+            dir: args.upload_dir,
+            url: args.upload_url,
+            max_bytes: args.upload_max_bytes,
+            quota_bytes: args.upload_quota_bytes,
+            retention: Duration::from_secs(args.upload_retention_days * 86_400),
+            ..UploadSettings::default()
+        },
     };
     if args_check {
         let findings = zchat_relay::check::run(&config).await;

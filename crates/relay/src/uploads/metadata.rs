@@ -1,0 +1,149 @@
+//! Location and camera metadata out of images before they are stored, without re-encoding them:
+//! the containers' metadata blocks are dropped (`img-parts`), the pixels are left as they are.
+//!
+//! - JPEG: every APP1 segment (EXIF, with GPS and the camera, and XMP) and APP13 (Photoshop's
+//!   IPTC, which can hold a place). A photo's orientation survives: when the EXIF said to turn the
+//!   picture, a minimal EXIF with only that tag goes back in, so phone photos stay upright.
+//! - PNG: `eXIf` and the text chunks (`tEXt`, `zTXt`, `iTXt`, where XMP lives).
+//! - WebP: the `EXIF` and `XMP ` chunks (and the header's flags for them).
+//! - GIF has no standard place for them and is stored as sent. Videos and documents are stored
+//!   as sent (README says so).
+
+use bytes::Bytes;
+use img_parts::jpeg::{markers, Jpeg};
+use img_parts::png::Png;
+use img_parts::webp::WebP;
+use img_parts::ImageEXIF;
+
+/// Whether files stored as `ext` have metadata to remove (and are read whole for it).
+pub fn has_metadata(ext: &str) -> bool {
+    matches!(ext, "jpg" | "png" | "webp")
+}
+
+/// `bytes` without their metadata, for the kinds that have a known place for it (by the stored
+/// extension); other kinds come back unchanged. An image that cannot be read is refused.
+pub fn strip(ext: &str, bytes: Bytes) -> Result<Bytes, String> {
+    let unreadable = |_| "The image could not be read: it is damaged or not what its first bytes say".to_string();
+    Ok(match ext {
+        "jpg" => {
+            let mut jpeg = Jpeg::from_bytes(bytes).map_err(unreadable)?;
+            let orientation = jpeg.exif().and_then(|exif| orientation(&exif));
+            jpeg.set_exif(None);
+            jpeg.segments_mut().retain(|segment| !matches!(segment.marker(), markers::APP1 | markers::APP13));
+            if let Some(turn) = orientation.filter(|turn| *turn != 1) {
+                jpeg.set_exif(Some(only_orientation(turn)));
+            }
+            jpeg.encoder().bytes()
+        }
+        "png" => {
+            let mut png = Png::from_bytes(bytes).map_err(unreadable)?;
+            png.set_exif(None);
+            png.chunks_mut().retain(|chunk| !matches!(&chunk.kind(), b"tEXt" | b"zTXt" | b"iTXt"));
+            png.encoder().bytes()
+        }
+        "webp" => {
+            let mut webp = WebP::from_bytes(bytes).map_err(unreadable)?;
+            webp.remove_chunks_by_id(*b"XMP ");
+            // Also brings the header's flags up to date.
+            webp.set_exif(None);
+            webp.encoder().bytes()
+        }
+        _ => bytes,
+    })
+}
+
+/// The orientation tag (1–8) of raw EXIF (TIFF) data.
+fn orientation(exif: &[u8]) -> Option<u16> {
+    let fields = exif::Reader::new().read_raw(exif.to_vec()).ok()?;
+    let field = fields.get_field(exif::Tag::Orientation, exif::In::PRIMARY)?;
+    field.value.get_uint(0).and_then(|turn| u16::try_from(turn).ok()).filter(|turn| (1..=8).contains(turn))
+}
+
+/// Raw EXIF (big-endian TIFF) holding one tag: the orientation.
+fn only_orientation(turn: u16) -> Bytes {
+    let mut tiff = Vec::with_capacity(26);
+    tiff.extend_from_slice(b"MM\0\x2a\0\0\0\x08"); // big-endian, the first directory at 8
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry:
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation,
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // a SHORT,
+    tiff.extend_from_slice(&1u32.to_be_bytes()); // one of them,
+    tiff.extend_from_slice(&turn.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]); // padded to four bytes
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // and no next directory
+    Bytes::from(tiff)
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    /// Raw EXIF with an orientation and a GPS latitude (what a phone writes), as TIFF.
+    pub fn exif_with_gps(turn: u16) -> Vec<u8> {
+        let mut t = Vec::new();
+        t.extend_from_slice(b"MM\0\x2a\0\0\0\x08");
+        // IFD0 at 8: two entries (Orientation, GPS IFD pointer), no next.
+        t.extend_from_slice(&2u16.to_be_bytes());
+        t.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]);
+        t.extend_from_slice(&turn.to_be_bytes());
+        t.extend_from_slice(&[0, 0]);
+        t.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38]);
+        t.extend_from_slice(&0u32.to_be_bytes());
+        // GPS IFD at 38: GPSLatitudeRef "S".
+        t.extend_from_slice(&1u16.to_be_bytes());
+        t.extend_from_slice(&[0x00, 0x01, 0, 2, 0, 0, 0, 2, b'S', 0, 0, 0]);
+        t.extend_from_slice(&0u32.to_be_bytes());
+        t
+    }
+
+    /// A tiny JPEG with the given EXIF and an XMP packet naming a place.
+    pub fn jpeg_with(exif: &[u8]) -> Vec<u8> {
+        let mut jpeg = vec![0xFF, 0xD8];
+        let segment = |jpeg: &mut Vec<u8>, marker: u8, data: &[u8]| {
+            jpeg.extend_from_slice(&[0xFF, marker]);
+            jpeg.extend_from_slice(&((data.len() + 2) as u16).to_be_bytes());
+            jpeg.extend_from_slice(data);
+        };
+        segment(&mut jpeg, 0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        segment(&mut jpeg, 0xE1, &[b"Exif\0\0".as_slice(), exif].concat());
+        segment(&mut jpeg, 0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>23,33.0S</exif:GPSLatitude></x:xmpmeta>");
+        // A 1x1 grey baseline frame.
+        segment(&mut jpeg, 0xDB, &[&[0u8][..], &[1u8; 64]].concat());
+        segment(&mut jpeg, 0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
+        segment(&mut jpeg, 0xC4, &[&[0x00u8][..], &[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[0]].concat());
+        segment(&mut jpeg, 0xC4, &[&[0x10u8][..], &[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[0]].concat());
+        segment(&mut jpeg, 0xDA, &[1, 1, 0, 0, 63, 0]);
+        jpeg.extend_from_slice(&[0x00, 0xFF, 0xD9]);
+        jpeg
+    }
+
+    #[test]
+    fn a_photo_loses_its_place_and_camera_and_keeps_its_orientation() {
+        let photo = jpeg_with(&exif_with_gps(6));
+        assert!(photo.windows(4).any(|w| w == b"Exif") && photo.windows(11).any(|w| w == b"GPSLatitude"));
+        let clean = strip("jpg", Bytes::from(photo)).unwrap();
+        assert!(!clean.windows(11).any(|w| w == b"GPSLatitude"), "XMP gone");
+        let jpeg = Jpeg::from_bytes(clean.clone()).unwrap();
+        let exif = jpeg.exif().expect("orientation kept");
+        assert_eq!(orientation(&exif), Some(6));
+        let fields = exif::Reader::new().read_raw(exif.to_vec()).unwrap();
+        assert_eq!(fields.fields().count(), 1, "only the orientation");
+        // The picture itself is untouched: the scan data ends the file as before.
+        assert!(clean.ends_with(&[0x00, 0xFF, 0xD9]));
+    }
+
+    #[test]
+    fn an_upright_photo_keeps_no_exif_at_all() {
+        let clean = strip("jpg", Bytes::from(jpeg_with(&exif_with_gps(1)))).unwrap();
+        assert!(Jpeg::from_bytes(clean.clone()).unwrap().exif().is_none());
+        assert!(!clean.windows(4).any(|w| w == b"Exif"));
+    }
+
+    #[test]
+    fn damaged_images_are_refused_and_other_kinds_pass_unchanged() {
+        for (ext, bytes) in [("jpg", &b"\xff\xd8\xff\xe1\xff\xff"[..]), ("png", b"\x89PNG\r\n\x1a\n\0\0"), ("webp", b"RIFF\0\0\0\0WEBPVP8 ")] {
+            assert!(strip(ext, Bytes::from_static(bytes)).is_err(), "{ext}");
+        }
+        let pdf = Bytes::from_static(b"%PDF-1.7 GPSLatitude");
+        assert_eq!(strip("pdf", pdf.clone()).unwrap(), pdf);
+    }
+}
