@@ -3,8 +3,8 @@
 //! random part, the kind and the name to the interaction it was uploaded for. Nobody can guess an
 //! address (128 random bits), and a relay can tell, with its session secret alone (so any relay
 //! of several), whether a message's `url` is one it issued for that conversation.
-//! The stored object is `{token}.{ext}`: the extension decides how it is served, the name is only
-//! what a download is called (checked again when served).
+//! The stored object is `{token}.{ext}.{name}`: the extension in the address decides how it is
+//! served, and an address with another name finds nothing.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -23,7 +23,7 @@ const TOKEN_CHARS: usize = 43;
 /// A file's address, once issued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {
-    /// The stored object's key: `{token}.{ext}`.
+    /// The stored object's key: `{token}.{ext}.{name}`.
     pub object: String,
     pub url: String,
 }
@@ -34,22 +34,22 @@ pub fn issue(sessions: &Sessions, public_url: &str, hash: &str, kind: &Kind, nam
     let mut nonce = [0u8; NONCE];
     getrandom::fill(&mut nonce).expect("the OS random source");
     let tag = sessions.upload_signature(hash, &signed(&URL_SAFE_NO_PAD.encode(nonce), kind.ext, name));
-    let object = format!("{}.{}", URL_SAFE_NO_PAD.encode([nonce, tag].concat()), kind.ext);
-    Address { url: format!("{public_url}{PREFIX}{object}/{name}"), object }
+    let file = format!("{}.{}", URL_SAFE_NO_PAD.encode([nonce, tag].concat()), kind.ext);
+    Address { url: format!("{public_url}{PREFIX}{file}/{name}"), object: format!("{file}.{name}") }
 }
 
 fn signed(nonce: &str, ext: &str, name: &str) -> String {
     format!("{nonce}.{ext}/{name}")
 }
 
-/// The part of a served path after [`PREFIX`] split into the object and the kind it is stored
-/// as, with the download name: `None` unless it has the shape [`issue`] makes.
+/// The part of a served path after [`PREFIX`] as the stored object's key, the kind it is stored
+/// as and the download name: `None` unless it has the shape [`issue`] makes.
 pub fn parse(rest: &str) -> Option<(String, &'static Kind, String)> {
-    let (object, name) = rest.split_once('/')?;
-    let (token, ext) = object.split_once('.')?;
+    let (file, name) = rest.split_once('/')?;
+    let (token, ext) = file.split_once('.')?;
     let kind = kind::by_ext(ext)?;
     let token_ok = token.len() == TOKEN_CHARS && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    (token_ok && name == safe_name(name, kind)).then(|| (object.to_string(), kind, name.to_string()))
+    (token_ok && name == safe_name(name, kind)).then(|| (format!("{file}.{name}"), kind, name.to_string()))
 }
 
 /// Whether `url` is an address issued for `hash` (the signature is checked in constant time).
