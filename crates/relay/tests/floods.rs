@@ -34,12 +34,20 @@ struct Relay {
 
 impl Relay {
     async fn start(redis: Option<&str>) -> Relay {
+        Relay::start_with(redis, &[]).await
+    }
+
+    async fn start_with(redis: Option<&str>, flags: &[&str]) -> Relay {
+        let uploads = std::env::temp_dir().join(format!("zchat-floods-uploads-{}-{}", std::process::id(), flags.len()));
         let mut command = Command::new(env!("CARGO_BIN_EXE_zchat-relay"));
         command
             .args(["--listen", "127.0.0.1:0", "--sandbox-listen", "127.0.0.1:0", "--demo-page", "false", "--metrics-listen", "off"])
             .args(["--webhook-secret", WEBHOOK_SECRET, "--session-secret", SESSION_SECRET, "--widget-dir", "/nonexistent"])
             .args(["--requests-per-minute", "100000000", "--creates-per-minute", "100000000", "--interaction-requests-per-minute", "100000000"])
             .args(["--max-log-bytes", &(16 * 1024 * 1024).to_string()])
+            .arg("--upload-dir")
+            .arg(&uploads)
+            .args(flags)
             .env("RUST_LOG", "error")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -175,4 +183,79 @@ async fn memory_stays_flat_under_floods_with_the_redis_log() {
     floods_leave_memory_flat(Some(&redis.url())).await;
     redis.stop().await;
     let _ = std::fs::remove_dir_all(&redis.dir);
+}
+
+/// Uploads: a 1 GiB body is refused before it is read (declared, and chunked without a length),
+/// and 20 uploads of 10 MiB at once (half of them images, read whole to remove their metadata)
+/// stay within a bound: files are spooled to disk as they arrive and at most four are in memory.
+#[tokio::test]
+async fn uploads_leave_memory_flat() {
+    const MIB: usize = 1024 * 1024;
+    let relay = Relay::start_with(None, &["--upload-quota-bytes", &(1024 * MIB).to_string()]).await;
+    let http = reqwest::Client::new();
+    let created: serde_json::Value =
+        http.post(format!("{}/core/api/v1/interactions", relay.url)).json(&json!({"department_id": 1})).send().await.unwrap().json().await.unwrap();
+    let hash = created["data"]["interaction_hash"].as_str().unwrap().to_string();
+    let session = created["data"]["session"].as_str().unwrap().to_string();
+    let url = format!("{}/core/api/v1/interactions/{hash}/uploads", relay.url);
+    let zeros = |total: usize| {
+        let chunk = bytes::Bytes::from(vec![0u8; 64 * 1024]);
+        reqwest::Body::wrap_stream(stream::iter((0..total / chunk.len()).map(move |_| Ok::<_, std::io::Error>(chunk.clone()))))
+    };
+    // Warm: one of each path.
+    let text = bytes::Bytes::from(vec![b'a'; 10 * MIB]);
+    let image = {
+        let mut jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00".to_vec();
+        jpeg.resize(10 * MIB - 2, 0x11);
+        jpeg.extend_from_slice(b"\xff\xd9");
+        bytes::Bytes::from(jpeg)
+    };
+    let send = |name: &'static str, body: bytes::Bytes| http.post(&url).query(&[("token", &session)]).header("X-File-Name", name).body(body).send();
+    assert_eq!(send("warm.txt", text.clone()).await.unwrap().status(), 200);
+    assert_eq!(send("warm.jpg", image.clone()).await.unwrap().status(), 200);
+    let before = relay.rss();
+
+    // A gigabyte declared: refused at once, unread.
+    let started = std::time::Instant::now();
+    let answer =
+        http.post(&url).query(&[("token", &session)]).header("Content-Length", (1024 * MIB).to_string()).body(zeros(1024 * MIB)).send().await;
+    if let Ok(answer) = answer {
+        assert_eq!(answer.status(), 413);
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused without reading 1 GiB: {:?}", started.elapsed());
+    // And without a length: refused as well.
+    let answer = http.post(&url).query(&[("token", &session)]).body(zeros(1024 * MIB)).send().await;
+    if let Ok(answer) = answer {
+        assert_eq!(answer.status(), 411);
+    }
+    let after_refusals = relay.rss();
+
+    // Twenty at once, their peak sampled while they run.
+    let started = std::time::Instant::now();
+    let uploads = stream::iter((0..20).map(|n| if n % 2 == 0 { send("load.txt", text.clone()) } else { send("load.jpg", image.clone()) }))
+        .buffer_unordered(20)
+        .map(|answer| answer.map(|a| a.status().as_u16()).unwrap_or(0))
+        .collect::<Vec<u16>>();
+    tokio::pin!(uploads);
+    let mut peak = before;
+    let statuses = loop {
+        tokio::select! {
+            statuses = &mut uploads => break statuses,
+            _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => peak = peak.max(relay.rss()),
+        }
+    };
+    let took = started.elapsed();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let after = relay.rss();
+    let mib = |b: u64| b as f64 / MIB as f64;
+    eprintln!(
+        "uploads: RSS {:.1} MiB warm, {:.1} after refusing 2 × 1 GiB, peak {:.1} during 20 × 10 MiB at once ({:.0} MB/s), {:.1} after",
+        mib(before),
+        mib(after_refusals),
+        mib(peak),
+        200.0 * MIB as f64 / 1e6 / took.as_secs_f64(),
+        mib(after)
+    );
+    assert!(after_refusals.saturating_sub(before) < 8 * MIB as u64, "refusing 1 GiB grew the relay by {:.1} MiB", mib(after_refusals - before));
+    assert!(peak.saturating_sub(before) < 96 * MIB as u64, "20 uploads of 10 MiB grew the relay by {:.1} MiB", mib(peak - before));
 }

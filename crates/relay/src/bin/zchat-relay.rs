@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Parser;
 use zchat_relay::config::{Config, DEMO_LISTEN, METRICS_LISTEN, UPLOAD_DIR, WIDGET_DIR};
 use zchat_relay::launch::launch;
-use zchat_relay::{Admission, Limits, UploadSettings};
+use zchat_relay::{Admission, Limits, S3Settings, UploadSettings};
 
 #[derive(Parser)]
 #[command(about = "zChat widget relay: webhooks in, SSE out, ClientApi V1 mirror, widget hosting")]
@@ -128,10 +128,24 @@ struct Args {
     #[arg(long, env = "RELAY_UPLOAD_DIR", default_value = UPLOAD_DIR)]
     upload_dir: PathBuf,
     /// S3-compatible storage for visitors' files instead, shared by several relays:
-    /// s3://bucket/prefix, with the usual AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID,
-    /// AWS_SECRET_ACCESS_KEY (and AWS_ALLOW_HTTP=true for a plain-HTTP endpoint).
+    /// s3://bucket/prefix (its endpoint and keys: the AWS_* settings below).
     #[arg(long, env = "RELAY_UPLOAD_URL")]
     upload_url: Option<String>,
+    /// The S3 endpoint (a self-hosted store's URL); unset: AWS's, for the region.
+    #[arg(long, env = "AWS_ENDPOINT")]
+    aws_endpoint: Option<String>,
+    #[arg(long, env = "AWS_REGION")]
+    aws_region: Option<String>,
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    aws_access_key_id: Option<String>,
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    aws_secret_access_key: Option<String>,
+    /// Allow a plain-HTTP S3 endpoint (a store on the same host or private network).
+    #[arg(long, env = "AWS_ALLOW_HTTP", default_value_t = false)]
+    aws_allow_http: bool,
+    /// Virtual-hosted addresses (bucket.endpoint) instead of path-style (endpoint/bucket).
+    #[arg(long, env = "AWS_VIRTUAL_HOSTED_STYLE_REQUEST", default_value_t = false)]
+    aws_virtual_hosted_style_request: bool,
     /// The largest file a visitor may send, in bytes.
     #[arg(long, env = "RELAY_UPLOAD_MAX_BYTES", default_value_t = UploadSettings::default().max_bytes)]
     upload_max_bytes: u64,
@@ -143,8 +157,13 @@ struct Args {
     upload_retention_days: u64,
 }
 
-#[tokio::main]
-async fn main() -> Result<(), String> {
+fn main() -> Result<(), String> {
+    // Before the runtime's threads exist.
+    return_large_buffers();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("no runtime: {e}"))?.block_on(run())
+}
+
+async fn run() -> Result<(), String> {
     let args = Args::parse();
     let args_check = args.check;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
@@ -219,6 +238,14 @@ async fn main() -> Result<(), String> {
         uploads: UploadSettings {
             dir: args.upload_dir,
             url: args.upload_url,
+            s3: S3Settings {
+                endpoint: args.aws_endpoint,
+                region: args.aws_region,
+                access_key_id: args.aws_access_key_id,
+                secret_access_key: args.aws_secret_access_key,
+                allow_http: args.aws_allow_http,
+                virtual_hosted: args.aws_virtual_hosted_style_request,
+            },
             max_bytes: args.upload_max_bytes,
             quota_bytes: args.upload_quota_bytes,
             retention: Duration::from_secs(args.upload_retention_days * 86_400),
@@ -260,6 +287,18 @@ async fn main() -> Result<(), String> {
         let _ = stop.send(true);
     });
     running.wait().await.map_err(|e| e.to_string())
+}
+
+/// glibc raises its threshold for mapping large allocations each time one is freed, after which
+/// 10 MB buffers (images read whole to remove their metadata, on the blocking threads) come from
+/// per-thread arenas that keep them: 20 image uploads grew the relay by 160 MB and it stayed.
+/// A fixed 1 MiB threshold returns them to the system when freed (BENCHMARKS.md, uploads).
+fn return_large_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }
 
 async fn shutdown_signal() {

@@ -21,8 +21,9 @@ pub fn has_metadata(ext: &str) -> bool {
 }
 
 /// `bytes` without their metadata, for the kinds that have a known place for it (by the stored
-/// extension); other kinds come back unchanged. An image that cannot be read is refused.
-pub fn strip(ext: &str, bytes: Bytes) -> Result<Bytes, String> {
+/// extension); other kinds come back unchanged. An image that cannot be read is refused. The
+/// answer is in pieces, most of them slices of `bytes` (nothing is copied).
+pub fn strip(ext: &str, bytes: Bytes) -> Result<Vec<Bytes>, String> {
     let unreadable = |_| "The image could not be read: it is damaged or not what its first bytes say".to_string();
     Ok(match ext {
         "jpg" => {
@@ -33,22 +34,22 @@ pub fn strip(ext: &str, bytes: Bytes) -> Result<Bytes, String> {
             if let Some(turn) = orientation.filter(|turn| *turn != 1) {
                 jpeg.set_exif(Some(only_orientation(turn)));
             }
-            jpeg.encoder().bytes()
+            jpeg.encoder().collect()
         }
         "png" => {
             let mut png = Png::from_bytes(bytes).map_err(unreadable)?;
             png.set_exif(None);
             png.chunks_mut().retain(|chunk| !matches!(&chunk.kind(), b"tEXt" | b"zTXt" | b"iTXt"));
-            png.encoder().bytes()
+            png.encoder().collect()
         }
         "webp" => {
             let mut webp = WebP::from_bytes(bytes).map_err(unreadable)?;
             webp.remove_chunks_by_id(*b"XMP ");
             // Also brings the header's flags up to date.
             webp.set_exif(None);
-            webp.encoder().bytes()
+            webp.encoder().collect()
         }
-        _ => bytes,
+        _ => vec![bytes],
     })
 }
 
@@ -76,6 +77,10 @@ fn only_orientation(turn: u16) -> Bytes {
 #[cfg(test)]
 pub mod tests {
     use super::*;
+
+    fn strip(ext: &str, bytes: Bytes) -> Result<Bytes, String> {
+        super::strip(ext, bytes).map(|pieces| pieces.concat().into())
+    }
 
     /// Raw EXIF with an orientation and a GPS latitude (what a phone writes), as TIFF.
     pub fn exif_with_gps(turn: u16) -> Vec<u8> {

@@ -46,7 +46,7 @@ use kind::Kind;
 use quota::{Quota, Reserved};
 
 /// Uploads read into memory at once to have their metadata removed.
-pub const STORING_AT_ONCE: usize = 4;
+pub const STORING_AT_ONCE: usize = 2;
 /// The first bytes of a file, which decide its kind.
 const HEAD: usize = 64 * 1024;
 /// How long an upload may send nothing before it is given up.
@@ -188,7 +188,7 @@ pub fn human_bytes(bytes: u64) -> String {
 async fn receive(relay: &Relay, hash: &InteractionHash, length: u64, name: String, declared: String, body: Body) -> Result<Json<Uploaded>, ApiError> {
     let uploads = &relay.uploads;
     let limit = uploads.settings.quota_bytes;
-    match uploads.quota.reserve(&**hash, length, limit, relay.idle_ttl).await? {
+    match uploads.quota.reserve(hash, length, limit, relay.idle_ttl).await? {
         Reserved::Yes => {}
         Reserved::No { used } => {
             relay.metrics.uploads.get_or_create(&refused("quota")).inc();
@@ -201,7 +201,7 @@ async fn receive(relay: &Relay, hash: &InteractionHash, length: u64, name: Strin
     }
     let kept = keep(relay, hash, length, &name, &declared, body).await;
     let stored = kept.as_ref().map_or(0, |(_, file)| file.size);
-    uploads.quota.release(&**hash, length.saturating_sub(stored)).await;
+    uploads.quota.release(hash, length.saturating_sub(stored)).await;
     match kept {
         Ok((kind, file)) => {
             relay.metrics.uploads.get_or_create(&metrics::Upload { outcome: "stored", kind: kind.message.name() }).inc();
@@ -230,7 +230,7 @@ async fn keep(
     let head = spool.receive(body, length).await.map_err(|e| ("cut_off", e))?;
     let kind = kind::classify(&head, head.len() as u64 == length, name, declared).map_err(|reason| ("wrong_kind", ApiError::new(415, reason)))?;
     let safe = address::safe_name(name, kind);
-    let issued = address::issue(&relay.sessions, &relay.public_url, &**hash, kind, &safe);
+    let issued = address::issue(&relay.sessions, &relay.public_url, hash, kind, &safe);
     let path = object_store::path::Path::from(issued.object.as_str());
     let _turn = uploads.storing.acquire().await.map_err(|e| ("failed", storage_failed(e)))?;
     let size = if metadata::has_metadata(kind.ext) {
@@ -240,8 +240,8 @@ async fn keep(
             .await
             .map_err(|e| ("failed", storage_failed(e)))?
             .map_err(|reason| ("wrong_kind", ApiError::new(415, reason)))?;
-        let size = clean.len() as u64;
-        uploads.store.put(&path, clean.into()).await.map_err(|e| ("failed", storage_failed(e)))?;
+        let size = clean.iter().map(|piece| piece.len() as u64).sum();
+        uploads.store.put(&path, clean.into_iter().collect()).await.map_err(|e| ("failed", storage_failed(e)))?;
         size
     } else {
         let mut file = tokio::fs::File::open(&spool.path).await.map_err(|e| ("failed", storage_failed(e)))?;

@@ -1,9 +1,7 @@
 //! Where visitors' files are kept, behind one interface (`object_store`'s): a folder on disk
 //! (`RELAY_UPLOAD_DIR`, one relay), or S3-compatible object storage (`RELAY_UPLOAD_URL=
-//! s3://bucket/prefix`, several relays: a file uploaded through one is served by all). The S3
-//! endpoint, region and keys are the usual `AWS_ENDPOINT`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
-//! `AWS_SECRET_ACCESS_KEY` (and `AWS_ALLOW_HTTP=true` for a plain-HTTP endpoint); paths are
-//! path-style unless `AWS_VIRTUAL_HOSTED_STYLE_REQUEST=true`.
+//! s3://bucket/prefix`, several relays: a file uploaded through one is served by all), with the
+//! endpoint and keys of [`S3Settings`] (the binary reads the usual `AWS_*` settings into it).
 
 use std::sync::Arc;
 
@@ -12,7 +10,7 @@ use object_store::local::LocalFileSystem;
 use object_store::prefix::PrefixStore;
 use object_store::ObjectStore;
 
-use crate::config::UploadSettings;
+use crate::config::{S3Settings, UploadSettings};
 
 pub type Store = Arc<dyn ObjectStore>;
 
@@ -26,10 +24,24 @@ pub fn open(settings: &UploadSettings) -> Result<Store, String> {
         }
         Some(url) => {
             let (bucket, prefix) = bucket_and_prefix(url)?;
-            let s3 = AmazonS3Builder::from_env().with_bucket_name(bucket).build().map_err(|e| format!("RELAY_UPLOAD_URL {url}: {e}"))?;
+            let s3 = s3_builder(&settings.s3).with_bucket_name(bucket).build().map_err(|e| format!("RELAY_UPLOAD_URL {url}: {e}"))?;
             Ok(if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix)) })
         }
     }
+}
+
+fn s3_builder(s3: &S3Settings) -> AmazonS3Builder {
+    let mut builder = AmazonS3Builder::new().with_allow_http(s3.allow_http).with_virtual_hosted_style_request(s3.virtual_hosted);
+    if let Some(endpoint) = &s3.endpoint {
+        builder = builder.with_endpoint(endpoint);
+    }
+    if let Some(region) = &s3.region {
+        builder = builder.with_region(region);
+    }
+    if let (Some(id), Some(secret)) = (&s3.access_key_id, &s3.secret_access_key) {
+        builder = builder.with_access_key_id(id).with_secret_access_key(secret);
+    }
+    builder
 }
 
 /// `s3://bucket/some/prefix` as its bucket and prefix (without slashes at its ends).

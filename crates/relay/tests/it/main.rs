@@ -14,4 +14,5 @@ mod operations;
 mod shared;
 mod stream;
 mod uploads;
+mod uploads_s3;
 mod webhook;

