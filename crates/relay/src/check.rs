@@ -1,10 +1,13 @@
 //! `zchat-relay --check`: the configuration and the environment checked without serving, each
 //! finding printed plainly, an error making the exit status non-zero. An operator runs it before
 //! starting a relay (the systemd unit does it first): secrets present and long enough, a public
-//! URL browsers can trust, the host pages named, the widget built, Redis and zChat answering.
+//! URL browsers can trust, the host pages named, the widget built, Redis, the uploads' store and
+//! zChat answering.
 
 use std::fmt;
 use std::time::Duration;
+
+use object_store::ObjectStoreExt;
 
 use crate::config::Config;
 use crate::launch::{MIN_SESSION_SECRET, MIN_WEBHOOK_SECRET};
@@ -46,6 +49,7 @@ fn finding(level: Level, what: impl Into<String>) -> Finding {
 pub async fn run(config: &Config) -> Vec<Finding> {
     let mut findings = settings(config);
     findings.push(redis(config.redis_url.as_deref()).await);
+    findings.push(uploads(&config.uploads).await);
     if let Some((base, _)) = &config.upstream {
         findings.push(zchat(base).await);
     }
@@ -120,6 +124,28 @@ async fn redis(url: Option<&str>) -> Finding {
         Ok(Ok(_)) => finding(Level::Ok, "Redis answers at REDIS_URL"),
         Ok(Err(error)) => finding(Level::Error, format!("Redis at REDIS_URL does not answer: {error}")),
         Err(_) => finding(Level::Error, format!("Redis at REDIS_URL did not answer within {} s", PATIENCE.as_secs())),
+    }
+}
+
+/// The uploads' store takes a file and lets it go again (a probe object, written and deleted).
+async fn uploads(settings: &crate::config::UploadSettings) -> Finding {
+    let place = match &settings.url {
+        Some(url) => format!("the S3 store at RELAY_UPLOAD_URL ({url})"),
+        None => format!("the upload folder {} (RELAY_UPLOAD_DIR)", settings.dir.display()),
+    };
+    let store = match crate::uploads::store::open(settings) {
+        Ok(store) => store,
+        Err(error) => return finding(Level::Error, error),
+    };
+    let probe = object_store::path::Path::from("zchat-relay-check.probe");
+    let tried = async {
+        store.put(&probe, "probe".into()).await?;
+        store.delete(&probe).await
+    };
+    match tokio::time::timeout(PATIENCE, tried).await {
+        Ok(Ok(())) => finding(Level::Ok, format!("{place} takes files")),
+        Ok(Err(error)) => finding(Level::Error, format!("{place} does not take files: {error}")),
+        Err(_) => finding(Level::Error, format!("{place} did not answer within {} s", PATIENCE.as_secs())),
     }
 }
 

@@ -40,6 +40,7 @@ async fn a_working_configuration_passes_and_unreachable_neighbours_are_named() {
             ("RELAY_ALLOWED_ORIGINS", "https://shop.example.com".to_string()),
             ("RELAY_WIDGET_DIR", fixture_widget().display().to_string()),
             ("REDIS_URL", redis_url),
+            ("RELAY_UPLOAD_DIR", std::env::temp_dir().join(format!("zchat-check-uploads-{}", std::process::id())).display().to_string()),
             ("RUST_LOG", "error".to_string()),
         ]
     };
@@ -47,7 +48,7 @@ async fn a_working_configuration_passes_and_unreachable_neighbours_are_named() {
     let (output, text) = check(&env(redis.url(), &zchat)).await;
     assert!(output.status.success(), "{text}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(text.lines().count() >= 8 && text.lines().all(|line| line.starts_with("ok")), "{text}");
-    assert!(text.contains("Redis answers") && text.contains("zChat answers"), "{text}");
+    assert!(text.contains("Redis answers") && text.contains("zChat answers") && text.contains("takes files"), "{text}");
 
     // Redis stopped, zChat's address closed: both named, and the exit status says so.
     redis.stop().await;

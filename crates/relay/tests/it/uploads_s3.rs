@@ -231,3 +231,28 @@ async fn files_past_their_retention_leave_the_bucket() {
     assert!(metrics.contains("relay_uploads_expired_total 1"), "{metrics}");
     p.stop().await;
 }
+
+#[tokio::test]
+async fn the_check_names_an_s3_store_that_does_not_take_files() {
+    let s3 = SeaweedFs::start().await;
+    let check = |endpoint: &str| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_zchat-relay"));
+        command
+            .arg("--check")
+            .env_clear()
+            .env("RELAY_UPLOAD_URL", "s3://checked/prefix")
+            .env("AWS_ENDPOINT", endpoint)
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+        async move {
+            let output = command.output().await.unwrap();
+            String::from_utf8_lossy(&output.stdout).lines().filter(|l| l.contains("RELAY_UPLOAD_URL")).collect::<Vec<_>>().join("\n")
+        }
+    };
+    let line = check(&s3.endpoint).await;
+    assert!(line.starts_with("ok") && line.contains("takes files"), "{line}");
+    let line = check("http://127.0.0.1:9").await;
+    assert!(line.starts_with("error") && line.contains("does not take files"), "{line}");
+}
