@@ -44,9 +44,11 @@ pub async fn start_interaction(texts: &Texts, start: Start, previous: Option<&Se
     Ok(Session { hash: created.data.interaction_hash, credential: session })
 }
 
-/// `POST …/{hash}/messages` with an `Idempotency-Key`, so that a retry is not sent twice.
-pub async fn send_message(texts: &Texts, session: &Session, key: &str, content: String) -> Result<(), Failure> {
-    let body = SendMessage { token: session.credential.clone(), content, kind: MessageType::Text, url: None };
+/// `POST …/{hash}/messages` with an `Idempotency-Key`, so that a retry is not sent twice;
+/// `media` is the kind and address of an uploaded file.
+pub async fn send_message(texts: &Texts, session: &Session, key: &str, content: String, media: Option<(MessageType, String)>) -> Result<(), Failure> {
+    let (kind, url) = media.map_or((MessageType::Text, None), |(kind, url)| (kind, Some(url)));
+    let body = SendMessage { token: session.credential.clone(), content, kind, url };
     let request = Request::post(&paths::for_interaction(paths::MESSAGES, &session.hash)).header("Idempotency-Key", key);
     call::<MessageCreated>(texts, request, &body).await.map(|_| ())
 }
@@ -83,7 +85,7 @@ async fn call<T: DeserializeOwned>(texts: &Texts, request: RequestBuilder, body:
     }
     let message = answer.as_deref().and_then(json::parse::<ApiError>).map(|error| error.message);
     Err(match status {
-        400..=499 => Failure { message: message.unwrap_or_else(|| (texts.refused)(status)), retryable: false },
+        400..=499 => Failure { message: message.unwrap_or_else(|| texts.refused.with(&status.to_string())), retryable: false },
         _ => Failure { message: texts.server_trouble.into(), retryable: true },
     })
 }

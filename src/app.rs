@@ -61,7 +61,7 @@ pub fn app() -> Html {
         Err(error) => {
             host::complain(error);
             let texts = web_sys::window().and_then(|w| w.navigator().language()).and_then(|t| Lang::parse(&t)).unwrap_or_default().texts();
-            html! { <p class="zc-form-error" role="alert">{ (texts.cannot_start)(error) }</p> }
+            html! { <p class="zc-form-error" role="alert">{ texts.cannot_start.with(error) }</p> }
         }
     }
 }
@@ -82,6 +82,10 @@ struct Callbacks {
     new: Callback<()>,
     writing: Callback<bool>,
     forget: Callback<()>,
+    files: Callback<web_sys::FileList>,
+    detach: Callback<u32>,
+    send_files: Callback<String>,
+    cancel: Callback<String>,
     close: Option<Callback<()>>,
 }
 
@@ -97,6 +101,16 @@ impl Callbacks {
             new: dispatch.reform(|()| Input::NewConversation),
             writing: dispatch.reform(|empty| Input::Writing { empty }),
             forget: dispatch.reform(|()| Input::Forget),
+            files: {
+                let driver = driver.clone();
+                Callback::from(move |files: web_sys::FileList| driver.attach(&files))
+            },
+            detach: dispatch.reform(|file| Input::Detach { file }),
+            send_files: {
+                let driver = driver.clone();
+                Callback::from(move |caption| driver.send_files(caption))
+            },
+            cancel: dispatch.reform(|key| Input::CancelUpload { key }),
             close: driver.host().map(|origin| Callback::from(move |()| host::close(Some(&origin)))),
         }
     }
@@ -148,6 +162,10 @@ fn chat(props: &ChatProps) -> Html {
     let lang = props.lang;
     let driver = use_memo((), move |_| {
         let conversation = Conversation::new(department_id).with_fields(fields).with_departments(departments).with_lang(lang);
+        let conversation = match page::upload_limit() {
+            Some(limit) => conversation.with_upload_limit(limit),
+            None => conversation,
+        };
         Driver::new(conversation, host, Callback::from(move |_| update.force_update()))
     });
     let callbacks = {
@@ -168,6 +186,7 @@ fn chat(props: &ChatProps) -> Html {
     html! {
         <ChatWindow conversation={driver.conversation()} title={props.settings.title.clone()} onstart={c.start.clone()} onsend={c.send.clone()}
             onretry={c.retry.clone()} onfinish={c.finish.clone()} onrate={c.rate.clone()} onnew={c.new.clone()} onwriting={c.writing.clone()}
-            onforget={c.forget.clone()} onclose={c.close.clone()} />
+            onforget={c.forget.clone()} onfiles={c.files.clone()} ondetach={c.detach.clone()} onsendfiles={c.send_files.clone()}
+            oncancel={c.cancel.clone()} onclose={c.close.clone()} />
     }
 }

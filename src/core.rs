@@ -10,12 +10,14 @@
 //! - [`io`]: the inputs and the effects.
 //! - `conversation`: the state, its phases, and `step`, which only dispatches.
 //! - `outbox`: the visitor's messages on their way (send, resend, retry).
+//! - [`attachments`]: the visitor's files: the tray, its checks, uploads.
 //! - `events`: the relay's stream applied (triggers, the visitor's own messages, resets).
 //! - `connection`: the stream's state, backoff and last event applied.
 //! - `typing`: telling zChat the visitor is typing.
 //! - `attention`: what the visitor has seen, and what the host page was told.
 //! - [`prechat`]: the pre-chat form's rules. `transcript`: what the visitor sees.
 
+pub mod attachments;
 mod attention;
 mod connection;
 mod conversation;

@@ -9,7 +9,7 @@ use yew::Callback;
 
 use crate::core::{Announcement, Conversation, Effect, Input};
 use crate::texts::Texts;
-use crate::{api, clock, host, storage, stream};
+use crate::{api, clock, host, storage, stream, upload};
 
 /// A handle on the running conversation; cheap to clone, equal when it is the same one.
 #[derive(Clone)]
@@ -24,6 +24,8 @@ struct Inner {
     /// The host page's origin, for postMessage (none when the frame runs on its own).
     host: Option<String>,
     stream: RefCell<Option<stream::EventStream>>,
+    /// The visitor's files and their uploads.
+    files: upload::Files,
     /// The last state told to the host page.
     told: RefCell<Option<(&'static str, Option<u32>, bool)>>,
     /// Asks the view to render again after a change.
@@ -38,8 +40,14 @@ impl PartialEq for Driver {
 
 impl Driver {
     pub fn new(conversation: Conversation, host: Option<String>, on_change: Callback<()>) -> Self {
-        let inner =
-            Inner { conversation: RefCell::new(Rc::new(conversation)), host, stream: RefCell::new(None), told: RefCell::new(None), on_change };
+        let inner = Inner {
+            conversation: RefCell::new(Rc::new(conversation)),
+            host,
+            stream: RefCell::new(None),
+            files: upload::Files::default(),
+            told: RefCell::new(None),
+            on_change,
+        };
         Driver { inner: Rc::new(inner) }
     }
 
@@ -71,6 +79,20 @@ impl Driver {
         for effect in effects {
             self.run(effect);
         }
+    }
+
+    /// The visitor picked `files` (the attach button, a paste, a drop).
+    pub fn attach(&self, files: &web_sys::FileList) {
+        let picked = self.inner.files.pick(files);
+        if !picked.is_empty() {
+            self.dispatch(Input::Attach(picked));
+        }
+    }
+
+    /// The visitor sends the tray, `caption` the first file's text.
+    pub fn send_files(&self, caption: String) {
+        let keys = (0..self.inner.conversation.borrow().tray.len()).map(|_| crate::keys::new_key()).collect();
+        self.dispatch(Input::SendFiles { caption, keys });
     }
 
     /// A callback that dispatches, for views, listeners and effects.
@@ -105,6 +127,20 @@ impl Driver {
             Effect::CloseStream => {
                 self.inner.stream.borrow_mut().take();
             }
+            Effect::Upload { session, key, file } => {
+                // Its end lets go of its listeners, once they have returned.
+                let driver = self.clone();
+                let ended = Callback::from(move |input: Input| {
+                    if let Input::Uploaded { key, .. } = &input {
+                        let (driver, key) = (driver.clone(), key.clone());
+                        yew::platform::spawn_local(async move { driver.inner.files.ended(&key) });
+                    }
+                    driver.dispatch(input);
+                });
+                self.inner.files.upload(self.texts(), &session, key, file, ended);
+            }
+            Effect::AbortUpload { key } => self.inner.files.abort(&key),
+            Effect::DropFile { file } => self.inner.files.drop_file(file),
             effect => {
                 let driver = self.clone();
                 let texts = self.texts();
@@ -127,8 +163,8 @@ async fn carry_out(texts: &'static Texts, effect: Effect) -> Option<Input> {
         }
         Effect::FinishInteraction { session } => Input::Finished(api::finish(texts, &session).await),
         Effect::Rate { session, mood, note } => Input::Rated(api::rate(texts, &session, mood, note).await),
-        Effect::SendMessage { session, key, text } => {
-            let result = api::send_message(texts, &session, &key, text).await;
+        Effect::SendMessage { session, key, text, media } => {
+            let result = api::send_message(texts, &session, &key, text, media).await;
             Input::Sent { key, result }
         }
         // Typing is a hint: a failed notification is not worth the visitor's attention.
@@ -148,7 +184,15 @@ async fn carry_out(texts: &'static Texts, effect: Effect) -> Option<Input> {
             clock::sleep_jittered(after_ms).await;
             Input::Reconnect
         }
-        Effect::Save(_) | Effect::ForgetDevice | Effect::ReportUnread(_) | Effect::Announce(_) | Effect::OpenStream { .. } | Effect::CloseStream => {
+        Effect::Save(_)
+        | Effect::ForgetDevice
+        | Effect::ReportUnread(_)
+        | Effect::Announce(_)
+        | Effect::OpenStream { .. }
+        | Effect::CloseStream
+        | Effect::Upload { .. }
+        | Effect::AbortUpload { .. }
+        | Effect::DropFile { .. } => {
             return None;
         }
     })

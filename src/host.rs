@@ -80,7 +80,11 @@ fn event<D: Serialize>(host: Option<&str>, name: &str, data: D) {
 }
 
 pub fn unread(host: Option<&str>, texts: &Texts, count: u32) {
-    let label = if count == 0 { texts.launcher_open.to_string() } else { (texts.launcher_unread)(count) };
+    let label = match count {
+        0 => texts.launcher_open.to_string(),
+        1 => texts.launcher_unread_one.to_string(),
+        _ => texts.launcher_unread.with(&count.to_string()),
+    };
     post(host, &ToHost { zchat: "unread", data: count, label: Some(&label), labels: None });
 }
 

@@ -6,6 +6,7 @@
 //!   over gloo-net EventSource.
 //! - [`driver`]: feeds inputs to the core and carries out its effects; [`storage`] (the frame's
 //!   local storage), [`clock`] (time and timers) and [`keys`] (idempotency keys) are its edges.
+//! - [`upload`]: the visitor's files and their uploads (XMLHttpRequest, for its progress).
 //! - [`page`]: the frame page's own listeners (visibility, online, Escape) and focus.
 //! - [`texts`]: every text the visitor reads, in pt-BR, en and es.
 //! - [`json`]: JSON at the edges, by the browser's parser and serde-wasm-bindgen.
@@ -27,3 +28,4 @@ pub mod settings;
 pub mod storage;
 pub mod stream;
 pub mod texts;
+pub mod upload;

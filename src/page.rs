@@ -61,3 +61,9 @@ pub fn download(name: &str, text: &str) {
         link.click();
     }
 }
+
+/// The largest file the relay takes, as it says in the frame page (`<meta name="zchat-upload-max">`).
+pub fn upload_limit() -> Option<u64> {
+    let meta = web_sys::window()?.document()?.query_selector("meta[name=zchat-upload-max]").ok()??;
+    meta.get_attribute("content")?.parse().ok()
+}

@@ -41,7 +41,33 @@ impl Lang {
     }
 }
 
-/// The widget's texts in one language. Texts with a value are functions of it.
+/// A text with `{}` where values go, in order (one small function for every such text, where
+/// a closure with `format!` each cost the wasm more: BENCHMARKS.md).
+#[derive(Clone, Copy)]
+#[cfg_attr(test, derive(Debug))]
+pub struct Template(pub &'static str);
+
+impl Template {
+    /// The text with `value` in its place.
+    pub fn with(self, value: &str) -> String {
+        self.fill(&[value])
+    }
+
+    /// The text with `values` in their places, in order.
+    pub fn fill(self, values: &[&str]) -> String {
+        let mut text = String::with_capacity(self.0.len() + 32);
+        let (mut rest, mut values) = (self.0, values.iter());
+        while let Some((piece, after)) = rest.split_once("{}") {
+            text.push_str(piece);
+            text.push_str(values.next().copied().unwrap_or_default());
+            rest = after;
+        }
+        text.push_str(rest);
+        text
+    }
+}
+
+/// The widget's texts in one language. Texts with a value are [`Template`]s.
 // `Debug` only for the tests (the wasm carries no `Debug`: BENCHMARKS.md).
 #[cfg_attr(test, derive(Debug))]
 pub struct Texts {
@@ -66,12 +92,12 @@ pub struct Texts {
     pub status_starting: &'static str,
     pub status_waiting: &'static str,
     pub status_next: &'static str,
-    pub status_in_line: fn(u32) -> String,
+    pub status_in_line: Template,
     /// In the queue, when zChat gives no position.
     pub status_queued: &'static str,
     pub status_unavailable: &'static str,
     pub status_agent_joined: &'static str,
-    pub status_chatting_with: fn(&str) -> String,
+    pub status_chatting_with: Template,
     pub status_ended: &'static str,
     pub status_reconnecting: &'static str,
     pub line_agent_joined: &'static str,
@@ -82,10 +108,10 @@ pub struct Texts {
     /// Who wrote a message when zChat names no agent.
     pub agent: &'static str,
     pub sending: &'static str,
-    pub not_sent: fn(&str) -> String,
+    pub not_sent: Template,
     pub retry: &'static str,
     pub agent_typing: &'static str,
-    pub named_typing: fn(&str) -> String,
+    pub named_typing: Template,
     pub write: &'static str,
     pub your_message: &'static str,
     pub send: &'static str,
@@ -108,21 +134,33 @@ pub struct Texts {
     /// The host page's launcher button: its label while the window is closed; with the number of
     /// unread agent messages (more than none).
     pub launcher_open: &'static str,
-    pub launcher_unread: fn(u32) -> String,
+    pub launcher_unread_one: &'static str,
+    pub launcher_unread: Template,
     pub rate_title: &'static str,
     pub rate_note: &'static str,
     pub rate_good: &'static str,
     pub rate_bad: &'static str,
     pub rate_sending: &'static str,
     pub rate_thanks: &'static str,
-    pub rate_failed: fn(&str) -> String,
+    pub rate_failed: Template,
     pub rate_region: &'static str,
     pub new_conversation: &'static str,
-    pub cannot_start: fn(&str) -> String,
+    pub cannot_start: Template,
     pub offline: &'static str,
     pub server_trouble: &'static str,
     pub unexpected: &'static str,
-    pub refused: fn(u16) -> String,
+    pub refused: Template,
+    /// The visitor's files: the attach button, the drop zone, the tray, uploads and refusals.
+    pub attach: &'static str,
+    pub drop_files: &'static str,
+    pub caption: &'static str,
+    pub remove: Template,
+    pub cancel: &'static str,
+    pub uploading: Template,
+    pub too_large: Template,
+    pub not_accepted: Template,
+    pub empty_file: Template,
+    pub too_many: Template,
 }
 
 pub static EN: Texts = Texts {
@@ -147,11 +185,11 @@ pub static EN: Texts = Texts {
     status_starting: "Starting the conversation…",
     status_waiting: "Connecting you to an agent…",
     status_next: "You are next in line.",
-    status_in_line: |n| format!("You are number {n} in line."),
+    status_in_line: Template("You are number {} in line."),
     status_queued: "You are in line.",
     status_unavailable: "No agent is available right now. Leave a message or try again later.",
     status_agent_joined: "An agent joined the conversation.",
-    status_chatting_with: |name| format!("You are chatting with {name}."),
+    status_chatting_with: Template("You are chatting with {}."),
     status_ended: "This conversation has ended.",
     status_reconnecting: "Reconnecting…",
     line_agent_joined: "An agent joined the conversation.",
@@ -160,10 +198,10 @@ pub static EN: Texts = Texts {
     line_unshowable: "The agent sent something this chat cannot show.",
     agent: "Agent",
     sending: "Sending…",
-    not_sent: |reason| format!("Not sent: {reason} "),
+    not_sent: Template("Not sent: {} "),
     retry: "Retry",
     agent_typing: "The agent is typing…",
-    named_typing: |name| format!("{name} is typing…"),
+    named_typing: Template("{} is typing…"),
     write: "Write a message…",
     your_message: "Your message",
     send: "Send",
@@ -182,21 +220,32 @@ pub static EN: Texts = Texts {
     conversation_file: "conversation.txt",
     you: "You",
     launcher_open: "Open chat",
-    launcher_unread: |n| if n == 1 { "Open chat, 1 unread message".into() } else { format!("Open chat, {n} unread messages") },
+    launcher_unread_one: "Open chat, 1 unread message",
+    launcher_unread: Template("Open chat, {} unread messages"),
     rate_title: "How was this conversation?",
     rate_note: "Anything to add? (optional)",
     rate_good: "Good",
     rate_bad: "Bad",
     rate_sending: "Sending your rating…",
     rate_thanks: "Thanks for your feedback!",
-    rate_failed: |reason| format!("Your rating was not sent: {reason}"),
+    rate_failed: Template("Your rating was not sent: {}"),
     rate_region: "Rate this conversation",
     new_conversation: "Start a new conversation",
-    cannot_start: |why| format!("This chat cannot start: {why}"),
+    cannot_start: Template("This chat cannot start: {}"),
     offline: "Cannot reach the chat service. Check your connection.",
     server_trouble: "The chat service is having trouble. Please try again.",
     unexpected: "The chat service answered in an unexpected way.",
-    refused: |status| format!("The chat service refused this ({status})."),
+    refused: Template("The chat service refused this ({})."),
+    attach: "Attach files",
+    drop_files: "Drop files here to send them",
+    caption: "Add a message (optional)…",
+    remove: Template("Remove {}"),
+    cancel: "Cancel",
+    uploading: Template("Uploading… {}%"),
+    too_large: Template("{} is too large: files can have up to {}."),
+    not_accepted: Template("{} cannot be sent: only images, videos, audio, PDF, Office and text files can."),
+    empty_file: Template("{} is empty."),
+    too_many: Template("At most {} files at a time."),
 };
 
 pub static PT_BR: Texts = Texts {
@@ -221,11 +270,11 @@ pub static PT_BR: Texts = Texts {
     status_starting: "Iniciando a conversa…",
     status_waiting: "Conectando você a um atendente…",
     status_next: "Você é o próximo da fila.",
-    status_in_line: |n| format!("Você é o número {n} da fila."),
+    status_in_line: Template("Você é o número {} da fila."),
     status_queued: "Você está na fila.",
     status_unavailable: "Nenhum atendente disponível agora. Deixe uma mensagem ou tente mais tarde.",
     status_agent_joined: "Um atendente entrou na conversa.",
-    status_chatting_with: |name| format!("Você está conversando com {name}."),
+    status_chatting_with: Template("Você está conversando com {}."),
     status_ended: "Esta conversa terminou.",
     status_reconnecting: "Reconectando…",
     line_agent_joined: "Um atendente entrou na conversa.",
@@ -234,10 +283,10 @@ pub static PT_BR: Texts = Texts {
     line_unshowable: "O atendente enviou algo que este chat não consegue mostrar.",
     agent: "Atendente",
     sending: "Enviando…",
-    not_sent: |reason| format!("Não enviada: {reason} "),
+    not_sent: Template("Não enviada: {} "),
     retry: "Tentar de novo",
     agent_typing: "O atendente está digitando…",
-    named_typing: |name| format!("{name} está digitando…"),
+    named_typing: Template("{} está digitando…"),
     write: "Escreva uma mensagem…",
     your_message: "Sua mensagem",
     send: "Enviar",
@@ -256,21 +305,32 @@ pub static PT_BR: Texts = Texts {
     conversation_file: "conversa.txt",
     you: "Você",
     launcher_open: "Abrir o chat",
-    launcher_unread: |n| if n == 1 { "Abrir o chat, 1 mensagem não lida".into() } else { format!("Abrir o chat, {n} mensagens não lidas") },
+    launcher_unread_one: "Abrir o chat, 1 mensagem não lida",
+    launcher_unread: Template("Abrir o chat, {} mensagens não lidas"),
     rate_title: "Como foi esta conversa?",
     rate_note: "Algo a acrescentar? (opcional)",
     rate_good: "Boa",
     rate_bad: "Ruim",
     rate_sending: "Enviando sua avaliação…",
     rate_thanks: "Obrigado pela avaliação!",
-    rate_failed: |reason| format!("Sua avaliação não foi enviada: {reason}"),
+    rate_failed: Template("Sua avaliação não foi enviada: {}"),
     rate_region: "Avalie esta conversa",
     new_conversation: "Iniciar uma nova conversa",
-    cannot_start: |why| format!("Este chat não pode começar: {why}"),
+    cannot_start: Template("Este chat não pode começar: {}"),
     offline: "Não foi possível falar com o atendimento. Verifique sua conexão.",
     server_trouble: "O atendimento está com problemas. Tente de novo.",
     unexpected: "O atendimento respondeu de um jeito inesperado.",
-    refused: |status| format!("O atendimento recusou isto ({status})."),
+    refused: Template("O atendimento recusou isto ({})."),
+    attach: "Anexar arquivos",
+    drop_files: "Solte os arquivos aqui para enviá-los",
+    caption: "Adicione uma mensagem (opcional)…",
+    remove: Template("Remover {}"),
+    cancel: "Cancelar",
+    uploading: Template("Enviando arquivo… {}%"),
+    too_large: Template("{} é grande demais: os arquivos podem ter até {}."),
+    not_accepted: Template("{} não pode ser enviado: só imagens, vídeos, áudios, PDF, Office e textos."),
+    empty_file: Template("{} está vazio."),
+    too_many: Template("No máximo {} arquivos de cada vez."),
 };
 
 pub static ES: Texts = Texts {
@@ -295,11 +355,11 @@ pub static ES: Texts = Texts {
     status_starting: "Iniciando la conversación…",
     status_waiting: "Conectándote con un agente…",
     status_next: "Eres el siguiente en la fila.",
-    status_in_line: |n| format!("Eres el número {n} en la fila."),
+    status_in_line: Template("Eres el número {} en la fila."),
     status_queued: "Estás en la fila.",
     status_unavailable: "No hay agentes disponibles ahora. Deja un mensaje o inténtalo más tarde.",
     status_agent_joined: "Un agente se unió a la conversación.",
-    status_chatting_with: |name| format!("Estás conversando con {name}."),
+    status_chatting_with: Template("Estás conversando con {}."),
     status_ended: "Esta conversación terminó.",
     status_reconnecting: "Reconectando…",
     line_agent_joined: "Un agente se unió a la conversación.",
@@ -308,10 +368,10 @@ pub static ES: Texts = Texts {
     line_unshowable: "El agente envió algo que este chat no puede mostrar.",
     agent: "Agente",
     sending: "Enviando…",
-    not_sent: |reason| format!("No enviado: {reason} "),
+    not_sent: Template("No enviado: {} "),
     retry: "Reintentar",
     agent_typing: "El agente está escribiendo…",
-    named_typing: |name| format!("{name} está escribiendo…"),
+    named_typing: Template("{} está escribiendo…"),
     write: "Escribe un mensaje…",
     your_message: "Tu mensaje",
     send: "Enviar",
@@ -330,26 +390,44 @@ pub static ES: Texts = Texts {
     conversation_file: "conversacion.txt",
     you: "Tú",
     launcher_open: "Abrir el chat",
-    launcher_unread: |n| if n == 1 { "Abrir el chat, 1 mensaje sin leer".into() } else { format!("Abrir el chat, {n} mensajes sin leer") },
+    launcher_unread_one: "Abrir el chat, 1 mensaje sin leer",
+    launcher_unread: Template("Abrir el chat, {} mensajes sin leer"),
     rate_title: "¿Cómo fue esta conversación?",
     rate_note: "¿Algo que añadir? (opcional)",
     rate_good: "Buena",
     rate_bad: "Mala",
     rate_sending: "Enviando tu valoración…",
     rate_thanks: "¡Gracias por tu valoración!",
-    rate_failed: |reason| format!("Tu valoración no se envió: {reason}"),
+    rate_failed: Template("Tu valoración no se envió: {}"),
     rate_region: "Valora esta conversación",
     new_conversation: "Iniciar una nueva conversación",
-    cannot_start: |why| format!("Este chat no puede iniciar: {why}"),
+    cannot_start: Template("Este chat no puede iniciar: {}"),
     offline: "No se pudo contactar con el servicio de chat. Revisa tu conexión.",
     server_trouble: "El servicio de chat tiene problemas. Inténtalo de nuevo.",
     unexpected: "El servicio de chat respondió de forma inesperada.",
-    refused: |status| format!("El servicio de chat rechazó esto ({status})."),
+    refused: Template("El servicio de chat rechazó esto ({})."),
+    attach: "Adjuntar archivos",
+    drop_files: "Suelta los archivos aquí para enviarlos",
+    caption: "Añade un mensaje (opcional)…",
+    remove: Template("Quitar {}"),
+    cancel: "Cancelar",
+    uploading: Template("Subiendo archivo… {}%"),
+    too_large: Template("{} es demasiado grande: los archivos pueden tener hasta {}."),
+    not_accepted: Template("{} no se puede enviar: solo imágenes, vídeos, audios, PDF, Office y textos."),
+    empty_file: Template("{} está vacío."),
+    too_many: Template("Como máximo {} archivos a la vez."),
 };
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_take_their_values_in_order() {
+        assert_eq!(Template("{} is too large: up to {}.").fill(&["a.pdf", "10 MB"]), "a.pdf is too large: up to 10 MB.");
+        assert_eq!(Template("no value").with("x"), "no value");
+        assert_eq!(Template("{}{}").fill(&["only one"]), "only one");
+    }
 
     #[test]
     fn language_tags() {
@@ -374,17 +452,24 @@ mod tests {
             }
             // Every text made from a value.
             for made in [
-                (t.status_in_line)(3),
-                (t.status_chatting_with)("Ana"),
-                (t.not_sent)("x"),
-                (t.named_typing)("Ana"),
-                (t.launcher_unread)(2),
-                (t.rate_failed)("x"),
-                (t.cannot_start)("x"),
-                (t.refused)(500),
+                t.status_in_line,
+                t.status_chatting_with,
+                t.not_sent,
+                t.named_typing,
+                t.launcher_unread,
+                t.rate_failed,
+                t.cannot_start,
+                t.refused,
+                t.remove,
+                t.uploading,
+                t.not_accepted,
+                t.empty_file,
+                t.too_many,
             ] {
-                assert!(!made.trim().is_empty(), "{lang:?}");
+                assert_eq!(made.0.matches("{}").count(), 1, "{lang:?}: {made:?}");
+                assert!(made.with("VALUE").contains("VALUE") && !made.with("VALUE").contains("{}"), "{lang:?}");
             }
+            assert_eq!(t.too_large.0.matches("{}").count(), 2, "{lang:?}");
         }
     }
 
@@ -393,8 +478,8 @@ mod tests {
         for lang in [Lang::En, Lang::PtBr, Lang::Es] {
             let t = lang.texts();
             assert!(!t.intro.is_empty() && !t.rate_thanks.is_empty(), "{lang:?}");
-            assert!((t.status_in_line)(3).contains('3'), "{lang:?}");
-            assert!((t.status_chatting_with)("Ana").contains("Ana"), "{lang:?}");
+            assert!(t.status_in_line.with("3").contains('3'), "{lang:?}");
+            assert!(t.status_chatting_with.with("Ana").contains("Ana"), "{lang:?}");
             for text in [t.status_queued, t.line_unshowable, t.agent] {
                 assert!(!text.trim().is_empty(), "{lang:?}");
             }

@@ -13,6 +13,7 @@ use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement, Keybo
 use yew::prelude::*;
 use zchat_types::Customer;
 use zchat_widget::components::*;
+use zchat_widget::core::attachments::{Picked, Refusal, Why};
 use zchat_widget::core::{Conversation, Delivery, Entry, EntryId, Failure, Input, Phase, Sender, Session, StreamEvent};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -137,6 +138,10 @@ fn mount_window(root: &Element, conversation: Conversation) -> (Calls, Calls) {
         onnew: Callback::noop(),
         onwriting: Callback::noop(),
         onforget: Callback::noop(),
+        onfiles: Callback::noop(),
+        ondetach: Callback::noop(),
+        onsendfiles: Callback::noop(),
+        oncancel: Callback::noop(),
         onclose: None,
     };
     yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
@@ -189,7 +194,8 @@ async fn agent_text_is_text_and_only_http_media_is_shown() {
         entry("5", "track it at https://example.com/t?id=9. javascript:alert(1)", zchat_types::MessageType::Text, None),
     ];
     let root = root();
-    let props = TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, onretry: Callback::noop() };
+    let props =
+        TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, onretry: Callback::noop(), oncancel: Callback::noop() };
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
     until("the messages", || root.query_selector_all(".zc-agent").unwrap().length() == 5).await;
     let first = root.query_selector(".zc-agent .zc-text").unwrap().unwrap();
@@ -230,7 +236,8 @@ async fn a_nameless_agent_is_the_agent_and_a_text_with_an_address_links_it() {
         entry("3", "Bia", "Nada", Some("javascript:alert(1)")),
     ];
     let root = root();
-    let props = TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, onretry: Callback::noop() };
+    let props =
+        TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, onretry: Callback::noop(), oncancel: Callback::noop() };
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
     until("the messages", || root.query_selector_all(".zc-agent").unwrap().length() == 3).await;
     let authors = root.query_selector_all(".zc-author").unwrap();
@@ -264,7 +271,8 @@ async fn times_are_written_in_the_browsers_locale() {
         delivery: Delivery::Sent,
     };
     let root = root();
-    let props = TranscriptProps { entries: vec![entry].into(), agent_typing: false, agent_name: None, onretry: Callback::noop() };
+    let props =
+        TranscriptProps { entries: vec![entry].into(), agent_typing: false, agent_name: None, onretry: Callback::noop(), oncancel: Callback::noop() };
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
     until("the message", || text(&root, ".zc-meta time").is_some()).await;
     assert_eq!(text(&root, ".zc-meta time").unwrap(), expected);
@@ -342,6 +350,10 @@ async fn after_the_end_the_visitor_rates_and_can_start_again() {
         onnew,
         onwriting: Callback::noop(),
         onforget: Callback::noop(),
+        onfiles: Callback::noop(),
+        ondetach: Callback::noop(),
+        onsendfiles: Callback::noop(),
+        oncancel: Callback::noop(),
         onclose: None,
     };
     yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
@@ -390,11 +402,93 @@ async fn ending_the_chat_asks_first() {
     until("the end", || finished.borrow().len() == 1).await;
 }
 
+fn composer(onsend: Callback<String>, onwriting: Callback<bool>, tray: Vec<Picked>, refusals: Vec<Refusal>) -> ComposerProps {
+    ComposerProps {
+        disabled: false,
+        onsend,
+        onwriting,
+        tray,
+        refusals,
+        upload_limit: 10 * 1024 * 1024,
+        onfiles: Callback::noop(),
+        ondetach: Callback::noop(),
+        onsendfiles: Callback::noop(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_tray_shows_each_file_and_says_why_others_were_refused() {
+    let root = root();
+    let tray = vec![
+        Picked { file: 1, name: "recibo.pdf".into(), size: 2_516_582, mime: "application/pdf".into(), preview: None },
+        Picked {
+            file: 2,
+            name: "tela.png".into(),
+            size: 350 * 1024,
+            mime: "image/png".into(),
+            preview: Some("data:image/png;base64,iVBORw0KGgo=".into()),
+        },
+    ];
+    let refusals = vec![Refusal { name: "filme.mov".into(), why: Why::NotAccepted }, Refusal { name: "grande.pdf".into(), why: Why::TooLarge }];
+    let (ondetach, detached) = recorder::<u32>();
+    let props = ComposerProps { ondetach, ..composer(Callback::noop(), Callback::noop(), tray, refusals) };
+    yew::Renderer::<Composer>::with_root_and_props(root.clone(), props).render();
+    until("the tray", || root.query_selector(".zc-tray").unwrap().is_some()).await;
+    let items = root.query_selector_all(".zc-tray-item").unwrap();
+    assert_eq!(items.length(), 2);
+    assert_eq!(text(&root, ".zc-tray-item .zc-file-name").unwrap(), "recibo.pdf");
+    assert_eq!(text(&root, ".zc-tray-item .zc-file-size").unwrap(), "2.4 MB");
+    assert!(root.query_selector("img.zc-thumb").unwrap().is_some(), "the image's thumbnail");
+    let alert = text(&root, ".zc-refusals[role=alert]").unwrap();
+    assert!(alert.contains("filme.mov cannot be sent") && alert.contains("grande.pdf is too large: files can have up to 10 MB."), "{alert}");
+    assert_eq!(root.query_selector("#zc-input").unwrap().unwrap().get_attribute("placeholder").unwrap(), "Add a message (optional)…");
+    let remove = root.query_selector("[aria-label='Remove recibo.pdf']").unwrap().expect("a labelled remove button");
+    remove.dyn_into::<web_sys::HtmlElement>().unwrap().click();
+    until("removed", || detached.borrow().len() == 1).await;
+    let file_input = root.query_selector(".zc-attach input[type=file][multiple]").unwrap().expect("a real, keyboard-reachable file input");
+    assert!(file_input.get_attribute("accept").unwrap().contains(".pdf"));
+}
+
+#[wasm_bindgen_test]
+async fn a_file_on_its_way_shows_its_progress_and_can_be_cancelled() {
+    let entry = |key: &str, delivery: Delivery| Entry {
+        id: EntryId::Local(key.into()),
+        sender: Sender::Visitor,
+        content: "recibo.pdf".into(),
+        kind: zchat_types::MessageType::File,
+        url: None,
+        at: 1_700_000_000_000,
+        delivery,
+    };
+    let entries = vec![
+        entry("k1", Delivery::Uploading { file: 1, sent: 47, total: 100, resends: 0 }),
+        entry("k2", Delivery::UploadFailed { reason: "Cannot reach the chat service.".into(), file: 2, total: 100 }),
+    ];
+    let root = root();
+    let (oncancel, cancelled) = recorder::<String>();
+    let (onretry, retried) = recorder::<String>();
+    let props = TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, onretry, oncancel };
+    yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
+    until("the upload", || root.query_selector(".zc-uploading").unwrap().is_some()).await;
+    let progress = root.query_selector(".zc-uploading progress").unwrap().unwrap();
+    assert_eq!(progress.get_attribute("value").as_deref(), Some("47"));
+    assert!(text(&root, ".zc-uploading").unwrap().contains("Uploading… 40%"));
+    assert!(root.query_selector("[data-delivery=failed]").unwrap().is_some());
+    let buttons = root.query_selector_all(".zc-message .zc-link").unwrap();
+    assert_eq!(buttons.length(), 3, "cancel; retry and remove");
+    for n in 0..3 {
+        buttons.get(n).unwrap().dyn_into::<web_sys::HtmlElement>().unwrap().click();
+    }
+    until("the clicks", || cancelled.borrow().len() == 2 && retried.borrow().len() == 1).await;
+    assert_eq!(*cancelled.borrow(), ["k1", "k2"]);
+    assert_eq!(*retried.borrow(), ["k2"]);
+}
+
 #[wasm_bindgen_test]
 async fn the_composer_says_when_the_text_changes_and_when_it_is_empty() {
     let root = root();
     let (onwriting, writing) = recorder::<bool>();
-    yew::Renderer::<Composer>::with_root_and_props(root.clone(), ComposerProps { disabled: false, onsend: Callback::noop(), onwriting }).render();
+    yew::Renderer::<Composer>::with_root_and_props(root.clone(), composer(Callback::noop(), onwriting, Vec::new(), Vec::new())).render();
     until("the composer", || root.query_selector("#zc-input").unwrap().is_some()).await;
     let area: HtmlTextAreaElement = root.query_selector("#zc-input").unwrap().unwrap().dyn_into().unwrap();
     let input = || {

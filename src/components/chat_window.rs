@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 use zchat_types::{Customer, Mood};
 
@@ -28,6 +29,16 @@ pub struct ChatWindowProps {
     /// The visitor asks to forget this device (confirmed).
     #[prop_or_default]
     pub onforget: Callback<()>,
+    /// The visitor's files: picked (button, paste, drop), taken out of the tray, sent (with the
+    /// caption), cancelled on their way.
+    #[prop_or_default]
+    pub onfiles: Callback<web_sys::FileList>,
+    #[prop_or_default]
+    pub ondetach: Callback<u32>,
+    #[prop_or_default]
+    pub onsendfiles: Callback<String>,
+    #[prop_or_default]
+    pub oncancel: Callback<String>,
     /// Closes the window on the host page (none when the frame runs on its own).
     #[prop_or_default]
     pub onclose: Option<Callback<()>>,
@@ -56,8 +67,10 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
         _ => html! {
             <>
                 <Transcript entries={conversation.transcript.clone()} agent_typing={conversation.agent_typing}
-                    agent_name={agent_name.clone()} onretry={props.onretry.clone()} />
-                <Composer disabled={!conversation.can_send()} onsend={props.onsend.clone()} onwriting={props.onwriting.clone()} />
+                    agent_name={agent_name.clone()} onretry={props.onretry.clone()} oncancel={props.oncancel.clone()} />
+                <Composer disabled={!conversation.can_send()} onsend={props.onsend.clone()} onwriting={props.onwriting.clone()}
+                    tray={conversation.tray.clone()} refusals={conversation.refusals.clone()} upload_limit={conversation.upload_limit}
+                    onfiles={props.onfiles.clone()} ondetach={props.ondetach.clone()} onsendfiles={props.onsendfiles.clone()} />
             </>
         },
     };
@@ -79,8 +92,33 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
             crate::page::focus(target);
         });
     }
+    // Files dragged over the window while the visitor can write: the window becomes a drop zone
+    // (its `data-dropping` shows `data-drop`, drawn by the CSS: no state, no render).
+    let can_attach = conversation.can_send();
+    let dropping = move |event: &DragEvent, on: bool| {
+        if let Some(window) = event.current_target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()) {
+            let _ = if on { window.set_attribute("data-dropping", "") } else { window.remove_attribute("data-dropping") };
+        }
+    };
+    let ondragover = Callback::from(move |event: DragEvent| {
+        if can_attach {
+            event.prevent_default();
+            dropping(&event, true);
+        }
+    });
+    let ondragleave = Callback::from(move |event: DragEvent| dropping(&event, false));
+    let ondrop = {
+        let onfiles = props.onfiles.clone();
+        Callback::from(move |event: DragEvent| {
+            event.prevent_default();
+            dropping(&event, false);
+            if let Some(files) = event.data_transfer().and_then(|data| data.files()).filter(|_| can_attach) {
+                onfiles.emit(files);
+            }
+        })
+    };
     html! {
-        <section class="zc-window" aria-label={props.title.clone()}>
+        <section class="zc-window" aria-label={props.title.clone()} data-drop={texts.drop_files} {ondragover} {ondragleave} {ondrop}>
             <header class="zc-header">
                 <h1>{ props.title.clone() }</h1>
                 if can_end {

@@ -40,7 +40,7 @@ pub fn rating_panel(props: &RatingPanelProps) -> Html {
                     <button type="button" class="zc-mood zc-bad" aria-label={texts.rate_bad} onclick={rate(Mood::Negative)}>{ "👎" }</button>
                 </div>
                 if let Rating::Failed { reason } = &props.rating {
-                    <p class="zc-form-error" role="alert">{ (texts.rate_failed)(reason) }</p>
+                    <p class="zc-form-error" role="alert">{ texts.rate_failed.with(reason) }</p>
                 }
             </>
         },

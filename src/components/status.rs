@@ -24,11 +24,11 @@ pub fn status_text(texts: &Texts, phase: &Phase, connection: Connection, agent_n
         Phase::Starting => texts.status_starting.into(),
         Phase::Waiting => texts.status_waiting.into(),
         Phase::Queued { position: Some(1) } => texts.status_next.into(),
-        Phase::Queued { position: Some(position) } => (texts.status_in_line)(*position),
+        Phase::Queued { position: Some(position) } => texts.status_in_line.with(&position.to_string()),
         Phase::Queued { position: None } => texts.status_queued.into(),
         Phase::Unavailable => texts.status_unavailable.into(),
         Phase::Chatting => match agent_name {
-            Some(name) => (texts.status_chatting_with)(name),
+            Some(name) => texts.status_chatting_with.with(name),
             None => texts.status_agent_joined.into(),
         },
         Phase::Finished => texts.status_ended.into(),

@@ -16,6 +16,8 @@ pub struct TranscriptProps {
     #[prop_or_default]
     pub agent_name: Option<AttrValue>,
     pub onretry: Callback<String>,
+    #[prop_or_default]
+    pub oncancel: Callback<String>,
 }
 
 #[function_component(Transcript)]
@@ -33,13 +35,13 @@ pub fn transcript(props: &TranscriptProps) -> Html {
             }
         });
     }
-    let typing = props.agent_name.as_deref().map_or(texts.agent_typing.to_string(), texts.named_typing);
+    let typing = props.agent_name.as_deref().map_or(texts.agent_typing.to_string(), |name| texts.named_typing.with(name));
     html! {
         // The log is the list's container: a list item's parent must stay a list for screen readers.
         <div class="zc-transcript" ref={list} role="log" aria-live="polite" aria-label={texts.messages}>
             <ol class="zc-messages">
                 { for props.entries.iter().map(|entry| html! {
-                    <MessageBubble key={entry.id.key()} entry={entry.clone()} onretry={props.onretry.clone()} />
+                    <MessageBubble key={entry.id.key()} entry={entry.clone()} onretry={props.onretry.clone()} oncancel={props.oncancel.clone()} />
                 }) }
             </ol>
             if props.agent_typing {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zchat_types::{Customer, EventId, Identity, Mood};
 
+use super::attachments::{Picked, Refusal, DEFAULT_UPLOAD_LIMIT};
 use super::attention::Attention;
 use super::connection::Link;
 use super::io::{Effect, Failure, Input};
@@ -103,6 +104,11 @@ pub struct Conversation {
     pub identity: Option<Identity>,
     pub tags: Option<Vec<String>>,
     pub page: Option<Map<String, Value>>,
+    /// Files picked and not sent yet, and the last ones refused.
+    pub tray: Vec<Picked>,
+    pub refusals: Vec<Refusal>,
+    /// The largest file the relay takes, in bytes.
+    pub upload_limit: u64,
 }
 
 impl Conversation {
@@ -128,7 +134,15 @@ impl Conversation {
             identity: None,
             tags: None,
             page: None,
+            tray: Vec::new(),
+            refusals: Vec::new(),
+            upload_limit: DEFAULT_UPLOAD_LIMIT,
         }
+    }
+
+    /// The same conversation with the relay's upload limit.
+    pub fn with_upload_limit(self, upload_limit: u64) -> Self {
+        Conversation { upload_limit, ..self }
     }
 
     /// The same conversation with another pre-chat form.
@@ -167,6 +181,12 @@ impl Conversation {
             Input::Send { text, key } => self.send(text, key, now),
             Input::Sent { key, result } => self.sent(key, result),
             Input::Retry { key } => self.retry(key),
+            Input::Attach(files) => self.attach(files),
+            Input::Detach { file } => self.detach(file),
+            Input::SendFiles { caption, keys } => self.send_files(caption, keys, now),
+            Input::UploadProgress { key, sent } => self.upload_progress(key, sent),
+            Input::Uploaded { key, result } => self.uploaded(key, result),
+            Input::CancelUpload { key } => self.cancel_upload(key),
             Input::Resend { key } => self.resend(key),
             Input::StreamOpened => {
                 if self.session.is_some() && self.phase != Phase::Finished {
@@ -361,9 +381,11 @@ impl Conversation {
     fn forget(&mut self) -> Vec<Effect> {
         let fields = std::mem::take(&mut self.fields);
         let departments = std::mem::take(&mut self.departments);
-        let (lang, page) = (self.lang, self.page.take());
-        *self = Conversation { fields, departments, lang, page, ..Conversation::new(self.department_id) };
-        vec![Effect::CloseStream, Effect::ForgetDevice]
+        let (lang, page, upload_limit) = (self.lang, self.page.take(), self.upload_limit);
+        let mut effects: Vec<Effect> = self.tray.iter().map(|picked| Effect::DropFile { file: picked.file }).collect();
+        *self = Conversation { fields, departments, lang, page, upload_limit, ..Conversation::new(self.department_id) };
+        effects.extend([Effect::CloseStream, Effect::ForgetDevice]);
+        effects
     }
 
     /// After the end: a fresh conversation, which names this one for its agent.
@@ -374,8 +396,8 @@ impl Conversation {
         let previous = self.session.take().or(self.previous.take());
         let fields = std::mem::take(&mut self.fields);
         let departments = std::mem::take(&mut self.departments);
-        let lang = self.lang;
-        *self = Conversation { previous, fields, departments, lang, ..Conversation::new(self.department_id) };
+        let (lang, upload_limit, tray) = (self.lang, self.upload_limit, std::mem::take(&mut self.tray));
+        *self = Conversation { previous, fields, departments, lang, upload_limit, tray, ..Conversation::new(self.department_id) };
         vec![Effect::CloseStream, Effect::Save(self.saved())]
     }
 }

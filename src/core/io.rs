@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 use zchat_types::{Customer, CustomerMessage, EventId, Identity, Mood, Trigger};
 
+use super::attachments::{Picked, Uploaded};
 use super::conversation::{Saved, Session};
 
 /// The largest `extra` the host page may give, as JSON.
@@ -53,6 +54,19 @@ pub enum Input {
     Sent { key: String, result: Result<(), Failure> },
     /// The visitor asks to send a failed message again.
     Retry { key: String },
+    /// The visitor picked files (the attach button, a paste, a drop).
+    Attach(Vec<Picked>),
+    /// The visitor took a file out of the tray.
+    Detach { file: u32 },
+    /// The visitor sends the tray's files, `caption` the first one's text; `keys` are fresh
+    /// idempotency keys from the shell, one per file.
+    SendFiles { caption: String, keys: Vec<String> },
+    /// `sent` bytes of the upload with key `key` reached the relay.
+    UploadProgress { key: String, sent: u64 },
+    /// The relay answered the upload with key `key`.
+    Uploaded { key: String, result: Result<Uploaded, Failure> },
+    /// The visitor cancels a file on its way, or removes one that failed.
+    CancelUpload { key: String },
     /// The timer of an automatic resend fired.
     Resend { key: String },
     /// The event stream is connected.
@@ -135,11 +149,27 @@ pub enum Effect {
     ReportUnread(u32),
     /// Tell the host page a message was added to the conversation (seen for the first time).
     Announce(Announcement),
-    /// Send the visitor's `text`, once whatever the retries: `key` is its idempotency key.
+    /// Send the visitor's `text`, once whatever the retries: `key` is its idempotency key;
+    /// `media` the kind and address of an uploaded file it carries.
     SendMessage {
         session: Session,
         key: String,
         text: String,
+        media: Option<(zchat_types::MessageType, String)>,
+    },
+    /// Upload the visitor's file `file` (the shell's handle), once whatever the retries.
+    Upload {
+        session: Session,
+        key: String,
+        file: u32,
+    },
+    /// Stop the upload with key `key`.
+    AbortUpload {
+        key: String,
+    },
+    /// The shell may let go of the file (uploaded, removed, refused).
+    DropFile {
+        file: u32,
     },
     /// Open (or replace) the event stream, resuming after `after`.
     OpenStream {

@@ -13,8 +13,8 @@ use super::transcript::{Delivery, Entry, EntryId, Sender};
 
 /// Automatic resends of a message that failed on the network or the server, before the visitor
 /// is asked; their waits double from [`FIRST_RESEND_MS`].
-const AUTO_RESENDS: u32 = 4;
-const FIRST_RESEND_MS: u32 = 1_000;
+pub(super) const AUTO_RESENDS: u32 = 4;
+pub(super) const FIRST_RESEND_MS: u32 = 1_000;
 
 impl Conversation {
     pub(super) fn send(&mut self, text: String, key: String, now: u64) -> Vec<Effect> {
@@ -33,7 +33,7 @@ impl Conversation {
             delivery: Delivery::Sending { resends: 0 },
         });
         let mut effects = self.typing.stop(Some(&session));
-        effects.push(Effect::SendMessage { session, key, text: content });
+        effects.push(Effect::SendMessage { session, key, text: content, media: None });
         effects
     }
 
@@ -53,12 +53,13 @@ impl Conversation {
         Vec::new()
     }
 
-    /// The resend timer fired: only if the message is still on its way (the visitor may have
-    /// retried, or its echo came).
+    /// The resend timer fired: only if the message (or its file) is still on its way (the
+    /// visitor may have retried, or its echo came).
     pub(super) fn resend(&mut self, key: String) -> Vec<Effect> {
-        let content = self.local(&key).filter(|entry| matches!(entry.delivery, Delivery::Sending { .. })).map(|entry| entry.content.clone());
-        match (self.writable_session(), content) {
-            (Some(session), Some(text)) => vec![Effect::SendMessage { session, key, text }],
+        let (Some(session), Some(entry)) = (self.writable_session(), self.local(&key)) else { return Vec::new() };
+        match entry.delivery {
+            Delivery::Sending { .. } => vec![message(session, key, entry)],
+            Delivery::Uploading { file, .. } => vec![Effect::Upload { session, key, file }],
             _ => Vec::new(),
         }
     }
@@ -67,16 +68,20 @@ impl Conversation {
     /// reach zChat, the relay answers it again instead of sending the message twice.
     pub(super) fn retry(&mut self, key: String) -> Vec<Effect> {
         let Some(session) = self.writable_session() else { return Vec::new() };
-        if !self.local(&key).is_some_and(|entry| matches!(entry.delivery, Delivery::Failed { .. })) {
-            return Vec::new();
-        }
+        let again = match self.local(&key).map(|entry| &entry.delivery) {
+            Some(Delivery::Failed { .. }) => Delivery::Sending { resends: 0 },
+            Some(&Delivery::UploadFailed { file, total, .. }) => Delivery::Uploading { file, sent: 0, total, resends: 0 },
+            _ => return Vec::new(),
+        };
         let Some(entry) = self.local_mut(&key) else { return Vec::new() };
-        entry.delivery = Delivery::Sending { resends: 0 };
-        let text = entry.content.clone();
-        vec![Effect::SendMessage { session, key, text }]
+        entry.delivery = again;
+        match entry.delivery {
+            Delivery::Uploading { file, .. } => vec![Effect::Upload { session, key, file }],
+            _ => vec![message(session, key, entry)],
+        }
     }
 
-    /// The message this tab sent with `key`.
+    /// The message (or file) this tab sent with `key`.
     pub(super) fn local(&self, key: &str) -> Option<&Entry> {
         self.transcript.iter().find(|entry| matches!(&entry.id, EntryId::Local(k) if k == key))
     }
@@ -86,4 +91,10 @@ impl Conversation {
         let position = self.transcript.iter().position(|entry| matches!(&entry.id, EntryId::Local(k) if k == key))?;
         Rc::make_mut(&mut self.transcript).get_mut(position)
     }
+}
+
+/// The send of `entry` (a text, or a file's message once it is uploaded).
+fn message(session: super::conversation::Session, key: String, entry: &Entry) -> Effect {
+    let media = entry.url.clone().map(|url| (entry.kind, url));
+    Effect::SendMessage { session, key, text: entry.content.clone(), media }
 }

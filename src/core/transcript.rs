@@ -44,6 +44,20 @@ pub enum Delivery {
     Failed {
         reason: String,
     },
+    /// A file on its way to the relay (`sent` of `total` bytes so far), before its message;
+    /// `file` is the shell's handle on it.
+    Uploading {
+        file: u32,
+        sent: u64,
+        total: u64,
+        resends: u32,
+    },
+    /// A file that did not reach the relay; the visitor may try again or remove it.
+    UploadFailed {
+        reason: String,
+        file: u32,
+        total: u64,
+    },
 }
 
 impl Delivery {
@@ -51,8 +65,9 @@ impl Delivery {
     pub fn name(&self) -> &'static str {
         match self {
             Delivery::Sending { .. } => "sending",
+            Delivery::Uploading { .. } => "uploading",
             Delivery::Sent => "sent",
-            Delivery::Failed { .. } => "failed",
+            Delivery::Failed { .. } | Delivery::UploadFailed { .. } => "failed",
         }
     }
 }

@@ -43,8 +43,8 @@ struct FramePage {
     csp: String,
 }
 
-pub fn routes(widget_dir: PathBuf, allowed_origins: &[String]) -> Router<Arc<Relay>> {
-    let page = Arc::new(frame_page(&widget_dir, allowed_origins));
+pub fn routes(widget_dir: PathBuf, allowed_origins: &[String], upload_max: u64) -> Router<Arc<Relay>> {
+    let page = Arc::new(frame_page(&widget_dir, allowed_origins, upload_max));
     let files = ServeDir::new(&widget_dir).precompressed_br().precompressed_gzip().append_index_html_on_directories(false);
     let frame = {
         let page = Arc::clone(&page);
@@ -129,14 +129,17 @@ async fn serve_frame(page: Arc<FramePage>) -> Response {
     response
 }
 
-fn frame_page(widget_dir: &Path, allowed_origins: &[String]) -> FramePage {
-    let html = std::fs::read_to_string(widget_dir.join("index.html")).ok();
+fn frame_page(widget_dir: &Path, allowed_origins: &[String], upload_max: u64) -> FramePage {
+    // The widget checks a visitor's file against the relay's limit before uploading it.
+    let meta = format!("<meta name=\"zchat-upload-max\" content=\"{upload_max}\"></head>");
+    let html = std::fs::read_to_string(widget_dir.join("index.html")).ok().map(|html| html.replacen("</head>", &meta, 1));
     let scripts = html.as_deref().map(inline_script_hashes).unwrap_or_default();
     let ancestors = if allowed_origins.is_empty() { "*".to_string() } else { allowed_origins.join(" ") };
-    // Agent media may come from any http(s) host; everything else is the relay's own.
+    // Agent media may come from any http(s) host; the visitor's own files show as `blob:`
+    // thumbnails before they are sent; everything else is the relay's own.
     let csp = format!(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'; \
-         connect-src 'self'; img-src 'self' https: http: data:; media-src https: http:; \
+         connect-src 'self'; img-src 'self' https: http: data: blob:; media-src https: http:; \
          base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
     );
     FramePage { html, csp }

@@ -204,7 +204,7 @@ pub fn app(relay: Arc<Relay>, config: &Config) -> Router {
         .merge(webhook::routes())
         .merge(history::routes())
         .merge(uploads::file_routes())
-        .merge(assets::routes(config.widget_dir.clone(), &config.allowed_origins))
+        .merge(assets::routes(config.widget_dir.clone(), &config.allowed_origins, config.uploads.max_bytes))
         .fallback(refusal::not_found)
         .method_not_allowed_fallback(refusal::method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), metrics::observe))

@@ -177,9 +177,11 @@ struct Reader {
 }
 
 impl Reader {
+    /// Each oddity once, in order (kept in order as they come: a sort would bring the standard
+    /// library's stable sort, 1 KB brotli, into the widget, which reads triggers too).
     fn note(&mut self, oddity: Oddity) {
-        if !self.oddities.contains(&oddity) {
-            self.oddities.push(oddity);
+        if let Err(at) = self.oddities.binary_search(&oddity) {
+            self.oddities.insert(at, oddity);
         }
     }
 
@@ -342,7 +344,6 @@ impl Trigger {
             }
             None => Map::new(),
         };
-        reader.oddities.sort();
         Ok((Trigger { interaction_hash, event, extra }, reader.oddities))
     }
 

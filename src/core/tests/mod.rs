@@ -190,7 +190,7 @@ fn sending_shows_the_message_at_once_then_sent() {
     let mut conversation = started();
     conversation.step(state(1, "accepted"), T0);
     let effects = conversation.step(Input::Send { text: "  Preciso de ajuda ".into(), key: "k1".into() }, T0 + 1);
-    let [Effect::SendMessage { key, text, session: s }] = effects.as_slice() else { panic!("{effects:?}") };
+    let [Effect::SendMessage { key, text, session: s, media: None }] = effects.as_slice() else { panic!("{effects:?}") };
     assert_eq!((key.as_str(), text.as_str(), s), ("k1", "Preciso de ajuda", &session()));
     assert_eq!(conversation.transcript.last().unwrap().delivery, sending());
     conversation.step(Input::Sent { key: "k1".into(), result: Ok(()) }, T0 + 2);
@@ -699,3 +699,5 @@ fn forgetting_the_device_forgets_every_session_and_the_identity_and_leaves_zchat
     let effects = conversation.step(Input::Start { customer: customer("Bia"), department: None }, T0);
     assert!(matches!(effects.as_slice(), [Effect::StartInteraction { previous: None, identity: None, .. }]), "{effects:?}");
 }
+
+mod attachments;
