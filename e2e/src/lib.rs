@@ -74,6 +74,14 @@ impl Browser {
         self.devtools("Emulation.setCPUThrottlingRate", json!({"rate": rate})).await;
     }
 
+    /// The page's network as a phone's may be: `offline`, or sending at most `upload` bytes a
+    /// second (`-1`: no limit), as Chrome DevTools emulates it.
+    pub async fn emulate_network(&self, offline: bool, upload: f64) {
+        let conditions = json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": upload});
+        self.devtools("Network.enable", json!({})).await;
+        self.devtools("Network.emulateNetworkConditions", conditions).await;
+    }
+
     /// Files the page downloads go to `folder`.
     pub async fn download_to(&self, folder: &std::path::Path) {
         self.devtools("Browser.setDownloadBehavior", json!({"behavior": "allow", "downloadPath": folder})).await;
@@ -247,5 +255,43 @@ impl Browser {
         self.element("#zc-input").await.send_keys(text).await.unwrap();
         self.element(".zc-composer button[type=submit]").await.click().await.unwrap();
         self.element_with_text(".zc-visitor[data-delivery=sent] .zc-text", text).await;
+    }
+}
+
+/// A line between the browser and the relay that the test can cut: every connection open through
+/// it ends at once (a phone losing its signal), new ones go through again.
+pub struct CuttableLine {
+    pub url: String,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl CuttableLine {
+    /// A line on a free port; it forwards to the relay once [`CuttableLine::to`] names it.
+    pub async fn open() -> (CuttableLine, tokio::net::TcpListener) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        (CuttableLine { url, cut: tokio::sync::watch::channel(0).0 }, listener)
+    }
+
+    /// Forwards every connection `listener` takes to `target` until the line is cut.
+    pub fn to(&self, listener: tokio::net::TcpListener, target: std::net::SocketAddr) {
+        let cut = self.cut.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let mut cut = cut.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut relay) = tokio::net::TcpStream::connect(target).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut relay) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+    }
+
+    /// Ends every connection open through the line now.
+    pub fn cut(&self) {
+        self.cut.send_modify(|cuts| *cuts += 1);
     }
 }

@@ -2,7 +2,6 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 use zchat_types::{Customer, Mood};
 
@@ -95,30 +94,40 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
     // Files dragged over the window while the visitor can write: the window becomes a drop zone
     // (its `data-dropping` shows `data-drop`, drawn by the CSS: no state, no render).
     let can_attach = conversation.can_send();
-    let dropping = move |event: &DragEvent, on: bool| {
-        if let Some(window) = event.current_target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()) {
-            let _ = if on { window.set_attribute("data-dropping", "") } else { window.remove_attribute("data-dropping") };
+    let section = use_node_ref();
+    let dropping = {
+        let section = section.clone();
+        move |on: bool| {
+            if let Some(window) = section.cast::<web_sys::Element>() {
+                let _ = if on { window.set_attribute("data-dropping", "") } else { window.remove_attribute("data-dropping") };
+            }
         }
     };
-    let ondragover = Callback::from(move |event: DragEvent| {
-        if can_attach {
-            event.prevent_default();
-            dropping(&event, true);
-        }
-    });
-    let ondragleave = Callback::from(move |event: DragEvent| dropping(&event, false));
+    let ondragover = {
+        let dropping = dropping.clone();
+        Callback::from(move |event: DragEvent| {
+            if can_attach {
+                event.prevent_default();
+                dropping(true);
+            }
+        })
+    };
+    let ondragleave = {
+        let dropping = dropping.clone();
+        Callback::from(move |_: DragEvent| dropping(false))
+    };
     let ondrop = {
         let onfiles = props.onfiles.clone();
         Callback::from(move |event: DragEvent| {
             event.prevent_default();
-            dropping(&event, false);
+            dropping(false);
             if let Some(files) = event.data_transfer().and_then(|data| data.files()).filter(|_| can_attach) {
                 onfiles.emit(files);
             }
         })
     };
     html! {
-        <section class="zc-window" aria-label={props.title.clone()} data-drop={texts.drop_files} {ondragover} {ondragleave} {ondrop}>
+        <section class="zc-window" ref={section} aria-label={props.title.clone()} data-drop={texts.drop_files} {ondragover} {ondragleave} {ondrop}>
             <header class="zc-header">
                 <h1>{ props.title.clone() }</h1>
                 if can_end {

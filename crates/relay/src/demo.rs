@@ -49,6 +49,11 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
                     }
                     _ => friendly.clone(),
                 };
+                let page = match query.lang.as_deref().filter(|lang| lang.len() <= 10 && lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+                {
+                    Some(lang) => page.replace("data-department=\"1\" data-title", &format!("data-department=\"1\" data-lang=\"{lang}\" data-title")),
+                    None => page,
+                };
                 async move { Html(page) }
             }),
         )
@@ -93,6 +98,8 @@ struct Preload {
     preload: Option<String>,
     widget: Option<String>,
     consent: Option<String>,
+    /// `/?lang=pt-BR`: the widget in another language than the browser's.
+    lang: Option<String>,
 }
 
 fn file(kind: &'static str, body: &'static str) -> Response {
