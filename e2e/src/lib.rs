@@ -295,3 +295,17 @@ impl CuttableLine {
         self.cut.send_modify(|cuts| *cuts += 1);
     }
 }
+
+/// axe-core (from scripts/setup.sh) on the document the session is in: its serious and critical
+/// violations, with their rule ids and targets.
+pub async fn axe_violations(client: &Client) -> Vec<Value> {
+    let tools = std::env::var("ZCHAT_TOOLS").expect("ZCHAT_TOOLS (scripts/env.sh) says where axe-core is");
+    let axe = std::fs::read_to_string(format!("{tools}/node_modules/axe-core/axe.min.js")).expect("axe-core is installed");
+    // The script runs through the DevTools protocol, outside the page's CSP.
+    let script = format!(
+        "{axe}\nreturn axe.run(document, {{resultTypes: ['violations']}}).then(r => r.violations\
+         .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+         .map(v => ({{id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target)}})));"
+    );
+    serde_json::from_value(run_script(client, &script, vec![]).await).unwrap()
+}

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use fantoccini::Locator;
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, run_script, start_product, wait_for, widget_dist, Agent, Browser, CuttableLine};
+use zchat_e2e::{axe_violations, demo_page, run_script, start_product, wait_for, widget_dist, Agent, Browser, CuttableLine};
 use zchat_relay::launch::launch;
 use zchat_relay::Config;
 
@@ -134,6 +134,7 @@ async fn files_go_by_button_paste_and_drop_and_the_agent_sees_each_once() {
     page.element_with_text(".zc-tray-item .zc-file-name", "nota fiscal.pdf").await;
     page.element("img.zc-thumb").await;
     page.screenshot("attachments-tray").await;
+    assert_eq!(axe_violations(&page.client).await, Vec::<Value>::new(), "the tray is accessible");
     page.element("#zc-input").await.send_keys("segue o recibo").await.unwrap();
     page.element(".zc-composer button[type=submit]").await.click().await.unwrap();
     page.element_with_text(".zc-visitor[data-delivery=sent] .zc-text", "segue o recibo").await;
@@ -143,6 +144,7 @@ async fn files_go_by_button_paste_and_drop_and_the_agent_sees_each_once() {
     let src = image.attr("src").await.unwrap().unwrap();
     assert!(src.contains("/uploads/") && src.ends_with(".png"), "{src}");
     page.element(".zc-visitor a.zc-file[download]").await;
+    assert_eq!(axe_violations(&page.client).await, Vec::<Value>::new(), "the files in the transcript are accessible");
 
     // 2. A pasted screenshot.
     run_script(&page.client, HAND_OVER, vec![json!("paste"), json!("image.png")]).await;
@@ -210,6 +212,7 @@ async fn files_that_cannot_go_are_refused_in_the_visitors_language_before_any_up
         let paths: Vec<String> = files.iter().map(|path| path.display().to_string()).collect();
         page.client.find(Locator::Css(".zc-attach input[type=file]")).await.unwrap().send_keys(&paths.join("\n")).await.unwrap();
         let alert = page.element(".zc-refusals[role=alert]").await.text().await.unwrap();
+        assert_eq!(axe_violations(&page.client).await, Vec::<Value>::new(), "{lang}: refusals are accessible");
         assert!(alert.contains(too_large) && alert.contains(not_accepted), "{lang}: {alert}");
         // Only the good one waits to go; nothing was uploaded.
         assert_eq!(page.texts(".zc-tray-item .zc-file-name").await, ["ok.pdf"]);

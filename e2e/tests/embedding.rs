@@ -7,7 +7,7 @@
 
 use fantoccini::Client;
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, run_script as run, start_product, wait_for, Agent, Browser};
+use zchat_e2e::{axe_violations, demo_page, run_script as run, start_product, wait_for, Agent, Browser};
 
 /// The lines of the host page's event log (written by its own listeners, `www/demo/demo.js`).
 async fn events(client: &Client) -> Vec<String> {
@@ -21,20 +21,6 @@ async fn wait_event(client: &Client, name: &str, parts: &[&str]) -> String {
         events(client).await.into_iter().find(|line| line.split(' ').next() == Some(name) && parts.iter().all(|part| line.contains(part)))
     })
     .await
-}
-
-/// axe-core (from scripts/setup.sh) on the document the session is in: its serious and critical
-/// violations, with their rule ids and targets.
-async fn axe_violations(client: &Client) -> Vec<Value> {
-    let tools = std::env::var("ZCHAT_TOOLS").expect("ZCHAT_TOOLS (scripts/env.sh) says where axe-core is");
-    let axe = std::fs::read_to_string(format!("{tools}/node_modules/axe-core/axe.min.js")).expect("axe-core is installed");
-    // The script runs through the DevTools protocol, outside the page's CSP.
-    let script = format!(
-        "{axe}\nreturn axe.run(document, {{resultTypes: ['violations']}}).then(r => r.violations\
-         .filter(v => v.impact === 'serious' || v.impact === 'critical')\
-         .map(v => ({{id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target)}})));"
-    );
-    serde_json::from_value(run(client, &script, vec![]).await).unwrap()
 }
 
 async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
