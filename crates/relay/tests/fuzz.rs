@@ -185,6 +185,36 @@ proptest! {
     }
 
     #[test]
+    fn uploads_never_crash_and_refusals_have_the_shape(
+        head in prop_oneof![Just(b"%PDF-1.4\n".to_vec()), Just(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00".to_vec()), Just(b"\x89PNG\r\n\x1a\n".to_vec()), Just(b"RIFF\x00\x00\x00\x00WEBP".to_vec()), Just(Vec::new())],
+        rest in prop::collection::vec(any::<u8>(), 0..300),
+        name in "[ -~]{0,80}",
+        declared in "[ -~]{0,40}",
+        length in prop_oneof![Just(None), any::<u32>().prop_map(Some)],
+    ) {
+        let (runtime, router) = product();
+        let token = zchat_relay::Sessions::new(SESSION_SECRET).issue(HASH);
+        let body = [head, rest].concat();
+        let mut request = Request::post(format!("/core/api/v1/interactions/{HASH}/uploads?token={token}"))
+            .header("content-length", length.map_or(body.len() as u64, u64::from).to_string());
+        if let (Ok(name), Ok(declared)) = (axum::http::HeaderValue::from_str(&name), axum::http::HeaderValue::from_str(&declared)) {
+            request = request.header("x-file-name", name).header("content-type", declared);
+        }
+        let (status, _, text) = runtime.block_on(send(router, request.body(Body::from(body)).unwrap()));
+        prop_assert!(status == 200 || (400..500).contains(&status), "{status} {text}");
+        check_shape(status, &text)?;
+    }
+
+    #[test]
+    fn file_addresses_never_crash(path in "[ -~]{0,120}") {
+        let (runtime, router) = product();
+        let uri = format!("/uploads/{}", url_encode(&path).replace("%2F", "/"));
+        let (status, _, text) = runtime.block_on(send(router, Request::get(&uri).body(Body::empty()).unwrap()));
+        prop_assert!(matches!(status, 400 | 404), "{status} {text}");
+        check_shape(status, &text)?;
+    }
+
+    #[test]
     fn resume_ids_never_crash_and_streams_open(id in prop_oneof![".{0,60}", "[0-9]{1,25}-[0-9]{1,25}", "[ -~]{0,30}"], by_header in any::<bool>()) {
         let (runtime, router) = product();
         let token = zchat_relay::Sessions::new(SESSION_SECRET).issue(HASH);
