@@ -144,12 +144,22 @@ fn tray_item(texts: &Texts, picked: &Picked, ondetach: &Callback<u32>) -> Html {
             if let Some(preview) = &picked.preview {
                 <img class="zc-thumb" src={preview.clone()} alt="" />
             } else {
-                <span class="zc-thumb" aria-hidden="true">{ "📄" }</span>
+                <span class="zc-thumb" aria-hidden="true">{ kind_icon(&picked.mime) }</span>
             }
             <span class="zc-file-name">{ picked.name.clone() }</span>
             <span class="zc-file-size">{ size_text(picked.size) }</span>
             <button type="button" class="zc-link" aria-label={texts.remove.with(&picked.name)} onclick={Callback::from(move |_| ondetach.emit(file))}>{ "✕" }</button>
         </li>
+    }
+}
+
+/// The kind of a file without a thumbnail, at a glance.
+fn kind_icon(mime: &str) -> &'static str {
+    match mime.split('/').next() {
+        Some("video") => "🎬",
+        Some("audio") => "🎵",
+        Some("image") => "🖼",
+        _ => "📄",
     }
 }
 
