@@ -25,13 +25,9 @@ fn png(width: u32, height: u32) -> Vec<u8> {
         }
         !crc
     }
-    let mut raw = Vec::new();
-    for _ in 0..height {
-        raw.push(0);
-        for _ in 0..width {
-            raw.extend_from_slice(&[0x2f, 0x6f, 0xed, 0xff]);
-        }
-    }
+    // Each row: filter 0, then its pixels.
+    let row = [&[0u8][..], &[0x2f, 0x6f, 0xed, 0xff].repeat(width as usize)].concat();
+    let raw = row.repeat(height as usize);
     let mut zlib = vec![0x78, 0x01];
     let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
     for (n, block) in blocks.iter().enumerate() {
@@ -254,7 +250,7 @@ async fn an_upload_shows_its_progress_and_one_dropped_halfway_is_sent_once() {
     let part = wait_for("the upload under way", || async {
         let bar = page.client.find(Locator::Css(".zc-uploading progress")).await.ok()?;
         let value: u64 = bar.attr("value").await.ok()??.parse().ok()?;
-        (value >= 10 && value < 90).then_some(value)
+        (10..90).contains(&value).then_some(value)
     })
     .await;
     let said = page.element(".zc-uploading").await.text().await.unwrap();
