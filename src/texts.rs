@@ -57,10 +57,11 @@ impl Template {
     pub fn fill(self, values: &[&str]) -> String {
         let mut text = String::with_capacity(self.0.len() + 32);
         let (mut rest, mut values) = (self.0, values.iter());
-        while let Some((piece, after)) = rest.split_once("{}") {
+        // By the character, not the two-character pattern: a substring search is 0.5 KB of wasm.
+        while let Some((piece, after)) = rest.split_once('{') {
             text.push_str(piece);
             text.push_str(values.next().copied().unwrap_or_default());
-            rest = after;
+            rest = after.strip_prefix('}').unwrap_or(after);
         }
         text.push_str(rest);
         text

@@ -1,7 +1,9 @@
 //! The visitor's files. Picked (the attach button, a paste, a drop) into a tray, each checked
 //! before any upload (its kind, its size, how many at once); sent each as its own message: first
 //! uploaded to the relay (with progress, and cancel), then sent as the reference's media message
-//! with the `type` and `url` the upload answered. One idempotency key per file covers both
+//! with the `type` and `url` the upload answered. Files go one at a time (the next when the last
+//! one's message is done, or it failed and waits for the visitor), so they reach zChat in the
+//! order the visitor gave them, and a phone's upload is not split between them. One idempotency key per file covers both
 //! steps, so a file reaches zChat once whatever the retries (an upload retried with the key gets
 //! the first one's answer). Failures resend by themselves like text messages (`outbox`), then
 //! the visitor is asked.
@@ -66,7 +68,7 @@ const ACCEPTED: &str = " jpg jpeg jfif png gif webp mp4 m4v webm mp3 ogg oga opu
 /// screenshot (which may have no name), the browser's type.
 pub fn accepted(name: &str, mime: &str) -> bool {
     let ext = name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
-    let listed = !ext.is_empty() && !ext.contains(' ') && ACCEPTED.contains(&[" ", &ext, " "].concat());
+    let listed = !ext.is_empty() && ACCEPTED.split(' ').any(|known| known == ext);
     listed || matches!(mime, "image/png" | "image/jpeg" | "image/gif" | "image/webp")
 }
 
@@ -121,6 +123,7 @@ impl Conversation {
         self.refusals.clear();
         let mut effects = self.typing.stop(Some(&session));
         for (n, (file, key)) in tray.into_iter().zip(keys).enumerate() {
+            self.waiting_uploads.push(key.clone());
             let content = if n == 0 && !caption.is_empty() { caption.clone() } else { file.name.clone() };
             Rc::make_mut(&mut self.transcript).push(Entry {
                 id: EntryId::Local(key.clone()),
@@ -132,9 +135,36 @@ impl Conversation {
                 at: now,
                 delivery: Delivery::Uploading { file: file.file, sent: 0, total: file.size, resends: 0 },
             });
-            effects.push(Effect::Upload { session: session.clone(), key, file: file.file });
+        }
+        if self.uploading.is_none() {
+            effects.extend(self.start_next_upload());
         }
         effects
+    }
+
+    /// The file with key `key` is done (its message sent or failed, or itself failed or
+    /// cancelled): the next file waiting goes.
+    #[inline(never)]
+    pub(super) fn next_upload(&mut self, key: &str) -> Vec<Effect> {
+        if self.uploading.as_deref() != Some(key) {
+            return Vec::new();
+        }
+        self.uploading = None;
+        self.start_next_upload()
+    }
+
+    /// Starts the first waiting file that is still waiting (not cancelled meanwhile).
+    #[inline(never)]
+    fn start_next_upload(&mut self) -> Vec<Effect> {
+        let Some(session) = self.writable_session() else { return Vec::new() };
+        while !self.waiting_uploads.is_empty() {
+            let key = self.waiting_uploads.remove(0);
+            if let Some(&Delivery::Uploading { file, .. }) = self.local(&key).map(|entry| &entry.delivery) {
+                self.uploading = Some(key.clone());
+                return vec![Effect::Upload { session, key, file }];
+            }
+        }
+        Vec::new()
     }
 
     /// How much of an upload has reached the relay.
@@ -169,7 +199,7 @@ impl Conversation {
             }
             Err(failure) => {
                 entry.delivery = Delivery::UploadFailed { reason: failure.message, file, total };
-                Vec::new()
+                self.next_upload(&key)
             }
         }
     }
@@ -181,6 +211,8 @@ impl Conversation {
             _ => return Vec::new(),
         };
         Rc::make_mut(&mut self.transcript).retain(|entry| !matches!(&entry.id, EntryId::Local(k) if *k == key));
-        vec![Effect::AbortUpload { key }, Effect::DropFile { file }]
+        let mut effects = vec![Effect::AbortUpload { key: key.clone() }, Effect::DropFile { file }];
+        effects.extend(self.next_upload(&key));
+        effects
     }
 }

@@ -109,6 +109,10 @@ pub struct Conversation {
     pub refusals: Vec<Refusal>,
     /// The largest file the relay takes, in bytes.
     pub upload_limit: u64,
+    /// The file on its way (its key, from its upload until its message is done), and the files
+    /// of its batch waiting their turn: one at a time, so they reach zChat in the visitor's order.
+    pub(super) uploading: Option<String>,
+    pub(super) waiting_uploads: Vec<String>,
 }
 
 impl Conversation {
@@ -137,6 +141,8 @@ impl Conversation {
             tray: Vec::new(),
             refusals: Vec::new(),
             upload_limit: DEFAULT_UPLOAD_LIMIT,
+            uploading: None,
+            waiting_uploads: Vec::new(),
         }
     }
 

@@ -39,8 +39,9 @@ impl Conversation {
 
     /// The relay answered a send: sent; or, on a network or server failure, a resend after a
     /// growing wait (the same key, so never twice), until the visitor is asked.
+    /// (A file's message that is done, either way, lets the next file of its batch go.)
     pub(super) fn sent(&mut self, key: String, result: Result<(), Failure>) -> Vec<Effect> {
-        let Some(&Delivery::Sending { resends }) = self.local(&key).map(|entry| &entry.delivery) else { return Vec::new() };
+        let Some(&Delivery::Sending { resends }) = self.local(&key).map(|entry| &entry.delivery) else { return self.next_upload(&key) };
         let Some(entry) = self.local_mut(&key) else { return Vec::new() };
         match result {
             Ok(()) => entry.delivery = Delivery::Sent,
@@ -50,7 +51,7 @@ impl Conversation {
             }
             Err(failure) => entry.delivery = Delivery::Failed { reason: failure.message },
         }
-        Vec::new()
+        self.next_upload(&key)
     }
 
     /// The resend timer fired: only if the message (or its file) is still on its way (the

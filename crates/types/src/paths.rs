@@ -24,5 +24,9 @@ pub const FILE_NAME_HEADER: &str = "x-file-name";
 /// `template` with `{hash}` filled in. The caller must have checked `hash` (letters, digits and
 /// dashes), since it becomes part of a path.
 pub fn for_interaction(template: &str, hash: &str) -> String {
-    template.replace("{hash}", hash)
+    // Split at the braces (by character: the widget's wasm then carries no substring search).
+    match template.split_once('{').and_then(|(before, rest)| Some((before, rest.split_once('}')?.1))) {
+        Some((before, after)) => [before, hash, after].concat(),
+        None => template.to_string(),
+    }
 }

@@ -83,13 +83,29 @@ fn each_file_is_its_own_message_the_first_with_the_caption() {
     let (conversation, effects) = sending(vec![picked(1, "a.png", 100), picked(2, "b.pdf", 200)], " olha isso ");
     assert!(conversation.tray.is_empty());
     let uploads: Vec<&Effect> = effects.iter().filter(|e| matches!(e, Effect::Upload { .. })).collect();
-    assert_eq!(
-        uploads,
-        [&Effect::Upload { session: session(), key: "k0".into(), file: 1 }, &Effect::Upload { session: session(), key: "k1".into(), file: 2 }]
-    );
+    assert_eq!(uploads, [&Effect::Upload { session: session(), key: "k0".into(), file: 1 }], "one file at a time");
     assert_eq!(contents(&conversation), ["olha isso", "b.pdf"]);
     assert_eq!(conversation.transcript[0].delivery, Delivery::Uploading { file: 1, sent: 0, total: 100, resends: 0 });
     assert_eq!(conversation.transcript[1].delivery.name(), "uploading");
+}
+
+#[test]
+fn files_go_one_after_the_other_so_they_reach_zchat_in_the_visitors_order() {
+    let (mut conversation, _) = sending(vec![picked(1, "a.png", 100), picked(2, "b.pdf", 200), picked(3, "c.pdf", 300)], "");
+    let done = |kind| Ok(Uploaded { kind, url: "https://chat.example.com/uploads/x/y".into() });
+    // The first uploads; its message goes; only once it is sent does the second start.
+    let effects = conversation.step(Input::Uploaded { key: "k0".into(), result: done(MessageType::Image) }, T0);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Upload { .. })), "{effects:?}");
+    let effects = conversation.step(Input::Sent { key: "k0".into(), result: Ok(()) }, T0);
+    assert_eq!(effects, [Effect::Upload { session: session(), key: "k1".into(), file: 2 }]);
+    // A cancelled file on its way lets the next one go.
+    let effects = conversation.step(Input::CancelUpload { key: "k1".into() }, T0);
+    assert_eq!(effects[2..], [Effect::Upload { session: session(), key: "k2".into(), file: 3 }]);
+    // A file that failed for good waits for the visitor; nothing else is waiting.
+    let refused = Failure { message: "no".into(), retryable: false };
+    assert_eq!(conversation.step(Input::Uploaded { key: "k2".into(), result: Err(refused) }, T0), []);
+    // Its retry goes at once.
+    assert_eq!(conversation.step(Input::Retry { key: "k2".into() }, T0), [Effect::Upload { session: session(), key: "k2".into(), file: 3 }]);
 }
 
 #[test]
