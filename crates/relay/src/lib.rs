@@ -90,6 +90,8 @@ pub struct Relay {
     shutdown: watch::Receiver<bool>,
     /// How long one stream lasts at most (see [`Limits::stream_max`]).
     stream_max: Option<Duration>,
+    /// How often a quiet stream says it is alive (see [`Limits::heartbeat`]).
+    heartbeat: Duration,
     idempotency: idempotency::Idempotency,
     identities: identity::Identities,
     metrics: metrics::Metrics,
@@ -132,6 +134,7 @@ impl Relay {
             public_url: wiring.public_url.trim_end_matches('/').to_string(),
             shutdown,
             stream_max: config.limits.stream_max,
+            heartbeat: config.limits.heartbeat,
             metrics: metrics::Metrics::default(),
             idempotency,
             identities: identity::Identities::new(config.identity_secret.clone().map(String::into_bytes), config.identity_required),

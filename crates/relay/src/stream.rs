@@ -26,8 +26,6 @@ use crate::hash::PathHash;
 use crate::log::LoggedEvent;
 use crate::Relay;
 
-const HEARTBEAT: Duration = Duration::from_secs(15);
-
 pub fn routes() -> Router<Arc<Relay>> {
     Router::new().route(paths::EVENTS, get(events))
 }
@@ -96,7 +94,7 @@ async fn events(
         }
     });
     let events = stream::iter(prelude).chain(live).map(Ok::<_, Infallible>);
-    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"));
+    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(relay.heartbeat).text("heartbeat"));
     let mut response = sse.into_response();
     let headers = response.headers_mut();
     // Proxies (nginx and the like) must pass events on at once.

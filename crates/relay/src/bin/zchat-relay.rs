@@ -124,6 +124,10 @@ struct Args {
     /// nothing lost), so that load balancers can spread streams. Unset: no limit.
     #[arg(long, env = "RELAY_STREAM_MAX_SECONDS")]
     stream_max_seconds: Option<u64>,
+    /// Seconds between the heartbeat comments of a quiet SSE stream; below the reverse proxy's
+    /// idle timeout (nginx's proxy_read_timeout), or quiet conversations are cut.
+    #[arg(long, env = "RELAY_HEARTBEAT_SECONDS", default_value_t = Limits::default().heartbeat.as_secs())]
+    heartbeat_seconds: u64,
     /// The folder visitors' files are kept in (one relay; see RELAY_UPLOAD_URL for several).
     #[arg(long, env = "RELAY_UPLOAD_DIR", default_value = UPLOAD_DIR)]
     upload_dir: PathBuf,
@@ -221,6 +225,7 @@ async fn run() -> Result<(), String> {
             max_held_bytes: args.max_held_bytes,
             max_idempotency_bytes: args.idempotency_max_bytes,
             stream_max: args.stream_max_seconds.map(Duration::from_secs),
+            heartbeat: Duration::from_secs(args.heartbeat_seconds.max(1)),
             ..Limits::default()
         },
         admission: Admission {
