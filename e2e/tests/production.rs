@@ -1,11 +1,13 @@
 //! The production topology, as README's "Running in production" sets it up: nginx (Debian's)
 //! terminating TLS with a certificate this test makes, configured by the repository's own
-//! `deploy/nginx/zchat-relay.conf`, in front of two relays sharing one Redis, the sandbox as zChat,
+//! `deploy/nginx/zchat-relay.conf`, in front of two relays sharing one Redis and one S3-compatible
+//! store (SeaweedFS), the sandbox as zChat,
 //! and the widget on a host page served over https from another origin, in headless Chromium that
 //! trusts the test's certificate (and nothing else it would not). One whole conversation, during
 //! which one relay is stopped and started again (a rolling restart) and nginx is reloaded, and a
 //! quiet stream outlives the proxy's idle timeout through the relay's heartbeats: the visitor
-//! loses nothing and sees every agent message once, in order.
+//! loses nothing and sees every agent message once, in order, and a file sent through one relay is
+//! served through the proxy by whichever relay it reaches.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -18,7 +20,8 @@ use sha2::Digest;
 use tokio::process::{Child, Command};
 use zchat_e2e::{wait_for, widget_dist, Agent, Browser, DEADLINE};
 use zchat_relay::launch::{launch, Running};
-use zchat_relay::Config;
+use zchat_relay::{Config, S3Settings};
+use zchat_testkit::{Redis, SeaweedFs, ACCESS_KEY, SECRET_KEY};
 
 const WEBHOOK_SECRET: &str = "production-webhook-secret-0123456789";
 const SESSION_SECRET: &str = "production-session-secret-0123456789abcdef";
@@ -43,22 +46,6 @@ fn certificate(dir: &Path) -> (PathBuf, PathBuf, String) {
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
     let spki = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(key.subject_public_key_info()));
     (cert_path, key_path, spki)
-}
-
-/// `redis-server` on a Unix socket in `dir` (no port to pick).
-async fn redis(dir: &Path) -> (Child, String) {
-    let socket = dir.join("redis.sock");
-    let process = Command::new("redis-server")
-        .args(["--port", "0", "--unixsocket"])
-        .arg(&socket)
-        .args(["--save", "", "--dir"])
-        .arg(dir)
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("redis-server (scripts/setup.sh installs it)");
-    wait_for("redis-server to answer", || async { tokio::net::UnixStream::connect(&socket).await.ok() }).await;
-    (process, format!("redis+unix://{}", socket.display()))
 }
 
 /// nginx with the repository's configuration, made to listen here: the relay's public name on
@@ -97,7 +84,14 @@ impl Nginx {
             page.0, page.1
         );
         std::fs::write(Self::conf(dir), conf).unwrap();
-        let test = std::process::Command::new("nginx").arg("-t").arg("-p").arg(dir).arg("-c").arg(Self::conf(dir)).output().expect("nginx (scripts/setup.sh installs it)");
+        let test = std::process::Command::new("nginx")
+            .arg("-t")
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(Self::conf(dir))
+            .output()
+            .expect("nginx (scripts/setup.sh installs it)");
         assert!(test.status.success(), "nginx -t: {}", String::from_utf8_lossy(&test.stderr));
         let process = Command::new("nginx")
             .arg("-p")
@@ -117,7 +111,14 @@ impl Nginx {
 
     /// `nginx -s reload`: new workers with the configuration read again; the old ones finish.
     fn reload(&self) {
-        let reload = std::process::Command::new("nginx").arg("-p").arg(&self.dir).arg("-c").arg(Self::conf(&self.dir)).args(["-s", "reload"]).output().unwrap();
+        let reload = std::process::Command::new("nginx")
+            .arg("-p")
+            .arg(&self.dir)
+            .arg("-c")
+            .arg(Self::conf(&self.dir))
+            .args(["-s", "reload"])
+            .output()
+            .unwrap();
         assert!(reload.status.success(), "nginx -s reload: {}", String::from_utf8_lossy(&reload.stderr));
     }
 
@@ -127,8 +128,17 @@ impl Nginx {
     }
 }
 
-/// A relay on `listen`, behind the proxy at `public_url`, on the shared Redis and zChat.
-async fn relay(listen: &str, public_url: &str, redis: &str, zchat: &str, page_origin: &str, demo: bool) -> Running {
+/// Where the relays keep visitors' files: one bucket for both.
+struct Shared<'a> {
+    redis: &'a str,
+    s3: &'a SeaweedFs,
+    zchat: &'a str,
+    page_origin: &'a str,
+}
+
+/// A relay on `listen`, behind the proxy at `public_url`, on the shared Redis, store and zChat.
+async fn relay(listen: &str, public_url: &str, shared: &Shared<'_>, demo: bool) -> Running {
+    let Shared { redis, s3, zchat, page_origin } = *shared;
     let mut config = Config::for_tests(widget_dist());
     config.listen = listen.into();
     config.public_url = Some(public_url.into());
@@ -141,6 +151,15 @@ async fn relay(listen: &str, public_url: &str, redis: &str, zchat: &str, page_or
     config.limits.heartbeat = Duration::from_secs(HEARTBEAT_SECONDS);
     config.metrics_listen = Some("127.0.0.1:0".into());
     config.demo_listen = demo.then(|| "127.0.0.1:0".to_string());
+    config.uploads.url = Some("s3://production/files".into());
+    config.uploads.s3 = S3Settings {
+        endpoint: Some(s3.endpoint.clone()),
+        region: Some("us-east-1".into()),
+        access_key_id: Some(ACCESS_KEY.into()),
+        secret_access_key: Some(SECRET_KEY.into()),
+        allow_http: true,
+        virtual_hosted: false,
+    };
     launch(config).await.expect("a relay starts")
 }
 
@@ -164,7 +183,8 @@ async fn a_conversation_through_tls_nginx_and_two_relays_survives_a_rolling_rest
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let (cert, key, spki) = certificate(&dir);
-    let (_redis, redis_url) = redis(&dir).await;
+    let (mut redis, s3) = tokio::join!(Redis::start(), SeaweedFs::start());
+    let redis_url = redis.url();
 
     // zChat: the sandbox, its webhooks to relay B directly (zChat may reach any relay).
     let sandbox_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -182,8 +202,9 @@ async fn a_conversation_through_tls_nginx_and_two_relays_survives_a_rolling_rest
         let _ = stopping.wait_for(|stop| *stop).await;
     }));
     let a_listen = format!("127.0.0.1:{a_port}");
-    let mut a = relay(&a_listen, &public_url, &redis_url, &zchat, &page_origin, false).await;
-    let b = relay(&format!("127.0.0.1:{b_port}"), &public_url, &redis_url, &zchat, &page_origin, true).await;
+    let shared = Shared { redis: &redis_url, s3: &s3, zchat: &zchat, page_origin: &page_origin };
+    let mut a = relay(&a_listen, &public_url, &shared, false).await;
+    let b = relay(&format!("127.0.0.1:{b_port}"), &public_url, &shared, true).await;
     let demo = b.demo_url.clone().unwrap().replace("localhost", "127.0.0.1");
     let nginx = Nginx::start(&dir, (&cert, &key), [a.relay_address, b.relay_address], relay_port, (page_port, &demo)).await;
 
@@ -214,7 +235,7 @@ async fn a_conversation_through_tls_nginx_and_two_relays_survives_a_rolling_rest
     let during = agent_says("Estou verificando, um momento.".into());
     agent.act(&hash, "messages", json!({"content": during})).await;
     page.send("Obrigada").await;
-    a = relay(&a_listen, &public_url, &redis_url, &zchat, &page_origin, false).await;
+    a = relay(&a_listen, &public_url, &shared, false).await;
     let after = agent_says("Seu pedido sai amanhã.".into());
     agent.act(&hash, "messages", json!({"content": after})).await;
 
@@ -222,6 +243,13 @@ async fn a_conversation_through_tls_nginx_and_two_relays_survives_a_rolling_rest
     nginx.reload();
     let reloaded = agent_says("Mais alguma coisa?".into());
     agent.act(&hash, "messages", json!({"content": reloaded})).await;
+    // A file, through the proxy (its body streamed) to a relay and the shared store.
+    let receipt = dir.join("comprovante.pdf");
+    let pdf = [b"%PDF-1.4\n".as_slice(), &[b'%'; 300_000], b"\n%%EOF"].concat();
+    std::fs::write(&receipt, &pdf).unwrap();
+    page.client.find(fantoccini::Locator::Css(".zc-attach input[type=file]")).await.unwrap().send_keys(&receipt.display().to_string()).await.unwrap();
+    page.element(".zc-composer button[type=submit]").await.click().await.unwrap();
+    page.element_with_text(".zc-visitor[data-delivery=sent] .zc-text", "comprovante.pdf").await;
     page.send("Não, obrigada!").await;
 
     for text in &said {
@@ -231,7 +259,18 @@ async fn a_conversation_through_tls_nginx_and_two_relays_survives_a_rolling_rest
     let view = agent.view(&hash).await;
     let visitor: Vec<&str> =
         view["transcript"].as_array().unwrap().iter().filter(|m| m["from"] == "customer").filter_map(|m| m["content"].as_str()).collect();
-    assert_eq!(visitor, ["Meu pedido não chegou", "Obrigada", "Não, obrigada!"], "every visitor message once: {view}");
+    assert_eq!(visitor, ["Meu pedido não chegou", "Obrigada", "comprovante.pdf", "Não, obrigada!"], "every visitor message once: {view}");
+    // The file's address is on the public URL; through the proxy (trusting the test's
+    // certificate), whichever relay answers serves it from the shared store, as sent.
+    let url = view["transcript"].as_array().unwrap().iter().find_map(|m| m["url"].as_str()).unwrap().to_string();
+    assert!(url.starts_with(&format!("{public_url}/uploads/")), "{url}");
+    let trusting =
+        reqwest::Client::builder().add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap()).build().unwrap();
+    for _ in 0..4 {
+        let served = trusting.get(&url).send().await.unwrap();
+        assert_eq!(served.status(), 200);
+        assert_eq!(served.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    }
     assert_eq!(view["state"], Value::from("accepted"));
     page.screenshot("production").await;
 
@@ -240,5 +279,8 @@ async fn a_conversation_through_tls_nginx_and_two_relays_survives_a_rolling_rest
     a.stop().await;
     b.stop().await;
     let _ = stop_sandbox.send(true);
+    redis.stop().await;
+    drop(s3);
+    let _ = std::fs::remove_dir_all(&redis.dir);
     let _ = std::fs::remove_dir_all(&dir);
 }

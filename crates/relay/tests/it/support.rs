@@ -1,15 +1,14 @@
 //! Starting the product and reading its SSE stream, with deadlines (never fixed sleeps).
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::process::{Child, Command};
 use zchat_relay::launch::{launch, Running};
 use zchat_relay::Config;
+pub use zchat_testkit::Redis;
 
 pub const WEBHOOK_SECRET: &str = "test-webhook-secret";
 pub const SESSION_SECRET: &str = "test-session-secret-of-32-bytes-or-more";
@@ -223,58 +222,6 @@ pub async fn until<T, F: std::future::Future<Output = Option<T>>>(what: &str, mu
         }
         assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// A `redis-server` of the test's own, with its data in a folder of its own (kept across a
-/// restart) and no TCP port: it listens on a Unix socket in that folder, so a restart finds it
-/// at the same address and no port is picked and hoped free.
-pub struct Redis {
-    pub dir: PathBuf,
-    process: Option<Child>,
-}
-
-impl Redis {
-    pub async fn start() -> Redis {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("zchat-redis-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut redis = Redis { dir, process: None };
-        redis.restart().await;
-        redis
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dir.join("redis.sock")
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis+unix://{}", self.socket().display())
-    }
-
-    pub async fn restart(&mut self) {
-        let process = Command::new("redis-server")
-            .args(["--port", "0", "--unixsocket"])
-            .arg(self.socket())
-            .args(["--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir"])
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("redis-server (scripts/setup.sh installs it)");
-        self.process = Some(process);
-        let socket = self.socket();
-        until("redis-server to answer", || async { tokio::net::UnixStream::connect(&socket).await.ok() }).await;
-    }
-
-    pub async fn stop(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            process.kill().await.unwrap();
-            let _ = process.wait().await;
-        }
-        let _ = std::fs::remove_file(self.socket());
     }
 }
 

@@ -4,129 +4,18 @@
 //! one relay is served by the other, cleaned of its metadata, and accepted in a message sent
 //! through the other; retention deletes it from the bucket.
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::process::{Child, Command};
+use zchat_testkit::{Redis, SeaweedFs, ACCESS_KEY, SECRET_KEY};
 
 use crate::files;
 use crate::shared::Relay;
-use crate::support::{until, Redis};
+use crate::support::until;
 use crate::uploads::upload;
 
-const ACCESS_KEY: &str = "relay-access-key";
-const SECRET_KEY: &str = "relay-secret-key-for-the-tests";
 /// What the relays tell browsers and zChat they are (one name for both, as behind a balancer).
 const PUBLIC_URL: &str = "https://chat.example.test";
-
-/// A SeaweedFS of the test's own: master, volume, filer and S3 gateway in one process, with its
-/// data in a folder of its own. It cannot listen on port 0, so its eight ports are free ones the
-/// system just gave out; a start that loses one of them to a race is tried again.
-pub struct SeaweedFs {
-    pub endpoint: String,
-    dir: PathBuf,
-    _process: Child,
-}
-
-impl SeaweedFs {
-    pub async fn start() -> SeaweedFs {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("zchat-seaweedfs-{}-{n}", std::process::id()));
-        for _attempt in 0..3 {
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            let identities = json!({"identities": [{"name": "relay", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-                                    "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]});
-            std::fs::write(dir.join("s3.json"), identities.to_string()).unwrap();
-            let ports = free_ports(8);
-            let mut process = Command::new("weed")
-                .arg("server")
-                .arg(format!("-dir={}", dir.display()))
-                .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-volume.max=4", "-filer", "-s3", "-s3.port.iceberg=0", "-s3.port.lance=0"])
-                .arg(format!("-s3.config={}", dir.join("s3.json").display()))
-                .args(
-                    [
-                        "-master.port",
-                        "-master.port.grpc",
-                        "-volume.port",
-                        "-volume.port.grpc",
-                        "-filer.port",
-                        "-filer.port.grpc",
-                        "-s3.port",
-                        "-s3.port.grpc",
-                    ]
-                    .iter()
-                    .zip(&ports)
-                    .map(|(flag, port)| format!("{flag}={port}")),
-                )
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .kill_on_drop(true)
-                .spawn()
-                .expect("SeaweedFS's weed (scripts/setup.sh installs it)");
-            let endpoint = format!("http://127.0.0.1:{}", ports[6]);
-            let answered = tokio::time::timeout(Duration::from_secs(30), async {
-                loop {
-                    if let Ok(Some(_)) = process.try_wait() {
-                        return false;
-                    }
-                    // Any S3 answer (403 to an anonymous listing) means the gateway and the filer are up.
-                    if let Ok(answer) = reqwest::get(&endpoint).await {
-                        if answer.status().as_u16() == 403 {
-                            return true;
-                        }
-                    }
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            })
-            .await
-            .unwrap_or(false);
-            if answered {
-                return SeaweedFs { endpoint, dir, _process: process };
-            }
-            let _ = process.kill().await;
-        }
-        panic!("SeaweedFS did not start in three tries");
-    }
-
-    /// The environment a relay reads its S3 settings from.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("AWS_ENDPOINT", self.endpoint.clone()),
-            ("AWS_ALLOW_HTTP", "true".into()),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_ACCESS_KEY_ID", ACCESS_KEY.into()),
-            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.into()),
-        ]
-    }
-
-    /// The same, for a relay started in this process.
-    pub fn settings(&self) -> zchat_relay::S3Settings {
-        zchat_relay::S3Settings {
-            endpoint: Some(self.endpoint.clone()),
-            region: Some("us-east-1".into()),
-            access_key_id: Some(ACCESS_KEY.into()),
-            secret_access_key: Some(SECRET_KEY.into()),
-            allow_http: true,
-            virtual_hosted: false,
-        }
-    }
-}
-
-impl Drop for SeaweedFs {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// `n` ports the system just gave out (and took back).
-fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<std::net::TcpListener> = (0..n).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
-}
 
 /// SeaweedFS, Redis, the sandbox and two relays on the bucket `uploads` under `prefix`.
 struct Fixture {
@@ -217,7 +106,7 @@ async fn files_past_their_retention_leave_the_bucket() {
     let s3 = SeaweedFs::start().await;
     let p = crate::support::Product::on(crate::support::Log::Memory, |c| {
         c.uploads.url = Some("s3://retention/files".into());
-        c.uploads.s3 = s3.settings();
+        c.uploads.s3 = s3_settings(&s3);
         c.uploads.retention = Duration::from_secs(2);
     })
     .await;
@@ -256,4 +145,16 @@ async fn the_check_names_an_s3_store_that_does_not_take_files() {
     // Refused at once, or still retried when the check's patience ends: an error naming the store.
     let line = check("http://127.0.0.1:9").await;
     assert!(line.starts_with("error") && (line.contains("does not take files") || line.contains("did not answer")), "{line}");
+}
+
+/// `s3`'s endpoint and keys, for a relay started in this process.
+pub fn s3_settings(s3: &SeaweedFs) -> zchat_relay::S3Settings {
+    zchat_relay::S3Settings {
+        endpoint: Some(s3.endpoint.clone()),
+        region: Some("us-east-1".into()),
+        access_key_id: Some(ACCESS_KEY.into()),
+        secret_access_key: Some(SECRET_KEY.into()),
+        allow_http: true,
+        virtual_hosted: false,
+    }
 }
