@@ -13,49 +13,9 @@ use zchat_e2e::{axe_violations, demo_page, run_script, start_product, wait_for, 
 use zchat_relay::launch::launch;
 use zchat_relay::Config;
 
-/// A `width`×`height` PNG of one colour, made byte by byte (stored deflate blocks).
+/// A `width`×`height` PNG of one colour.
 fn png(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xFFFF_FFFFu32;
-        for byte in bytes {
-            crc ^= u32::from(*byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
-    }
-    // Each row: filter 0, then its pixels.
-    let row = [&[0u8][..], &[0x2f, 0x6f, 0xed, 0xff].repeat(width as usize)].concat();
-    let raw = row.repeat(height as usize);
-    let mut zlib = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
-    for (n, block) in blocks.iter().enumerate() {
-        zlib.push(u8::from(n + 1 == blocks.len()));
-        zlib.extend_from_slice(&(block.len() as u16).to_le_bytes());
-        zlib.extend_from_slice(&(!(block.len() as u16)).to_le_bytes());
-        zlib.extend_from_slice(block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for byte in &raw {
-        a = (a + u32::from(*byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut chunk = |kind: &[u8; 4], data: &[u8]| {
-        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        png.extend_from_slice(kind);
-        png.extend_from_slice(data);
-        png.extend_from_slice(&crc32(&[kind.as_slice(), data].concat()).to_be_bytes());
-    };
-    let mut header = width.to_be_bytes().to_vec();
-    header.extend_from_slice(&height.to_be_bytes());
-    header.extend_from_slice(&[8, 6, 0, 0, 0]);
-    chunk(b"IHDR", &header);
-    chunk(b"IDAT", &zlib);
-    chunk(b"IEND", &[]);
-    png
+    zchat_testkit::images::png(width, height, None)
 }
 
 /// A PDF of about `size` bytes.

@@ -75,55 +75,16 @@ fn only_orientation(turn: u16) -> Bytes {
 }
 
 #[cfg(test)]
-pub mod tests {
+mod tests {
     use super::*;
 
     fn strip(ext: &str, bytes: Bytes) -> Result<Bytes, String> {
         super::strip(ext, bytes).map(|pieces| pieces.concat().into())
     }
 
-    /// Raw EXIF with an orientation and a GPS latitude (what a phone writes), as TIFF.
-    pub fn exif_with_gps(turn: u16) -> Vec<u8> {
-        let mut t = Vec::new();
-        t.extend_from_slice(b"MM\0\x2a\0\0\0\x08");
-        // IFD0 at 8: two entries (Orientation, GPS IFD pointer), no next.
-        t.extend_from_slice(&2u16.to_be_bytes());
-        t.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]);
-        t.extend_from_slice(&turn.to_be_bytes());
-        t.extend_from_slice(&[0, 0]);
-        t.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38]);
-        t.extend_from_slice(&0u32.to_be_bytes());
-        // GPS IFD at 38: GPSLatitudeRef "S".
-        t.extend_from_slice(&1u16.to_be_bytes());
-        t.extend_from_slice(&[0x00, 0x01, 0, 2, 0, 0, 0, 2, b'S', 0, 0, 0]);
-        t.extend_from_slice(&0u32.to_be_bytes());
-        t
-    }
-
-    /// A tiny JPEG with the given EXIF and an XMP packet naming a place.
-    pub fn jpeg_with(exif: &[u8]) -> Vec<u8> {
-        let mut jpeg = vec![0xFF, 0xD8];
-        let segment = |jpeg: &mut Vec<u8>, marker: u8, data: &[u8]| {
-            jpeg.extend_from_slice(&[0xFF, marker]);
-            jpeg.extend_from_slice(&((data.len() + 2) as u16).to_be_bytes());
-            jpeg.extend_from_slice(data);
-        };
-        segment(&mut jpeg, 0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
-        segment(&mut jpeg, 0xE1, &[b"Exif\0\0".as_slice(), exif].concat());
-        segment(&mut jpeg, 0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>23,33.0S</exif:GPSLatitude></x:xmpmeta>");
-        // A 1x1 grey baseline frame.
-        segment(&mut jpeg, 0xDB, &[&[0u8][..], &[1u8; 64]].concat());
-        segment(&mut jpeg, 0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
-        segment(&mut jpeg, 0xC4, &[&[0x00u8][..], &[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[0]].concat());
-        segment(&mut jpeg, 0xC4, &[&[0x10u8][..], &[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[0]].concat());
-        segment(&mut jpeg, 0xDA, &[1, 1, 0, 0, 63, 0]);
-        jpeg.extend_from_slice(&[0x00, 0xFF, 0xD9]);
-        jpeg
-    }
-
     #[test]
     fn a_photo_loses_its_place_and_camera_and_keeps_its_orientation() {
-        let photo = jpeg_with(&exif_with_gps(6));
+        let photo = zchat_testkit::images::jpeg(6);
         assert!(photo.windows(4).any(|w| w == b"Exif") && photo.windows(11).any(|w| w == b"GPSLatitude"));
         let clean = strip("jpg", Bytes::from(photo)).unwrap();
         assert!(!clean.windows(11).any(|w| w == b"GPSLatitude"), "XMP gone");
@@ -138,7 +99,7 @@ pub mod tests {
 
     #[test]
     fn an_upright_photo_keeps_no_exif_at_all() {
-        let clean = strip("jpg", Bytes::from(jpeg_with(&exif_with_gps(1)))).unwrap();
+        let clean = strip("jpg", Bytes::from(zchat_testkit::images::jpeg(1))).unwrap();
         assert!(Jpeg::from_bytes(clean.clone()).unwrap().exif().is_none());
         assert!(!clean.windows(4).any(|w| w == b"Exif"));
     }

@@ -1,6 +1,8 @@
 //! Small files of every kind a visitor may send, made here byte by byte (their kinds are told
 //! from their first bytes, and images are parsed to remove their metadata).
 
+pub use zchat_testkit::images::{self, gps_exif, jpeg};
+
 /// One sample: its name, the browser's type, its bytes, the message type and the stored kind.
 pub struct Sample {
     pub name: &'static str,
@@ -27,29 +29,7 @@ fn zip_starting_with(name: &str, content: &[u8]) -> Vec<u8> {
 
 /// A 1×1 PNG with a text chunk naming a place.
 pub fn png() -> Vec<u8> {
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let chunk = |png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]| {
-        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        png.extend_from_slice(kind);
-        png.extend_from_slice(data);
-        png.extend_from_slice(&crc32(&[kind.as_slice(), data].concat()).to_be_bytes());
-    };
-    chunk(&mut png, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
-    chunk(&mut png, b"tEXt", b"Location\0Rua Augusta 1500, Sao Paulo");
-    chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01]);
-    chunk(&mut png, b"IEND", &[]);
-    png
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for byte in bytes {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
+    images::png(1, 1, Some(b"Location\0Rua Augusta 1500, Sao Paulo"))
 }
 
 /// A 1×1 lossless WebP with an EXIF and an XMP chunk.
@@ -73,42 +53,6 @@ pub fn webp() -> Vec<u8> {
     webp.extend_from_slice(b"WEBP");
     webp.extend_from_slice(&chunks);
     webp
-}
-
-/// Raw EXIF (TIFF) with an orientation and a GPS directory, as a phone writes it.
-pub fn gps_exif(turn: u16) -> Vec<u8> {
-    let mut t = b"MM\0\x2a\0\0\0\x08".to_vec();
-    t.extend_from_slice(&2u16.to_be_bytes());
-    t.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]);
-    t.extend_from_slice(&turn.to_be_bytes());
-    t.extend_from_slice(&[0, 0]);
-    t.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38]);
-    t.extend_from_slice(&0u32.to_be_bytes());
-    t.extend_from_slice(&1u16.to_be_bytes());
-    t.extend_from_slice(&[0x00, 0x01, 0, 2, 0, 0, 0, 2, b'S', 0, 0, 0]);
-    t.extend_from_slice(&0u32.to_be_bytes());
-    t
-}
-
-/// A 1×1 JPEG carrying a phone's EXIF (orientation `turn`, a GPS directory) and an XMP packet
-/// with a latitude.
-pub fn jpeg(turn: u16) -> Vec<u8> {
-    let mut jpeg = vec![0xFF, 0xD8];
-    let segment = |jpeg: &mut Vec<u8>, marker: u8, data: &[u8]| {
-        jpeg.extend_from_slice(&[0xFF, marker]);
-        jpeg.extend_from_slice(&((data.len() + 2) as u16).to_be_bytes());
-        jpeg.extend_from_slice(data);
-    };
-    segment(&mut jpeg, 0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
-    segment(&mut jpeg, 0xE1, &[b"Exif\0\0".as_slice(), &gps_exif(turn)].concat());
-    segment(&mut jpeg, 0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>23,33.0S</exif:GPSLatitude></x:xmpmeta>");
-    segment(&mut jpeg, 0xDB, &[&[0u8][..], &[1u8; 64]].concat());
-    segment(&mut jpeg, 0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
-    segment(&mut jpeg, 0xC4, &[&[0x00u8][..], &[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[0]].concat());
-    segment(&mut jpeg, 0xC4, &[&[0x10u8][..], &[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[0]].concat());
-    segment(&mut jpeg, 0xDA, &[1, 1, 0, 0, 63, 0]);
-    jpeg.extend_from_slice(&[0x00, 0xFF, 0xD9]);
-    jpeg
 }
 
 fn padded(mut bytes: Vec<u8>, to: usize) -> Vec<u8> {
