@@ -4,14 +4,16 @@
  * Settings (data-*, README "Embedding"): department | departments ("1:Sales,2:Support"), lang
  * (pt-BR, en, es), title, color (#rgb, #rrggbb), side (right, left), offset-x, offset-y (px),
  * z-index, fields ("name*,email,phone,cpf"; * = required), extra (a JSON object zChat returns in
- * its webhooks), preload (idle: load the chat when the browser is idle; intent: only on hover,
- * focus or click), customer-key and signature (a verified customer), tags ("1,7"), page-context
+ * its webhooks), preload (files: the frame's files into the cache when the browser is idle, the
+ * chat made on hover, focus or click; idle: the chat made when the browser is idle; intent:
+ * nothing before hover, focus or click), customer-key and signature (a verified customer), tags ("1,7"), page-context
  * (off, full), consent (required: nothing is loaded or stored until zchat('consent', true)). An
  * invalid setting is one console error naming it, and no widget.
  *
  * The launcher lives in a shadow root on an element beside <body>: the page's CSS cannot reach
  * it, and a single-page app that swaps its body keeps it. The chat is an iframe from the relay,
- * created on intent, when the browser is idle, or at once while a conversation is under way.
+ * created on intent (hover, focus, click), when the browser is idle if a conversation is under way
+ * or the site asked for it (data-preload="idle"), or at once when the page opens the chat.
  * Loader and frame talk by postMessage with explicit target origins, checking origin and source.
  *
  * JS API, usable before this file loads (README, "The JS API"); the one global is `zchat`:
@@ -44,7 +46,7 @@
   // extra in every webhook, so it may have 4 KB of JSON at most; setCustomer's are strings.
   function checkObject(value, what) {
     if (isObject(value)) return value;
-    complain(what + " must be an object");
+    complain(what + " takes an object");
   }
 
   // --- Settings: the first bad one is named, and nothing is shown -----------------------------
@@ -98,8 +100,8 @@
   var listeners = Object.create(null);
   var EVENTS = "ready open close message unread state".split(" ");
   EVENTS.forEach(function (name) { listeners[name] = []; });
-  // In the host page's storage: a conversation under way, for which the frame comes at once on
-  // the site's next page.
+  // In the host page's storage, with data-preload="intent": a conversation under way, for which
+  // the frame comes without waiting for intent on the site's next page.
   var ACTIVE = "zchat:active";
   function remember(value) {
     if (consented) try {
@@ -117,23 +119,29 @@
     element.style.cssText = text;
     return element;
   }
-  var host = css(doc.createElement("zchat-widget"), "all:initial!important");
-  var root = host.attachShadow({ mode: "open" });
+  var host, root, launcher, path, badge;
   var BUBBLE = "M3 4h18v13H9l-5 4v-4H3z";
   var CROSS = "M5 6.4 6.4 5 19 17.6 17.6 19zM17.6 5 19 6.4 6.4 19 5 17.6z";
-  // Static markup (nothing from the page or the settings); styles through CSSOM, which a
-  // Content-Security-Policy without 'unsafe-inline' allows.
-  root.innerHTML = '<button aria-expanded=false><svg viewBox="0 0 24 24" width=28 height=28 ' +
-    'aria-hidden=true><path fill=currentColor d="' + BUBBLE + '"/></svg><span aria-hidden=true></span></button>';
-  var launcher = css(root.firstChild, "all:initial;position:fixed;" + side + "bottom:" + y + "px;width:56px;height:56px;" +
-    "border-radius:50%;background:" + color + ";cursor:pointer;display:grid;place-items:center;" +
-    "box-shadow:0 4px 24px #0004;z-index:" + z);
-  var path = root.querySelector("path");
-  // The icon in black or white, whichever reads on the colour: the colour itself, inverted, grey,
-  // then pushed to one end (the frame picks its text colour by the same luminance, src/settings.rs).
-  css(root.querySelector("svg"), "color:" + color + ";filter:invert(1) grayscale(1) contrast(99)");
-  var badge = css(launcher.lastChild, "position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;" +
-    "border-radius:10px;background:#d93025;color:#fff;font:bold 12px/20px sans-serif");
+  function build() {
+    host = css(doc.createElement("zchat-widget"), "all:initial!important");
+    root = host.attachShadow({ mode: "open" });
+    // Static markup (nothing from the page or the settings); styles through CSSOM, which a
+    // Content-Security-Policy without 'unsafe-inline' allows.
+    root.innerHTML = '<button aria-expanded=false><svg viewBox="0 0 24 24" width=28 height=28 ' +
+      'aria-hidden=true><path fill=currentColor d="' + BUBBLE + '"/></svg><span aria-hidden=true></span></button>';
+    launcher = css(root.firstChild, "all:initial;position:fixed;" + side + "bottom:" + y + "px;width:56px;height:56px;" +
+      "border-radius:50%;background:" + color + ";cursor:pointer;display:grid;place-items:center;" +
+      "box-shadow:0 4px 24px #0004;z-index:" + z);
+    path = root.querySelector("path");
+    // The icon in black or white, whichever reads on the colour: the colour itself, inverted, grey,
+    // then pushed to one end (the frame picks its text colour by the same luminance, src/settings.rs).
+    css(root.querySelector("svg"), "color:" + color + ";filter:invert(1) grayscale(1) contrast(99)");
+    badge = css(launcher.lastChild, "position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;" +
+      "border-radius:10px;background:#d93025;color:#fff;font:bold 12px/20px sans-serif");
+    launcher.onclick = function () { setOpen(!open); };
+    launcher.onpointerenter = launcher.onfocus = ensureFrame;
+    label();
+  }
 
   // The launcher's label comes from the frame, in the visitor's language; "Chat" until then.
   var labels = {};
@@ -166,6 +174,21 @@
   function post() {
     if (ready) frame.contentWindow.postMessage(JSON.stringify({ zchat: "host", open: !!open, customer: customer, extra: extra,
       identity: identity, tags: tags, page: page(), forget: forgets }), relay);
+  }
+
+  // The frame's wasm (123 of its 131 KB; the build's hook writes its hashed name here), fetched
+  // into the browser's cache while the page is idle, so that the frame made on intent starts from
+  // it. Only with the relay on the page's own site: the cache is partitioned by site, so another
+  // site's frame could not use it. "Own site": the relay's host without its first label (chat.
+  // example.com -> example.com) is the page's host or a parent of it (README, "Deploying").
+  // (An IP address is taken as a name: two addresses that end alike may waste one prefetch.)
+  function prefetch() {
+    if (("." + location.hostname).endsWith("." + new URL(relay).hostname.replace(/^[^.]+\.(?=.+\.)/, ""))) {
+      var link = doc.createElement("link");
+      link.rel = "prefetch";
+      link.href = relay + "/widget/ZCHAT_WASM";
+      doc.head.appendChild(link);
+    }
   }
 
   function ensureFrame() {
@@ -210,7 +233,8 @@
       labels.unread = message.label;
       label();
     }
-    if (name == "state") remember(data.active);
+    // Kept where it decides something (data-preload="intent"): see look() below.
+    if (name == "state" && set.preload == "intent") remember(data.active);
     if (listeners[name]) emit(name, data);
   }
 
@@ -220,21 +244,22 @@
     close: function () { setOpen(false); },
     toggle: function () { setOpen(!open); },
     setCustomer: function (given) {
-      if (checkObject(given, "setCustomer's argument")) {
+      if (checkObject(given, "setCustomer")) {
         customer = given;
         post();
       }
     },
     setExtra: function (given) {
-      if (checkObject(given, "setExtra's argument")) {
+      if (checkObject(given, "setExtra")) {
         extra = given;
         post();
       }
     },
     identify: function (given) {
-      if (checkObject(given, "identify's argument")) {
+      if (checkObject(given, "identify")) {
         identity = { customer_key: given.customer_key, signature: given.signature };
-        customer = { name: given.name, email: given.email, phone: given.phone, cpf: given.cpf };
+        // The frame takes name, email, phone and cpf from it, and nothing else.
+        customer = given;
         post();
       }
     },
@@ -300,11 +325,8 @@
   win.zchat = queued;
 
   // --- Wiring --------------------------------------------------------------------------------
-  launcher.onclick = function () { setOpen(!open); };
-  launcher.onpointerenter = launcher.onfocus = ensureFrame;
   addEventListener("message", onMessage);
   addEventListener("resize", place);
-  label();
 
   // Beside <body>, not in it: a single-page app that replaces its body leaves the widget alone,
   // and one that removes it anyway gets it back.
@@ -316,20 +338,40 @@
   }
 
   // Start in steps, each its own task, so that the host page's main thread is never held long
-  // (a phone's CPU, a relay on the site's own domain): the launcher, then the page's queued calls
-  // (the API is the stub's queue until then), then the frame if a conversation is under way or
-  // the page opened the chat, or when the browser is idle.
+  // (a phone's CPU, a relay on the site's own domain): the settings, then the launcher, then the
+  // page's queued calls (the API is the stub's queue until then), then a look at this device's
+  // storage, then the frame (at once if the page opened the chat; when the browser is idle for a
+  // conversation under way or data-preload="idle") or the frame's files. Making a frame costs the
+  // page's main thread two tasks of the browser's own (creating it, then handing it to the
+  // relay's process), about 12 ms each at full speed and over 50 ms on a phone's CPU: so by
+  // default it waits for the visitor's intent (BENCHMARKS.md, "The host page's cost").
   function start() {
     mount();
-    if (open || remember()) setTimeout(ensureFrame);
-    else if (set.preload != "intent") {
-      var idle = function () { (win.requestIdleCallback || setTimeout)(ensureFrame, { timeout: 4000 }); };
-      if (doc.readyState == "complete") idle(); else addEventListener("load", idle);
-    }
+    setTimeout(function look() {
+      if (open) setTimeout(ensureFrame);
+      // The device's storage is read only where it decides something: its first read in a page is
+      // two synchronous calls to the browser (tens of ms on a phone's CPU). By default the frame
+      // comes as soon as the visitor stirs, a conversation under way or not.
+      else if (set.preload == "idle" || set.preload == "intent" && remember()) whenIdle(ensureFrame);
+      else if (!set.preload) {
+        whenIdle(prefetch);
+        // The visitor stirs (moves the pointer, touches, scrolls, types): the frame, when idle
+        // (each kind of event once; the frame is made once).
+        "pointermove pointerdown scroll keydown".split(" ").forEach(function (type) {
+          addEventListener(type, function () { whenIdle(ensureFrame); }, { once: 1, passive: 1 });
+        });
+      }
+    });
   }
-  setTimeout(function () {
+
+  function whenIdle(then) {
+    var idle = function () { (win.requestIdleCallback || setTimeout)(then, { timeout: 4000 }); };
+    doc.readyState == "complete" ? idle() : addEventListener("load", idle);
+  }
+  setTimeout(function launch() {
+    build();
     if (consented) mount();
-    setTimeout(function () {
+    setTimeout(function flush() {
       win.zchat = api;
       queue.forEach(function (call) { api.apply(0, call); });
       started = 1;

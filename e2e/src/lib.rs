@@ -105,7 +105,8 @@ impl Browser {
     }
 
     /// A Chrome DevTools command, through chromedriver.
-    async fn devtools(&self, command: &str, params: Value) {
+    /// A Chrome DevTools command on the page's target (through chromedriver), and its answer.
+    pub async fn devtools(&self, command: &str, params: Value) -> Value {
         let session = self.client.session_id().await.unwrap().expect("a WebDriver session");
         let answer = reqwest::Client::new()
             .post(format!("{}/session/{session}/goog/cdp/execute", self.driver))
@@ -114,6 +115,7 @@ impl Browser {
             .await
             .unwrap();
         assert!(answer.status().is_success(), "{command}: {}", answer.text().await.unwrap());
+        answer.json::<Value>().await.unwrap()["value"].take()
     }
 
     /// Waits until an element matching `css` exists, and returns it.
@@ -248,6 +250,15 @@ impl Browser {
     /// Enters the widget's frame (from the host page).
     pub async fn enter_widget(&self) {
         self.widget_part("iframe").await.enter_frame().await.unwrap();
+    }
+
+    /// The visitor stirs on the host page (the pointer moves over its heading, as when reading it):
+    /// the widget then makes its frame when the browser is idle.
+    pub async fn stir(&self) {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+        let heading = self.client.find(Locator::Css("h1")).await.expect("the page has a heading");
+        let moves = MouseActions::new("visitor".into()).then(PointerAction::MoveToElement { element: heading, duration: None, x: 0.0, y: 0.0 });
+        self.client.perform_actions(moves).await.unwrap();
     }
 
     /// Opens the host page at `url` and the widget in it (unless it opened itself: a window left

@@ -54,8 +54,14 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
     .await;
     assert_eq!(on_top, "ZCHAT-WIDGET", "{path}: the launcher is above the page's z-index 2147483647 bar");
 
-    // The frame comes when the browser is idle, hidden; the page hears `ready`, and the launcher
-    // gets its label in the visitor's language from it ("Chat" until then).
+    // No frame until the visitor stirs; then it comes when the browser is idle, hidden; the page
+    // hears `ready`, and the launcher gets its label in the visitor's language from it ("Chat"
+    // until then).
+    let frames = "return document.querySelector('zchat-widget').shadowRoot.querySelectorAll('iframe').length";
+    run(&page.client, "return new Promise(done => requestIdleCallback(() => requestIdleCallback(done)))", vec![]).await;
+    assert_eq!(run(&page.client, frames, vec![]).await, 0, "{path}: no frame before the visitor stirs");
+    assert_eq!(launcher.attr("aria-label").await.unwrap().as_deref(), Some("Chat"));
+    page.stir().await;
     wait_event(&page.client, "ready", &[]).await;
     wait_for("the launcher's label", || async { (launcher.attr("aria-label").await.ok()?? == "Open chat").then_some(()) }).await;
     let frame = page.widget_part("iframe").await;

@@ -39,6 +39,21 @@ zchat("setExtra", { page: location.pathname, plan: "demo" });
 // `?open=now`: a page that opens the chat at once through the API (the budget test measures it).
 if (/[?&]open=now(&|$)/.test(location.search)) zchat("open");
 
+// `?frame=bare` (with `?widget=none`): the browser's own cost of a frame, for the budget test's
+// comparison: an iframe of an empty page of the relay's (a 404 under /widget/, with the frame's
+// headers), made when the browser is first idle after load, as `data-preload="idle"` makes the
+// chat's.
+if (/[?&]frame=bare(&|$)/.test(location.search)) {
+  addEventListener("load", function () {
+    requestIdleCallback(function () {
+      var frame = document.createElement("iframe");
+      frame.src = new URL(document.querySelector("script[data-department]").src).origin + "/widget/none";
+      frame.onload = function () { frame.setAttribute("data-loaded", ""); };
+      document.body.appendChild(frame);
+    }, { timeout: 4000 });
+  });
+}
+
 // Every event the widget sends, written (as text, never HTML) into the page's event log.
 ["ready", "open", "close", "message", "unread", "state"].forEach(function (name) {
   zchat("on", name, function (data) {

@@ -31,7 +31,7 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
          connect-src 'self'; base-uri 'none'; form-action 'none'"
     );
     Router::new()
-        // `/?preload=intent`: the chat loads only on the visitor's intent (the budget test's cold open).
+        // `/?preload=idle|intent|files`: that `data-preload` (the budget test's cases).
         .route(
             "/",
             get(move |query: Query<Preload>| {
@@ -40,8 +40,8 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
                     (_, Some("none")) => {
                         friendly.replace("/widget.js\" data-department=\"1\" data-title", "/no-widget.js\" data-department=\"1\" data-title")
                     }
-                    (Some("intent"), _) => {
-                        friendly.replace("data-department=\"1\" data-title", "data-department=\"1\" data-preload=\"intent\" data-title")
+                    (Some(preload @ ("files" | "idle" | "intent")), _) => {
+                        friendly.replace("data-department=\"1\" data-title", &format!("data-department=\"1\" data-preload=\"{preload}\" data-title"))
                     }
                     // `/?consent=required`: a page whose consent banner has not answered yet.
                     _ if query.consent.as_deref() == Some("required") => {
