@@ -20,4 +20,10 @@ fi
 cargo build --release --locked -q -p zchat-relay -p zchat-bench
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); descriptors $(ulimit -n)"
 echo "versions: $(redis-server --version | cut -d' ' -f1-3), $(nginx -v 2>&1), nchan $(dpkg-query -W -f='${Version}' libnginx-mod-nchan)"
-exec target/release/relay-bench "$@"
+# The bench stops what it started when it ends (nginx's workers included: bench/src/main.rs); and
+# whatever happens (Ctrl-C, a panic, a kill), everything it started goes with its process group.
+set -m
+target/release/relay-bench "$@" &
+bench=$!
+trap 'kill -TERM -- -"$bench" 2>/dev/null || true' EXIT INT TERM
+wait "$bench"

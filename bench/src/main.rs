@@ -110,18 +110,35 @@ struct Target {
     _dir: Option<PathBuf>,
 }
 
-/// `nginx -s stop` for the nginx of `config` when dropped: killing its master (as `kill_on_drop`
-/// does) leaves its workers running, orphaned.
+/// Stops an nginx when dropped, workers included: its master is asked to stop (SIGTERM: it ends
+/// its workers, then itself), and the drop waits until the workers are gone, killing any that
+/// outlive 10 s. Killing the master alone (as `kill_on_drop` does, after this) would leave its
+/// workers running, orphaned: `nginx -s stop` returns at once, before they are gone.
 struct StopNginx {
-    prefix: PathBuf,
-    config: PathBuf,
+    master: u32,
+    workers: Vec<u32>,
+}
+
+/// Whether process `pid` still runs (a zombie has ended: it only waits for its parent).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next()).is_some_and(|state| state != 'Z'))
+}
+
+fn signal(signal: &str, pid: u32) {
+    let _ = std::process::Command::new("kill").args([signal, &pid.to_string()]).stderr(Stdio::null()).status();
 }
 
 impl Drop for StopNginx {
     fn drop(&mut self) {
-        let stopped = std::process::Command::new("nginx").arg("-p").arg(&self.prefix).arg("-c").arg(&self.config).args(["-s", "stop"]).status();
-        if !stopped.is_ok_and(|status| status.success()) {
-            eprintln!("could not stop nginx ({}): look for its workers", self.config.display());
+        signal("-TERM", self.master);
+        let started = Instant::now();
+        while self.workers.iter().any(|&pid| running(pid)) && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for &pid in self.workers.iter().filter(|&&pid| running(pid)) {
+            eprintln!("nginx worker {pid} outlived its master's stop: killed");
+            signal("-KILL", pid);
         }
     }
 }
@@ -242,7 +259,7 @@ async fn nchan(total: usize) -> Target {
     let publish = move |client: &reqwest::Client, at: usize, _n: u64, sent: u64| {
         client.post(format!("{base}/pub/c{at}")).header("content-type", "application/json").body(format!("{{\"content\":\"sent:{sent}\"}}"))
     };
-    let stop = StopNginx { prefix: prefix.clone(), config: path };
+    let stop = StopNginx { master, workers: pids.iter().copied().filter(|&pid| pid != master).collect() };
     Target {
         name: "nchan (nginx 1.22, nchan 1.3.6)".into(),
         pids,
