@@ -38,7 +38,9 @@ pub use shared::SharedLog;
 use crate::redis_link::Unavailable;
 
 /// Live events buffered per subscriber before it counts as lagging (and reads from the log).
-pub(crate) const LIVE_CAPACITY: usize = 64;
+/// 16 rather than 64: 1.4 KB less per interaction (BENCHMARKS.md, issue 19); a subscriber that falls
+/// behind reads from the log, gap-free.
+pub(crate) const LIVE_CAPACITY: usize = 16;
 /// What an event costs besides its data (its id, its `Arc`, the queue's slot).
 pub(crate) const EVENT_OVERHEAD: usize = 128;
 
