@@ -222,9 +222,16 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
     assert_eq!(gone, json!([null, "undefined"]));
 
     // A tag with a bad setting: one console error naming it, and no widget.
-    for (setting, value) in
-        [("data-color", "blue"), ("data-side", "middle"), ("data-offset-x", "-5"), ("data-z-index", "99999999999"), ("data-preload", "never")]
-    {
+    for (setting, value) in [
+        ("data-color", "blue"),
+        ("data-side", "middle"),
+        ("data-offset-x", "-5"),
+        ("data-z-index", "99999999999"),
+        ("data-preload", "never"),
+        ("data-preload", "IDLE"),
+        ("data-preload", "stir"),
+        ("data-preload", "idle,intent"),
+    ] {
         let script = "window.errors = []; console.error = (m) => errors.push(String(m));\
              const tag = document.createElement('script'); tag.src = arguments[0]; tag.setAttribute('data-department', '1');\
              tag.setAttribute(arguments[1], arguments[2]); tag.onload = () => { window.loaded = true; }; window.loaded = false;\

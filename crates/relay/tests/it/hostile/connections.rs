@@ -174,3 +174,76 @@ async fn a_full_relay_evicts_finished_then_unwatched_logs_and_counts_it() {
     still_healthy(&product).await;
     product.stop().await;
 }
+
+/// Reads from `socket` until `answers` whole responses to `GET /healthz` (`ok`) have come, or
+/// the server closes; the status codes seen.
+async fn statuses(socket: &mut TcpStream, answers: usize) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    tokio::time::timeout(DEADLINE, async {
+        while String::from_utf8_lossy(&seen).matches("HTTP/1.1 ").count() < answers || !String::from_utf8_lossy(&seen).ends_with("ok") {
+            match socket.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => seen.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await
+    .expect("the answers come before the deadline");
+    String::from_utf8_lossy(&seen).split("HTTP/1.1 ").skip(1).map(|answer| answer[..3].to_string()).collect()
+}
+
+/// A connection that waits between requests reads into a small buffer (vendor/hyper/CHANGES.md):
+/// whatever shape the next request on it takes, it is read whole and answered, and a stream whose
+/// visitor sends bytes mid-stream neither breaks the relay nor grows it.
+#[tokio::test]
+async fn a_waiting_connection_reads_its_next_request_whatever_its_shape() {
+    let product = Product::on(Log::Memory, |_| {}).await;
+    let get = |extra: &str| format!("GET /healthz HTTP/1.1\r\nHost: x\r\n{extra}\r\n").into_bytes();
+    let big_header = format!("X-Pad: {}\r\n", "a".repeat(6_000));
+    let many_headers: String = (0..60).map(|n| format!("X-H{n}: {}\r\n", "b".repeat(40))).collect();
+    // (the next request's bytes, how they are written: in pieces of this size, answers expected)
+    let cases: Vec<(&str, Vec<u8>, usize, usize)> = vec![
+        ("a small head", get(""), usize::MAX, 1),
+        ("a 6 KB header", get(&big_header), usize::MAX, 1),
+        ("60 headers", get(&many_headers), usize::MAX, 1),
+        ("a head byte by byte", get("X-A: 1\r\n"), 1, 1),
+        ("a head in 63-byte pieces", get(&big_header), 63, 1),
+        ("a head in 65-byte pieces", get(&big_header), 65, 1),
+        ("two requests in one write", [get(""), get(&big_header)].concat(), usize::MAX, 2),
+    ];
+    for (what, next, piece, answers) in cases {
+        let mut socket = TcpStream::connect(product.address()).await.unwrap();
+        socket.write_all(&get("")).await.unwrap();
+        assert_eq!(statuses(&mut socket, 1).await, ["200"], "{what}: the first request");
+        // The connection now waits: the next request comes as a client would send it.
+        for chunk in next.chunks(piece.min(next.len())) {
+            socket.write_all(chunk).await.unwrap();
+            socket.flush().await.unwrap();
+        }
+        assert_eq!(statuses(&mut socket, answers).await, vec!["200"; answers], "{what}");
+    }
+
+    // A head far over any limit on a waiting connection: refused or closed, never a panic.
+    let mut socket = TcpStream::connect(product.address()).await.unwrap();
+    socket.write_all(&get("")).await.unwrap();
+    assert_eq!(statuses(&mut socket, 1).await, ["200"]);
+    let _ = socket.write_all(&get(&format!("X-Pad: {}\r\n", "c".repeat(1 << 20)))).await;
+    let refused = statuses(&mut socket, 1).await;
+    assert!(refused.iter().all(|status| status.starts_with('4')), "{refused:?}");
+
+    // An event stream whose client sends bytes mid-stream (garbage, then a request): the relay
+    // stays healthy and answers others.
+    let created: serde_json::Value =
+        product.http.post(product.relay("/core/api/v1/interactions")).json(&json!({"department_id": 1})).send().await.unwrap().json().await.unwrap();
+    let (hash, session) = (created["data"]["interaction_hash"].as_str().unwrap(), created["data"]["session"].as_str().unwrap());
+    let mut stream = TcpStream::connect(product.address()).await.unwrap();
+    stream.write_all(format!("GET /core/api/v1/interactions/{hash}/events?token={session} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.unwrap();
+    let mut head = [0u8; 256];
+    let n = tokio::time::timeout(DEADLINE, stream.read(&mut head)).await.expect("the stream answers").unwrap();
+    assert!(String::from_utf8_lossy(&head[..n]).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&head[..n]));
+    let _ = stream.write_all(&[0xff; 300]).await;
+    let _ = stream.write_all(&get(&big_header)).await;
+    still_healthy(&product).await;
+    product.stop().await;
+}
