@@ -16,14 +16,12 @@
 //! - `typing`: telling zChat the visitor is typing.
 //! - `attention`: what the visitor has seen, and what the host page was told.
 //! - [`prechat`]: the pre-chat form's rules. `transcript`: what the visitor sees.
-//! - [`hours`]: business hours: whether the team is there, and when it is back.
 
 pub mod attachments;
 mod attention;
 mod connection;
 mod conversation;
 mod events;
-pub mod hours;
 pub mod io;
 mod outbox;
 pub mod prechat;

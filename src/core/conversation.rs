@@ -66,10 +66,6 @@ pub struct Saved {
     /// does not tell it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub announced: Option<String>,
-    /// Whether the team has an email or phone of the visitor's for the conversation under way
-    /// (kept as a yes or no: the contact itself is in the conversation, not in this browser).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub contact: bool,
 }
 
 /// Prefilled answers longer than this are cut.
@@ -108,9 +104,6 @@ pub struct Conversation {
     pub identity: Option<Identity>,
     pub tags: Option<Vec<String>>,
     pub page: Option<Map<String, Value>>,
-    /// Whether the team can answer the visitor by email or phone: given in the form, or left
-    /// when no agent was available ([`Input::LeaveContact`]).
-    pub contact: bool,
     /// Files picked and not sent yet, and the last ones refused.
     pub tray: Vec<Picked>,
     pub refusals: Vec<Refusal>,
@@ -145,7 +138,6 @@ impl Conversation {
             identity: None,
             tags: None,
             page: None,
-            contact: false,
             tray: Vec::new(),
             refusals: Vec::new(),
             upload_limit: DEFAULT_UPLOAD_LIMIT,
@@ -202,7 +194,6 @@ impl Conversation {
             Input::Uploaded { key, result } => self.uploaded(key, result),
             Input::CancelUpload { key } => self.cancel_upload(key),
             Input::Resend { key } => self.resend(key),
-            Input::LeaveContact { text, key } => self.leave_contact(&text, key, now),
             Input::StreamOpened => {
                 if self.session.is_some() && self.phase != Phase::Finished {
                     self.link.opened();
@@ -254,8 +245,7 @@ impl Conversation {
             (Phase::Finished, Some(session)) => Some(session.clone()),
             _ => self.previous.clone(),
         };
-        let contact = self.contact && current.is_some();
-        Saved { current, previous, announced: self.attention.announced.map(|id| id.to_string()), contact }
+        Saved { current, previous, announced: self.attention.announced.map(|id| id.to_string()) }
     }
 
     /// What the host page's `state` listeners see: the phase's name, the queue position, and
@@ -300,7 +290,6 @@ impl Conversation {
         match prechat::check(&answers, &self.fields, self.lang.texts()) {
             Ok(customer) => {
                 self.phase = Phase::Starting;
-                self.contact = customer.email.is_some() || customer.phone.is_some();
                 vec![Effect::StartInteraction {
                     department_id: self.department_id,
                     customer,
@@ -342,29 +331,10 @@ impl Conversation {
         self.previous = saved.previous;
         self.attention.announced = saved.announced.and_then(|id| id.parse::<EventId>().ok());
         let Some(session) = saved.current else { return Vec::new() };
-        self.contact = saved.contact;
         self.phase = Phase::Waiting;
         let open = self.link.open(&session);
         self.session = Some(session);
         vec![open]
-    }
-
-    /// With no agent available, the visitor leaves an email or a phone for the team's answer: it
-    /// goes as their message (zChat keeps it with the others for the agents).
-    fn leave_contact(&mut self, text: &str, key: String, now: u64) -> Vec<Effect> {
-        let texts = self.lang.texts();
-        let Some(contact) = prechat::contact(text) else {
-            self.notice = Some(texts.bad_contact.into());
-            return Vec::new();
-        };
-        if !self.can_send() {
-            return Vec::new();
-        }
-        self.notice = None;
-        self.contact = true;
-        let mut effects = self.send(texts.contact_message.with(&contact), key, now);
-        effects.push(Effect::Save(self.saved()));
-        effects
     }
 
     /// The visitor ends the conversation: the relay is asked; it ends when it answers.

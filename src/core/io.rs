@@ -67,9 +67,6 @@ pub enum Input {
     Uploaded { key: String, result: Result<Uploaded, Failure> },
     /// The visitor cancels a file on its way, or removes one that failed.
     CancelUpload { key: String },
-    /// The visitor leaves an email or a phone (`text`, as typed) for the team's answer, with no
-    /// agent available; `key` is the idempotency key of the message that carries it.
-    LeaveContact { text: String, key: String },
     /// The timer of an automatic resend fired.
     Resend { key: String },
     /// The event stream is connected.

@@ -117,15 +117,6 @@ pub fn email_is_valid(text: &str) -> bool {
         && text.len() <= 254
 }
 
-/// An email or a phone number (8 to 15 digits, written with spaces, dots, dashes, brackets or a
-/// leading `+`) the team can answer at, trimmed; `None` when it is neither.
-pub fn contact(text: &str) -> Option<String> {
-    let text = text.trim();
-    let digits = text.chars().filter(char::is_ascii_digit).count();
-    let phone = (8..=15).contains(&digits) && text.trim_start_matches('+').chars().all(|c| c.is_ascii_digit() || " .-()".contains(c));
-    (email_is_valid(text) || phone).then(|| text.to_string())
-}
-
 /// What the visitor typed, field by field.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Answers {

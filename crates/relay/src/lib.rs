@@ -35,6 +35,7 @@ pub mod config;
 mod demo;
 mod hash;
 mod history;
+mod hours;
 mod idempotency;
 mod identity;
 pub mod launch;
@@ -201,6 +202,7 @@ pub fn app(relay: Arc<Relay>, config: &Config) -> Router {
         .merge(mirror::routes())
         .merge(stream::routes())
         .merge(uploads::routes())
+        .merge(hours::routes())
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), admit));
     Router::new()
         .merge(browser_api)

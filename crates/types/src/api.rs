@@ -226,6 +226,22 @@ pub struct MessageCreatedData {
     pub interaction_hash: String,
 }
 
+/// The widget asks the relay when the team is back (`POST /hours`): the site's business hours
+/// (`mon-fri 09:00-18:00; sat 09:00-13:00`) in its time zone (`America/Sao_Paulo`), as given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoursAsked {
+    pub hours: String,
+    #[serde(default)]
+    pub timezone: String,
+}
+
+/// The relay's answer on business hours (`POST /hours`): when the team is back, in ms since the
+/// Unix epoch; `null` while it is there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamHours {
+    pub back_at: Option<i64>,
+}
+
 /// The relay's answer to an upload: `{"data": {"url", "type", "size", "name"}, "message", "status"}`.
 /// The widget then sends a message with that `type` and `url`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,8 +21,8 @@ mod stream;
 mod trigger;
 
 pub use api::{
-    Ack, ApiError, CreatedData, Customer, Identity, InteractionCreated, MediaType, MessageCreated, MessageCreatedData, MessageType, Mood,
-    PageContext, SendMessage, StartExtras, StartInteraction, StartRequest, TokenOnly, UpdateInteraction, Uploaded, UploadedFile,
+    Ack, ApiError, CreatedData, Customer, HoursAsked, Identity, InteractionCreated, MediaType, MessageCreated, MessageCreatedData, MessageType, Mood,
+    PageContext, SendMessage, StartExtras, StartInteraction, StartRequest, TeamHours, TokenOnly, UpdateInteraction, Uploaded, UploadedFile,
 };
 pub use history::{Direction, ExternalHistory, HistoryMessage, HISTORY_TIME_FORMAT};
 #[cfg(feature = "axum")]

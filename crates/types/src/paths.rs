@@ -4,6 +4,8 @@
 
 /// `POST`: start interaction.
 pub const INTERACTIONS: &str = "/core/api/v1/interactions";
+/// The relay's own: when the team is back by the site's business hours ([`crate::HoursAsked`]).
+pub const HOURS: &str = "/hours";
 /// `PUT`: update interaction.
 pub const INTERACTION: &str = "/core/api/v1/interactions/{hash}";
 /// `POST`: send message.

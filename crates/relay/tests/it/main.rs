@@ -8,6 +8,7 @@ mod check;
 mod files;
 mod history;
 mod hostile;
+mod hours;
 mod identity;
 mod log_rules;
 mod operations;

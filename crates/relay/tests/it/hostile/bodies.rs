@@ -43,6 +43,7 @@ async fn malformed_bodies_are_refused_on_every_route_that_takes_one() {
         ("PUT", format!("/core/api/v1/interactions/{hash}/typing")),
         ("PUT", format!("/core/api/v1/interactions/{hash}/cleared")),
         ("PUT", format!("/core/api/v1/interactions/{hash}/finish")),
+        ("POST", "/hours".to_string()),
     ];
     for (method, path) in &routes {
         for (what, body, status) in malformed() {

@@ -1,7 +1,17 @@
 //! Business hours: reading `data-hours`, and when the team is back across days, time zones and
-//! daylight-saving changes (zones here are fixed rules; the widget asks the browser's data).
+//! daylight-saving changes: with zones of fixed rules, then the real ones (jiff's database).
 
-use crate::core::hours::{days_from_civil, Hours, Zone, DAY_MS, MINUTE_MS};
+use super::schedule::{Hours, Zone, DAY_MS, MINUTE_MS};
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
 
 /// An instant, from a UTC date and time.
 fn utc(year: i64, month: i64, day: i64, hour: i64, minute: i64) -> i64 {
@@ -184,4 +194,48 @@ fn hours_past_midnight_belong_to_two_days() {
     // Sunday into Monday wraps the week.
     let sunday_night = Hours::parse("sun 23:00-01:00").unwrap();
     assert!(sunday_night.is_open(utc(2026, 12, 7, 0, 30), &zone), "Monday 00:30");
+}
+
+/// The same rules with the real zones, from jiff's database, and a zone half an hour off the hour.
+#[test]
+fn real_time_zones_agree() {
+    let zone = |name: &str| jiff::tz::TimeZone::get(name).unwrap();
+    let hours = Hours::parse(WEEK).unwrap();
+    let new_york = zone("America/New_York");
+    assert_eq!(hours.back_at(utc(2026, 3, 7, 19, 0), &new_york), Some(utc(2026, 3, 9, 13, 0)), "after clocks go forward");
+    assert_eq!(hours.back_at(utc(2026, 10, 31, 18, 0), &new_york), Some(utc(2026, 11, 2, 14, 0)), "after they go back");
+    assert_eq!(hours.back_at(utc(2026, 12, 4, 21, 0), &zone("America/Sao_Paulo")), Some(utc(2026, 12, 5, 12, 0)));
+    assert!(hours.is_open(utc(2026, 3, 30, 8, 0), &zone("Europe/Lisbon")));
+    // Kolkata is +05:30: 09:00 there is 03:30 UTC.
+    assert_eq!(hours.back_at(utc(2026, 12, 2, 0, 0), &zone("Asia/Kolkata")), Some(utc(2026, 12, 2, 3, 30)));
+}
+
+/// What a browser may send as the settings: each wrong one is a 422 that names its setting, and
+/// nothing panics.
+#[test]
+fn every_wrong_setting_is_named() {
+    let now = utc(2026, 12, 2, 12, 0);
+    assert_eq!(super::back_at(WEEK, "America/Sao_Paulo", now).unwrap(), None);
+    assert_eq!(super::back_at(WEEK, " UTC ", utc(2026, 12, 6, 12, 0)).unwrap(), Some(utc(2026, 12, 7, 9, 0)));
+    let long = "mon 09:00-10:00,".repeat(40);
+    let cases: Vec<(&str, &str, &str)> = vec![
+        (&long, "UTC", "data-hours"),
+        ("", "UTC", "data-hours"),
+        ("mon 9-18", "UTC", "data-hours"),
+        ("mon\u{0} 09:00-18:00", "UTC", "data-hours"),
+        (WEEK, "", "data-timezone"),
+        (WEEK, "   ", "data-timezone"),
+        (WEEK, "Mars/Olympus_Mons", "data-timezone"),
+        (WEEK, "../../../etc/passwd", "data-timezone"),
+        (WEEK, "/etc/localtime", "data-timezone"),
+        (WEEK, "America/Sao_Paulo\u{0}", "data-timezone"),
+        (WEEK, "GMT+3; DROP TABLE", "data-timezone"),
+        (WEEK, "ã🕐", "data-timezone"),
+    ];
+    let very_long = "A".repeat(10_000);
+    for (hours, zone, named) in cases.into_iter().chain([(WEEK, very_long.as_str(), "data-timezone")]) {
+        let refusal = super::back_at(hours, zone, now).unwrap_err();
+        assert_eq!(refusal.status, 422, "{hours:?} {zone:?}");
+        assert!(refusal.message.contains(named) && refusal.message.len() < 300, "{hours:?} {zone:?}: {}", refusal.message);
+    }
 }

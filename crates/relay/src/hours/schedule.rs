@@ -1,8 +1,7 @@
-//! Business hours (`data-hours="mon-fri 09:00-18:00; sat 09:00-13:00"` in the team's time zone,
-//! `data-timezone="America/Sao_Paulo"`): whether the team is there now, and when it is back.
-//! Pure: the time zone's offsets come from outside ([`Zone`]: the browser's time-zone data in
-//! the shell, fixed rules in the tests), so days, zones and daylight-saving changes are tested
-//! natively.
+//! The rule of business hours (`data-hours="mon-fri 09:00-18:00; sat 09:00-13:00"` in the
+//! team's time zone, `data-timezone="America/Sao_Paulo"`): whether the team is there now, and
+//! when it is back. Pure: a time zone's offsets come through [`Zone`] (jiff's database in the
+//! relay, fixed rules in the tests).
 
 /// The days as `data-hours` names them, Monday first.
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -47,12 +46,12 @@ impl Hours {
                 }
                 for today in (0..7).filter(|d| chosen[*d]) {
                     if open < close {
-                        hours.week[today].push((open, close));
+                        hours.add(today, open, close);
                     } else {
                         // Past midnight: the rest of today, and the next day's beginning.
-                        hours.week[today].push((open, 1440));
+                        hours.add(today, open, 1440);
                         if close > 0 {
-                            hours.week[(today + 1) % 7].push((0, close));
+                            hours.add((today + 1) % 7, 0, close);
                         }
                     }
                 }
@@ -61,8 +60,14 @@ impl Hours {
         if hours.week.iter().all(Vec::is_empty) {
             return Err("data-hours has no hours.".into());
         }
-        hours.week.iter_mut().for_each(|day| day.sort_unstable());
         Ok(hours)
+    }
+
+    /// A day's range, in order of opening.
+    fn add(&mut self, day: usize, open: u16, close: u16) {
+        let ranges = &mut self.week[day];
+        let at = ranges.iter().position(|(other, _)| *other > open).unwrap_or(ranges.len());
+        ranges.insert(at, (open, close));
     }
 
     /// Whether the team is there at `now`.
@@ -118,14 +123,4 @@ fn minutes(text: &str) -> Option<u16> {
     };
     let total = number(hours, 24)? * 60 + number(minutes, 59)?;
     (total <= 1440).then_some(total)
-}
-
-/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's algorithm).
-pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
