@@ -1,15 +1,15 @@
-//! The relay's ClientApi V1 mirror, one function per call, over gloo-net. The frame page comes
-//! from the relay, so the paths are same-origin. The wire bodies are made here, with the
+//! The relay's ClientApi V1 mirror, one function per call, over XMLHttpRequest (which the uploads
+//! need for their progress anyway: one way of calling is 1 KB less of the first open than fetch
+//! beside it). The frame page comes from the relay, so the paths are same-origin. The wire bodies are made here, with the
 //! session credential as their `token` (the account token never reaches the browser: the relay
 //! adds it); every failure becomes a [`Failure`].
 
-use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use zchat_types::{
-    paths, Ack, ApiError, Customer, Identity, InteractionCreated, MediaType, MessageCreated, MessageType, Mood, SendMessage, StartRequest, TokenOnly,
-    UpdateInteraction,
+    paths, Ack, ApiError, Customer, HoursAsked, Identity, InteractionCreated, MediaType, MessageCreated, MessageType, Mood, SendMessage,
+    StartRequest, TeamHours, TokenOnly, UpdateInteraction,
 };
 
 use crate::core::{Failure, Session};
@@ -32,11 +32,8 @@ pub struct Start {
 pub async fn start_interaction(texts: &Texts, start: Start, previous: Option<&Session>) -> Result<Session, Failure> {
     let Start { department_id, customer, extra, page, identity, tag_ids } = start;
     let body = StartRequest { media_type: MediaType::Text, department_id, customer: Some(customer), extra, page, identity, tag_ids };
-    let mut request = Request::post(paths::INTERACTIONS);
-    if let Some(previous) = previous {
-        request = request.header("X-Previous-Session", &previous.credential);
-    }
-    let created: InteractionCreated = call(texts, request, &body).await?;
+    let previous = previous.map(|previous| ("X-Previous-Session", previous.credential.as_str()));
+    let created: InteractionCreated = call(texts, "POST", paths::INTERACTIONS, previous, &body).await?;
     for warning in &created.data.warnings {
         crate::host::complain(warning);
     }
@@ -49,43 +46,76 @@ pub async fn start_interaction(texts: &Texts, start: Start, previous: Option<&Se
 pub async fn send_message(texts: &Texts, session: &Session, key: &str, content: String, media: Option<(MessageType, String)>) -> Result<(), Failure> {
     let (kind, url) = media.map_or((MessageType::Text, None), |(kind, url)| (kind, Some(url)));
     let body = SendMessage { token: session.credential.clone(), content, kind, url };
-    let request = Request::post(&paths::for_interaction(paths::MESSAGES, &session.hash)).header("Idempotency-Key", key);
-    call::<MessageCreated>(texts, request, &body).await.map(|_| ())
+    let path = paths::for_interaction(paths::MESSAGES, &session.hash);
+    call::<MessageCreated>(texts, "POST", &path, Some(("Idempotency-Key", key)), &body).await.map(|_| ())
 }
 
 /// `PUT …/{hash}/typing` when the visitor starts writing, `PUT …/{hash}/cleared` when they stop.
 pub async fn typing(texts: &Texts, session: &Session, typing: bool) -> Result<(), Failure> {
     let body = TokenOnly { token: session.credential.clone() };
     let path = if typing { paths::TYPING } else { paths::CLEARED };
-    call::<Ack>(texts, Request::put(&paths::for_interaction(path, &session.hash)), &body).await.map(|_| ())
+    call::<Ack>(texts, "PUT", &paths::for_interaction(path, &session.hash), None, &body).await.map(|_| ())
 }
 
 /// `PUT …/{hash}/finish`: the visitor ends the conversation.
 pub async fn finish(texts: &Texts, session: &Session) -> Result<(), Failure> {
     let body = TokenOnly { token: session.credential.clone() };
-    call::<Ack>(texts, Request::put(&paths::for_interaction(paths::FINISH, &session.hash)), &body).await.map(|_| ())
+    call::<Ack>(texts, "PUT", &paths::for_interaction(paths::FINISH, &session.hash), None, &body).await.map(|_| ())
 }
 
 /// `PUT …/{hash}`: the visitor's rating (mood and note).
 pub async fn rate(texts: &Texts, session: &Session, mood: Mood, note: Option<String>) -> Result<(), Failure> {
     let body = UpdateInteraction { token: session.credential.clone(), mood: Some(mood), tag_ids: None, customer_key: None, note };
-    call::<Ack>(texts, Request::put(&paths::for_interaction(paths::INTERACTION, &session.hash)), &body).await.map(|_| ())
+    call::<Ack>(texts, "PUT", &paths::for_interaction(paths::INTERACTION, &session.hash), None, &body).await.map(|_| ())
 }
 
-/// Sends `body` as JSON; a 2xx answer parses as `T`; anything else becomes a [`Failure`] in words.
-async fn call<T: DeserializeOwned>(texts: &Texts, request: RequestBuilder, body: &impl Serialize) -> Result<T, Failure> {
+/// `POST /hours`: when the team is back by the site's business hours (`None`: it is there); a
+/// refusal's message names the setting that is wrong, for the site's developer.
+pub async fn team_hours(texts: &Texts, hours: String, timezone: String) -> Result<Option<i64>, Failure> {
+    call::<TeamHours>(texts, "POST", paths::HOURS, None, &HoursAsked { hours, timezone }).await.map(|answer| answer.back_at)
+}
+
+/// Sends `body` as JSON with `header` (if any); a 2xx answer parses as `T`; anything else becomes
+/// a [`Failure`] in words.
+async fn call<T: DeserializeOwned>(
+    texts: &Texts,
+    method: &str,
+    path: &str,
+    header: Option<(&str, &str)>,
+    body: &impl Serialize,
+) -> Result<T, Failure> {
     let offline = || Failure { message: texts.offline.into(), retryable: true };
     let body = json::stringify(body).ok_or_else(offline)?;
-    let request = request.header("Content-Type", "application/json").body(body).map_err(|_| offline())?;
-    let response = request.send().await.map_err(|_| offline())?;
-    let status = response.status();
-    let answer = response.text().await.ok();
-    if (200..300).contains(&status) {
-        return answer.as_deref().and_then(json::parse).ok_or_else(|| Failure { message: texts.unexpected.into(), retryable: true });
+    let request = web_sys::XmlHttpRequest::new().map_err(|_| offline())?;
+    let mut sent = request.open(method, path).is_ok() && request.set_request_header("Content-Type", "application/json").is_ok();
+    if let Some((name, value)) = header {
+        sent = sent && request.set_request_header(name, value).is_ok();
     }
-    let message = answer.as_deref().and_then(json::parse::<ApiError>).map(|error| error.message);
+    // Its end (loaded, failed or aborted) resolves the promise: no closure of ours to keep.
+    let ended = js_sys::Promise::new(&mut |resolve, _| request.set_onloadend(Some(&resolve)));
+    if !sent || request.send_with_opt_str(Some(&body)).is_err() {
+        return Err(offline());
+    }
+    let _ = wasm_bindgen_futures::JsFuture::from(ended).await;
+    let answer = answer(texts, &request)?;
+    json::parse(&answer).ok_or_else(|| Failure { message: texts.unexpected.into(), retryable: true })
+}
+
+/// What an ended request says: its body when it is a 2xx, else why not in words. A refusal (4xx)
+/// is not retried, but for a timeout (408) and too many requests (429); a network or server
+/// failure is.
+pub fn answer(texts: &Texts, request: &web_sys::XmlHttpRequest) -> Result<String, Failure> {
+    let status = request.status().unwrap_or(0);
+    let body = request.response_text().ok().flatten().unwrap_or_default();
+    if (200..300).contains(&status) {
+        return Ok(body);
+    }
+    let message = json::parse::<ApiError>(&body).map(|error| error.message);
     Err(match status {
-        400..=499 => Failure { message: message.unwrap_or_else(|| texts.refused.with(&status.to_string())), retryable: false },
+        400..=499 if status != 408 && status != 429 => {
+            Failure { message: message.unwrap_or_else(|| texts.refused.with(&status.to_string())), retryable: false }
+        }
+        0 => Failure { message: texts.offline.into(), retryable: true },
         _ => Failure { message: texts.server_trouble.into(), retryable: true },
     })
 }

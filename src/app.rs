@@ -38,7 +38,7 @@ fn paint(settings: &Settings) {
 fn page_settings() -> Result<Settings, String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| "The widget's address is invalid.".to_string())?;
-    let pairs: Vec<(String, String)> = ["department", "departments", "title", "fields", "host", "lang", "color"]
+    let pairs: Vec<(String, String)> = ["department", "departments", "title", "fields", "host", "lang", "color", "hours", "timezone"]
         .into_iter()
         .filter_map(|name| params.get(name).map(|value| (name.to_string(), value)))
         .collect();
@@ -86,6 +86,7 @@ struct Callbacks {
     detach: Callback<u32>,
     send_files: Callback<String>,
     cancel: Callback<String>,
+    contact: Callback<String>,
     close: Option<Callback<()>>,
 }
 
@@ -111,6 +112,7 @@ impl Callbacks {
                 Callback::from(move |caption| driver.send_files(caption))
             },
             cancel: dispatch.reform(|key| Input::CancelUpload { key }),
+            contact: dispatch.reform(|text| Input::LeaveContact { text, key: new_key() }),
             close: driver.host().map(|origin| Callback::from(move |()| host::close(Some(&origin)))),
         }
     }
@@ -158,10 +160,11 @@ fn chat(props: &ChatProps) -> Html {
     let department_id = props.settings.department_id;
     let fields = props.settings.fields.clone();
     let departments = props.settings.departments.clone();
+    let hours = props.settings.hours.clone();
     let host = props.settings.host.clone();
     let lang = props.lang;
     let driver = use_memo((), move |_| {
-        let conversation = Conversation::new(department_id).with_fields(fields).with_departments(departments).with_lang(lang);
+        let conversation = Conversation::new(department_id).with_fields(fields).with_departments(departments).with_lang(lang).with_hours(hours);
         let conversation = match page::upload_limit() {
             Some(limit) => conversation.with_upload_limit(limit),
             None => conversation,
@@ -184,7 +187,7 @@ fn chat(props: &ChatProps) -> Html {
     }
     let c = &*callbacks;
     html! {
-        <ChatWindow conversation={driver.conversation()} title={props.settings.title.clone()} onstart={c.start.clone()} onsend={c.send.clone()}
+        <ChatWindow conversation={driver.conversation()} oncontact={c.contact.clone()} title={props.settings.title.clone()} onstart={c.start.clone()} onsend={c.send.clone()}
             onretry={c.retry.clone()} onfinish={c.finish.clone()} onrate={c.rate.clone()} onnew={c.new.clone()} onwriting={c.writing.clone()}
             onforget={c.forget.clone()} onfiles={c.files.clone()} ondetach={c.detach.clone()} onsendfiles={c.send_files.clone()}
             oncancel={c.cancel.clone()} onclose={c.close.clone()} />

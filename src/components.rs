@@ -2,6 +2,7 @@
 
 mod chat_window;
 mod composer;
+mod contact;
 mod end_chat;
 mod message;
 mod prechat;
@@ -13,11 +14,12 @@ mod transcript;
 pub use crate::core::safe_url;
 pub use chat_window::{ChatWindow, ChatWindowProps};
 pub use composer::{Composer, ComposerProps};
+pub use contact::contact_ask;
 pub use end_chat::{Confirmed, ConfirmedProps, EndChat, EndChatProps};
 pub use message::{segments, time_of, MessageBubble, MessageBubbleProps, Segment};
 pub use prechat::{PreChatForm, PreChatFormProps};
 pub use rating::{RatingPanel, RatingPanelProps};
-pub use status::{status_text, StatusLine, StatusLineProps};
+pub use status::{status_line, status_text};
 pub use tools::{conversation_text, tools};
 pub use transcript::{Transcript, TranscriptProps};
 

@@ -110,6 +110,11 @@ impl Driver {
             Effect::Save(saved) => storage::save(self.inner.conversation.borrow().department_id, &saved),
             Effect::ForgetDevice => storage::forget(),
             Effect::ReportUnread(count) => host::unread(host, self.texts(), count),
+            Effect::ReportAway(at) => {
+                let conversation = self.inner.conversation.borrow();
+                let texts = conversation.lang.texts();
+                host::labels(host, texts, &texts.launcher_away.with(&clock::day_and_time(at, conversation.lang.tag())));
+            }
             Effect::Announce(Announcement { from, text, agent }) => {
                 // An agent message the widget cannot show is announced as what the visitor reads.
                 let text = if text.is_empty() { self.texts().line_unshowable.to_string() } else { text };
@@ -167,6 +172,16 @@ async fn carry_out(texts: &'static Texts, effect: Effect) -> Option<Input> {
             let result = api::send_message(texts, &session, &key, text, media).await;
             Input::Sent { key, result }
         }
+        // A wrong setting is the site developer's to fix: said in the console, and the chat goes on.
+        Effect::AskHours { hours, timezone } => match api::team_hours(texts, hours, timezone).await {
+            Ok(at) => Input::TeamBack(at),
+            Err(failure) => {
+                if !failure.retryable {
+                    host::complain(&failure.message);
+                }
+                return None;
+            }
+        },
         // Typing is a hint: a failed notification is not worth the visitor's attention.
         Effect::NotifyTyping { session, typing } => {
             let _ = api::typing(texts, &session, typing).await;
@@ -187,6 +202,7 @@ async fn carry_out(texts: &'static Texts, effect: Effect) -> Option<Input> {
         Effect::Save(_)
         | Effect::ForgetDevice
         | Effect::ReportUnread(_)
+        | Effect::ReportAway(_)
         | Effect::Announce(_)
         | Effect::OpenStream { .. }
         | Effect::CloseStream

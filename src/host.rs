@@ -3,8 +3,9 @@
 //! - frame → host: `{"zchat": EVENT, "data": …}`, where EVENT is one of the JS API's events the page's
 //!   listeners get as they are — `ready`, `unread` (a count), `state` (`{"state": "queued",
 //!   "position": 2, "active": true}`), `message` (`{"from": "agent", "text": "…", "agent": "Ana"}`) —
-//!   or `hide` (the visitor closed the window: Escape, the close button). `ready` also carries the
-//!   launcher's labels in the visitor's language (`"labels": {"open": …, "close": …}`), and
+//!   or `hide` (the visitor closed the window: Escape, the close button), or `labels` (new labels
+//!   for the launcher). `ready` also carries the launcher's labels in the visitor's language
+//!   (`"labels": {"open": …, "close": …}`), and
 //!   `unread` its label with the count (`"label": "Open chat, 2 unread messages"`);
 //! - host → frame: `{"zchat": "host", "open": bool, "customer": {…}, "extra": {…}}`, sent when the
 //!   frame is ready and on every change: whether the window is shown, the answers that prefill the
@@ -79,19 +80,27 @@ fn event<D: Serialize>(host: Option<&str>, name: &str, data: D) {
     post(host, &ToHost { zchat: name, data, label: None, labels: None });
 }
 
+/// The unread count, with the launcher's label that says it (none when there is nothing unread:
+/// the launcher's own label, [`listen`]'s `open_label`, comes back).
 pub fn unread(host: Option<&str>, texts: &Texts, count: u32) {
     let label = match count {
-        0 => texts.launcher_open.to_string(),
-        1 => texts.launcher_unread_one.to_string(),
-        _ => texts.launcher_unread.with(&count.to_string()),
+        0 => None,
+        1 => Some(texts.launcher_unread_one.to_string()),
+        _ => Some(texts.launcher_unread.with(&count.to_string())),
     };
-    post(host, &ToHost { zchat: "unread", data: count, label: Some(&label), labels: None });
+    post(host, &ToHost { zchat: "unread", data: count, label: label.as_deref(), labels: None });
 }
 
 /// Ready, with the launcher's labels in the visitor's language.
 fn ready(host: Option<&str>, texts: &Texts) {
     let labels = Labels { open: texts.launcher_open, close: texts.close };
     post(host, &ToHost { zchat: "ready", data: (), label: None, labels: Some(labels) });
+}
+
+/// New labels for the launcher: `open` while the window is closed (outside business hours, when
+/// the team is back).
+pub fn labels(host: Option<&str>, texts: &Texts, open: &str) {
+    post(host, &ToHost { zchat: "labels", data: (), label: None, labels: Some(Labels { open, close: texts.close }) });
 }
 
 pub fn close(host: Option<&str>) {

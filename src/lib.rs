@@ -2,8 +2,8 @@
 //!
 //! - [`core`]: the conversation as a pure state machine (no IO; tested natively).
 //! - [`settings`]: the embed settings the frame page is given.
-//! - [`api`], [`stream`]: the relay's ClientApi V1 mirror over gloo-net HTTP and its event stream
-//!   over gloo-net EventSource.
+//! - [`api`], [`stream`]: the relay's ClientApi V1 mirror over XMLHttpRequest and its event stream
+//!   over the browser's EventSource.
 //! - [`driver`]: feeds inputs to the core and carries out its effects; [`storage`] (the frame's
 //!   local storage), [`clock`] (time and timers) and [`keys`] (idempotency keys) are its edges.
 //! - [`upload`]: the visitor's files and their uploads (XMLHttpRequest, for its progress).

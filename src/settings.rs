@@ -23,6 +23,10 @@ pub struct Settings {
     pub lang: Option<Lang>,
     /// The site's colour (`color=#0a7d32`) for the header, buttons and the visitor's bubbles.
     pub color: Option<Accent>,
+    /// The team's business hours (`hours=mon-fri 09:00-18:00`) and its time zone (`timezone=
+    /// America/Sao_Paulo`), as given: the relay reads them (`GET /hours`) and says when the team
+    /// is back, or names the one that is wrong.
+    pub hours: Option<(String, String)>,
 }
 
 /// A colour from the embed settings, and the text colour that reads on it.
@@ -70,8 +74,11 @@ impl Settings {
         let mut departments = None;
         let mut lang = None;
         let mut color = None;
+        let (mut hours, mut timezone) = (None, None);
         for (name, value) in pairs {
             match name {
+                "hours" => hours = Some(value),
+                "timezone" => timezone = Some(value.trim()),
                 "lang" => lang = Some(value),
                 "color" => color = Some(value),
                 "departments" => departments = Some(value),
@@ -91,14 +98,16 @@ impl Settings {
             .parse::<i64>()
             .ok()
             .filter(|id| *id > 0)
-            .ok_or_else(|| format!("data-department \"{department}\" is not a positive whole number."))?;
+            .ok_or_else(|| ["data-department \"", department, "\" is not a positive whole number."].concat())?;
         let title = title.map_or(DEFAULT_TITLE.to_string(), |t| t.chars().take(MAX_TITLE_CHARS).collect());
         let fields = fields.map_or_else(|| Ok(prechat::default_fields()), prechat::parse_fields)?;
-        let host = host.map(|host| check_origin(host).ok_or_else(|| format!("The host \"{host}\" is not an origin."))).transpose()?;
-        let lang = lang.map(|tag| Lang::parse(tag).ok_or_else(|| format!("data-lang \"{tag}\" is not one of pt-BR, en, es."))).transpose()?;
-        let color =
-            color.map(|text| Accent::parse(text.trim()).ok_or_else(|| format!("data-color \"{text}\" is not a colour like #2f6fed."))).transpose()?;
-        Ok(Settings { department_id, title, fields, host, departments, lang, color })
+        let host = host.map(|host| check_origin(host).ok_or_else(|| ["The host \"", host, "\" is not an origin."].concat())).transpose()?;
+        let lang = lang.map(|tag| Lang::parse(tag).ok_or_else(|| ["data-lang \"", tag, "\" is not one of pt-BR, en, es."].concat())).transpose()?;
+        let color = color
+            .map(|text| Accent::parse(text.trim()).ok_or_else(|| ["data-color \"", text, "\" is not a colour like #2f6fed."].concat()))
+            .transpose()?;
+        let hours = hours.map(|hours| (hours.to_string(), timezone.unwrap_or_default().to_string()));
+        Ok(Settings { department_id, title, fields, host, departments, lang, color, hours })
     }
 }
 
@@ -109,16 +118,16 @@ fn parse_departments(text: &str) -> Result<Vec<(i64, String)>, String> {
         .map(str::trim)
         .filter(|item| !item.is_empty())
         .map(|item| {
-            let (id, name) = item.split_once(':').ok_or_else(|| format!("data-departments: \"{item}\" is not ID:NAME."))?;
+            let (id, name) = item.split_once(':').ok_or_else(|| ["data-departments: \"", item, "\" is not ID:NAME."].concat())?;
             let id = id
                 .trim()
                 .parse::<i64>()
                 .ok()
                 .filter(|id| *id > 0)
-                .ok_or_else(|| format!("data-departments: the id \"{id}\" is not a positive whole number."))?;
+                .ok_or_else(|| ["data-departments: the id \"", id, "\" is not a positive whole number."].concat())?;
             let name = name.trim();
             if name.is_empty() {
-                return Err(format!("data-departments: the department {id} has no name."));
+                return Err(["data-departments: the department ", &id.to_string(), " has no name."].concat());
             }
             Ok((id, name.chars().take(60).collect()))
         })
@@ -152,7 +161,8 @@ mod tests {
                 host: None,
                 departments: vec![],
                 lang: None,
-                color: None
+                color: None,
+                hours: None
             }
         );
         assert_eq!(Settings::from_pairs([("department", "1"), ("lang", "pt-BR")]).unwrap().lang, Some(Lang::PtBr));
@@ -184,6 +194,15 @@ mod tests {
         }
         assert!(Settings::from_pairs([("department", "1"), ("color", "blue")]).unwrap_err().contains("data-color"));
         assert_eq!(Settings::from_pairs([("department", "1"), ("color", "#0a7d32")]).unwrap().color.unwrap().color, "#0a7d32");
+    }
+
+    #[test]
+    fn business_hours_go_to_the_relay_as_given() {
+        let with = |pairs: &[(&'static str, &'static str)]| Settings::from_pairs([("department", "1")].into_iter().chain(pairs.iter().copied()));
+        let set = with(&[("hours", "mon-fri 09:00-18:00"), ("timezone", " America/Sao_Paulo ")]).unwrap();
+        assert_eq!(set.hours, Some(("mon-fri 09:00-18:00".into(), "America/Sao_Paulo".into())));
+        assert_eq!(with(&[("hours", "weekdays")]).unwrap().hours, Some(("weekdays".into(), String::new())), "the relay names what is wrong");
+        assert_eq!(with(&[("timezone", "UTC")]).unwrap().hours, None, "a zone alone changes nothing");
     }
 
     #[test]

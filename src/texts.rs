@@ -96,7 +96,19 @@ pub struct Texts {
     pub status_in_line: Template,
     /// In the queue, when zChat gives no position.
     pub status_queued: &'static str,
+    /// No agent available: the visitor may leave a message, answered here (and at the contact
+    /// they gave, with `_contact`).
     pub status_unavailable: &'static str,
+    pub status_unavailable_contact: &'static str,
+    /// The optional email or phone asked for when no agent is available; the message that
+    /// carries it; what is said when it is neither.
+    pub contact_ask: &'static str,
+    pub contact_message: Template,
+    pub bad_contact: &'static str,
+    /// Outside business hours, with when the team is back (a weekday and a time, the visitor's):
+    /// on the form, and as the launcher's label.
+    pub away: Template,
+    pub launcher_away: Template,
     pub status_agent_joined: &'static str,
     pub status_chatting_with: Template,
     pub status_ended: &'static str,
@@ -188,7 +200,13 @@ pub static EN: Texts = Texts {
     status_next: "You are next in line.",
     status_in_line: Template("You are number {} in line."),
     status_queued: "You are in line.",
-    status_unavailable: "No agent is available right now. Leave a message or try again later.",
+    status_unavailable: "No agent is available right now. Leave a message and the team will answer here.",
+    status_unavailable_contact: "No agent is available right now. Leave a message: the team will answer here or at the contact you gave.",
+    contact_ask: "Your email or phone, so that the team can answer even if you leave (optional)",
+    contact_message: Template("My contact: {}"),
+    bad_contact: "Enter an email, or a phone number with its area code.",
+    away: Template("We're away right now, back {} (your time). Leave a message and we'll answer."),
+    launcher_away: Template("Open chat: we're back {}"),
     status_agent_joined: "An agent joined the conversation.",
     status_chatting_with: Template("You are chatting with {}."),
     status_ended: "This conversation has ended.",
@@ -273,7 +291,13 @@ pub static PT_BR: Texts = Texts {
     status_next: "Você é o próximo da fila.",
     status_in_line: Template("Você é o número {} da fila."),
     status_queued: "Você está na fila.",
-    status_unavailable: "Nenhum atendente disponível agora. Deixe uma mensagem ou tente mais tarde.",
+    status_unavailable: "Nenhum atendente disponível agora. Deixe uma mensagem e a equipe responderá aqui.",
+    status_unavailable_contact: "Nenhum atendente disponível agora. Deixe uma mensagem: a equipe responderá aqui ou pelo contato que você deu.",
+    contact_ask: "Seu e-mail ou telefone, para a equipe responder mesmo se você sair (opcional)",
+    contact_message: Template("Meu contato: {}"),
+    bad_contact: "Informe um e-mail, ou um telefone com DDD.",
+    away: Template("Estamos fora agora, voltamos {} (seu horário). Deixe uma mensagem e responderemos."),
+    launcher_away: Template("Abrir o chat: voltamos {}"),
     status_agent_joined: "Um atendente entrou na conversa.",
     status_chatting_with: Template("Você está conversando com {}."),
     status_ended: "Esta conversa terminou.",
@@ -358,7 +382,13 @@ pub static ES: Texts = Texts {
     status_next: "Eres el siguiente en la fila.",
     status_in_line: Template("Eres el número {} en la fila."),
     status_queued: "Estás en la fila.",
-    status_unavailable: "No hay agentes disponibles ahora. Deja un mensaje o inténtalo más tarde.",
+    status_unavailable: "No hay agentes disponibles ahora. Deja un mensaje y el equipo responderá aquí.",
+    status_unavailable_contact: "No hay agentes disponibles ahora. Deja un mensaje: el equipo responderá aquí o por el contacto que diste.",
+    contact_ask: "Tu email o teléfono, para que el equipo responda aunque te vayas (opcional)",
+    contact_message: Template("Mi contacto: {}"),
+    bad_contact: "Escribe un email, o un teléfono con su código de área.",
+    away: Template("Ahora no estamos, volvemos {} (tu hora). Deja un mensaje y te responderemos."),
+    launcher_away: Template("Abrir el chat: volvemos {}"),
     status_agent_joined: "Un agente se unió a la conversación.",
     status_chatting_with: Template("Estás conversando con {}."),
     status_ended: "Esta conversación terminó.",
@@ -466,6 +496,9 @@ mod tests {
                 t.not_accepted,
                 t.empty_file,
                 t.too_many,
+                t.contact_message,
+                t.away,
+                t.launcher_away,
             ] {
                 assert_eq!(made.0.matches("{}").count(), 1, "{lang:?}: {made:?}");
                 assert!(made.with("VALUE").contains("VALUE") && !made.with("VALUE").contains("{}"), "{lang:?}");

@@ -10,7 +10,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{File, FileList, ProgressEvent, Url, XmlHttpRequest};
 use yew::Callback;
-use zchat_types::{paths, ApiError, MessageType};
+use zchat_types::{paths, MessageType};
 
 use crate::core::attachments::{Picked, Uploaded};
 use crate::core::{Failure, Input, Session};
@@ -122,20 +122,7 @@ impl Files {
 
 /// What an ended upload's request says: the file's kind and address, or why not in words.
 fn answer(texts: &Texts, request: &XmlHttpRequest) -> Result<Uploaded, Failure> {
-    let status = request.status().unwrap_or(0);
-    let body = request.response_text().ok().flatten();
-    if status == 200 {
-        return body.as_deref().and_then(uploaded).ok_or(Failure { message: texts.unexpected.into(), retryable: true });
-    }
-    let message = body.as_deref().and_then(json::parse::<ApiError>).map(|error| error.message);
-    Err(match status {
-        // Refused for what the file is (too large, its kind, the quota): trying again is no use.
-        400..=499 if status != 408 && status != 429 => {
-            Failure { message: message.unwrap_or_else(|| texts.refused.with(&status.to_string())), retryable: false }
-        }
-        0 => Failure { message: texts.offline.into(), retryable: true },
-        _ => Failure { message: texts.server_trouble.into(), retryable: true },
-    })
+    uploaded(&crate::api::answer(texts, request)?).ok_or(Failure { message: texts.unexpected.into(), retryable: true })
 }
 
 /// The upload's answer (`zchat_types::Uploaded`): its `data.type` and `data.url`, read off the

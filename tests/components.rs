@@ -124,15 +124,14 @@ async fn a_refused_start_shows_zchats_message_on_the_form() {
 /// What a callback was called with, in order.
 type Calls = Rc<RefCell<Vec<String>>>;
 
-fn mount_window(root: &Element, conversation: Conversation) -> (Calls, Calls) {
-    let (onsend, sent) = recorder::<String>();
-    let (onretry, retried) = recorder::<String>();
-    let props = ChatWindowProps {
+/// The window's props for `conversation`, every callback doing nothing.
+fn quiet_props(conversation: Conversation) -> ChatWindowProps {
+    ChatWindowProps {
         conversation: conversation.into(),
         title: "Chat with Demo shop".into(),
         onstart: Callback::noop(),
-        onsend,
-        onretry,
+        onsend: Callback::noop(),
+        onretry: Callback::noop(),
         onfinish: Callback::noop(),
         onrate: Callback::noop(),
         onnew: Callback::noop(),
@@ -142,8 +141,15 @@ fn mount_window(root: &Element, conversation: Conversation) -> (Calls, Calls) {
         ondetach: Callback::noop(),
         onsendfiles: Callback::noop(),
         oncancel: Callback::noop(),
+        oncontact: Callback::noop(),
         onclose: None,
-    };
+    }
+}
+
+fn mount_window(root: &Element, conversation: Conversation) -> (Calls, Calls) {
+    let (onsend, sent) = recorder::<String>();
+    let (onretry, retried) = recorder::<String>();
+    let props = ChatWindowProps { onsend, onretry, ..quiet_props(conversation) };
     yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
     (sent, retried)
 }
@@ -339,23 +345,7 @@ async fn after_the_end_the_visitor_rates_and_can_start_again() {
     let root = root();
     let (onrate, rated) = recorder::<(zchat_types::Mood, String)>();
     let (onnew, renewed) = recorder::<()>();
-    let props = ChatWindowProps {
-        conversation: conversation.into(),
-        title: "Chat".into(),
-        onstart: Callback::noop(),
-        onsend: Callback::noop(),
-        onretry: Callback::noop(),
-        onfinish: Callback::noop(),
-        onrate,
-        onnew,
-        onwriting: Callback::noop(),
-        onforget: Callback::noop(),
-        onfiles: Callback::noop(),
-        ondetach: Callback::noop(),
-        onsendfiles: Callback::noop(),
-        oncancel: Callback::noop(),
-        onclose: None,
-    };
+    let props = ChatWindowProps { onrate, onnew, ..quiet_props(conversation) };
     yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
     until("the end", || text(&root, ".zc-status").is_some()).await;
     assert_eq!(text(&root, ".zc-status").unwrap(), "This conversation has ended.");
@@ -368,6 +358,53 @@ async fn after_the_end_the_visitor_rates_and_can_start_again() {
     assert_eq!(rated.borrow()[0], (zchat_types::Mood::Positive, "Rápido e gentil".to_string()));
     click(&root, ".zc-new");
     until("a new conversation", || !renewed.borrow().is_empty()).await;
+}
+
+#[wasm_bindgen_test]
+async fn with_nobody_there_the_visitor_may_leave_a_contact_and_away_hours_are_said() {
+    let mut conversation = started();
+    trigger(&mut conversation, 1, json!({"state": "unavailable"}));
+    let root = root();
+    let (oncontact, left) = recorder::<String>();
+    let props = ChatWindowProps { oncontact, ..quiet_props(conversation.clone()) };
+    yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
+    until("the question", || text(&root, ".zc-contact label").is_some()).await;
+    assert_eq!(text(&root, ".zc-status").unwrap(), "No agent is available right now. Leave a message and the team will answer here.");
+    assert!(root.query_selector("#zc-input").unwrap().is_some(), "the composer stays");
+    let field: HtmlInputElement = root.query_selector("#zc-contact").unwrap().unwrap().dyn_into().unwrap();
+    field.set_value("maria@example.com");
+    click(&root, ".zc-contact button");
+    until("the contact", || !left.borrow().is_empty()).await;
+    assert_eq!(left.borrow()[0], "maria@example.com");
+
+    // Once the team has one: no question, and the status says where the answer goes.
+    conversation.step(Input::LeaveContact { text: "maria@example.com".into(), key: "k".into() }, 1);
+    let root = root_with(conversation);
+    until("the status", || text(&root, ".zc-status").is_some()).await;
+    assert!(text(&root, ".zc-status").unwrap().contains("or at the contact you gave"));
+    assert!(root.query_selector(".zc-contact").unwrap().is_none());
+
+    // Outside business hours, the form says when the team is back (a weekday and a time).
+    let mut away = Conversation::new(1);
+    away.step(Input::TeamBack(Some(zchat_widget::clock::now() as i64 + 86_400_000)), 0);
+    let root = root_with(away);
+    until("the away line", || text(&root, ".zc-status").is_some()).await;
+    let said = text(&root, ".zc-status").unwrap();
+    assert!(said.starts_with("We're away right now, back ") && said.contains(':'), "{said}");
+    // Once that time has passed, nothing is said.
+    let mut back = Conversation::new(1);
+    back.step(Input::TeamBack(Some(1_000)), 0);
+    let root = root_with(back);
+    until("the form", || root.query_selector(".zc-prechat").unwrap().is_some()).await;
+    assert!(text(&root, ".zc-status").is_none());
+}
+
+/// A fresh window of `conversation` whose callbacks do nothing.
+fn root_with(conversation: Conversation) -> Element {
+    let root = root();
+    let (calls, _) = mount_window(&root, conversation);
+    drop(calls);
+    root
 }
 
 #[wasm_bindgen_test]

@@ -7,7 +7,8 @@
  * its webhooks), preload (files: the frame's files into the cache when the browser is idle, the
  * chat made on hover, focus or click; idle: the chat made when the browser is idle; intent:
  * nothing before hover, focus or click), customer-key and signature (a verified customer), tags ("1,7"), page-context
- * (off, full), consent (required: nothing is loaded or stored until zchat('consent', true)). An
+ * (off, full), consent (required: nothing is loaded or stored until zchat('consent', true)), hours
+ * ("mon-fri 09:00-18:00; sat 09:00-13:00") and timezone (the team's, "America/Sao_Paulo"). An
  * invalid setting is one console error naming it, and no widget.
  *
  * The launcher lives in a shadow root on an element beside <body>: the page's CSS cannot reach
@@ -84,7 +85,7 @@
 
   var relay = new URL(script.src).origin;
   var params = new URLSearchParams({ host: location.origin });
-  "department departments title fields lang color".split(" ").forEach(function (name) {
+  "department departments title fields lang color hours timezone".split(" ").forEach(function (name) {
     if (attr(name)) params.set(name, attr(name));
   });
   var x = +(set["offset-x"] || 20);
@@ -223,16 +224,16 @@
     var data = message && message.data;
     if (name == "ready") {
       ready = 1;
-      labels = message.labels || {};
       post();
-      label();
     }
+    // The launcher's labels, on ready and whenever they change (outside business hours).
+    if (message.labels) labels = message.labels;
     if (name == "hide") setOpen(false);
     if (name == "unread") {
       unread = data | 0;
       labels.unread = message.label;
-      label();
     }
+    if (ready) label();
     // Kept where it decides something (data-preload="intent"): see look() below.
     if (name == "state" && set.preload == "intent") remember(data.active);
     if (listeners[name]) emit(name, data);

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 use zchat_types::{Customer, Mood};
 
-use super::{tools, use_texts, Composer, EndChat, PreChatForm, RatingPanel, StatusLine, Transcript};
+use super::{contact_ask, status_line, tools, use_texts, Composer, EndChat, PreChatForm, RatingPanel, Transcript};
 use crate::core::{Conversation, Phase};
 
 #[derive(Properties, PartialEq)]
@@ -38,6 +38,9 @@ pub struct ChatWindowProps {
     pub onsendfiles: Callback<String>,
     #[prop_or_default]
     pub oncancel: Callback<String>,
+    /// The visitor leaves an email or a phone when no agent is available.
+    #[prop_or_default]
+    pub oncontact: Callback<String>,
     /// Closes the window on the host page (none when the frame runs on its own).
     #[prop_or_default]
     pub onclose: Option<Callback<()>>,
@@ -65,6 +68,9 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
         },
         _ => html! {
             <>
+                if conversation.phase == Phase::Unavailable && !conversation.contact {
+                    { contact_ask(texts, &props.oncontact) }
+                }
                 <Transcript entries={conversation.transcript.clone()} agent_typing={conversation.agent_typing}
                     agent_name={agent_name.clone()} onretry={props.onretry.clone()} oncancel={props.oncancel.clone()} />
                 <Composer disabled={!conversation.can_send()} onsend={props.onsend.clone()} onwriting={props.onwriting.clone()}
@@ -137,7 +143,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
                     <button type="button" class="zc-close" aria-label={texts.close} title={texts.close} onclick={onclose.reform(|_| ())}>{ "✕" }</button>
                 }
             </header>
-            <StatusLine phase={conversation.phase.clone()} connection={conversation.link.state} {agent_name} />
+            { status_line(texts, conversation) }
             if let Some(notice) = &conversation.notice {
                 <p class="zc-form-error zc-notice" role="alert">{ notice.clone() }</p>
             }

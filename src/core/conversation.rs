@@ -66,6 +66,10 @@ pub struct Saved {
     /// does not tell it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub announced: Option<String>,
+    /// Whether the team has an email or phone of the visitor's for the conversation under way
+    /// (kept as a yes or no: the contact itself is in the conversation, not in this browser).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub contact: bool,
 }
 
 /// Prefilled answers longer than this are cut.
@@ -104,6 +108,13 @@ pub struct Conversation {
     pub identity: Option<Identity>,
     pub tags: Option<Vec<String>>,
     pub page: Option<Map<String, Value>>,
+    /// Whether the team can answer the visitor by email or phone: given in the form, or left
+    /// when no agent was available ([`Input::LeaveContact`]).
+    pub contact: bool,
+    /// The site's business hours and its time zone, as given (the relay reads them), and when the
+    /// team is back by them (ms since the epoch; `None` while it is there or until the relay said).
+    pub hours: Option<(String, String)>,
+    pub back_at: Option<i64>,
     /// Files picked and not sent yet, and the last ones refused.
     pub tray: Vec<Picked>,
     pub refusals: Vec<Refusal>,
@@ -138,6 +149,9 @@ impl Conversation {
             identity: None,
             tags: None,
             page: None,
+            contact: false,
+            hours: None,
+            back_at: None,
             tray: Vec::new(),
             refusals: Vec::new(),
             upload_limit: DEFAULT_UPLOAD_LIMIT,
@@ -159,6 +173,11 @@ impl Conversation {
     /// The same conversation in another language.
     pub fn with_lang(self, lang: Lang) -> Self {
         Conversation { lang, ..self }
+    }
+
+    /// The same conversation with the site's business hours (`data-hours`, `data-timezone`).
+    pub fn with_hours(self, hours: Option<(String, String)>) -> Self {
+        Conversation { hours, ..self }
     }
 
     /// The same conversation with departments to choose from.
@@ -194,6 +213,11 @@ impl Conversation {
             Input::Uploaded { key, result } => self.uploaded(key, result),
             Input::CancelUpload { key } => self.cancel_upload(key),
             Input::Resend { key } => self.resend(key),
+            Input::LeaveContact { text, key } => self.leave_contact(&text, key, now),
+            Input::TeamBack(at) => {
+                self.back_at = at;
+                at.map(Effect::ReportAway).into_iter().collect()
+            }
             Input::StreamOpened => {
                 if self.session.is_some() && self.phase != Phase::Finished {
                     self.link.opened();
@@ -245,7 +269,8 @@ impl Conversation {
             (Phase::Finished, Some(session)) => Some(session.clone()),
             _ => self.previous.clone(),
         };
-        Saved { current, previous, announced: self.attention.announced.map(|id| id.to_string()) }
+        let contact = self.contact && current.is_some();
+        Saved { current, previous, announced: self.attention.announced.map(|id| id.to_string()), contact }
     }
 
     /// What the host page's `state` listeners see: the phase's name, the queue position, and
@@ -290,6 +315,7 @@ impl Conversation {
         match prechat::check(&answers, &self.fields, self.lang.texts()) {
             Ok(customer) => {
                 self.phase = Phase::Starting;
+                self.contact = customer.email.is_some() || customer.phone.is_some();
                 vec![Effect::StartInteraction {
                     department_id: self.department_id,
                     customer,
@@ -328,13 +354,34 @@ impl Conversation {
         if !matches!(self.phase, Phase::PreChat { .. }) || self.session.is_some() {
             return Vec::new();
         }
+        // The page's first input: the relay is asked when the team is back, if the site has hours.
+        let mut effects: Vec<Effect> = self.hours.clone().map(|(hours, timezone)| Effect::AskHours { hours, timezone }).into_iter().collect();
         self.previous = saved.previous;
         self.attention.announced = saved.announced.and_then(|id| id.parse::<EventId>().ok());
-        let Some(session) = saved.current else { return Vec::new() };
+        let Some(session) = saved.current else { return effects };
+        self.contact = saved.contact;
         self.phase = Phase::Waiting;
-        let open = self.link.open(&session);
+        effects.push(self.link.open(&session));
         self.session = Some(session);
-        vec![open]
+        effects
+    }
+
+    /// With no agent available, the visitor leaves an email or a phone for the team's answer: it
+    /// goes as their message (zChat keeps it with the others for the agents).
+    fn leave_contact(&mut self, text: &str, key: String, now: u64) -> Vec<Effect> {
+        let texts = self.lang.texts();
+        let Some(contact) = prechat::contact(text) else {
+            self.notice = Some(texts.bad_contact.into());
+            return Vec::new();
+        };
+        if !self.can_send() {
+            return Vec::new();
+        }
+        self.notice = None;
+        self.contact = true;
+        let mut effects = self.send(texts.contact_message.with(&contact), key, now);
+        effects.push(Effect::Save(self.saved()));
+        effects
     }
 
     /// The visitor ends the conversation: the relay is asked; it ends when it answers.

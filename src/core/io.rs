@@ -67,6 +67,11 @@ pub enum Input {
     Uploaded { key: String, result: Result<Uploaded, Failure> },
     /// The visitor cancels a file on its way, or removes one that failed.
     CancelUpload { key: String },
+    /// The visitor leaves an email or a phone (`text`, as typed) for the team's answer, with no
+    /// agent available; `key` is the idempotency key of the message that carries it.
+    LeaveContact { text: String, key: String },
+    /// The relay said when the team is back by the site's business hours (`None`: it is there).
+    TeamBack(Option<i64>),
     /// The timer of an automatic resend fired.
     Resend { key: String },
     /// The event stream is connected.
@@ -117,6 +122,13 @@ pub enum Effect {
         tag_ids: Option<Vec<String>>,
         previous: Option<Session>,
     },
+    /// Ask the relay when the team is back by the site's `hours` in its `timezone`.
+    AskHours {
+        hours: String,
+        timezone: String,
+    },
+    /// Outside business hours: tell the host page's launcher when the team is back.
+    ReportAway(i64),
     /// Forget everything this device keeps of the widget (the frame's storage).
     ForgetDevice,
     /// End the conversation.

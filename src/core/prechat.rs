@@ -48,9 +48,9 @@ pub fn parse_fields(text: &str) -> Result<Vec<FieldRule>, String> {
         let field = Field::ALL
             .into_iter()
             .find(|field| field.key() == key)
-            .ok_or_else(|| format!("data-fields: \"{key}\" is not one of name, email, phone, cpf."))?;
+            .ok_or_else(|| ["data-fields: \"", key, "\" is not one of name, email, phone, cpf."].concat())?;
         if rules.iter().any(|rule| rule.field == field) {
-            return Err(format!("data-fields: \"{key}\" is listed twice."));
+            return Err(["data-fields: \"", key, "\" is listed twice."].concat());
         }
         rules.push(FieldRule { field, required });
     }
@@ -71,9 +71,9 @@ pub fn mask_phone(text: &str) -> String {
     let split = if d.len() == 11 { 7 } else { 6 };
     match d.len() {
         0 => String::new(),
-        1..=2 => format!("({d}"),
-        3..=6 => format!("({}) {}", &d[..2], &d[2..]),
-        _ => format!("({}) {}-{}", &d[..2], &d[2..split], &d[split..]),
+        1..=2 => ["(", &d].concat(),
+        3..=6 => ["(", &d[..2], ") ", &d[2..]].concat(),
+        _ => ["(", &d[..2], ") ", &d[2..split], "-", &d[split..]].concat(),
     }
 }
 
@@ -115,6 +115,16 @@ pub fn email_is_valid(text: &str) -> bool {
         && !domain.ends_with('.')
         && !text.contains(char::is_whitespace)
         && text.len() <= 254
+}
+
+/// An email or a phone number (8 to 15 digits, written with spaces, dots, dashes, brackets or a
+/// leading `+`) the team can answer at, trimmed; `None` when it is neither.
+pub fn contact(text: &str) -> Option<String> {
+    let text = text.trim();
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let phone =
+        (8..=15).contains(&digits) && text.trim_start_matches('+').chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')'));
+    (email_is_valid(text) || phone).then(|| text.to_string())
 }
 
 /// What the visitor typed, field by field.

@@ -113,7 +113,10 @@ fn a_started_interaction_opens_the_stream_from_the_start() {
     let effects = conversation.step(Input::Started(Ok(session())), T0);
     assert_eq!(
         effects,
-        [Effect::Save(Saved { current: Some(session()), previous: None, announced: None }), Effect::OpenStream { session: session(), after: None }]
+        [
+            Effect::Save(Saved { current: Some(session()), previous: None, announced: None, contact: false }),
+            Effect::OpenStream { session: session(), after: None }
+        ]
     );
     assert_eq!((conversation.phase.clone(), conversation.link.state), (Phase::Waiting, Connection::Connecting));
     conversation.step(Input::StreamOpened, T0);
@@ -154,6 +157,64 @@ fn no_agent_available() {
     let mut conversation = started();
     conversation.step(state(1, "unavailable"), T0);
     assert_eq!(conversation.phase, Phase::Unavailable);
+}
+
+#[test]
+fn with_nobody_there_the_visitor_leaves_a_contact_as_their_message() {
+    let mut conversation = started();
+    conversation.step(state(1, "unavailable"), T0);
+    assert!(!conversation.contact, "the form asked for no email or phone");
+    // Neither an email nor a phone: said, nothing sent.
+    for bad in ["", "maria", "123", "1234567", "12345678901234567", "+55 11 9914a-7777", "maria@", "<b>@x</b>", "javascript:alert(1)"] {
+        let effects = conversation.step(Input::LeaveContact { text: bad.into(), key: "k0".into() }, T0);
+        assert!(effects.is_empty(), "{bad:?}: {effects:?}");
+        assert_eq!(conversation.notice.as_deref(), Some(crate::texts::EN.bad_contact), "{bad:?}");
+    }
+    let effects = conversation.step(Input::LeaveContact { text: " maria@example.com ".into(), key: "k1".into() }, T0 + 1);
+    let [Effect::SendMessage { key, text, .. }, Effect::Save(saved)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!((key.as_str(), text.as_str()), ("k1", "My contact: maria@example.com"));
+    assert!(saved.contact && conversation.contact && conversation.notice.is_none());
+    assert_eq!(contents(&conversation), ["My contact: maria@example.com"]);
+    // A reload knows the team has it (the contact itself is not kept in the browser).
+    let mut reloaded = Conversation::new(1);
+    reloaded.step(Input::Restore(saved.clone()), T0);
+    assert!(reloaded.contact);
+    assert!(crate::core::prechat::contact(&["x".repeat(300), "@a.com".into()].concat()).is_none(), "longer than an address can be");
+    for phone in ["+55 11 99141-7777", "(11) 3141-7777", "11991417777", "+1 (415) 555.0100"] {
+        assert_eq!(crate::core::prechat::contact(phone).as_deref(), Some(phone), "{phone}");
+    }
+}
+
+#[test]
+fn the_relay_is_asked_when_the_team_is_back_once_the_page_loads() {
+    let hours = Some(("mon-fri 09:00-18:00".to_string(), "America/Sao_Paulo".to_string()));
+    let mut conversation = Conversation::new(1).with_hours(hours);
+    let effects = conversation.step(Input::Restore(Saved::default()), T0);
+    assert_eq!(effects, [Effect::AskHours { hours: "mon-fri 09:00-18:00".into(), timezone: "America/Sao_Paulo".into() }]);
+    // With a conversation under way too, before its stream.
+    let mut under_way = Conversation::new(1).with_hours(Some(("sat 09:00-13:00".into(), String::new())));
+    let effects = under_way.step(Input::Restore(Saved { current: Some(session()), ..Saved::default() }), T0);
+    assert!(matches!(effects.as_slice(), [Effect::AskHours { .. }, Effect::OpenStream { .. }]), "{effects:?}");
+    // Away: the launcher is told; there: nothing to say.
+    assert_eq!(conversation.step(Input::TeamBack(Some(1_800_000_000_000)), T0), [Effect::ReportAway(1_800_000_000_000)]);
+    assert_eq!(conversation.back_at, Some(1_800_000_000_000));
+    assert!(conversation.step(Input::TeamBack(None), T0).is_empty());
+    assert_eq!(conversation.back_at, None);
+    // Without hours, nobody is asked.
+    assert!(Conversation::new(1).step(Input::Restore(Saved::default()), T0).is_empty());
+}
+
+#[test]
+fn an_email_or_phone_given_in_the_form_is_the_team_s_contact() {
+    let mut conversation = Conversation::new(1).with_fields(crate::core::prechat::parse_fields("name*,email,phone").unwrap());
+    let answers = Customer { name: Some("Ana".into()), phone: Some("(11) 99141-7777".into()), ..Customer::default() };
+    conversation.step(Input::Start { customer: answers, department: None }, T0);
+    let effects = conversation.step(Input::Started(Ok(session())), T0);
+    assert!(conversation.contact && matches!(&effects[0], Effect::Save(saved) if saved.contact));
+    // Left empty (optional): none.
+    let mut without = Conversation::new(1).with_fields(crate::core::prechat::parse_fields("name*,email").unwrap());
+    without.step(Input::Start { customer: customer("Ana"), department: None }, T0);
+    assert!(!without.contact);
 }
 
 #[test]
@@ -247,7 +308,7 @@ fn the_agent_finishing_ends_the_conversation_and_closes_the_stream() {
     let mut conversation = started();
     conversation.step(state(1, "accepted"), T0);
     let effects = conversation.step(state(2, "finished"), T0);
-    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None })]);
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false })]);
     assert_eq!(conversation.phase, Phase::Finished);
     assert!(!conversation.can_send());
     assert!(conversation.step(Input::Send { text: "oi".into(), key: "k".into() }, T0).is_empty());
@@ -316,7 +377,7 @@ fn triggers_of_other_interactions_and_garbage_are_ignored() {
 #[test]
 fn a_reload_replays_the_conversation_under_way_from_the_start() {
     let mut conversation = Conversation::new(1);
-    let effects = conversation.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: None }), T0);
+    let effects = conversation.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: None, contact: false }), T0);
     assert_eq!(effects, [Effect::OpenStream { session: session(), after: None }]);
     assert_eq!(conversation.phase, Phase::Waiting);
     conversation.step(state(1, "accepted"), T0);
@@ -328,7 +389,7 @@ fn a_reload_replays_the_conversation_under_way_from_the_start() {
 #[test]
 fn a_reload_after_the_end_offers_a_new_conversation_that_names_the_old_one() {
     let mut conversation = Conversation::new(1);
-    let effects = conversation.step(Input::Restore(Saved { current: None, previous: Some(session()), announced: None }), T0);
+    let effects = conversation.step(Input::Restore(Saved { current: None, previous: Some(session()), announced: None, contact: false }), T0);
     assert!(effects.is_empty());
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
@@ -347,7 +408,7 @@ fn the_visitor_ends_the_conversation() {
     assert_eq!(conversation.phase, Phase::Chatting);
     conversation.step(Input::Finish, T0);
     let effects = conversation.step(Input::Finished(Ok(())), T0);
-    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None })]);
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false })]);
     assert_eq!(conversation.phase, Phase::Finished);
     assert_eq!(contents(&conversation).last(), Some(&"You ended the conversation."));
     assert!(conversation.step(Input::Finish, T0).is_empty(), "nothing to end any more");
@@ -377,7 +438,7 @@ fn a_new_conversation_starts_clean_and_names_the_finished_one() {
     assert!(conversation.step(Input::NewConversation, T0).is_empty(), "not while chatting");
     conversation.step(state(2, "finished"), T0);
     let effects = conversation.step(Input::NewConversation, T0);
-    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None })]);
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false })]);
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
     assert!(conversation.transcript.is_empty() && conversation.session.is_none());
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
@@ -462,7 +523,7 @@ fn new_messages_are_announced_to_the_host_page_once_even_after_a_reload() {
 
     // A reload: the log replays from its start, and nothing is told twice; what is new is.
     let mut reloaded = Conversation::new(1);
-    reloaded.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: Some("7-3".into()) }), T0);
+    reloaded.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: Some("7-3".into()), contact: false }), T0);
     reloaded.step(Input::Seen(false), T0);
     for event in [state(1, "accepted"), agent_message(2, "m1", "Olá!"), customer_message(3, "Oi", None)] {
         assert!(!reloaded.step(event, T0).iter().any(|e| matches!(e, Effect::Announce(_) | Effect::ReportUnread(_))));
