@@ -1,4 +1,5 @@
-//! Two tabs of one visitor show the same conversation; a department with no agent says so.
+//! Two tabs of one visitor show the same conversation; a department with no agent says so, and
+//! takes a message and a contact for later.
 
 use fantoccini::Locator;
 use serde_json::json;
@@ -41,23 +42,54 @@ async fn two_tabs_stay_in_step() {
 }
 
 #[tokio::test]
-async fn no_agent_available_is_said_clearly() {
+async fn no_agent_available_is_said_clearly_and_the_visitor_leaves_a_message_and_a_contact() {
     let product = start_product().await;
     let agent = Agent::new(&product);
     let page = Browser::start().await;
-    // Department 2 of the demo account has no agent online.
-    page.client.goto(&format!("{}/widget/?department=2", product.relay_url)).await.unwrap();
+    // Department 2 of the demo account has no agent online; the demo page's form asks for an
+    // email and a phone, both optional, which this visitor leaves empty.
+    page.open_widget(&demo_page(&product, "/?department=2")).await;
     page.start_chat("Sem Agente").await;
-    page.element_with_text(".zc-status", "No agent is available right now. Leave a message or try again later.").await;
+    page.element_with_text(".zc-status", "No agent is available right now. Leave a message and the team will answer here.").await;
     let hash = agent.interaction_of("Sem Agente", &[]).await;
     assert_eq!(agent.view(&hash).await["state"], "unavailable");
-    // The visitor can still leave a message for later.
+    // Asked for an email or phone (optional); neither is said plainly, and nothing is sent.
+    page.element("#zc-contact").await.send_keys("amanhã").await.unwrap();
+    page.element(".zc-contact button").await.click().await.unwrap();
+    page.element_with_text(".zc-notice", "Enter an email, or a phone number with its area code.").await;
+    let field = page.element("#zc-contact").await;
+    field.clear().await.unwrap();
+    field.send_keys("+55 11 99141-7777").await.unwrap();
+    page.element(".zc-contact button").await.click().await.unwrap();
+    page.element_with_text(".zc-visitor[data-delivery=sent] .zc-text", "My contact: +55 11 99141-7777").await;
+    page.element_with_text(".zc-status", "No agent is available right now. Leave a message: the team will answer here or at the contact you gave.").await;
+    assert!(page.client.find(Locator::Css(".zc-contact")).await.is_err(), "asked once");
+    // The visitor can still leave a message for later: both are kept for the agents, in order.
     page.send("Me liguem amanhã").await;
-    wait_for("the message kept for the agents", || async {
+    wait_for("the contact and the message kept for the agents", || async {
         let view = agent.view(&hash).await;
-        (view["transcript"][0]["content"] == "Me liguem amanhã").then_some(())
+        let said = |at: usize| view["transcript"][at]["content"].as_str().map(str::to_string);
+        (said(0).as_deref() == Some("My contact: +55 11 99141-7777") && said(1).as_deref() == Some("Me liguem amanhã")).then_some(())
     })
     .await;
+    // After a reload the widget knows the team has the contact: not asked again.
+    page.open_widget(&demo_page(&product, "/?department=2")).await;
+    page.element_with_text(".zc-visitor .zc-text", "Me liguem amanhã").await;
+    page.element_with_text(".zc-status", "No agent is available right now. Leave a message: the team will answer here or at the contact you gave.").await;
+    assert!(page.client.find(Locator::Css(".zc-contact")).await.is_err(), "not asked again");
+    page.close().await;
+    product.stop().await;
+}
+
+#[tokio::test]
+async fn a_visitor_who_gave_an_email_in_the_form_is_not_asked_again() {
+    let product = start_product().await;
+    let page = Browser::start().await;
+    page.open_widget(&demo_page(&product, "/?department=2")).await;
+    page.element("#zc-email").await.send_keys("ana@example.com").await.unwrap();
+    page.start_chat("Ana Contato").await;
+    page.element_with_text(".zc-status", "No agent is available right now. Leave a message: the team will answer here or at the contact you gave.").await;
+    assert!(page.client.find(Locator::Css(".zc-contact")).await.is_err());
     page.close().await;
     product.stop().await;
 }

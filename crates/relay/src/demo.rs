@@ -54,6 +54,15 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
                     Some(lang) => page.replace("data-department=\"1\" data-title", &format!("data-department=\"1\" data-lang=\"{lang}\" data-title")),
                     None => page,
                 };
+                // `/?hours=mon-fri 09:00-18:00&timezone=America/Sao_Paulo`: business hours;
+                // `/?department=2`: the demo account's department with nobody online.
+                let setting = |name: &str, value: Option<&str>| {
+                    let safe = value.filter(|v| v.len() <= 200 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b" :;,-_/+".contains(&b)));
+                    safe.map(|value| format!(" data-{name}=\"{value}\""))
+                };
+                let extra: String = [setting("hours", query.hours.as_deref()), setting("timezone", query.timezone.as_deref())].into_iter().flatten().collect();
+                let department = setting("department", query.department.as_deref()).unwrap_or(" data-department=\"1\"".into());
+                let page = page.replace(" data-department=\"1\" data-", &[&department, &extra, " data-"].concat());
                 async move { Html(page) }
             }),
         )
@@ -100,6 +109,9 @@ struct Preload {
     consent: Option<String>,
     /// `/?lang=pt-BR`: the widget in another language than the browser's.
     lang: Option<String>,
+    hours: Option<String>,
+    timezone: Option<String>,
+    department: Option<String>,
 }
 
 fn file(kind: &'static str, body: &'static str) -> Response {
