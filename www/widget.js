@@ -4,9 +4,8 @@
  * Settings (data-*, README "Embedding"): department | departments ("1:Sales,2:Support"), lang
  * (pt-BR, en, es), title, color (#rgb, #rrggbb), side (right, left), offset-x, offset-y (px),
  * z-index, fields ("name*,email,phone,cpf"; * = required), extra (a JSON object zChat returns in
- * its webhooks), preload (files: the frame's files into the cache when the browser is idle, the
- * chat made on hover, focus or click; idle: the chat made when the browser is idle; intent:
- * nothing before hover, focus or click), customer-key and signature (a verified customer), tags ("1,7"), page-context
+ * its webhooks), preload (idle: the chat made when the browser is idle; intent: nothing before
+ * hover, focus or click; without it, the chat is made once the visitor stirs), customer-key and signature (a verified customer), tags ("1,7"), page-context
  * (off, full), consent (required: nothing is loaded or stored until zchat('consent', true)), hours
  * ("mon-fri 09:00-18:00; sat 09:00-13:00") and timezone (the team's, "America/Sao_Paulo"). An
  * invalid setting is one console error naming it, and no widget.
