@@ -409,13 +409,11 @@ fn root_with(conversation: Conversation) -> Element {
 
 #[wasm_bindgen_test]
 async fn the_rating_panel_thanks_once_sent() {
-    let root = root();
-    let props = RatingPanelProps {
-        rating: zchat_widget::core::Rating::Sent { mood: zchat_types::Mood::Negative },
-        onrate: Callback::noop(),
-        onnew: Callback::noop(),
-    };
-    yew::Renderer::<RatingPanel>::with_root_and_props(root.clone(), props).render();
+    let mut conversation = started();
+    trigger(&mut conversation, 1, json!({"state": "finished"}));
+    conversation.step(Input::Rate { mood: zchat_types::Mood::Negative, note: String::new() }, 2);
+    conversation.step(Input::Rated(Ok(())), 3);
+    let root = root_with(conversation);
     until("the thanks", || text(&root, ".zc-thanks").is_some()).await;
     assert_eq!(text(&root, ".zc-thanks").unwrap(), "Thanks for your feedback!");
     assert!(root.query_selector(".zc-good").unwrap().is_none(), "no second rating");
@@ -425,7 +423,7 @@ async fn the_rating_panel_thanks_once_sent() {
 async fn ending_the_chat_asks_first() {
     let root = root();
     let (onfinish, finished) = recorder::<()>();
-    yew::Renderer::<EndChat>::with_root_and_props(root.clone(), EndChatProps { onfinish }).render();
+    yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), ChatWindowProps { onfinish, ..quiet_props(started()) }).render();
     until("the button", || root.query_selector(".zc-end").unwrap().is_some()).await;
     click(&root, ".zc-end");
     until("the question", || text(&root, ".zc-confirm span").is_some()).await;

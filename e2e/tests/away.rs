@@ -73,7 +73,11 @@ async fn wrong_hours_are_one_console_error_naming_the_setting_and_the_chat_goes_
         json!({"source": "window.errors = []; const said = console.error; console.error = (...a) => { errors.push(a.join(' ')); said(...a); };"}),
     )
     .await;
-    for (query, named) in [("hours=weekdays&timezone=UTC", "data-hours"), ("hours=mon%2009:00-18:00&timezone=Mars/Olympus", "data-timezone"), ("hours=mon%2009:00-18:00", "data-timezone")] {
+    for (query, named) in [
+        ("hours=weekdays&timezone=UTC", "data-hours"),
+        ("hours=mon%2009:00-18:00&timezone=Mars/Olympus", "data-timezone"),
+        ("hours=mon%2009:00-18:00", "data-timezone"),
+    ] {
         page.client.goto(&format!("{}/widget/?department=1&{query}", product.relay_url)).await.unwrap();
         page.element("#zc-name").await;
         let errors = wait_for("the console error", || async {

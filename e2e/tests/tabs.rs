@@ -62,7 +62,8 @@ async fn no_agent_available_is_said_clearly_and_the_visitor_leaves_a_message_and
     field.send_keys("+55 11 99141-7777").await.unwrap();
     page.element(".zc-contact button").await.click().await.unwrap();
     page.element_with_text(".zc-visitor[data-delivery=sent] .zc-text", "My contact: +55 11 99141-7777").await;
-    page.element_with_text(".zc-status", "No agent is available right now. Leave a message: the team will answer here or at the contact you gave.").await;
+    page.element_with_text(".zc-status", "No agent is available right now. Leave a message: the team will answer here or at the contact you gave.")
+        .await;
     assert!(page.client.find(Locator::Css(".zc-contact")).await.is_err(), "asked once");
     // The visitor can still leave a message for later: both are kept for the agents, in order.
     page.send("Me liguem amanhã").await;
@@ -75,7 +76,8 @@ async fn no_agent_available_is_said_clearly_and_the_visitor_leaves_a_message_and
     // After a reload the widget knows the team has the contact: not asked again.
     page.open_widget(&demo_page(&product, "/?department=2")).await;
     page.element_with_text(".zc-visitor .zc-text", "Me liguem amanhã").await;
-    page.element_with_text(".zc-status", "No agent is available right now. Leave a message: the team will answer here or at the contact you gave.").await;
+    page.element_with_text(".zc-status", "No agent is available right now. Leave a message: the team will answer here or at the contact you gave.")
+        .await;
     assert!(page.client.find(Locator::Css(".zc-contact")).await.is_err(), "not asked again");
     page.close().await;
     product.stop().await;
@@ -88,7 +90,8 @@ async fn a_visitor_who_gave_an_email_in_the_form_is_not_asked_again() {
     page.open_widget(&demo_page(&product, "/?department=2")).await;
     page.element("#zc-email").await.send_keys("ana@example.com").await.unwrap();
     page.start_chat("Ana Contato").await;
-    page.element_with_text(".zc-status", "No agent is available right now. Leave a message: the team will answer here or at the contact you gave.").await;
+    page.element_with_text(".zc-status", "No agent is available right now. Leave a message: the team will answer here or at the contact you gave.")
+        .await;
     assert!(page.client.find(Locator::Css(".zc-contact")).await.is_err());
     page.close().await;
     product.stop().await;

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 use zchat_types::{Customer, Mood};
 
-use super::{contact_ask, status_line, tools, use_texts, Composer, EndChat, PreChatForm, RatingPanel, Transcript};
+use super::{contact_ask, end_chat, rating_panel, status_line, tools, use_texts, Composer, PreChatForm, Transcript};
 use crate::core::{Conversation, Phase};
 
 #[derive(Properties, PartialEq)]
@@ -63,7 +63,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
         Phase::Finished => html! {
             <>
                 <Transcript entries={conversation.transcript.clone()} onretry={props.onretry.clone()} />
-                <RatingPanel rating={conversation.rating.clone()} onrate={props.onrate.clone()} onnew={props.onnew.clone()} />
+                { rating_panel(texts, &conversation.rating, &props.onrate, &props.onnew) }
             </>
         },
         _ => html! {
@@ -137,7 +137,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
             <header class="zc-header">
                 <h1>{ props.title.clone() }</h1>
                 if can_end {
-                    <EndChat onfinish={props.onfinish.clone()} />
+                    { end_chat(texts, &props.onfinish) }
                 }
                 if let Some(onclose) = &props.onclose {
                     <button type="button" class="zc-close" aria-label={texts.close} title={texts.close} onclick={onclose.reform(|_| ())}>{ "✕" }</button>

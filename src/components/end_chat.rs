@@ -3,6 +3,8 @@
 
 use yew::prelude::*;
 
+use crate::texts::Texts;
+
 #[derive(Properties, PartialEq)]
 pub struct ConfirmedProps {
     pub label: &'static str,
@@ -45,16 +47,11 @@ pub fn confirmed(props: &ConfirmedProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct EndChatProps {
-    pub onfinish: Callback<()>,
-}
-
-#[function_component(EndChat)]
-pub fn end_chat(props: &EndChatProps) -> Html {
-    let texts = super::use_texts();
+/// "End chat", asked first. A function, not a component of its own (each costs the first open
+/// some 0.3 KB).
+pub fn end_chat(texts: &Texts, onfinish: &Callback<()>) -> Html {
     html! {
         <Confirmed label={texts.end_chat} question={texts.end_question} yes={texts.end_yes} no={texts.end_no} class="zc-end"
-            onconfirm={props.onfinish.clone()} />
+            onconfirm={onfinish.clone()} />
     }
 }

@@ -60,7 +60,8 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
                     let safe = value.filter(|v| v.len() <= 200 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b" :;,-_/+".contains(&b)));
                     safe.map(|value| format!(" data-{name}=\"{value}\""))
                 };
-                let extra: String = [setting("hours", query.hours.as_deref()), setting("timezone", query.timezone.as_deref())].into_iter().flatten().collect();
+                let extra: String =
+                    [setting("hours", query.hours.as_deref()), setting("timezone", query.timezone.as_deref())].into_iter().flatten().collect();
                 let department = setting("department", query.department.as_deref()).unwrap_or(" data-department=\"1\"".into());
                 let page = page.replace(" data-department=\"1\" data-", &[&department, &extra, " data-"].concat());
                 async move { Html(page) }
