@@ -24,10 +24,14 @@ fn language(settings: &Settings) -> Lang {
     lang
 }
 
-/// The site's colour, through the stylesheet's variables (CSSOM: the frame's CSP allows it).
+/// The site's theme (an attribute the stylesheet draws) and colour, through the stylesheet's
+/// variables (CSSOM: the frame's CSP allows it).
 fn paint(settings: &Settings) {
-    let Some(accent) = &settings.color else { return };
     let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
+    if let (Some(root), Some(theme)) = (&root, settings.theme) {
+        let _ = root.set_attribute("data-theme", theme);
+    }
+    let Some(accent) = &settings.color else { return };
     if let Some(root) = root.and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok()) {
         let _ = root.style().set_property("--zc-accent", &accent.color);
         let _ = root.style().set_property("--zc-accent-text", accent.text);
@@ -38,7 +42,7 @@ fn paint(settings: &Settings) {
 fn page_settings() -> Result<Settings, String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| "The widget's address is invalid.".to_string())?;
-    let pairs: Vec<(String, String)> = ["department", "departments", "title", "fields", "host", "lang", "color", "hours", "timezone"]
+    let pairs: Vec<(String, String)> = ["department", "departments", "title", "fields", "host", "lang", "color", "hours", "timezone", "theme"]
         .into_iter()
         .filter_map(|name| params.get(name).map(|value| (name.to_string(), value)))
         .collect();

@@ -27,6 +27,8 @@ pub struct Settings {
     /// America/Sao_Paulo`), as given: the relay reads them (`GET /hours`) and says when the team
     /// is back, or names the one that is wrong.
     pub hours: Option<(String, String)>,
+    /// `theme=dark`, or `auto` (the visitor's system decides); light without it.
+    pub theme: Option<&'static str>,
 }
 
 /// A colour from the embed settings, and the text colour that reads on it.
@@ -74,10 +76,11 @@ impl Settings {
         let mut departments = None;
         let mut lang = None;
         let mut color = None;
-        let (mut hours, mut timezone) = (None, None);
+        let (mut hours, mut timezone, mut theme) = (None, None, None);
         for (name, value) in pairs {
             match name {
                 "hours" => hours = Some(value),
+                "theme" => theme = Some(value),
                 "timezone" => timezone = Some(value.trim()),
                 "lang" => lang = Some(value),
                 "color" => color = Some(value),
@@ -107,7 +110,13 @@ impl Settings {
             .map(|text| Accent::parse(text.trim()).ok_or_else(|| ["data-color \"", text, "\" is not a colour like #2f6fed."].concat()))
             .transpose()?;
         let hours = hours.map(|hours| (hours.to_string(), timezone.unwrap_or_default().to_string()));
-        Ok(Settings { department_id, title, fields, host, departments, lang, color, hours })
+        let theme = match theme {
+            None | Some("light") => None,
+            Some("dark") => Some("dark"),
+            Some("auto") => Some("auto"),
+            Some(other) => return Err(["data-theme \"", other, "\" is not one of light, dark, auto."].concat()),
+        };
+        Ok(Settings { department_id, title, fields, host, departments, lang, color, hours, theme })
     }
 }
 
@@ -162,7 +171,8 @@ mod tests {
                 departments: vec![],
                 lang: None,
                 color: None,
-                hours: None
+                hours: None,
+                theme: None
             }
         );
         assert_eq!(Settings::from_pairs([("department", "1"), ("lang", "pt-BR")]).unwrap().lang, Some(Lang::PtBr));
@@ -203,6 +213,15 @@ mod tests {
         assert_eq!(set.hours, Some(("mon-fri 09:00-18:00".into(), "America/Sao_Paulo".into())));
         assert_eq!(with(&[("hours", "weekdays")]).unwrap().hours, Some(("weekdays".into(), String::new())), "the relay names what is wrong");
         assert_eq!(with(&[("timezone", "UTC")]).unwrap().hours, None, "a zone alone changes nothing");
+    }
+
+    #[test]
+    fn themes() {
+        let theme = |value: &'static str| Settings::from_pairs([("department", "1"), ("theme", value)]).map(|settings| settings.theme);
+        assert_eq!((theme("light"), theme("dark"), theme("auto")), (Ok(None), Ok(Some("dark")), Ok(Some("auto"))));
+        for bad in ["", "Dark", "night", "dark ", "auto,dark", "<b>"] {
+            assert!(theme(bad).unwrap_err().starts_with("data-theme"), "{bad:?}");
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@
  * its webhooks), preload (idle: the chat made when the browser is idle; intent: nothing before
  * hover, focus or click; without it, the chat is made once the visitor stirs), customer-key and signature (a verified customer), tags ("1,7"), page-context
  * (off, full), consent (required: nothing is loaded or stored until zchat('consent', true)), hours
- * ("mon-fri 09:00-18:00; sat 09:00-13:00") and timezone (the team's, "America/Sao_Paulo"). An
+ * ("mon-fri 09:00-18:00; sat 09:00-13:00") and timezone (the team's, "America/Sao_Paulo"), theme
+ * (light, dark, auto). An
  * invalid setting is one console error naming it, and no widget.
  *
  * The launcher lives in a shadow root on an element beside <body>: the page's CSS cannot reach
@@ -84,7 +85,7 @@
 
   var relay = new URL(script.src).origin;
   var params = new URLSearchParams({ host: location.origin });
-  "department departments title fields lang color hours timezone".split(" ").forEach(function (name) {
+  "department departments title fields lang color hours timezone theme".split(" ").forEach(function (name) {
     if (attr(name)) params.set(name, attr(name));
   });
   var x = +(set["offset-x"] || 20);

@@ -38,7 +38,8 @@ pub fn transcript(props: &TranscriptProps) -> Html {
     let typing = props.agent_name.as_deref().map_or(texts.agent_typing.to_string(), |name| texts.named_typing.with(name));
     html! {
         // The log is the list's container: a list item's parent must stay a list for screen readers.
-        <div class="zc-transcript" ref={list} role="log" aria-live="polite" aria-label={texts.messages}>
+        // It scrolls, so the keyboard can reach it (tabindex) to scroll it when nothing in it takes focus.
+        <div class="zc-transcript" ref={list} role="log" aria-live="polite" aria-label={texts.messages} tabindex="0">
             <ol class="zc-messages">
                 { for props.entries.iter().map(|entry| html! {
                     <MessageBubble key={entry.id.key()} entry={entry.clone()} onretry={props.onretry.clone()} oncancel={props.oncancel.clone()} />

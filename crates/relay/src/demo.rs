@@ -55,13 +55,21 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
                     None => page,
                 };
                 // `/?hours=mon-fri 09:00-18:00&timezone=America/Sao_Paulo`: business hours;
+                // `/?theme=dark&color=%23ffdd00`: a theme and a colour;
                 // `/?department=2`: the demo account's department with nobody online.
                 let setting = |name: &str, value: Option<&str>| {
-                    let safe = value.filter(|v| v.len() <= 200 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b" :;,-_/+".contains(&b)));
+                    let safe = value.filter(|v| v.len() <= 200 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b" :;,-_/+#".contains(&b)));
                     safe.map(|value| format!(" data-{name}=\"{value}\""))
                 };
-                let extra: String =
-                    [setting("hours", query.hours.as_deref()), setting("timezone", query.timezone.as_deref())].into_iter().flatten().collect();
+                let extra: String = [
+                    setting("hours", query.hours.as_deref()),
+                    setting("timezone", query.timezone.as_deref()),
+                    setting("theme", query.theme.as_deref()),
+                    setting("color", query.color.as_deref()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
                 let department = setting("department", query.department.as_deref()).unwrap_or(" data-department=\"1\"".into());
                 let page = page.replace(" data-department=\"1\" data-", &[&department, &extra, " data-"].concat());
                 async move { Html(page) }
@@ -112,6 +120,8 @@ struct Preload {
     lang: Option<String>,
     hours: Option<String>,
     timezone: Option<String>,
+    theme: Option<String>,
+    color: Option<String>,
     department: Option<String>,
 }
 
