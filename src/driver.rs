@@ -110,6 +110,7 @@ impl Driver {
             Effect::Save(saved) => storage::save(self.inner.conversation.borrow().department_id, &saved),
             Effect::ForgetDevice => storage::forget(),
             Effect::ReportUnread(count) => host::unread(host, self.texts(), count),
+            Effect::ShowWindow => host::show(host, true),
             Effect::ReportAway(at) => {
                 let conversation = self.inner.conversation.borrow();
                 let texts = conversation.lang.texts();
@@ -203,6 +204,7 @@ async fn carry_out(texts: &'static Texts, effect: Effect) -> Option<Input> {
         | Effect::ForgetDevice
         | Effect::ReportUnread(_)
         | Effect::ReportAway(_)
+        | Effect::ShowWindow
         | Effect::Announce(_)
         | Effect::OpenStream { .. }
         | Effect::CloseStream

@@ -3,7 +3,8 @@
 //! - frame → host: `{"zchat": EVENT, "data": …}`, where EVENT is one of the JS API's events the page's
 //!   listeners get as they are — `ready`, `unread` (a count), `state` (`{"state": "queued",
 //!   "position": 2, "active": true}`), `message` (`{"from": "agent", "text": "…", "agent": "Ana"}`) —
-//!   or `hide` (the visitor closed the window: Escape, the close button), or `labels` (new labels
+//!   or `show` (`false`: the visitor closed the window, by Escape or the close button; `true`: a
+//!   conversation under way was left open, on the site's last page or before a reload), or `labels` (new labels
 //!   for the launcher). `ready` also carries the launcher's labels in the visitor's language
 //!   (`"labels": {"open": …, "close": …}`), and
 //!   `unread` its label with the count (`"label": "Open chat, 2 unread messages"`);
@@ -75,7 +76,7 @@ fn post<D: Serialize>(host: Option<&str>, message: &ToHost<'_, D>) {
     }
 }
 
-/// An event for the host page's listeners (or `hide`).
+/// An event for the host page's listeners (or `show`, `labels`).
 fn event<D: Serialize>(host: Option<&str>, name: &str, data: D) {
     post(host, &ToHost { zchat: name, data, label: None, labels: None });
 }
@@ -103,8 +104,14 @@ pub fn labels(host: Option<&str>, texts: &Texts, open: &str) {
     post(host, &ToHost { zchat: "labels", data: (), label: None, labels: Some(Labels { open, close: texts.close }) });
 }
 
+/// Asks the host page to show the window (`true`) or to close it. Sent as 1 or 0: the same
+/// message type as `unread`'s count, one serializer less in the wasm.
+pub fn show(host: Option<&str>, open: bool) {
+    event(host, "show", u32::from(open));
+}
+
 pub fn close(host: Option<&str>) {
-    event(host, "hide", ());
+    show(host, false);
 }
 
 fn complain_once(told: &Cell<u8>, what: u8, message: &str) {
@@ -199,6 +206,9 @@ pub fn listen(host: Option<String>, texts: &Texts, open: Rc<Cell<bool>>, seen: R
             }
             let Some(message) = event.data().as_string().as_deref().and_then(decode) else { return };
             let opened = message.open && !open.get();
+            if message.open != open.get() {
+                dispatch.emit(Input::WindowOpen(message.open));
+            }
             open.set(message.open);
             seen();
             if opened {

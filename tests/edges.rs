@@ -126,6 +126,7 @@ fn what_the_frame_keeps_reads_back_the_same() {
         previous: Some(Session { hash: "h1".into(), credential: "c1".into() }),
         announced: Some("3-14".into()),
         contact: true,
+        open: true,
     };
     let text = json::stringify(&saved).unwrap();
     assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap()["current"], json!({"hash": "h2", "credential": "c2"}));

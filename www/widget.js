@@ -228,7 +228,8 @@
     }
     // The launcher's labels, on ready and whenever they change (outside business hours).
     if (message.labels) labels = message.labels;
-    if (name == "hide") setOpen(false);
+    // The visitor closed the window in the frame (false), or a conversation left open comes back open.
+    if (name == "show") setOpen(!!data);
     if (name == "unread") {
       unread = data | 0;
       labels.unread = message.label;

@@ -1,8 +1,8 @@
-//! The conversation survives a reload; a visitor who ended one rates it and comes back, and the
+//! The conversation survives a reload, its window open or closed as it was; a visitor who ended one rates it and comes back, and the
 //! new conversation's agent can read the earlier one.
 
 use serde_json::json;
-use zchat_e2e::{demo_page, start_product, Agent, Browser};
+use zchat_e2e::{demo_page, run_script, start_product, wait_for, Agent, Browser};
 
 #[tokio::test]
 async fn a_reload_keeps_the_conversation() {
@@ -32,6 +32,48 @@ async fn a_reload_keeps_the_conversation() {
         })
         .await;
     page.screenshot("after-reload").await;
+    page.close().await;
+    product.stop().await;
+}
+
+#[tokio::test]
+async fn the_window_comes_back_as_the_visitor_left_it() {
+    let product = start_product().await;
+    let agent = Agent::new(&product);
+    let page = Browser::start().await;
+    page.open_widget(&demo_page(&product, "/")).await;
+    page.start_chat("Janela Aberta").await;
+    let hash = agent.interaction_of("Janela Aberta", &[]).await;
+    agent.act(&hash, "accept", json!({})).await;
+    agent.act(&hash, "messages", json!({"content": "Olá!"})).await;
+    page.element_with_text(".zc-agent .zc-text", "Olá!").await;
+
+    // Left open: after a reload it opens again once the visitor is back on the page.
+    page.client.refresh().await.unwrap();
+    page.stir().await;
+    let launcher = page.widget_part("button").await;
+    wait_for("the window to open again", || async { (launcher.attr("aria-expanded").await.ok()??.as_str() == "true").then_some(()) }).await;
+    assert!(page.widget_part("iframe").await.is_displayed().await.unwrap());
+    page.enter_widget().await;
+    page.element_with_text(".zc-agent .zc-text", "Olá!").await;
+
+    // Closed: after a reload it stays closed, the conversation there all the same.
+    page.client.enter_parent_frame().await.unwrap();
+    launcher.click().await.unwrap();
+    // Once the frame has heard it (its storage says so), the visitor reloads.
+    page.enter_widget().await;
+    let kept_open = "return JSON.parse(localStorage.getItem('zchat:conversation:1')).open === true";
+    wait_for("the frame to keep it closed", || async { (run_script(&page.client, kept_open, vec![]).await == false).then_some(()) }).await;
+    page.client.enter_parent_frame().await.unwrap();
+    page.client.refresh().await.unwrap();
+    page.stir().await;
+    page.enter_widget().await;
+    // (A hidden frame's text is not visible text: read from its document.)
+    let said = "return [...document.querySelectorAll('.zc-agent .zc-text')].map(e => e.textContent).join()";
+    wait_for("the replayed message", || async { (run_script(&page.client, said, vec![]).await == "Olá!").then_some(()) }).await;
+    page.client.enter_parent_frame().await.unwrap();
+    assert_eq!(page.widget_part("button").await.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
+    assert!(!page.widget_part("iframe").await.is_displayed().await.unwrap());
     page.close().await;
     product.stop().await;
 }

@@ -70,6 +70,10 @@ pub struct Saved {
     /// (kept as a yes or no: the contact itself is in the conversation, not in this browser).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub contact: bool,
+    /// Whether the window was open when the visitor left the page (the conversation under way
+    /// comes back as it was: open stays open, closed stays closed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open: bool,
 }
 
 /// Prefilled answers longer than this are cut.
@@ -111,6 +115,8 @@ pub struct Conversation {
     /// Whether the team can answer the visitor by email or phone: given in the form, or left
     /// when no agent was available ([`Input::LeaveContact`]).
     pub contact: bool,
+    /// Whether the host page shows the window.
+    pub open: bool,
     /// The site's business hours and its time zone, as given (the relay reads them), and when the
     /// team is back by them (ms since the epoch; `None` while it is there or until the relay said).
     pub hours: Option<(String, String)>,
@@ -150,6 +156,7 @@ impl Conversation {
             tags: None,
             page: None,
             contact: false,
+            open: false,
             hours: None,
             back_at: None,
             tray: Vec::new(),
@@ -214,6 +221,12 @@ impl Conversation {
             Input::CancelUpload { key } => self.cancel_upload(key),
             Input::Resend { key } => self.resend(key),
             Input::LeaveContact { text, key } => self.leave_contact(&text, key, now),
+            // Kept with a conversation under way, so that the site's next page shows it as it was.
+            Input::WindowOpen(open) if open != self.open => {
+                self.open = open;
+                self.session.is_some().then(|| Effect::Save(self.saved())).into_iter().collect()
+            }
+            Input::WindowOpen(_) => Vec::new(),
             Input::TeamBack(at) => {
                 self.back_at = at;
                 at.map(Effect::ReportAway).into_iter().collect()
@@ -269,8 +282,8 @@ impl Conversation {
             (Phase::Finished, Some(session)) => Some(session.clone()),
             _ => self.previous.clone(),
         };
-        let contact = self.contact && current.is_some();
-        Saved { current, previous, announced: self.attention.announced.map(|id| id.to_string()), contact }
+        let (contact, open) = (self.contact && current.is_some(), self.open && current.is_some());
+        Saved { current, previous, announced: self.attention.announced.map(|id| id.to_string()), contact, open }
     }
 
     /// What the host page's `state` listeners see: the phase's name, the queue position, and
@@ -360,6 +373,10 @@ impl Conversation {
         self.attention.announced = saved.announced.and_then(|id| id.parse::<EventId>().ok());
         let Some(session) = saved.current else { return effects };
         self.contact = saved.contact;
+        if saved.open {
+            self.open = true;
+            effects.push(Effect::ShowWindow);
+        }
         self.phase = Phase::Waiting;
         effects.push(self.link.open(&session));
         self.session = Some(session);

@@ -70,6 +70,8 @@ pub enum Input {
     /// The visitor leaves an email or a phone (`text`, as typed) for the team's answer, with no
     /// agent available; `key` is the idempotency key of the message that carries it.
     LeaveContact { text: String, key: String },
+    /// The host page shows the window (`true`) or not.
+    WindowOpen(bool),
     /// The relay said when the team is back by the site's business hours (`None`: it is there).
     TeamBack(Option<i64>),
     /// The timer of an automatic resend fired.
@@ -122,6 +124,8 @@ pub enum Effect {
         tag_ids: Option<Vec<String>>,
         previous: Option<Session>,
     },
+    /// Ask the host page to show the window (a conversation under way was left open).
+    ShowWindow,
     /// Ask the relay when the team is back by the site's `hours` in its `timezone`.
     AskHours {
         hours: String,

@@ -114,7 +114,7 @@ fn a_started_interaction_opens_the_stream_from_the_start() {
     assert_eq!(
         effects,
         [
-            Effect::Save(Saved { current: Some(session()), previous: None, announced: None, contact: false }),
+            Effect::Save(Saved { current: Some(session()), previous: None, announced: None, contact: false, open: false }),
             Effect::OpenStream { session: session(), after: None }
         ]
     );
@@ -202,6 +202,32 @@ fn the_relay_is_asked_when_the_team_is_back_once_the_page_loads() {
     assert_eq!(conversation.back_at, None);
     // Without hours, nobody is asked.
     assert!(Conversation::new(1).step(Input::Restore(Saved::default()), T0).is_empty());
+}
+
+#[test]
+fn a_conversation_under_way_keeps_the_window_as_the_visitor_left_it() {
+    let mut conversation = started();
+    // Opened by the host page: kept with the conversation.
+    let effects = conversation.step(Input::WindowOpen(true), T0);
+    let [Effect::Save(saved)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert!(saved.open);
+    assert!(conversation.step(Input::WindowOpen(true), T0).is_empty(), "no change, nothing to keep");
+    // The next page: open again, asked of the host page.
+    let mut next = Conversation::new(1);
+    let effects = next.step(Input::Restore(saved.clone()), T0);
+    assert!(matches!(effects.as_slice(), [Effect::ShowWindow, Effect::OpenStream { .. }]), "{effects:?}");
+    // Closed: stays closed.
+    let effects = conversation.step(Input::WindowOpen(false), T0);
+    let [Effect::Save(saved)] = effects.as_slice() else { panic!("{effects:?}") };
+    assert!(!saved.open);
+    let mut next = Conversation::new(1);
+    assert!(!next.step(Input::Restore(saved.clone()), T0).contains(&Effect::ShowWindow));
+    // Before a conversation, or after its end, nothing is kept: the next page starts closed.
+    let mut fresh = Conversation::new(1);
+    assert!(fresh.step(Input::WindowOpen(true), T0).is_empty());
+    conversation.step(Input::WindowOpen(true), T0);
+    conversation.step(state(1, "finished"), T0);
+    assert!(!conversation.saved().open, "a finished conversation is not reopened");
 }
 
 #[test]
@@ -308,7 +334,10 @@ fn the_agent_finishing_ends_the_conversation_and_closes_the_stream() {
     let mut conversation = started();
     conversation.step(state(1, "accepted"), T0);
     let effects = conversation.step(state(2, "finished"), T0);
-    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false })]);
+    assert_eq!(
+        effects,
+        [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false })]
+    );
     assert_eq!(conversation.phase, Phase::Finished);
     assert!(!conversation.can_send());
     assert!(conversation.step(Input::Send { text: "oi".into(), key: "k".into() }, T0).is_empty());
@@ -377,7 +406,8 @@ fn triggers_of_other_interactions_and_garbage_are_ignored() {
 #[test]
 fn a_reload_replays_the_conversation_under_way_from_the_start() {
     let mut conversation = Conversation::new(1);
-    let effects = conversation.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: None, contact: false }), T0);
+    let effects =
+        conversation.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: None, contact: false, open: false }), T0);
     assert_eq!(effects, [Effect::OpenStream { session: session(), after: None }]);
     assert_eq!(conversation.phase, Phase::Waiting);
     conversation.step(state(1, "accepted"), T0);
@@ -389,7 +419,8 @@ fn a_reload_replays_the_conversation_under_way_from_the_start() {
 #[test]
 fn a_reload_after_the_end_offers_a_new_conversation_that_names_the_old_one() {
     let mut conversation = Conversation::new(1);
-    let effects = conversation.step(Input::Restore(Saved { current: None, previous: Some(session()), announced: None, contact: false }), T0);
+    let effects =
+        conversation.step(Input::Restore(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false }), T0);
     assert!(effects.is_empty());
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
@@ -408,7 +439,10 @@ fn the_visitor_ends_the_conversation() {
     assert_eq!(conversation.phase, Phase::Chatting);
     conversation.step(Input::Finish, T0);
     let effects = conversation.step(Input::Finished(Ok(())), T0);
-    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false })]);
+    assert_eq!(
+        effects,
+        [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false })]
+    );
     assert_eq!(conversation.phase, Phase::Finished);
     assert_eq!(contents(&conversation).last(), Some(&"You ended the conversation."));
     assert!(conversation.step(Input::Finish, T0).is_empty(), "nothing to end any more");
@@ -438,7 +472,10 @@ fn a_new_conversation_starts_clean_and_names_the_finished_one() {
     assert!(conversation.step(Input::NewConversation, T0).is_empty(), "not while chatting");
     conversation.step(state(2, "finished"), T0);
     let effects = conversation.step(Input::NewConversation, T0);
-    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false })]);
+    assert_eq!(
+        effects,
+        [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false })]
+    );
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
     assert!(conversation.transcript.is_empty() && conversation.session.is_none());
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
@@ -523,7 +560,7 @@ fn new_messages_are_announced_to_the_host_page_once_even_after_a_reload() {
 
     // A reload: the log replays from its start, and nothing is told twice; what is new is.
     let mut reloaded = Conversation::new(1);
-    reloaded.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: Some("7-3".into()), contact: false }), T0);
+    reloaded.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: Some("7-3".into()), contact: false, open: false }), T0);
     reloaded.step(Input::Seen(false), T0);
     for event in [state(1, "accepted"), agent_message(2, "m1", "Olá!"), customer_message(3, "Oi", None)] {
         assert!(!reloaded.step(event, T0).iter().any(|e| matches!(e, Effect::Announce(_) | Effect::ReportUnread(_))));
