@@ -4,12 +4,10 @@
 //! session credential as their `token` (the account token never reaches the browser: the relay
 //! adds it); every failure becomes a [`Failure`].
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::{Map, Value};
+use wasm_bindgen::{JsCast, JsValue};
 use zchat_types::{
-    paths, Ack, ApiError, Customer, HoursAsked, Identity, InteractionCreated, MediaType, MessageCreated, MessageType, Mood, SendMessage,
-    StartRequest, TeamHours, TokenOnly, UpdateInteraction,
+    paths, ApiError, Customer, HoursAsked, Identity, MediaType, MessageType, Mood, SendMessage, StartRequest, TokenOnly, UpdateInteraction,
 };
 
 use crate::core::{Failure, Session};
@@ -33,12 +31,15 @@ pub async fn start_interaction(texts: &Texts, start: Start, previous: Option<&Se
     let Start { department_id, customer, extra, page, identity, tag_ids } = start;
     let body = StartRequest { media_type: MediaType::Text, department_id, customer: Some(customer), extra, page, identity, tag_ids };
     let previous = previous.map(|previous| ("X-Previous-Session", previous.credential.as_str()));
-    let created: InteractionCreated = call(texts, "POST", paths::INTERACTIONS, previous, &body).await?;
-    for warning in &created.data.warnings {
-        crate::host::complain(warning);
+    // The answer (`zchat_types::InteractionCreated`) read off the parsed JSON: smaller in the
+    // wasm than a deserializer of its own.
+    let data = field(&call(texts, "POST", paths::INTERACTIONS, previous, json::stringify(&body)).await?, "data");
+    if let Ok(warnings) = field(&data, "warnings").dyn_into::<js_sys::Array>() {
+        warnings.iter().filter_map(|warning| warning.as_string()).for_each(|warning| crate::host::complain(&warning));
     }
-    let session = created.data.session.ok_or_else(|| Failure { message: texts.unexpected.into(), retryable: true })?;
-    Ok(Session { hash: created.data.interaction_hash, credential: session })
+    let (hash, session) = (field(&data, "interaction_hash").as_string(), field(&data, "session").as_string());
+    let unexpected = || Failure { message: texts.unexpected.into(), retryable: true };
+    Ok(Session { hash: hash.ok_or_else(unexpected)?, credential: session.ok_or_else(unexpected)? })
 }
 
 /// `POST …/{hash}/messages` with an `Idempotency-Key`, so that a retry is not sent twice;
@@ -47,45 +48,42 @@ pub async fn send_message(texts: &Texts, session: &Session, key: &str, content: 
     let (kind, url) = media.map_or((MessageType::Text, None), |(kind, url)| (kind, Some(url)));
     let body = SendMessage { token: session.credential.clone(), content, kind, url };
     let path = paths::for_interaction(paths::MESSAGES, &session.hash);
-    call::<MessageCreated>(texts, "POST", &path, Some(("Idempotency-Key", key)), &body).await.map(|_| ())
+    call(texts, "POST", &path, Some(("Idempotency-Key", key)), json::stringify(&body)).await.map(|_| ())
 }
 
 /// `PUT …/{hash}/typing` when the visitor starts writing, `PUT …/{hash}/cleared` when they stop.
 pub async fn typing(texts: &Texts, session: &Session, typing: bool) -> Result<(), Failure> {
     let body = TokenOnly { token: session.credential.clone() };
     let path = if typing { paths::TYPING } else { paths::CLEARED };
-    call::<Ack>(texts, "PUT", &paths::for_interaction(path, &session.hash), None, &body).await.map(|_| ())
+    call(texts, "PUT", &paths::for_interaction(path, &session.hash), None, json::stringify(&body)).await.map(|_| ())
 }
 
 /// `PUT …/{hash}/finish`: the visitor ends the conversation.
 pub async fn finish(texts: &Texts, session: &Session) -> Result<(), Failure> {
     let body = TokenOnly { token: session.credential.clone() };
-    call::<Ack>(texts, "PUT", &paths::for_interaction(paths::FINISH, &session.hash), None, &body).await.map(|_| ())
+    call(texts, "PUT", &paths::for_interaction(paths::FINISH, &session.hash), None, json::stringify(&body)).await.map(|_| ())
 }
 
 /// `PUT …/{hash}`: the visitor's rating (mood and note).
 pub async fn rate(texts: &Texts, session: &Session, mood: Mood, note: Option<String>) -> Result<(), Failure> {
     let body = UpdateInteraction { token: session.credential.clone(), mood: Some(mood), tag_ids: None, customer_key: None, note };
-    call::<Ack>(texts, "PUT", &paths::for_interaction(paths::INTERACTION, &session.hash), None, &body).await.map(|_| ())
+    call(texts, "PUT", &paths::for_interaction(paths::INTERACTION, &session.hash), None, json::stringify(&body)).await.map(|_| ())
 }
 
 /// `POST /hours`: when the team is back by the site's business hours (`None`: it is there); a
 /// refusal's message names the setting that is wrong, for the site's developer.
 pub async fn team_hours(texts: &Texts, hours: String, timezone: String) -> Result<Option<i64>, Failure> {
-    call::<TeamHours>(texts, "POST", paths::HOURS, None, &HoursAsked { hours, timezone }).await.map(|answer| answer.back_at)
+    let answer = call(texts, "POST", paths::HOURS, None, json::stringify(&HoursAsked { hours, timezone })).await?;
+    Ok(field(&answer, "back_at").as_f64().map(|at| at as i64))
 }
 
-/// Sends `body` as JSON with `header` (if any); a 2xx answer parses as `T`; anything else becomes
-/// a [`Failure`] in words.
-async fn call<T: DeserializeOwned>(
-    texts: &Texts,
-    method: &str,
-    path: &str,
-    header: Option<(&str, &str)>,
-    body: &impl Serialize,
-) -> Result<T, Failure> {
+/// Sends `body` (JSON; `None`: it could not be made) with `header` (if any); a 2xx answer is its
+/// parsed JSON (the callers read what they need off it: a deserializer per answer cost the first
+/// open more, and the sent message's, typing's, finish's and rating's are not read at all);
+/// anything else becomes a [`Failure`] in words. Not generic: one copy of it in the wasm.
+async fn call(texts: &Texts, method: &str, path: &str, header: Option<(&str, &str)>, body: Option<String>) -> Result<JsValue, Failure> {
     let offline = || Failure { message: texts.offline.into(), retryable: true };
-    let body = json::stringify(body).ok_or_else(offline)?;
+    let body = body.ok_or_else(offline)?;
     let request = web_sys::XmlHttpRequest::new().map_err(|_| offline())?;
     let mut sent = request.open(method, path).is_ok() && request.set_request_header("Content-Type", "application/json").is_ok();
     if let Some((name, value)) = header {
@@ -97,8 +95,12 @@ async fn call<T: DeserializeOwned>(
         return Err(offline());
     }
     let _ = wasm_bindgen_futures::JsFuture::from(ended).await;
-    let answer = answer(texts, &request)?;
-    json::parse(&answer).ok_or_else(|| Failure { message: texts.unexpected.into(), retryable: true })
+    json::parse_js(&answer(texts, &request)?).ok_or_else(|| Failure { message: texts.unexpected.into(), retryable: true })
+}
+
+/// `object[name]`, undefined when it is not there.
+fn field(object: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// What an ended request says: its body when it is a 2xx, else why not in words. A refusal (4xx)

@@ -42,10 +42,11 @@ fn paint(settings: &Settings) {
 fn page_settings() -> Result<Settings, String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).map_err(|_| "The widget's address is invalid.".to_string())?;
-    let pairs: Vec<(String, String)> = ["department", "departments", "title", "fields", "host", "lang", "color", "hours", "timezone", "theme"]
-        .into_iter()
-        .filter_map(|name| params.get(name).map(|value| (name.to_string(), value)))
-        .collect();
+    let pairs: Vec<(String, String)> =
+        ["department", "departments", "title", "fields", "host", "lang", "color", "hours", "timezone", "theme", "sound", "title-alert"]
+            .into_iter()
+            .filter_map(|name| params.get(name).map(|value| (name.to_string(), value)))
+            .collect();
     Settings::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
 }
 
@@ -91,6 +92,7 @@ struct Callbacks {
     send_files: Callback<String>,
     cancel: Callback<String>,
     contact: Callback<String>,
+    mute: Callback<bool>,
     close: Option<Callback<()>>,
 }
 
@@ -117,6 +119,7 @@ impl Callbacks {
             },
             cancel: dispatch.reform(|key| Input::CancelUpload { key }),
             contact: dispatch.reform(|text| Input::LeaveContact { text, key: new_key() }),
+            mute: dispatch.reform(Input::Mute),
             close: driver.host().map(|origin| Callback::from(move |()| host::close(Some(&origin)))),
         }
     }
@@ -133,7 +136,7 @@ fn listen(driver: &Driver) -> impl FnOnce() {
     let open = Rc::new(Cell::new(host.is_none()));
     let seen: Rc<dyn Fn()> = {
         let (open, dispatch) = (Rc::clone(&open), dispatch.clone());
-        Rc::new(move || dispatch.emit(Input::Seen(open.get() && page::visible())))
+        Rc::new(move || dispatch.emit(Input::Seen { open: open.get(), visible: page::visible() }))
     };
     // Listening first: the host's answer to `ready` (customer, extra) must not be missed.
     let from_host = host::listen(host.clone(), driver.conversation().lang.texts(), open, Rc::clone(&seen), dispatch.clone());
@@ -165,10 +168,16 @@ fn chat(props: &ChatProps) -> Html {
     let fields = props.settings.fields.clone();
     let departments = props.settings.departments.clone();
     let hours = props.settings.hours.clone();
+    let (sound, title_alert) = (props.settings.sound, props.settings.title_alert);
     let host = props.settings.host.clone();
     let lang = props.lang;
     let driver = use_memo((), move |_| {
-        let conversation = Conversation::new(department_id).with_fields(fields).with_departments(departments).with_lang(lang).with_hours(hours);
+        let conversation = Conversation::new(department_id)
+            .with_fields(fields)
+            .with_departments(departments)
+            .with_lang(lang)
+            .with_hours(hours)
+            .with_alerts(sound, title_alert);
         let conversation = match page::upload_limit() {
             Some(limit) => conversation.with_upload_limit(limit),
             None => conversation,
@@ -191,7 +200,7 @@ fn chat(props: &ChatProps) -> Html {
     }
     let c = &*callbacks;
     html! {
-        <ChatWindow conversation={driver.conversation()} oncontact={c.contact.clone()} title={props.settings.title.clone()} onstart={c.start.clone()} onsend={c.send.clone()}
+        <ChatWindow conversation={driver.conversation()} oncontact={c.contact.clone()} onmute={c.mute.clone()} title={props.settings.title.clone()} onstart={c.start.clone()} onsend={c.send.clone()}
             onretry={c.retry.clone()} onfinish={c.finish.clone()} onrate={c.rate.clone()} onnew={c.new.clone()} onwriting={c.writing.clone()}
             onforget={c.forget.clone()} onfiles={c.files.clone()} ondetach={c.detach.clone()} onsendfiles={c.send_files.clone()}
             oncancel={c.cancel.clone()} onclose={c.close.clone()} />

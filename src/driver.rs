@@ -9,7 +9,7 @@ use yew::Callback;
 
 use crate::core::{Announcement, Conversation, Effect, Input};
 use crate::texts::Texts;
-use crate::{api, clock, host, storage, stream, upload};
+use crate::{api, chime, clock, host, storage, stream, upload};
 
 /// A handle on the running conversation; cheap to clone, equal when it is the same one.
 #[derive(Clone)]
@@ -111,6 +111,11 @@ impl Driver {
             Effect::ForgetDevice => storage::forget(),
             Effect::ReportUnread(count) => host::unread(host, self.texts(), count),
             Effect::ShowWindow => host::show(host, true),
+            Effect::AlertTitle(count) => {
+                let texts = self.texts();
+                let title = count.map(|count| if count == 1 { texts.title_one.to_string() } else { texts.title_many.with(&count.to_string()) });
+                host::title(host, title.as_deref());
+            }
             Effect::ReportAway(at) => {
                 let conversation = self.inner.conversation.borrow();
                 let texts = conversation.lang.texts();
@@ -150,8 +155,9 @@ impl Driver {
             effect => {
                 let driver = self.clone();
                 let texts = self.texts();
+                let host = self.inner.host.clone();
                 yew::platform::spawn_local(async move {
-                    if let Some(input) = carry_out(texts, effect).await {
+                    if let Some(input) = carry_out(texts, host, effect).await {
                         driver.dispatch(input);
                     }
                 });
@@ -160,8 +166,8 @@ impl Driver {
     }
 }
 
-/// The asynchronous effects: HTTP calls and timers, and the input each one ends with.
-async fn carry_out(texts: &'static Texts, effect: Effect) -> Option<Input> {
+/// The asynchronous effects: HTTP calls, timers and the chime, and the input each one ends with.
+async fn carry_out(texts: &'static Texts, host: Option<String>, effect: Effect) -> Option<Input> {
     Some(match effect {
         Effect::StartInteraction { department_id, customer, extra, page, identity, tag_ids, previous } => {
             let start = api::Start { department_id, customer, extra, page, identity, tag_ids };
@@ -192,6 +198,17 @@ async fn carry_out(texts: &'static Texts, effect: Effect) -> Option<Input> {
             clock::sleep_jittered(after_ms).await;
             Input::Resend { key }
         }
+        // The page hears of the chime (its `sound` event) from the tab that played it.
+        Effect::Chime { play, agent } => {
+            if chime::chime(play).await {
+                host::sound(host.as_deref(), agent.as_deref());
+            }
+            return None;
+        }
+        Effect::ScheduleTitleTick { after_ms } => {
+            clock::sleep(after_ms).await;
+            Input::TitleTick
+        }
         Effect::ScheduleTypingTick { after_ms } => {
             clock::sleep(after_ms).await;
             Input::TypingTick
@@ -205,6 +222,7 @@ async fn carry_out(texts: &'static Texts, effect: Effect) -> Option<Input> {
         | Effect::ReportUnread(_)
         | Effect::ReportAway(_)
         | Effect::ShowWindow
+        | Effect::AlertTitle(_)
         | Effect::Announce(_)
         | Effect::OpenStream { .. }
         | Effect::CloseStream

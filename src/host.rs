@@ -3,6 +3,8 @@
 //! - frame → host: `{"zchat": EVENT, "data": …}`, where EVENT is one of the JS API's events the page's
 //!   listeners get as they are — `ready`, `unread` (a count), `state` (`{"state": "queued",
 //!   "position": 2, "active": true}`), `message` (`{"from": "agent", "text": "…", "agent": "Ana"}`) —
+//!   `sound` (the chime played in this tab: `{"from": "agent", "agent": "Ana"}`), or `title`
+//!   (`{"text": …}`: the host page's title while the visitor looks away, empty for its own),
 //!   or `show` (`false`: the visitor closed the window, by Escape or the close button; `true`: a
 //!   conversation under way was left open, on the site's last page or before a reload), or `labels` (new labels
 //!   for the launcher). `ready` also carries the launcher's labels in the visitor's language
@@ -104,6 +106,16 @@ pub fn labels(host: Option<&str>, texts: &Texts, open: &str) {
     post(host, &ToHost { zchat: "labels", data: (), label: None, labels: Some(Labels { open, close: texts.close }) });
 }
 
+/// The chime played in this tab, for a message of `agent`'s (the page's `sound` listeners).
+pub fn sound(host: Option<&str>, agent: Option<&str>) {
+    event(host, "sound", Message { from: "agent", text: "", agent });
+}
+
+/// The host page's title while the visitor looks away: `title`, or the page's own (`None`).
+pub fn title(host: Option<&str>, title: Option<&str>) {
+    event(host, "title", Message { from: "agent", text: title.unwrap_or_default(), agent: None });
+}
+
 /// Asks the host page to show the window (`true`) or to close it. Sent as 1 or 0: the same
 /// message type as `unread`'s count, one serializer less in the wasm.
 pub fn show(host: Option<&str>, open: bool) {
@@ -151,8 +163,25 @@ pub struct FromHost {
     pub forgets: u32,
 }
 
-/// The largest page context taken from the host page, as JSON.
-pub const MAX_PAGE_BYTES: usize = 4096;
+/// The most characters of each part of the page context (its address, title, referrer) kept.
+pub const MAX_PAGE_CHARS: usize = 500;
+
+/// The page the visitor is on, as the loader gives it: its `url`, `title` and `referrer`, each a
+/// string cut to [`MAX_PAGE_CHARS`] (the page's own address may be megabytes long); anything
+/// else in it is dropped.
+fn page(given: &JsValue) -> Option<Map<String, Value>> {
+    if !given.is_object() || js_sys::Array::is_array(given) {
+        return None;
+    }
+    // Inserted one by one: collecting into the map sorts first, and a sort costs the wasm 1.6 KB.
+    let mut page = Map::new();
+    for name in ["url", "title", "referrer"] {
+        if let Some(text) = js_sys::Reflect::get(given, &name.into()).ok().and_then(|text| text.as_string()) {
+            page.insert(name.to_string(), Value::String(text.chars().take(MAX_PAGE_CHARS).collect()));
+        }
+    }
+    Some(page)
+}
 
 /// The most tags a conversation may get (the relay's bound too).
 pub const MAX_TAGS: usize = 20;
@@ -182,9 +211,7 @@ pub fn decode(text: &str) -> Option<FromHost> {
         extra,
         identity: json::from_js::<Option<Identity>>(field("identity")).ok_or(()),
         tags,
-        // The loader cuts each part to 500 characters; anything bigger is not its and is dropped.
-        page: json::from_js::<Map<String, Value>>(field("page"))
-            .filter(|page| json::stringify(page).is_some_and(|text| text.len() <= MAX_PAGE_BYTES)),
+        page: page(&field("page")),
         forgets: field("forget").as_f64().unwrap_or_default() as u32,
     })
 }

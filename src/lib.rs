@@ -6,6 +6,7 @@
 //!   over the browser's EventSource.
 //! - [`driver`]: feeds inputs to the core and carries out its effects; [`storage`] (the frame's
 //!   local storage), [`clock`] (time and timers) and [`keys`] (idempotency keys) are its edges.
+//! - [`chime`]: the tone for the visitor who looks away, in one tab only.
 //! - [`upload`]: the visitor's files and their uploads (XMLHttpRequest, for its progress).
 //! - [`page`]: the frame page's own listeners (visibility, online, Escape) and focus.
 //! - [`texts`]: every text the visitor reads, in pt-BR, en and es.
@@ -16,6 +17,7 @@
 
 pub mod api;
 pub mod app;
+pub mod chime;
 pub mod clock;
 pub mod components;
 pub mod core;

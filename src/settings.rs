@@ -29,6 +29,10 @@ pub struct Settings {
     pub hours: Option<(String, String)>,
     /// `theme=dark`, or `auto` (the visitor's system decides); light without it.
     pub theme: Option<&'static str>,
+    /// Whether a new message for the visitor who looks away chimes (`sound=off`: never) and
+    /// makes the host page's title alternate (`title-alert=off`: never).
+    pub sound: bool,
+    pub title_alert: bool,
 }
 
 /// A colour from the embed settings, and the text colour that reads on it.
@@ -76,11 +80,13 @@ impl Settings {
         let mut departments = None;
         let mut lang = None;
         let mut color = None;
-        let (mut hours, mut timezone, mut theme) = (None, None, None);
+        let (mut hours, mut timezone, mut theme, mut sound, mut title_alert) = (None, None, None, None, None);
         for (name, value) in pairs {
             match name {
                 "hours" => hours = Some(value),
                 "theme" => theme = Some(value),
+                "sound" => sound = Some(value),
+                "title-alert" => title_alert = Some(value),
                 "timezone" => timezone = Some(value.trim()),
                 "lang" => lang = Some(value),
                 "color" => color = Some(value),
@@ -116,7 +122,17 @@ impl Settings {
             Some("auto") => Some("auto"),
             Some(other) => return Err(["data-theme \"", other, "\" is not one of light, dark, auto."].concat()),
         };
-        Ok(Settings { department_id, title, fields, host, departments, lang, color, hours, theme })
+        let (sound, title_alert) = (switch("sound", sound)?, switch("title-alert", title_alert)?);
+        Ok(Settings { department_id, title, fields, host, departments, lang, color, hours, theme, sound, title_alert })
+    }
+}
+
+/// A setting that is `on` (the default) or `off`.
+fn switch(name: &str, value: Option<&str>) -> Result<bool, String> {
+    match value {
+        None | Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(["data-", name, " \"", other, "\" is not on or off."].concat()),
     }
 }
 
@@ -172,7 +188,9 @@ mod tests {
                 lang: None,
                 color: None,
                 hours: None,
-                theme: None
+                theme: None,
+                sound: true,
+                title_alert: true
             }
         );
         assert_eq!(Settings::from_pairs([("department", "1"), ("lang", "pt-BR")]).unwrap().lang, Some(Lang::PtBr));
@@ -213,6 +231,18 @@ mod tests {
         assert_eq!(set.hours, Some(("mon-fri 09:00-18:00".into(), "America/Sao_Paulo".into())));
         assert_eq!(with(&[("hours", "weekdays")]).unwrap().hours, Some(("weekdays".into(), String::new())), "the relay names what is wrong");
         assert_eq!(with(&[("timezone", "UTC")]).unwrap().hours, None, "a zone alone changes nothing");
+    }
+
+    #[test]
+    fn alerts_are_on_unless_the_site_turns_them_off() {
+        let set =
+            |name: &'static str, value: &'static str| Settings::from_pairs([("department", "1"), (name, value)]).map(|s| (s.sound, s.title_alert));
+        assert_eq!(Settings::from_pairs([("department", "1")]).map(|s| (s.sound, s.title_alert)), Ok((true, true)));
+        assert_eq!((set("sound", "off"), set("title-alert", "off"), set("sound", "on")), (Ok((false, true)), Ok((true, false)), Ok((true, true))));
+        for bad in ["", "OFF", "no", "false", "0", "off "] {
+            assert!(set("sound", bad).unwrap_err().starts_with("data-sound"), "{bad:?}");
+            assert!(set("title-alert", bad).unwrap_err().starts_with("data-title-alert"), "{bad:?}");
+        }
     }
 
     #[test]

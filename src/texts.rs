@@ -109,6 +109,11 @@ pub struct Texts {
     /// on the form, and as the launcher's label.
     pub away: Template,
     pub launcher_away: Template,
+    /// The host page's title while the visitor looks away: one new message, several.
+    pub title_one: &'static str,
+    pub title_many: Template,
+    /// The chime's switch in the footer (pressed: it sounds).
+    pub sound: &'static str,
     pub status_agent_joined: &'static str,
     pub status_chatting_with: Template,
     pub status_ended: &'static str,
@@ -207,6 +212,9 @@ pub static EN: Texts = Texts {
     bad_contact: "Enter an email, or a phone number with its area code.",
     away: Template("We're away right now, back {} (your time). Leave a message and we'll answer."),
     launcher_away: Template("Open chat: we're back {}"),
+    title_one: "(1) New message",
+    title_many: Template("({}) New messages"),
+    sound: "Sound",
     status_agent_joined: "An agent joined the conversation.",
     status_chatting_with: Template("You are chatting with {}."),
     status_ended: "This conversation has ended.",
@@ -298,6 +306,9 @@ pub static PT_BR: Texts = Texts {
     bad_contact: "Informe um e-mail, ou um telefone com DDD.",
     away: Template("Estamos fora agora, voltamos {} (seu horário). Deixe uma mensagem e responderemos."),
     launcher_away: Template("Abrir o chat: voltamos {}"),
+    title_one: "(1) Nova mensagem",
+    title_many: Template("({}) Novas mensagens"),
+    sound: "Som",
     status_agent_joined: "Um atendente entrou na conversa.",
     status_chatting_with: Template("Você está conversando com {}."),
     status_ended: "Esta conversa terminou.",
@@ -389,6 +400,9 @@ pub static ES: Texts = Texts {
     bad_contact: "Escribe un email, o un teléfono con su código de área.",
     away: Template("Ahora no estamos, volvemos {} (tu hora). Deja un mensaje y te responderemos."),
     launcher_away: Template("Abrir el chat: volvemos {}"),
+    title_one: "(1) Nuevo mensaje",
+    title_many: Template("({}) Nuevos mensajes"),
+    sound: "Sonido",
     status_agent_joined: "Un agente se unió a la conversación.",
     status_chatting_with: Template("Estás conversando con {}."),
     status_ended: "Esta conversación terminó.",
@@ -499,6 +513,7 @@ mod tests {
                 t.contact_message,
                 t.away,
                 t.launcher_away,
+                t.title_many,
             ] {
                 assert_eq!(made.0.matches("{}").count(), 1, "{lang:?}: {made:?}");
                 assert!(made.with("VALUE").contains("VALUE") && !made.with("VALUE").contains("{}"), "{lang:?}");

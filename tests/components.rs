@@ -142,6 +142,7 @@ fn quiet_props(conversation: Conversation) -> ChatWindowProps {
         onsendfiles: Callback::noop(),
         oncancel: Callback::noop(),
         oncontact: Callback::noop(),
+        onmute: Callback::noop(),
         onclose: None,
     }
 }

@@ -68,10 +68,16 @@ fn what_the_api_does_not_take_is_refused() {
         assert_eq!(field("tags", tags.clone()).tags, Err(()), "{tags}");
     }
     assert_eq!(field("tags", json!(vec!["1"; 20])).tags.map(|tags| tags.map(|tags| tags.len())), Ok(Some(20)));
-    for page in [json!("https://shop.example"), json!(false), json!([1]), json!({"title": "t".repeat(5_000)})] {
+    for page in [json!("https://shop.example"), json!(false), json!([1]), json!(null)] {
         assert!(field("page", page.clone()).page.is_none(), "{page}");
     }
-    assert!(field("page", json!({"url": "https://shop.example/", "title": "Cart", "referrer": ""})).page.is_some());
+    let page = field("page", json!({"url": "https://shop.example/", "title": "Cart", "referrer": ""})).page.unwrap();
+    assert_eq!(serde_json::Value::Object(page), json!({"url": "https://shop.example/", "title": "Cart", "referrer": ""}));
+    // Each part cut to 500 characters (a page's address may be megabytes); anything else dropped.
+    let long = json!({"url": format!("https://shop.example/?q={}", "ç".repeat(3_000_000)), "title": 7, "evil": "x", "referrer": "https://a.example"});
+    let page = field("page", long).page.unwrap();
+    assert_eq!(page["url"].as_str().unwrap().chars().count(), 500);
+    assert_eq!((page.get("title"), page.get("evil"), page["referrer"].as_str()), (None, None, Some("https://a.example")));
     for (forget, counted) in [(json!(2), 2), (json!(-1), 0), (json!("3"), 0), (json!(null), 0), (json!(1e300), u32::MAX)] {
         assert_eq!(field("forget", forget.clone()).forgets, counted, "{forget}");
     }
@@ -127,6 +133,7 @@ fn what_the_frame_keeps_reads_back_the_same() {
         announced: Some("3-14".into()),
         contact: true,
         open: true,
+        muted: true,
     };
     let text = json::stringify(&saved).unwrap();
     assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap()["current"], json!({"hash": "h2", "credential": "c2"}));

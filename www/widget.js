@@ -8,7 +8,8 @@
  * hover, focus or click; without it, the chat is made once the visitor stirs), customer-key and signature (a verified customer), tags ("1,7"), page-context
  * (off, full), consent (required: nothing is loaded or stored until zchat('consent', true)), hours
  * ("mon-fri 09:00-18:00; sat 09:00-13:00") and timezone (the team's, "America/Sao_Paulo"), theme
- * (light, dark, auto). An
+ * (light, dark, auto), sound and title-alert (off: no chime, no title alert for the visitor who
+ * looks away). An
  * invalid setting is one console error naming it, and no widget.
  *
  * The launcher lives in a shadow root on an element beside <body>: the page's CSS cannot reach
@@ -22,7 +23,7 @@
  *   zchat('setExtra', {...}), zchat('identify', {customer_key, signature, name, email, phone, cpf}),
  *   zchat('setTags', [...]), zchat('logout'), zchat('forget'), zchat('consent', bool),
  *   zchat('on', event, fn) -> unsubscribe, zchat('off', event, fn);
- *   events: ready, open, close, message, unread, state.
+ *   events: ready, open, close, message, unread, state, sound (the chime played in this tab).
  * Minified by the build (Trunk.toml's hook); its budget is 2.5 KB brotli (BENCHMARKS.md).
  */
 (function (win, doc) {
@@ -85,7 +86,7 @@
 
   var relay = new URL(script.src).origin;
   var params = new URLSearchParams({ host: location.origin });
-  "department departments title fields lang color hours timezone theme".split(" ").forEach(function (name) {
+  "department departments title fields lang color hours timezone theme sound title-alert".split(" ").forEach(function (name) {
     if (attr(name)) params.set(name, attr(name));
   });
   var x = +(set["offset-x"] || 20);
@@ -96,10 +97,10 @@
   var side = (set.side || "right") + ":" + x + "px;";
 
   // --- State --------------------------------------------------------------------------------
-  var frame, ready, open, customer, started;
+  var frame, ready, open, customer, started, pageTitle;
   var unread = 0;
   var listeners = Object.create(null);
-  var EVENTS = "ready open close message unread state".split(" ");
+  var EVENTS = "ready open close message unread state sound".split(" ");
   EVENTS.forEach(function (name) { listeners[name] = []; });
   // In the host page's storage, with data-preload="intent": a conversation under way, for which
   // the frame comes without waiting for intent on the site's next page.
@@ -111,7 +112,7 @@
   }
   function emit(name, data) {
     listeners[name].slice().forEach(function (listener) {
-      try { listener(data); } catch (e) { complain("a " + name + " listener threw " + e); }
+      try { listener(data); } catch (e) { complain(name + " listener threw " + e); }
     });
   }
 
@@ -162,11 +163,12 @@
     }
   }
 
-  // The page the conversation starts on, for the agent: without query and fragment unless "full".
+  // The page the conversation starts on, for the agent: without query and fragment unless "full"
+  // (the frame cuts each part to 500 characters).
   function page() {
     return set["page-context"] != "off" && {
-      url: (set["page-context"] ? location.href : location.origin + location.pathname).slice(0, 500),
-      title: doc.title.slice(0, 500),
+      url: set["page-context"] ? location.href : location.origin + location.pathname,
+      title: doc.title,
       referrer: doc.referrer && new URL(doc.referrer).origin
     };
   }
@@ -230,6 +232,13 @@
     if (message.labels) labels = message.labels;
     // The visitor closed the window in the frame (false), or a conversation left open comes back open.
     if (name == "show") setOpen(!!data);
+    // The visitor looks away: the page's title says what is new (the frame alternates it), then
+    // its own again.
+    if (name == "title") {
+      pageTitle = pageTitle || doc.title;
+      doc.title = data.text || pageTitle;
+      if (!data.text) pageTitle = "";
+    }
     if (name == "unread") {
       unread = data | 0;
       labels.unread = message.label;
@@ -259,14 +268,14 @@
     },
     identify: function (given) {
       if (checkObject(given, "identify")) {
-        identity = { customer_key: given.customer_key, signature: given.signature };
-        // The frame takes name, email, phone and cpf from it, and nothing else.
-        customer = given;
+        // The frame takes customer_key and signature from it as the identity, name, email, phone and
+        // cpf as the customer, and nothing else.
+        identity = customer = given;
         post();
       }
     },
     setTags: function (given) {
-      if (!Array.isArray(given)) return complain("setTags takes an array of tag ids");
+      if (!Array.isArray(given)) return complain("setTags takes an array");
       tags = given;
       post();
     },
@@ -312,7 +321,7 @@
     }
   };
   function api(command) {
-    if (!commands.hasOwnProperty(command)) return complain("unknown command \"" + command + "\"");
+    if (!commands.hasOwnProperty(command)) return complain("unknown command " + command);
     return commands[command].apply(0, [].slice.call(arguments, 1));
   }
   api.loaded = 1;

@@ -38,6 +38,9 @@ pub struct ChatWindowProps {
     pub onsendfiles: Callback<String>,
     #[prop_or_default]
     pub oncancel: Callback<String>,
+    /// The visitor mutes the chime (`true`) or lets it sound.
+    #[prop_or_default]
+    pub onmute: Callback<bool>,
     /// The visitor leaves an email or a phone when no agent is available.
     #[prop_or_default]
     pub oncontact: Callback<String>,
@@ -148,7 +151,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
                 <p class="zc-form-error zc-notice" role="alert">{ notice.clone() }</p>
             }
             { body }
-            { tools(texts, &conversation.transcript, &props.title, &props.onforget) }
+            { tools(texts, conversation, &props.title, &props.onforget, &props.onmute) }
         </section>
     }
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::{time_of, Confirmed};
-use crate::core::{Entry, Sender};
+use crate::core::{Conversation, Entry, Sender};
 use crate::texts::Texts;
 
 /// The conversation as plain text: the title, then one line per entry, `[time] who: what`.
@@ -32,16 +32,21 @@ pub fn conversation_text(entries: &[Entry], texts: &Texts, title: &str, time: im
 }
 
 /// The footer (a function, not a component: it has no state of its own, and each component
-/// type costs the wasm its own machinery).
-pub fn tools(texts: &'static Texts, entries: &Rc<Vec<Entry>>, title: &AttrValue, onforget: &Callback<()>) -> Html {
+/// type costs the wasm its own machinery). The chime's switch shows where the site allows it.
+pub fn tools(texts: &'static Texts, conversation: &Conversation, title: &AttrValue, onforget: &Callback<()>, onmute: &Callback<bool>) -> Html {
+    let entries = &conversation.transcript;
     let download = {
         let (entries, title) = (Rc::clone(entries), title.clone());
         Callback::from(move |_| crate::page::download(texts.conversation_file, &conversation_text(&entries, texts, &title, time_of)))
     };
+    let muted = conversation.attention.muted;
     html! {
         <footer class="zc-tools">
             if !entries.is_empty() {
                 <button type="button" class="zc-link zc-save" onclick={download}>{ texts.save_conversation }</button>
+            }
+            if conversation.attention.sound {
+                <button type="button" class="zc-link zc-sound" aria-pressed={(!muted).to_string()} onclick={onmute.reform(move |_| !muted)}>{ texts.sound }</button>
             }
             <Confirmed label={texts.forget_device} question={texts.forget_question} yes={texts.forget_yes} no={texts.end_no} class="zc-link zc-forget"
                 onconfirm={onforget.clone()} />

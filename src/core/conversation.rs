@@ -74,6 +74,9 @@ pub struct Saved {
     /// comes back as it was: open stays open, closed stays closed).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub open: bool,
+    /// The visitor muted the chime.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
 }
 
 /// Prefilled answers longer than this are cut.
@@ -187,6 +190,13 @@ impl Conversation {
         Conversation { hours, ..self }
     }
 
+    /// The same conversation with the site's alerts: the chime (`data-sound`) and the title's
+    /// (`data-title-alert`).
+    pub fn with_alerts(mut self, sound: bool, title_alert: bool) -> Self {
+        (self.attention.sound, self.attention.title_alert) = (sound, title_alert);
+        self
+    }
+
     /// The same conversation with departments to choose from.
     pub fn with_departments(self, departments: Vec<(i64, String)>) -> Self {
         Conversation { departments, ..self }
@@ -262,7 +272,12 @@ impl Conversation {
                 self.typing.writing(empty, session.as_ref(), now)
             }
             Input::TypingTick => self.typing.tick(self.session.as_ref(), now),
-            Input::Seen(seen) => self.attention.seen(seen),
+            Input::Seen { open, visible } => self.attention.seen(open, visible),
+            Input::TitleTick => self.attention.title_tick(),
+            Input::Mute(muted) => {
+                self.attention.muted = muted;
+                vec![Effect::Save(self.saved())]
+            }
         }
     }
 
@@ -283,7 +298,7 @@ impl Conversation {
             _ => self.previous.clone(),
         };
         let (contact, open) = (self.contact && current.is_some(), self.open && current.is_some());
-        Saved { current, previous, announced: self.attention.announced.map(|id| id.to_string()), contact, open }
+        Saved { current, previous, announced: self.attention.announced.map(|id| id.to_string()), contact, open, muted: self.attention.muted }
     }
 
     /// What the host page's `state` listeners see: the phase's name, the queue position, and
@@ -370,6 +385,7 @@ impl Conversation {
         // The page's first input: the relay is asked when the team is back, if the site has hours.
         let mut effects: Vec<Effect> = self.hours.clone().map(|(hours, timezone)| Effect::AskHours { hours, timezone }).into_iter().collect();
         self.previous = saved.previous;
+        self.attention.muted = saved.muted;
         self.attention.announced = saved.announced.and_then(|id| id.parse::<EventId>().ok());
         let Some(session) = saved.current else { return effects };
         self.contact = saved.contact;
@@ -451,9 +467,11 @@ impl Conversation {
     fn forget(&mut self) -> Vec<Effect> {
         let fields = std::mem::take(&mut self.fields);
         let departments = std::mem::take(&mut self.departments);
-        let (lang, page, upload_limit) = (self.lang, self.page.take(), self.upload_limit);
+        let (lang, page, upload_limit, hours, back_at) = (self.lang, self.page.take(), self.upload_limit, self.hours.take(), self.back_at);
         let mut effects: Vec<Effect> = self.tray.iter().map(|picked| Effect::DropFile { file: picked.file }).collect();
-        *self = Conversation { fields, departments, lang, page, upload_limit, ..Conversation::new(self.department_id) };
+        let (sound, title_alert) = (self.attention.sound, self.attention.title_alert);
+        *self = Conversation { fields, departments, lang, page, upload_limit, hours, back_at, ..Conversation::new(self.department_id) }
+            .with_alerts(sound, title_alert);
         effects.extend([Effect::CloseStream, Effect::ForgetDevice]);
         effects
     }
@@ -467,7 +485,11 @@ impl Conversation {
         let fields = std::mem::take(&mut self.fields);
         let departments = std::mem::take(&mut self.departments);
         let (lang, upload_limit, tray) = (self.lang, self.upload_limit, std::mem::take(&mut self.tray));
-        *self = Conversation { previous, fields, departments, lang, upload_limit, tray, ..Conversation::new(self.department_id) };
+        let (hours, back_at, muted) = (self.hours.take(), self.back_at, self.attention.muted);
+        let (sound, title_alert) = (self.attention.sound, self.attention.title_alert);
+        *self = Conversation { previous, fields, departments, lang, upload_limit, tray, hours, back_at, ..Conversation::new(self.department_id) }
+            .with_alerts(sound, title_alert);
+        self.attention.muted = muted;
         vec![Effect::CloseStream, Effect::Save(self.saved())]
     }
 }

@@ -83,6 +83,12 @@ impl Conversation {
                 if self.phase != Phase::Chatting {
                     self.phase = Phase::Chatting;
                     Rc::make_mut(&mut self.transcript).push(Entry::system(EntryId::Event(id.to_string()), SystemLine::AgentJoined, now));
+                    // An agent joined the visitor who looked away (not again in a replay).
+                    if parsed.is_some_and(|id| self.attention.fresh(id)) {
+                        let mut effects = self.attention.alert(None);
+                        effects.push(Effect::Save(self.saved()));
+                        return effects;
+                    }
                 }
             }
             TriggerEvent::Typing => self.agent_typing = true,
@@ -115,11 +121,12 @@ impl Conversation {
                 };
                 // Nothing to show: announced without text (the shell says so in words).
                 let text = if entry.is_unshowable() { "" } else { entry.content.as_str() };
-                let mut effects = self.announce(parsed, "agent", text, name);
+                let mut effects = self.announce(parsed, "agent", text, name.clone());
                 Rc::make_mut(&mut self.transcript).push(entry);
                 // Only a message seen for the first time counts, not a replay after a reload.
                 if !effects.is_empty() {
                     effects.extend(self.attention.agent_message());
+                    effects.extend(self.attention.alert(name));
                 }
                 return effects;
             }

@@ -105,8 +105,13 @@ pub enum Input {
     TypingTick,
     /// The browser is back online, or the page visible again: a waiting reconnect happens now.
     Wake,
-    /// The window is now seen (open on the host page, and the page visible) or not.
-    Seen(bool),
+    /// The window is open on the host page or not; the page is visible or not (hidden: another
+    /// tab in front, the browser minimised). Seen when both.
+    Seen { open: bool, visible: bool },
+    /// The alternating title's timer fired.
+    TitleTick,
+    /// The visitor mutes the chime (`true`) or lets it sound again.
+    Mute(bool),
 }
 
 /// What the shell must do after a step.
@@ -123,6 +128,18 @@ pub enum Effect {
         identity: Option<Identity>,
         tag_ids: Option<Vec<String>>,
         previous: Option<Session>,
+    },
+    /// Something new from the agents: play the chime if `play` (in one tab only), or, where the
+    /// window is seen, claim it so that no other tab plays it.
+    Chime {
+        play: bool,
+        agent: Option<String>,
+    },
+    /// The host page's title: the unread count (`Some`), or the page's own again.
+    AlertTitle(Option<u32>),
+    /// Feed [`Input::TitleTick`] back after `after_ms`.
+    ScheduleTitleTick {
+        after_ms: u32,
     },
     /// Ask the host page to show the window (a conversation under way was left open).
     ShowWindow,

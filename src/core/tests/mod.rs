@@ -114,7 +114,7 @@ fn a_started_interaction_opens_the_stream_from_the_start() {
     assert_eq!(
         effects,
         [
-            Effect::Save(Saved { current: Some(session()), previous: None, announced: None, contact: false, open: false }),
+            Effect::Save(Saved { current: Some(session()), previous: None, announced: None, contact: false, open: false, muted: false }),
             Effect::OpenStream { session: session(), after: None }
         ]
     );
@@ -231,6 +231,68 @@ fn a_conversation_under_way_keeps_the_window_as_the_visitor_left_it() {
 }
 
 #[test]
+fn the_visitor_who_looks_away_hears_a_chime_and_sees_the_title_alert_until_back() {
+    let mut conversation = started();
+    // Seen: a claim of the chime (no other tab plays), no sound, no title.
+    let effects = conversation.step(agent_message(1, "m1", "Olá"), T0);
+    assert!(effects.contains(&Effect::Chime { play: false, agent: Some("Atendente".into()) }), "{effects:?}");
+    assert!(!effects.iter().any(|e| matches!(e, Effect::AlertTitle(_))));
+    // The window closed, the page visible: a chime, no title (the visitor is on the page).
+    conversation.step(Input::Seen { open: false, visible: true }, T0);
+    let effects = conversation.step(agent_message(2, "m2", "Ainda aí?"), T0);
+    assert!(effects.contains(&Effect::Chime { play: true, agent: Some("Atendente".into()) }));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::AlertTitle(_))));
+    // The page hidden: the chime and the title, alternating while it stays hidden.
+    conversation.step(Input::Seen { open: false, visible: false }, T0);
+    let effects = conversation.step(agent_message(3, "m3", "Olá?"), T0);
+    assert!(effects.contains(&Effect::AlertTitle(Some(2))), "two unread: {effects:?}");
+    assert!(effects.contains(&Effect::ScheduleTitleTick { after_ms: 1500 }));
+    assert_eq!(conversation.step(Input::TitleTick, T0), [Effect::AlertTitle(None), Effect::ScheduleTitleTick { after_ms: 1500 }]);
+    assert_eq!(conversation.step(Input::TitleTick, T0)[0], Effect::AlertTitle(Some(2)));
+    // A second message while alerting: no second alternation.
+    let effects = conversation.step(agent_message(4, "m4", "Oi"), T0);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::ScheduleTitleTick { .. })), "{effects:?}");
+    // Visible again: the page's own title, and no more ticks.
+    let effects = conversation.step(Input::Seen { open: false, visible: true }, T0);
+    assert_eq!(effects, [Effect::AlertTitle(None)]);
+    assert!(conversation.step(Input::TitleTick, T0).is_empty(), "a late tick changes nothing");
+    // Muted (remembered): no sound, but the tab still claims the chime; the title still alerts.
+    let effects = conversation.step(Input::Mute(true), T0);
+    assert!(matches!(&effects[..], [Effect::Save(saved)] if saved.muted));
+    conversation.step(Input::Seen { open: false, visible: false }, T0);
+    let effects = conversation.step(agent_message(5, "m5", "Fim?"), T0);
+    assert!(effects.contains(&Effect::Chime { play: false, agent: Some("Atendente".into()) }));
+    assert!(effects.iter().any(|e| matches!(e, Effect::AlertTitle(Some(_)))));
+}
+
+#[test]
+fn an_agent_joining_alerts_once_and_replays_never() {
+    let mut conversation = started();
+    conversation.step(Input::Seen { open: false, visible: false }, T0);
+    let effects = conversation.step(state(1, "accepted"), T0);
+    assert!(effects.contains(&Effect::Chime { play: true, agent: None }), "{effects:?}");
+    assert!(effects.contains(&Effect::AlertTitle(Some(1))));
+    let Some(Effect::Save(saved)) = effects.iter().find(|e| matches!(e, Effect::Save(_))) else { panic!("{effects:?}") };
+    // A reload replays the log: nothing sounds, nothing alerts.
+    let mut reloaded = Conversation::new(1);
+    reloaded.step(Input::Restore(saved.clone()), T0);
+    reloaded.step(Input::Seen { open: false, visible: false }, T0);
+    let effects = reloaded.step(state(1, "accepted"), T0);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Chime { .. } | Effect::AlertTitle(_))), "a replay: {effects:?}");
+    // What is new after it does.
+    let effects = reloaded.step(agent_message(2, "m1", "Olá!"), T0);
+    assert!(effects.contains(&Effect::Chime { play: true, agent: Some("Atendente".into()) }), "{effects:?}");
+    // Sites that turn them off: no chime to play, no title.
+    let mut quiet = Conversation::new(1).with_alerts(false, false);
+    quiet.step(Input::Start { customer: customer("Maria"), department: None }, T0);
+    quiet.step(Input::Started(Ok(session())), T0);
+    quiet.step(Input::Seen { open: false, visible: false }, T0);
+    let effects = quiet.step(agent_message(1, "m1", "Olá"), T0);
+    assert!(effects.contains(&Effect::Chime { play: false, agent: Some("Atendente".into()) }));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::AlertTitle(_))));
+}
+
+#[test]
 fn an_email_or_phone_given_in_the_form_is_the_team_s_contact() {
     let mut conversation = Conversation::new(1).with_fields(crate::core::prechat::parse_fields("name*,email,phone").unwrap());
     let answers = Customer { name: Some("Ana".into()), phone: Some("(11) 99141-7777".into()), ..Customer::default() };
@@ -334,9 +396,14 @@ fn the_agent_finishing_ends_the_conversation_and_closes_the_stream() {
     let mut conversation = started();
     conversation.step(state(1, "accepted"), T0);
     let effects = conversation.step(state(2, "finished"), T0);
+    // (The agent joining is as far as the visitor was told.)
+    let told = Some("7-1".to_string());
     assert_eq!(
         effects,
-        [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false })]
+        [
+            Effect::CloseStream,
+            Effect::Save(Saved { current: None, previous: Some(session()), announced: told, contact: false, open: false, muted: false })
+        ]
     );
     assert_eq!(conversation.phase, Phase::Finished);
     assert!(!conversation.can_send());
@@ -406,8 +473,8 @@ fn triggers_of_other_interactions_and_garbage_are_ignored() {
 #[test]
 fn a_reload_replays_the_conversation_under_way_from_the_start() {
     let mut conversation = Conversation::new(1);
-    let effects =
-        conversation.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: None, contact: false, open: false }), T0);
+    let effects = conversation
+        .step(Input::Restore(Saved { current: Some(session()), previous: None, announced: None, contact: false, open: false, muted: false }), T0);
     assert_eq!(effects, [Effect::OpenStream { session: session(), after: None }]);
     assert_eq!(conversation.phase, Phase::Waiting);
     conversation.step(state(1, "accepted"), T0);
@@ -419,8 +486,8 @@ fn a_reload_replays_the_conversation_under_way_from_the_start() {
 #[test]
 fn a_reload_after_the_end_offers_a_new_conversation_that_names_the_old_one() {
     let mut conversation = Conversation::new(1);
-    let effects =
-        conversation.step(Input::Restore(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false }), T0);
+    let effects = conversation
+        .step(Input::Restore(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false, muted: false }), T0);
     assert!(effects.is_empty());
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
@@ -439,9 +506,13 @@ fn the_visitor_ends_the_conversation() {
     assert_eq!(conversation.phase, Phase::Chatting);
     conversation.step(Input::Finish, T0);
     let effects = conversation.step(Input::Finished(Ok(())), T0);
+    let told = Some("7-1".to_string());
     assert_eq!(
         effects,
-        [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false })]
+        [
+            Effect::CloseStream,
+            Effect::Save(Saved { current: None, previous: Some(session()), announced: told, contact: false, open: false, muted: false })
+        ]
     );
     assert_eq!(conversation.phase, Phase::Finished);
     assert_eq!(contents(&conversation).last(), Some(&"You ended the conversation."));
@@ -474,7 +545,10 @@ fn a_new_conversation_starts_clean_and_names_the_finished_one() {
     let effects = conversation.step(Input::NewConversation, T0);
     assert_eq!(
         effects,
-        [Effect::CloseStream, Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false })]
+        [
+            Effect::CloseStream,
+            Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false, muted: false })
+        ]
     );
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
     assert!(conversation.transcript.is_empty() && conversation.session.is_none());
@@ -538,12 +612,12 @@ fn agent_messages_unseen_are_counted_for_the_host_page() {
     conversation.step(state(1, "accepted"), T0);
     let unread = |effects: Vec<Effect>| effects.into_iter().filter(|e| matches!(e, Effect::ReportUnread(_))).collect::<Vec<_>>();
     assert!(unread(conversation.step(agent_message(2, "m1", "seen at once"), T0)).is_empty());
-    conversation.step(Input::Seen(false), T0);
+    conversation.step(Input::Seen { open: false, visible: true }, T0);
     assert_eq!(unread(conversation.step(agent_message(3, "m2", "one"), T0)), [Effect::ReportUnread(1)]);
     assert_eq!(unread(conversation.step(agent_message(4, "m3", "two"), T0)), [Effect::ReportUnread(2)]);
     assert!(conversation.step(agent_message(4, "m3", "two"), T0).is_empty(), "a replay is not new");
-    assert_eq!(conversation.step(Input::Seen(true), T0), [Effect::ReportUnread(0)]);
-    assert!(conversation.step(Input::Seen(true), T0).is_empty());
+    assert_eq!(conversation.step(Input::Seen { open: true, visible: true }, T0), [Effect::ReportUnread(0)]);
+    assert!(conversation.step(Input::Seen { open: true, visible: true }, T0).is_empty());
 }
 
 #[test]
@@ -560,13 +634,19 @@ fn new_messages_are_announced_to_the_host_page_once_even_after_a_reload() {
 
     // A reload: the log replays from its start, and nothing is told twice; what is new is.
     let mut reloaded = Conversation::new(1);
-    reloaded.step(Input::Restore(Saved { current: Some(session()), previous: None, announced: Some("7-3".into()), contact: false, open: false }), T0);
-    reloaded.step(Input::Seen(false), T0);
+    reloaded.step(
+        Input::Restore(Saved { current: Some(session()), previous: None, announced: Some("7-3".into()), contact: false, open: false, muted: false }),
+        T0,
+    );
+    reloaded.step(Input::Seen { open: false, visible: true }, T0);
     for event in [state(1, "accepted"), agent_message(2, "m1", "Olá!"), customer_message(3, "Oi", None)] {
         assert!(!reloaded.step(event, T0).iter().any(|e| matches!(e, Effect::Announce(_) | Effect::ReportUnread(_))));
     }
     let effects = reloaded.step(agent_message(4, "m2", "Tudo bem?"), T0);
-    assert!(matches!(&effects[..], [Effect::Announce(a), Effect::Save(_), Effect::ReportUnread(1)] if a.text == "Tudo bem?"), "{effects:?}");
+    assert!(
+        matches!(&effects[..], [Effect::Announce(a), Effect::Save(_), Effect::ReportUnread(1), Effect::Chime { play: true, .. }] if a.text == "Tudo bem?"),
+        "{effects:?}"
+    );
 }
 
 #[test]
