@@ -229,7 +229,7 @@
       post();
     }
     // The launcher's labels, on ready and whenever they change (outside business hours).
-    if (message.labels) labels = message.labels;
+    if (name && message.labels) labels = message.labels;
     // The visitor closed the window in the frame (false), or a conversation left open comes back open.
     if (name == "show") setOpen(!!data);
     // The visitor looks away: the page's title says what is new (the frame alternates it), then

@@ -272,6 +272,22 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
 }
 
 #[tokio::test]
+async fn messages_before_the_chat_exists_are_ignored_quietly() {
+    let product = start_product().await;
+    let page = Browser::start().await;
+    page.client.goto(&demo_page(&product, "/")).await.unwrap();
+    page.widget_part("button").await;
+    // The page's own messages (other scripts, other widgets), before the visitor stirs: no frame
+    // yet, and the loader must not throw on any of them.
+    let script = "window.thrown = []; addEventListener('error', e => thrown.push(e.message)); \
+        for (const data of ['x', '{}', 'null', '[]', '{\"zchat\": \"labels\"}', JSON.stringify({zchat: 'title'}), 42]) postMessage(data, '*'); \
+        return new Promise(done => { addEventListener('message', e => e.data === 'end' && done(thrown)); postMessage('end', '*'); });";
+    assert_eq!(run(&page.client, script, vec![]).await, json!([]));
+    page.close().await;
+    product.stop().await;
+}
+
+#[tokio::test]
 async fn loader_and_frame_ignore_messages_from_anyone_else() {
     let product = start_product().await;
     let page = Browser::start().await;
