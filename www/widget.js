@@ -97,7 +97,7 @@
   var side = (set.side || "right") + ":" + x + "px;";
 
   // --- State --------------------------------------------------------------------------------
-  var frame, ready, open, customer, started, pageTitle;
+  var frame, ready, open, customer, started;
   var unread = 0;
   var listeners = Object.create(null);
   var EVENTS = "ready open close message unread state sound".split(" ");
@@ -201,6 +201,11 @@
       frame.src = relay + "/widget/?" + params;
       place();
       root.appendChild(frame);
+      // The open chat's helpers (the page's title, the window on a phone, Back): fetched with the
+      // frame, so a page pays for them only once the chat is made (the build writes in its name).
+      var helpers = doc.createElement("script");
+      helpers.src = relay + "/widget/ZCHAT_OPEN";
+      doc.head.appendChild(helpers);
     }
   }
 
@@ -232,13 +237,6 @@
     if (name && message.labels) labels = message.labels;
     // The visitor closed the window in the frame (false), or a conversation left open comes back open.
     if (name == "show") setOpen(!!data);
-    // The visitor looks away: the page's title says what is new (the frame alternates it), then
-    // its own again.
-    if (name == "title") {
-      pageTitle = pageTitle || doc.title;
-      doc.title = data.text || pageTitle;
-      if (!data.text) pageTitle = "";
-    }
     if (name == "unread") {
       unread = data | 0;
       labels.unread = message.label;

@@ -2,7 +2,8 @@
 //! build; this test fails when one is exceeded, and prints the figures (`scripts/budgets.sh` runs
 //! it to report them; BENCHMARKS.md keeps them):
 //! - the loader's bytes over the wire: 2.5 KB brotli at most (this turn's budget);
-//! - a first open of the widget, everything the frame transfers (its page, JS, wasm, CSS): the
+//! - a first open of the widget, everything the frame transfers (its page, JS, wasm, CSS) and the
+//!   open chat's helpers the loader fetches with it: the
 //!   goal is 90 KB brotli, and it is NOT met yet (about 125 KB: BENCHMARKS.md says why and what it
 //!   would take). Until it is, this test holds the first open under this turn's budget, 128 KB,
 //!   and every feature says in BENCHMARKS.md what it costs; the report prints both;
@@ -275,7 +276,11 @@ async fn the_widget_keeps_its_budgets_on_a_host_page() {
     report.push(format!("long tasks on the host page before the visitor acts: {} {long_tasks}", long_tasks.as_array().unwrap().len()));
     let warm = click_to_form(&page, true).await;
 
-    // What the frame transferred: its page and everything it loaded.
+    // What the host page fetched for the open chat (the loader's helpers), then what the frame
+    // transferred: its page and everything it loaded.
+    let helpers =
+        run(&page.client, "return performance.getEntriesByType('resource').map(r => r.name).filter(n => n.includes('/widget/widget-open-'))").await;
+    assert_eq!(helpers.as_array().map(Vec::len), Some(1), "the open chat's helpers, once: {helpers}");
     page.enter_widget().await;
     let fetched = run(&page.client, "return [location.href, ...performance.getEntriesByType('resource').map(r => r.name)]").await;
     let transfer = run(&page.client, "return [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].reduce((sum, r) => sum + r.transferSize, 0)").await;
@@ -289,7 +294,7 @@ async fn the_widget_keeps_its_budgets_on_a_host_page() {
     .await;
     page.client.enter_parent_frame().await.unwrap();
     let mut first_open = (0, 0);
-    for url in fetched.as_array().unwrap().iter().filter_map(Value::as_str) {
+    for url in fetched.as_array().unwrap().iter().chain(helpers.as_array().unwrap()).filter_map(Value::as_str) {
         // The event stream and API calls are the conversation, not the widget's files.
         if !url.contains("/widget/") {
             continue;

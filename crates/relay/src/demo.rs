@@ -72,6 +72,11 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
                 .collect();
                 let department = setting("department", query.department.as_deref()).unwrap_or(" data-department=\"1\"".into());
                 let page = page.replace(" data-department=\"1\" data-", &[&department, &extra, " data-"].concat());
+                // `/?viewport=none`: an older shop's page, with no viewport meta tag.
+                let page = match query.viewport.as_deref() {
+                    Some("none") => page.replace(VIEWPORT_META, ""),
+                    _ => page,
+                };
                 async move { Html(page) }
             }),
         )
@@ -106,6 +111,9 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
         )
 }
 
+/// The friendly page's viewport meta tag, which `/?viewport=none` leaves out.
+const VIEWPORT_META: &str = r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#;
+
 #[derive(serde::Deserialize)]
 struct Customer {
     customer_key: String,
@@ -123,6 +131,7 @@ struct Preload {
     theme: Option<String>,
     color: Option<String>,
     department: Option<String>,
+    viewport: Option<String>,
 }
 
 fn file(kind: &'static str, body: &'static str) -> Response {

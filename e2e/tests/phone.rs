@@ -1,0 +1,99 @@
+//! On a phone (Chromium's mobile emulation: a 390 × 844 screen, touch, three device pixels to the
+//! CSS pixel): the open window fills the screen and follows the visual viewport when it shrinks
+//! (here the page zoomed in, the one shrink of the visual viewport alone that Chromium can
+//! emulate, as the on-screen keyboard makes it), so the composer stays in view and focused; the
+//! page does not scroll behind it; Back closes it, and only it. Also on a page without a viewport
+//! meta tag, where the window is drawn at the phone's size and scaled to fill its screen.
+
+use serde_json::{json, Value};
+use zchat_e2e::{demo_page, run_script as run, start_product, wait_for, Browser};
+
+async fn as_a_phone(page: &Browser) {
+    page.devtools("Emulation.setDeviceMetricsOverride", json!({"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": true})).await;
+    page.devtools("Emulation.setTouchEmulationEnabled", json!({"enabled": true, "maxTouchPoints": 5})).await;
+}
+
+/// The frame's box on the page and the visual viewport: [left, top, width, height] each.
+const BOXES: &str = "const f = document.querySelector('zchat-widget').shadowRoot.querySelector('iframe').getBoundingClientRect(); \
+    const v = visualViewport; return [[f.left, f.top, f.width, f.height], [v.offsetLeft, v.offsetTop, v.width, v.height]];";
+
+fn boxes(value: &Value) -> ([f64; 4], [f64; 4]) {
+    let four = |v: &Value| [0, 1, 2, 3].map(|i| v[i].as_f64().unwrap());
+    (four(&value[0]), four(&value[1]))
+}
+
+/// The frame covers the visual viewport, within a pixel.
+fn covers(value: &Value) -> bool {
+    let (frame, view) = boxes(value);
+    frame.iter().zip(view).all(|(a, b)| (a - b).abs() <= 1.0)
+}
+
+async fn open(page: &Browser, url: &str) {
+    as_a_phone(page).await;
+    page.client.goto(url).await.unwrap();
+    page.stir().await;
+    page.widget_part("button").await.click().await.unwrap();
+    wait_for("the window to fill the screen", || async { covers(&run(&page.client, BOXES, vec![]).await).then_some(()) }).await;
+}
+
+#[tokio::test]
+async fn on_a_phone_the_window_fills_the_screen_follows_the_visual_viewport_and_back_closes_it() {
+    let product = start_product().await;
+    let page = Browser::start().await;
+    let url = demo_page(&product, "/");
+    open(&page, &url).await;
+    let (frame, _) = boxes(&run(&page.client, BOXES, vec![]).await);
+    assert_eq!(frame.map(f64::round), [0.0, 0.0, 390.0, 844.0]);
+    assert_eq!(run(&page.client, "return document.documentElement.style.overflow", vec![]).await, "hidden", "the page stays put behind it");
+
+    // The visual viewport shrinks (zoomed in: half as wide and high, moved): the window follows,
+    // and the composer, at its bottom, stays in view and keeps the keyboard.
+    page.enter_widget().await;
+    page.element("#zc-name").await.send_keys("Ana Celular").await.unwrap();
+    page.element(".zc-prechat button[type=submit]").await.click().await.unwrap();
+    page.element("#zc-input").await.click().await.unwrap();
+    page.client.enter_parent_frame().await.unwrap();
+    page.devtools("Emulation.setPageScaleFactor", json!({"pageScaleFactor": 2})).await;
+    run(&page.client, "return new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))", vec![]).await;
+    wait_for("the window to follow the visual viewport", || async {
+        let value = run(&page.client, BOXES, vec![]).await;
+        (boxes(&value).1[2] < 390.0 && covers(&value)).then_some(())
+    })
+    .await;
+    page.enter_widget().await;
+    assert_eq!(run(&page.client, "return document.activeElement.id", vec![]).await, "zc-input", "the composer keeps the keyboard");
+    page.client.enter_parent_frame().await.unwrap();
+    page.devtools("Emulation.setPageScaleFactor", json!({"pageScaleFactor": 1})).await;
+
+    // Back closes the chat, and the visitor is still on the page.
+    page.client.back().await.unwrap();
+    let launcher = page.widget_part("button").await;
+    wait_for("the window to close", || async { (launcher.attr("aria-expanded").await.ok()??.as_str() == "false").then_some(()) }).await;
+    assert_eq!(run(&page.client, "return [location.href, document.documentElement.style.overflow]", vec![]).await, json!([url, ""]));
+    // Closed by its own button (the window covers the launcher on a phone): its history entry goes
+    // too (a second Back would leave the page).
+    launcher.click().await.unwrap();
+    wait_for("open again", || async { (run(&page.client, "return history.state && history.state.zchat", vec![]).await == 1).then_some(()) }).await;
+    page.enter_widget().await;
+    page.element(".zc-close").await.click().await.unwrap();
+    page.client.enter_parent_frame().await.unwrap();
+    wait_for("the entry gone", || async { (run(&page.client, "return history.state", vec![]).await == Value::Null).then_some(()) }).await;
+    assert_eq!(run(&page.client, "return location.href", vec![]).await, url);
+    page.close().await;
+    product.stop().await;
+}
+
+#[tokio::test]
+async fn on_a_page_without_a_viewport_meta_tag_the_window_still_fills_the_phone_and_reads() {
+    let product = start_product().await;
+    let page = Browser::start().await;
+    open(&page, &demo_page(&product, "/?viewport=none")).await;
+    // The page is laid out wider than the phone (980 px); the window covers what shows of it, and
+    // inside it is the phone's own width: text at its size, not a third of it.
+    assert!(run(&page.client, "return innerWidth", vec![]).await.as_f64().unwrap() > 900.0);
+    page.enter_widget().await;
+    assert_eq!(run(&page.client, "return innerWidth", vec![]).await, 390);
+    page.element("#zc-name").await;
+    page.close().await;
+    product.stop().await;
+}
