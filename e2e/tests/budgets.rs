@@ -263,17 +263,30 @@ async fn the_widget_keeps_its_budgets_on_a_host_page() {
     report.push(format!("loader widget.js: {loader_br} B brotli, {loader_gz} B gzip (budget {LOADER_BROTLI_BUDGET} B brotli)"));
 
     // A first visit with `data-preload="idle"`: the page loads, the browser goes idle (the frame is
-    // made then), and
-    // nothing has run long on the page's main thread before the visitor acts.
-    let page = Browser::start().await;
-    page.client.goto(&format!("{}?preload=idle", demo_page(&product, "/"))).await.unwrap();
-    wait_for("the frame to be ready", || async {
-        let log = run(&page.client, "return [...document.querySelectorAll('#events li')].map(li => li.textContent)").await;
-        log.as_array()?.iter().any(|line| line.as_str().is_some_and(|l| l.starts_with("ready"))).then_some(())
-    })
-    .await;
-    let long_tasks = run(&page.client, "return window.zchatLongTasks").await;
-    report.push(format!("long tasks on the host page before the visitor acts: {} {long_tasks}", long_tasks.as_array().unwrap().len()));
+    // made then), and nothing has run long on the page's main thread before the visitor acts. The
+    // best of up to three loads in new browsers, each printed (as the host page's cost test does:
+    // a busy machine only adds time; the iframe's own tasks are the browser's).
+    let (mut page, mut long_tasks, mut loads) = (None::<Browser>, Value::Null, Vec::new());
+    for _ in 0..3 {
+        if let Some(done) = page.take() {
+            done.close().await;
+        }
+        let fresh = Browser::start().await;
+        fresh.client.goto(&format!("{}?preload=idle", demo_page(&product, "/"))).await.unwrap();
+        wait_for("the frame to be ready", || async {
+            let log = run(&fresh.client, "return [...document.querySelectorAll('#events li')].map(li => li.textContent)").await;
+            log.as_array()?.iter().any(|line| line.as_str().is_some_and(|l| l.starts_with("ready"))).then_some(())
+        })
+        .await;
+        long_tasks = run(&fresh.client, "return window.zchatLongTasks").await;
+        loads.push(long_tasks.clone());
+        page = Some(fresh);
+        if long_tasks.as_array().is_some_and(Vec::is_empty) {
+            break;
+        }
+    }
+    let page = page.expect("a load");
+    report.push(format!("long tasks on the host page before the visitor acts (each load): {loads:?}"));
     let warm = click_to_form(&page, true).await;
 
     // What the host page fetched for the open chat (the loader's helpers), then what the frame
