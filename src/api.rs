@@ -11,7 +11,7 @@ use zchat_types::{
 };
 
 use crate::core::{Failure, Session};
-use crate::json;
+use crate::json::{self, field};
 use crate::texts::Texts;
 
 /// What a start sends, besides the visitor's earlier conversation.
@@ -96,11 +96,6 @@ async fn call(texts: &Texts, method: &str, path: &str, header: Option<(&str, &st
     }
     let _ = wasm_bindgen_futures::JsFuture::from(ended).await;
     json::parse_js(&answer(texts, &request)?).ok_or_else(|| Failure { message: texts.unexpected.into(), retryable: true })
-}
-
-/// `object[name]`, undefined when it is not there.
-fn field(object: &JsValue, name: &str) -> JsValue {
-    js_sys::Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// What an ended request says: its body when it is a 2xx, else why not in words. A refusal (4xx)

@@ -189,7 +189,7 @@ pub const MAX_TAGS: usize = 20;
 /// `text` as a message from the host page; `None` when it is not one (not JSON, not `"host"`).
 pub fn decode(text: &str) -> Option<FromHost> {
     let message = json::parse_js(text)?;
-    let field = |name: &str| js_sys::Reflect::get(&message, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    let field = |name: &str| json::field(&message, name);
     if field("zchat").as_string().as_deref() != Some("host") {
         return None;
     }

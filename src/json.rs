@@ -34,3 +34,9 @@ pub fn stringify<T: Serialize + ?Sized>(value: &T) -> Option<String> {
 pub fn stringify_js(value: &JsValue) -> Option<String> {
     js_sys::JSON::stringify(value).ok()?.as_string()
 }
+
+/// `object[name]` of parsed JSON, undefined when it is not there: where the widget reads a few
+/// fields of an answer or a message rather than deserializing all of it.
+pub fn field(object: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED)
+}

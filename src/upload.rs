@@ -128,8 +128,8 @@ fn answer(texts: &Texts, request: &XmlHttpRequest) -> Result<Uploaded, Failure> 
 /// The upload's answer (`zchat_types::Uploaded`): its `data.type` and `data.url`, read off the
 /// parsed JSON (smaller in the wasm than a deserializer of its own).
 fn uploaded(body: &str) -> Option<Uploaded> {
-    let data = js_sys::Reflect::get(&json::parse_js(body)?, &"data".into()).ok()?;
-    let field = |name: &str| js_sys::Reflect::get(&data, &name.into()).ok()?.as_string();
+    let data = json::field(&json::parse_js(body)?, "data");
+    let field = |name: &str| json::field(&data, name).as_string();
     let kind = match field("type")?.as_str() {
         "image" => MessageType::Image,
         "video" => MessageType::Video,
