@@ -92,7 +92,7 @@ struct Callbacks {
     send_files: Callback<String>,
     cancel: Callback<String>,
     contact: Callback<String>,
-    mute: Callback<bool>,
+    switch: Callback<Input>,
     close: Option<Callback<()>>,
 }
 
@@ -119,7 +119,7 @@ impl Callbacks {
             },
             cancel: dispatch.reform(|key| Input::CancelUpload { key }),
             contact: dispatch.reform(|text| Input::LeaveContact { text, key: new_key() }),
-            mute: dispatch.reform(Input::Mute),
+            switch: dispatch.clone(),
             close: driver.host().map(|origin| Callback::from(move |()| host::close(Some(&origin)))),
         }
     }
@@ -200,7 +200,7 @@ fn chat(props: &ChatProps) -> Html {
     }
     let c = &*callbacks;
     html! {
-        <ChatWindow conversation={driver.conversation()} oncontact={c.contact.clone()} onmute={c.mute.clone()} title={props.settings.title.clone()} onstart={c.start.clone()} onsend={c.send.clone()}
+        <ChatWindow conversation={driver.conversation()} oncontact={c.contact.clone()} onswitch={c.switch.clone()} title={props.settings.title.clone()} onstart={c.start.clone()} onsend={c.send.clone()}
             onretry={c.retry.clone()} onfinish={c.finish.clone()} onrate={c.rate.clone()} onnew={c.new.clone()} onwriting={c.writing.clone()}
             onforget={c.forget.clone()} onfiles={c.files.clone()} ondetach={c.detach.clone()} onsendfiles={c.send_files.clone()}
             oncancel={c.cancel.clone()} onclose={c.close.clone()} />

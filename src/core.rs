@@ -14,7 +14,8 @@
 //! - `events`: the relay's stream applied (triggers, the visitor's own messages, resets).
 //! - `connection`: the stream's state, backoff and last event applied.
 //! - `typing`: telling zChat the visitor is typing.
-//! - `attention`: what the visitor has seen, and what the host page was told.
+//! - `attention`: what the visitor has seen, what the host page was told, and the visitor who
+//!   looks away (the chime, the title, notifications).
 //! - [`prechat`]: the pre-chat form's rules. `transcript`: what the visitor sees.
 
 pub mod attachments;
@@ -31,6 +32,7 @@ mod typing;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
+pub use attention::Permission;
 pub use connection::Connection;
 pub use conversation::{Conversation, Phase, Rating, Saved, Session};
 pub use io::{Announcement, Effect, Failure, Input, StreamEvent, MAX_EXTRA_BYTES};

@@ -111,6 +111,7 @@ impl Driver {
             Effect::ForgetDevice => storage::forget(),
             Effect::ReportUnread(count) => host::unread(host, self.texts(), count),
             Effect::ShowWindow => host::show(host, true),
+            Effect::AskNotifications => host::ask_notifications(host),
             Effect::AlertTitle(count) => {
                 let texts = self.texts();
                 let title = count.map(|count| if count == 1 { texts.title_one.to_string() } else { texts.title_many.with(&count.to_string()) });
@@ -198,10 +199,17 @@ async fn carry_out(texts: &'static Texts, host: Option<String>, effect: Effect) 
             clock::sleep_jittered(after_ms).await;
             Input::Resend { key }
         }
-        // The page hears of the chime (its `sound` event) from the tab that played it.
-        Effect::Chime { play, agent } => {
-            if chime::chime(play).await {
-                host::sound(host.as_deref(), agent.as_deref());
+        // The page hears of the chime (its `sound` event) from the tab that played it, whose
+        // page's helpers also show the notification.
+        Effect::Chime { unseen, play, agent, notice } => {
+            if chime::chime(unseen, play).await {
+                if play {
+                    host::sound(host.as_deref(), agent.as_deref());
+                }
+                // An agent message the widget cannot show is said in words, as on the page.
+                if let Some(text) = notice {
+                    host::notify(host.as_deref(), agent.as_deref(), if text.is_empty() { texts.line_unshowable } else { &text });
+                }
             }
             return None;
         }
@@ -222,6 +230,7 @@ async fn carry_out(texts: &'static Texts, host: Option<String>, effect: Effect) 
         | Effect::ReportUnread(_)
         | Effect::ReportAway(_)
         | Effect::ShowWindow
+        | Effect::AskNotifications
         | Effect::AlertTitle(_)
         | Effect::Announce(_)
         | Effect::OpenStream { .. }

@@ -5,6 +5,8 @@
 //!   "position": 2, "active": true}`), `message` (`{"from": "agent", "text": "…", "agent": "Ana"}`) —
 //!   `sound` (the chime played in this tab: `{"from": "agent", "agent": "Ana"}`), or `title`
 //!   (`{"text": …}`: the host page's title while the visitor looks away, empty for its own),
+//!   `notify` (`{"from": "agent", "text": …, "agent": "Ana"}`: show it as a browser notification),
+//!   `permission` (ask the browser for the permission to notify),
 //!   or `show` (`false`: the visitor closed the window, by Escape or the close button; `true`: a
 //!   conversation under way was left open, on the site's last page or before a reload), or `labels` (new labels
 //!   for the launcher). `ready` also carries the launcher's labels in the visitor's language
@@ -12,7 +14,10 @@
 //!   `unread` its label with the count (`"label": "Open chat, 2 unread messages"`);
 //! - host → frame: `{"zchat": "host", "open": bool, "customer": {…}, "extra": {…}}`, sent when the
 //!   frame is ready and on every change: whether the window is shown, the answers that prefill the
-//!   form (`setCustomer`), and the `extra` of the next start (`data-extra`, `setExtra`).
+//!   form (`setCustomer`), and the `extra` of the next start (`data-extra`, `setExtra`);
+//! - host → frame, from the open chat's helpers: `notify:PERMISSION` (plain text: one JSON parse
+//!   less in the wasm), the browser's `Notification.permission` (`unsupported` without them), on
+//!   `ready` and when asked.
 //!
 //! The host's origin comes from the `host` setting the loader gives; messages from any other
 //! origin are ignored. Without a host (the frame page opened on its own) nothing is posted.
@@ -29,7 +34,7 @@ use zchat_types::{Customer, Identity};
 
 use yew::Callback;
 
-use crate::core::{Announcement, Input, MAX_EXTRA_BYTES};
+use crate::core::{Announcement, Input, Permission, MAX_EXTRA_BYTES};
 use crate::json;
 use crate::texts::Texts;
 
@@ -109,6 +114,16 @@ pub fn labels(host: Option<&str>, texts: &Texts, open: &str) {
 /// The chime played in this tab, for a message of `agent`'s (the page's `sound` listeners).
 pub fn sound(host: Option<&str>, agent: Option<&str>) {
     event(host, "sound", Message { from: "agent", text: "", agent });
+}
+
+/// An agent's message to show as a browser notification (the page's helpers show it).
+pub fn notify(host: Option<&str>, agent: Option<&str>, text: &str) {
+    event(host, "notify", Message { from: "agent", text, agent });
+}
+
+/// Asks the page's helpers for the browser's permission to notify (they answer with it).
+pub fn ask_notifications(host: Option<&str>) {
+    event(host, "permission", 0u32);
 }
 
 /// The host page's title while the visitor looks away: `title`, or the page's own (`None`).
@@ -231,7 +246,11 @@ pub fn listen(host: Option<String>, texts: &Texts, open: Rc<Cell<bool>>, seen: R
             if host.as_deref() != Some(event.origin().as_str()) {
                 return;
             }
-            let Some(message) = event.data().as_string().as_deref().and_then(decode) else { return };
+            let Some(text) = event.data().as_string() else { return };
+            if let Some(word) = text.strip_prefix("notify:") {
+                return dispatch.emit(Input::Notifications(Permission::from_browser(word)));
+            }
+            let Some(message) = decode(&text) else { return };
             let opened = message.open && !open.get();
             if message.open != open.get() {
                 dispatch.emit(Input::WindowOpen(message.open));

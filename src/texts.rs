@@ -114,6 +114,8 @@ pub struct Texts {
     pub title_many: Template,
     /// The chime's switch in the footer (pressed: it sounds).
     pub sound: &'static str,
+    /// The browser notifications' switch in the footer (pressed: on).
+    pub notifications: &'static str,
     pub status_agent_joined: &'static str,
     pub status_chatting_with: Template,
     pub status_ended: &'static str,
@@ -215,6 +217,7 @@ pub static EN: Texts = Texts {
     title_one: "(1) New message",
     title_many: Template("({}) New messages"),
     sound: "Sound",
+    notifications: "Notifications",
     status_agent_joined: "An agent joined the conversation.",
     status_chatting_with: Template("You are chatting with {}."),
     status_ended: "This conversation has ended.",
@@ -309,6 +312,7 @@ pub static PT_BR: Texts = Texts {
     title_one: "(1) Nova mensagem",
     title_many: Template("({}) Novas mensagens"),
     sound: "Som",
+    notifications: "Notificações",
     status_agent_joined: "Um atendente entrou na conversa.",
     status_chatting_with: Template("Você está conversando com {}."),
     status_ended: "Esta conversa terminou.",
@@ -403,6 +407,7 @@ pub static ES: Texts = Texts {
     title_one: "(1) Nuevo mensaje",
     title_many: Template("({}) Nuevos mensajes"),
     sound: "Sonido",
+    notifications: "Notificaciones",
     status_agent_joined: "Un agente se unió a la conversación.",
     status_chatting_with: Template("Estás conversando con {}."),
     status_ended: "Esta conversación terminó.",

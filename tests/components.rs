@@ -142,7 +142,7 @@ fn quiet_props(conversation: Conversation) -> ChatWindowProps {
         onsendfiles: Callback::noop(),
         oncancel: Callback::noop(),
         oncontact: Callback::noop(),
-        onmute: Callback::noop(),
+        onswitch: Callback::noop(),
         onclose: None,
     }
 }
@@ -670,4 +670,30 @@ async fn the_widget_speaks_the_visitors_language() {
     click(&root, "button[type=submit]");
     until("the error", || text(&root, "#zc-name-error").is_some()).await;
     assert_eq!(text(&root, "#zc-name-error").unwrap(), "Por favor, diga seu nome.");
+}
+
+#[wasm_bindgen_test]
+async fn the_footer_offers_notifications_only_where_the_browser_may_give_them() {
+    use zchat_widget::core::Permission;
+    let pressed = |root: &Element| root.query_selector(".zc-notify").unwrap().and_then(|switch| switch.get_attribute("aria-pressed"));
+    // Not said yet, denied or unsupported: not there (the sound switch is, so the footer drew).
+    let root = root_with(started());
+    until("the footer", || text(&root, ".zc-sound").is_some()).await;
+    assert_eq!(pressed(&root), None);
+    // Not asked yet: offered, off; a click turns them on (the core asks the browser).
+    for (permission, notify, shown, click_says) in
+        [(Permission::Ask, false, "false", true), (Permission::Granted, false, "false", true), (Permission::Granted, true, "true", false)]
+    {
+        let mut conversation = started();
+        conversation.step(Input::Notifications(permission), 0);
+        conversation.step(Input::Notify(notify), 0);
+        let root = self::root();
+        let (onswitch, switched) = recorder::<Input>();
+        yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), ChatWindowProps { onswitch, ..quiet_props(conversation) }).render();
+        until("the option", || pressed(&root).is_some()).await;
+        assert_eq!(pressed(&root).as_deref(), Some(shown), "{permission:?}, {notify}");
+        assert_eq!(text(&root, ".zc-notify").unwrap(), "Notifications");
+        click(&root, ".zc-notify");
+        assert_eq!(*switched.borrow(), [Input::Notify(click_says)]);
+    }
 }

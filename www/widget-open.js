@@ -4,6 +4,12 @@
  * load needs, this what an open chat needs. It works through the public API (`zchat`) and the
  * widget's own shadow root, and adds no global.
  * - The page's title while the visitor looks away: the frame's `title` messages.
+ * - Browser notifications, which a frame from another site cannot ask for: the browser's word
+ *   goes to the frame (on its `ready`, and when it asks on the visitor's click), and the frame's
+ *   `notify` messages (an agent's message while the page is hidden, the visitor having turned them
+ *   on) are shown; a click on one brings the tab to the front with the chat open. Android's
+ *   Chrome shows them only through a service worker, which a site's page cannot get from us:
+ *   there they are said to be unsupported, and the option is not shown.
  * - On a phone, while the window is open (full screen): it follows the visual viewport (the
  *   on-screen keyboard, a pinch), so the composer stays in view; the page does not scroll behind
  *   it; the browser's Back closes it (and only then).
@@ -18,6 +24,11 @@
   var viewport = win.visualViewport;
   if (!frame || !zchat || !viewport) return;
   var open, pageTitle, overflow, pushed;
+  var Notice = !/Android/.test(navigator.userAgent) && win.Notification;
+
+  function permission() {
+    frame.contentWindow.postMessage("notify:" + (Notice ? Notice.permission : "unsupported"), relay);
+  }
 
   // A phone's screen: the window is full screen there (the loader's own rule is the page's width,
   // which a page without a viewport meta tag makes 980 px).
@@ -75,11 +86,23 @@
     try {
       message = event.origin == relay && event.source == frame.contentWindow && JSON.parse(event.data);
     } catch (e) { /* not the frame's */ }
-    if (message && message.zchat == "title") {
-      var text = message.data && message.data.text;
+    var name = message && message.zchat, data = message && message.data || {};
+    if (name == "title") {
       pageTitle = pageTitle || doc.title;
-      doc.title = text || pageTitle;
-      if (!text) pageTitle = "";
+      doc.title = data.text || pageTitle;
+      if (!data.text) pageTitle = "";
+    }
+    if (name == "ready") permission();
+    if (name == "permission") Notice.requestPermission().then(permission);
+    if (name == "notify") {
+      var shown = new Notice(data.agent || frame.title, { body: data.text, tag: "zchat" });
+      shown.onclick = function () {
+        focus();
+        zchat("open");
+        shown.close();
+      };
     }
   });
+  // Ready already (the frame came from the cache before this did).
+  permission();
 })(window, document);

@@ -6,7 +6,7 @@ use yew::prelude::*;
 use zchat_types::{Customer, Mood};
 
 use super::{contact_ask, end_chat, rating_panel, status_line, tools, use_texts, Composer, PreChatForm, Transcript};
-use crate::core::{Conversation, Phase};
+use crate::core::{Conversation, Input, Phase};
 
 #[derive(Properties, PartialEq)]
 pub struct ChatWindowProps {
@@ -38,9 +38,9 @@ pub struct ChatWindowProps {
     pub onsendfiles: Callback<String>,
     #[prop_or_default]
     pub oncancel: Callback<String>,
-    /// The visitor mutes the chime (`true`) or lets it sound.
+    /// The footer's switches: the chime's mute, notifications.
     #[prop_or_default]
-    pub onmute: Callback<bool>,
+    pub onswitch: Callback<Input>,
     /// The visitor leaves an email or a phone when no agent is available.
     #[prop_or_default]
     pub oncontact: Callback<String>,
@@ -151,7 +151,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
                 <p class="zc-form-error zc-notice" role="alert">{ notice.clone() }</p>
             }
             { body }
-            { tools(texts, conversation, &props.title, &props.onforget, &props.onmute) }
+            { tools(texts, conversation, &props.title, &props.onforget, &props.onswitch) }
         </section>
     }
 }

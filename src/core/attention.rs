@@ -3,11 +3,35 @@
 //! that a replay (a reload, a reset) tells nothing twice. And the visitor who looks away: a new
 //! agent message (or an agent joining) while the window is not seen chimes, in one tab of the
 //! visitor's; while the page is hidden, the host page's title alternates with the unread count
-//! until it is visible again.
+//! until it is visible again; a visitor who turned browser notifications on gets one for each
+//! agent message while the page is hidden.
 
 use zchat_types::EventId;
 
 use super::io::{Announcement, Effect};
+
+/// What the host page's browser says of notifications (the open chat's helpers on the host page
+/// tell the frame: a frame from another site cannot ask for them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Permission {
+    /// Unsupported, denied, or not said yet: the option is not shown.
+    #[default]
+    Unavailable,
+    /// Not asked yet: the browser asks when the visitor turns them on.
+    Ask,
+    Granted,
+}
+
+impl Permission {
+    /// The browser's own word for it (`Notification.permission`); anything else is unavailable.
+    pub fn from_browser(word: &str) -> Permission {
+        match word {
+            "default" => Permission::Ask,
+            "granted" => Permission::Granted,
+            _ => Permission::Unavailable,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attention {
@@ -23,6 +47,9 @@ pub struct Attention {
     pub sound: bool,
     pub title_alert: bool,
     pub muted: bool,
+    /// Browser notifications: what the browser allows, and whether the visitor turned them on.
+    pub permission: Permission,
+    pub notify: bool,
     /// The host page's title is alternating; `shown` when it says the count now.
     alerting: bool,
     shown: bool,
@@ -41,6 +68,8 @@ impl Default for Attention {
             sound: true,
             title_alert: true,
             muted: false,
+            permission: Permission::Unavailable,
+            notify: false,
             alerting: false,
             shown: false,
         }
@@ -48,6 +77,25 @@ impl Default for Attention {
 }
 
 impl Attention {
+    /// The same site's switches and the visitor's choices, with nothing seen or alerting (a new
+    /// conversation).
+    pub fn kept(&self) -> Attention {
+        let Attention { sound, title_alert, muted, permission, notify, .. } = *self;
+        Attention { sound, title_alert, muted, permission, notify, ..Attention::default() }
+    }
+
+    /// Whether an agent message while the page is hidden becomes a notification: the visitor
+    /// turned them on and the browser allows them (the switch shows it pressed).
+    pub fn notifying(&self) -> bool {
+        self.notify && self.permission == Permission::Granted
+    }
+
+    /// The visitor turns notifications on or off: the browser is asked first if it has not been.
+    pub fn turn_notifications(&mut self, on: bool) -> Option<Effect> {
+        self.notify = on;
+        (on && self.permission == Permission::Ask).then_some(Effect::AskNotifications)
+    }
+
     /// The window is open on the host page or not, the page visible or not: a seen window (open
     /// on a visible page) reads every message; a visible page ends the title's alert.
     pub fn seen(&mut self, open: bool, visible: bool) -> Vec<Effect> {
@@ -66,13 +114,16 @@ impl Attention {
         effects
     }
 
-    /// Something new from the agents (a message, an agent joining), seen for the first time (not
-    /// a replay): unless the window is seen, a chime (the shell plays it in one tab only, and
-    /// claims the chime in a tab that sees the window, so that no other plays it) and, while the
-    /// page is hidden, the title's alert.
-    pub fn alert(&mut self, agent: Option<String>) -> Vec<Effect> {
-        let play = !self.seen && self.sound && !self.muted;
-        let mut effects = vec![Effect::Chime { play, agent }];
+    /// Something new from the agents (a message with its `text`, an agent joining), seen for the
+    /// first time (not a replay): unless the window is seen, a chime and, for a message while the
+    /// page is hidden, a notification (the shell gives them in one tab only, and claims them in
+    /// a tab that sees the window, so that no other does); while the page is hidden, the title's
+    /// alert.
+    pub fn alert(&mut self, agent: Option<String>, text: Option<&str>) -> Vec<Effect> {
+        let unseen = !self.seen;
+        let play = unseen && self.sound && !self.muted;
+        let notice = text.filter(|_| !self.visible && self.notifying()).map(str::to_string);
+        let mut effects = vec![Effect::Chime { unseen, play, agent, notice }];
         if !self.visible && self.title_alert && !self.alerting {
             self.alerting = true;
             effects.extend(self.title_tick());

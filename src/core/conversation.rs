@@ -77,6 +77,9 @@ pub struct Saved {
     /// The visitor muted the chime.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub muted: bool,
+    /// The visitor turned browser notifications on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub notify: bool,
 }
 
 /// Prefilled answers longer than this are cut.
@@ -278,6 +281,15 @@ impl Conversation {
                 self.attention.muted = muted;
                 vec![Effect::Save(self.saved())]
             }
+            Input::Notifications(permission) => {
+                self.attention.permission = permission;
+                Vec::new()
+            }
+            Input::Notify(on) => {
+                let mut effects: Vec<Effect> = self.attention.turn_notifications(on).into_iter().collect();
+                effects.push(Effect::Save(self.saved()));
+                effects
+            }
         }
     }
 
@@ -298,7 +310,8 @@ impl Conversation {
             _ => self.previous.clone(),
         };
         let (contact, open) = (self.contact && current.is_some(), self.open && current.is_some());
-        Saved { current, previous, announced: self.attention.announced.map(|id| id.to_string()), contact, open, muted: self.attention.muted }
+        let Attention { muted, notify, .. } = self.attention;
+        Saved { current, previous, announced: self.attention.announced.map(|id| id.to_string()), contact, open, muted, notify }
     }
 
     /// What the host page's `state` listeners see: the phase's name, the queue position, and
@@ -385,7 +398,7 @@ impl Conversation {
         // The page's first input: the relay is asked when the team is back, if the site has hours.
         let mut effects: Vec<Effect> = self.hours.clone().map(|(hours, timezone)| Effect::AskHours { hours, timezone }).into_iter().collect();
         self.previous = saved.previous;
-        self.attention.muted = saved.muted;
+        (self.attention.muted, self.attention.notify) = (saved.muted, saved.notify);
         self.attention.announced = saved.announced.and_then(|id| id.parse::<EventId>().ok());
         let Some(session) = saved.current else { return effects };
         self.contact = saved.contact;
@@ -469,9 +482,10 @@ impl Conversation {
         let departments = std::mem::take(&mut self.departments);
         let (lang, page, upload_limit, hours, back_at) = (self.lang, self.page.take(), self.upload_limit, self.hours.take(), self.back_at);
         let mut effects: Vec<Effect> = self.tray.iter().map(|picked| Effect::DropFile { file: picked.file }).collect();
-        let (sound, title_alert) = (self.attention.sound, self.attention.title_alert);
-        *self = Conversation { fields, departments, lang, page, upload_limit, hours, back_at, ..Conversation::new(self.department_id) }
-            .with_alerts(sound, title_alert);
+        // The visitor's choices go with the device's conversations; the site's and the browser's stay.
+        let mut attention = self.attention.kept();
+        (attention.muted, attention.notify) = (false, false);
+        *self = Conversation { fields, departments, lang, page, upload_limit, hours, back_at, attention, ..Conversation::new(self.department_id) };
         effects.extend([Effect::CloseStream, Effect::ForgetDevice]);
         effects
     }
@@ -485,11 +499,19 @@ impl Conversation {
         let fields = std::mem::take(&mut self.fields);
         let departments = std::mem::take(&mut self.departments);
         let (lang, upload_limit, tray) = (self.lang, self.upload_limit, std::mem::take(&mut self.tray));
-        let (hours, back_at, muted) = (self.hours.take(), self.back_at, self.attention.muted);
-        let (sound, title_alert) = (self.attention.sound, self.attention.title_alert);
-        *self = Conversation { previous, fields, departments, lang, upload_limit, tray, hours, back_at, ..Conversation::new(self.department_id) }
-            .with_alerts(sound, title_alert);
-        self.attention.muted = muted;
+        let (hours, back_at, attention) = (self.hours.take(), self.back_at, self.attention.kept());
+        *self = Conversation {
+            previous,
+            fields,
+            departments,
+            lang,
+            upload_limit,
+            tray,
+            hours,
+            back_at,
+            attention,
+            ..Conversation::new(self.department_id)
+        };
         vec![Effect::CloseStream, Effect::Save(self.saved())]
     }
 }

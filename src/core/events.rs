@@ -85,7 +85,7 @@ impl Conversation {
                     Rc::make_mut(&mut self.transcript).push(Entry::system(EntryId::Event(id.to_string()), SystemLine::AgentJoined, now));
                     // An agent joined the visitor who looked away (not again in a replay).
                     if parsed.is_some_and(|id| self.attention.fresh(id)) {
-                        let mut effects = self.attention.alert(None);
+                        let mut effects = self.attention.alert(None, None);
                         effects.push(Effect::Save(self.saved()));
                         return effects;
                     }
@@ -122,12 +122,12 @@ impl Conversation {
                 // Nothing to show: announced without text (the shell says so in words).
                 let text = if entry.is_unshowable() { "" } else { entry.content.as_str() };
                 let mut effects = self.announce(parsed, "agent", text, name.clone());
-                Rc::make_mut(&mut self.transcript).push(entry);
                 // Only a message seen for the first time counts, not a replay after a reload.
                 if !effects.is_empty() {
                     effects.extend(self.attention.agent_message());
-                    effects.extend(self.attention.alert(name));
+                    effects.extend(self.attention.alert(name, Some(text)));
                 }
+                Rc::make_mut(&mut self.transcript).push(entry);
                 return effects;
             }
             TriggerEvent::Finished => return self.end(SystemLine::AgentEnded, now),

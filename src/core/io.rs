@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use zchat_types::{Customer, CustomerMessage, EventId, Identity, Mood, Trigger};
 
 use super::attachments::{Picked, Uploaded};
+use super::attention::Permission;
 use super::conversation::{Saved, Session};
 
 /// The largest `extra` the host page may give, as JSON.
@@ -112,6 +113,10 @@ pub enum Input {
     TitleTick,
     /// The visitor mutes the chime (`true`) or lets it sound again.
     Mute(bool),
+    /// What the host page's browser says of notifications (on load, and its answer when asked).
+    Notifications(Permission),
+    /// The visitor turns browser notifications on (`true`) or off.
+    Notify(bool),
 }
 
 /// What the shell must do after a step.
@@ -129,12 +134,18 @@ pub enum Effect {
         tag_ids: Option<Vec<String>>,
         previous: Option<Session>,
     },
-    /// Something new from the agents: play the chime if `play` (in one tab only), or, where the
-    /// window is seen, claim it so that no other tab plays it.
+    /// Something new from the agents. Where the window is not seen (`unseen`), one tab of the
+    /// visitor's plays the chime if `play` and shows the `notice` (a message's text, as a browser
+    /// notification with the `agent`'s name) if any; where it is seen, the tab claims them so
+    /// that no other tab gives them.
     Chime {
+        unseen: bool,
         play: bool,
         agent: Option<String>,
+        notice: Option<String>,
     },
+    /// Ask the host page's browser for the permission to notify (the visitor turned them on).
+    AskNotifications,
     /// The host page's title: the unread count (`Some`), or the page's own again.
     AlertTitle(Option<u32>),
     /// Feed [`Input::TitleTick`] back after `after_ms`.

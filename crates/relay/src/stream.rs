@@ -57,7 +57,7 @@ async fn events(
         .or(query.last_event_id)
         .filter(|id| !id.is_empty());
     let parsed = given.as_deref().map(str::parse::<EventId>);
-    let after = parsed.clone().and_then(Result::ok);
+    let after = parsed.and_then(Result::ok);
     let subscription = relay.log.subscribe(&hash, after).await?;
     let reset = match parsed {
         Some(Err(_)) => Some("the event id is not one of this relay's".to_string()),

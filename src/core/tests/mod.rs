@@ -114,7 +114,15 @@ fn a_started_interaction_opens_the_stream_from_the_start() {
     assert_eq!(
         effects,
         [
-            Effect::Save(Saved { current: Some(session()), previous: None, announced: None, contact: false, open: false, muted: false }),
+            Effect::Save(Saved {
+                current: Some(session()),
+                previous: None,
+                announced: None,
+                contact: false,
+                open: false,
+                muted: false,
+                notify: false
+            }),
             Effect::OpenStream { session: session(), after: None }
         ]
     );
@@ -235,12 +243,12 @@ fn the_visitor_who_looks_away_hears_a_chime_and_sees_the_title_alert_until_back(
     let mut conversation = started();
     // Seen: a claim of the chime (no other tab plays), no sound, no title.
     let effects = conversation.step(agent_message(1, "m1", "Olá"), T0);
-    assert!(effects.contains(&Effect::Chime { play: false, agent: Some("Atendente".into()) }), "{effects:?}");
+    assert!(effects.contains(&Effect::Chime { unseen: false, play: false, agent: Some("Atendente".into()), notice: None }), "{effects:?}");
     assert!(!effects.iter().any(|e| matches!(e, Effect::AlertTitle(_))));
     // The window closed, the page visible: a chime, no title (the visitor is on the page).
     conversation.step(Input::Seen { open: false, visible: true }, T0);
     let effects = conversation.step(agent_message(2, "m2", "Ainda aí?"), T0);
-    assert!(effects.contains(&Effect::Chime { play: true, agent: Some("Atendente".into()) }));
+    assert!(effects.contains(&Effect::Chime { unseen: true, play: true, agent: Some("Atendente".into()), notice: None }));
     assert!(!effects.iter().any(|e| matches!(e, Effect::AlertTitle(_))));
     // The page hidden: the chime and the title, alternating while it stays hidden.
     conversation.step(Input::Seen { open: false, visible: false }, T0);
@@ -261,7 +269,7 @@ fn the_visitor_who_looks_away_hears_a_chime_and_sees_the_title_alert_until_back(
     assert!(matches!(&effects[..], [Effect::Save(saved)] if saved.muted));
     conversation.step(Input::Seen { open: false, visible: false }, T0);
     let effects = conversation.step(agent_message(5, "m5", "Fim?"), T0);
-    assert!(effects.contains(&Effect::Chime { play: false, agent: Some("Atendente".into()) }));
+    assert!(effects.contains(&Effect::Chime { unseen: true, play: false, agent: Some("Atendente".into()), notice: None }));
     assert!(effects.iter().any(|e| matches!(e, Effect::AlertTitle(Some(_)))));
 }
 
@@ -270,7 +278,7 @@ fn an_agent_joining_alerts_once_and_replays_never() {
     let mut conversation = started();
     conversation.step(Input::Seen { open: false, visible: false }, T0);
     let effects = conversation.step(state(1, "accepted"), T0);
-    assert!(effects.contains(&Effect::Chime { play: true, agent: None }), "{effects:?}");
+    assert!(effects.contains(&Effect::Chime { unseen: true, play: true, agent: None, notice: None }), "{effects:?}");
     assert!(effects.contains(&Effect::AlertTitle(Some(1))));
     let Some(Effect::Save(saved)) = effects.iter().find(|e| matches!(e, Effect::Save(_))) else { panic!("{effects:?}") };
     // A reload replays the log: nothing sounds, nothing alerts.
@@ -281,15 +289,82 @@ fn an_agent_joining_alerts_once_and_replays_never() {
     assert!(!effects.iter().any(|e| matches!(e, Effect::Chime { .. } | Effect::AlertTitle(_))), "a replay: {effects:?}");
     // What is new after it does.
     let effects = reloaded.step(agent_message(2, "m1", "Olá!"), T0);
-    assert!(effects.contains(&Effect::Chime { play: true, agent: Some("Atendente".into()) }), "{effects:?}");
+    assert!(effects.contains(&Effect::Chime { unseen: true, play: true, agent: Some("Atendente".into()), notice: None }), "{effects:?}");
     // Sites that turn them off: no chime to play, no title.
     let mut quiet = Conversation::new(1).with_alerts(false, false);
     quiet.step(Input::Start { customer: customer("Maria"), department: None }, T0);
     quiet.step(Input::Started(Ok(session())), T0);
     quiet.step(Input::Seen { open: false, visible: false }, T0);
     let effects = quiet.step(agent_message(1, "m1", "Olá"), T0);
-    assert!(effects.contains(&Effect::Chime { play: false, agent: Some("Atendente".into()) }));
+    assert!(effects.contains(&Effect::Chime { unseen: true, play: false, agent: Some("Atendente".into()), notice: None }));
     assert!(!effects.iter().any(|e| matches!(e, Effect::AlertTitle(_))));
+}
+
+#[test]
+fn notifications_are_the_visitor_s_choice_and_only_for_messages_while_the_page_is_hidden() {
+    use crate::core::Permission;
+    let notice = |effects: &[Effect]| effects.iter().find_map(|e| if let Effect::Chime { notice, .. } = e { Some(notice.clone()) } else { None });
+    // The browser's words, and nothing else.
+    for (word, permission) in [("default", Permission::Ask), ("granted", Permission::Granted), ("denied", Permission::Unavailable)] {
+        assert_eq!(Permission::from_browser(word), permission);
+    }
+    for word in ["unsupported", "", "GRANTED", " granted", "prompt"] {
+        assert_eq!(Permission::from_browser(word), Permission::Unavailable, "{word:?}");
+    }
+    let mut conversation = started();
+    conversation.step(Input::Seen { open: false, visible: false }, T0);
+    // Not said yet (or denied, unsupported): not offered, nothing shown.
+    assert!(!conversation.attention.notifying());
+    assert_eq!(notice(&conversation.step(agent_message(1, "m1", "Olá"), T0)), Some(None));
+    // Not asked yet: turning them on asks the browser (never before), and is remembered.
+    conversation.step(Input::Notifications(Permission::Ask), T0);
+    let effects = conversation.step(Input::Notify(true), T0);
+    assert!(matches!(&effects[..], [Effect::AskNotifications, Effect::Save(saved)] if saved.notify), "{effects:?}");
+    assert!(!conversation.attention.notifying(), "not before the browser allows them");
+    assert_eq!(notice(&conversation.step(agent_message(2, "m2", "Ainda aí?"), T0)), Some(None));
+    conversation.step(Input::Notifications(Permission::Granted), T0);
+    assert!(conversation.attention.notifying());
+    // A message while the page is hidden: its text (the agent's name goes with the chime).
+    let effects = conversation.step(agent_message(3, "m3", "Posso ajudar?"), T0);
+    assert!(
+        effects.contains(&Effect::Chime { unseen: true, play: true, agent: Some("Atendente".into()), notice: Some("Posso ajudar?".into()) }),
+        "{effects:?}"
+    );
+    // The page visible (the window closed): the chime only.
+    conversation.step(Input::Seen { open: false, visible: true }, T0);
+    assert_eq!(notice(&conversation.step(agent_message(4, "m4", "Oi"), T0)), Some(None));
+    // Muted: still the notification.
+    conversation.step(Input::Mute(true), T0);
+    conversation.step(Input::Seen { open: false, visible: false }, T0);
+    let effects = conversation.step(agent_message(5, "m5", "Fim?"), T0);
+    assert!(
+        effects.contains(&Effect::Chime { unseen: true, play: false, agent: Some("Atendente".into()), notice: Some("Fim?".into()) }),
+        "{effects:?}"
+    );
+    // A message the widget cannot show: an empty notice (the shell says it in words).
+    let unshowable = trigger(6, json!({"message": {"hash": "m6", "content": "", "type": "location"}, "agent": {"id": 111, "name": "Atendente"}}));
+    assert_eq!(notice(&conversation.step(unshowable, T0)), Some(Some(String::new())));
+    // Already allowed: turning them on asks nothing. A reload keeps the choice; a new
+    // conversation keeps it; forgetting the device forgets it.
+    let saved = conversation.saved();
+    let mut reloaded = Conversation::new(1);
+    reloaded.step(Input::Restore(saved), T0);
+    reloaded.step(Input::Notifications(Permission::Granted), T0);
+    assert!(reloaded.attention.notifying(), "remembered");
+    assert_eq!(reloaded.step(Input::Notify(false), T0).len(), 1, "only saved");
+    assert!(!reloaded.attention.notifying());
+    assert!(!reloaded.step(Input::Notify(true), T0).contains(&Effect::AskNotifications));
+    reloaded.step(Input::Forget, T0);
+    assert!(!reloaded.attention.notify && reloaded.attention.permission == Permission::Granted, "the browser's word stays");
+    // An agent joining is not a message: no notification. A replay: nothing at all.
+    let mut joined = started();
+    joined.step(Input::Notifications(Permission::Granted), T0);
+    joined.step(Input::Notify(true), T0);
+    joined.step(Input::Seen { open: false, visible: false }, T0);
+    assert_eq!(notice(&joined.step(state(1, "accepted"), T0)), Some(None));
+    let effects = joined.step(agent_message(2, "m1", "Olá"), T0);
+    assert_eq!(notice(&effects), Some(Some("Olá".into())));
+    assert_eq!(notice(&joined.step(agent_message(2, "m1", "Olá"), T0)), None, "a replay");
 }
 
 #[test]
@@ -398,13 +473,7 @@ fn the_agent_finishing_ends_the_conversation_and_closes_the_stream() {
     let effects = conversation.step(state(2, "finished"), T0);
     // (The agent joining is as far as the visitor was told.)
     let told = Some("7-1".to_string());
-    assert_eq!(
-        effects,
-        [
-            Effect::CloseStream,
-            Effect::Save(Saved { current: None, previous: Some(session()), announced: told, contact: false, open: false, muted: false })
-        ]
-    );
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { previous: Some(session()), announced: told, ..Saved::default() })]);
     assert_eq!(conversation.phase, Phase::Finished);
     assert!(!conversation.can_send());
     assert!(conversation.step(Input::Send { text: "oi".into(), key: "k".into() }, T0).is_empty());
@@ -473,8 +542,10 @@ fn triggers_of_other_interactions_and_garbage_are_ignored() {
 #[test]
 fn a_reload_replays_the_conversation_under_way_from_the_start() {
     let mut conversation = Conversation::new(1);
-    let effects = conversation
-        .step(Input::Restore(Saved { current: Some(session()), previous: None, announced: None, contact: false, open: false, muted: false }), T0);
+    let effects = conversation.step(
+        Input::Restore(Saved { current: Some(session()), previous: None, announced: None, contact: false, open: false, muted: false, notify: false }),
+        T0,
+    );
     assert_eq!(effects, [Effect::OpenStream { session: session(), after: None }]);
     assert_eq!(conversation.phase, Phase::Waiting);
     conversation.step(state(1, "accepted"), T0);
@@ -486,8 +557,10 @@ fn a_reload_replays_the_conversation_under_way_from_the_start() {
 #[test]
 fn a_reload_after_the_end_offers_a_new_conversation_that_names_the_old_one() {
     let mut conversation = Conversation::new(1);
-    let effects = conversation
-        .step(Input::Restore(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false, muted: false }), T0);
+    let effects = conversation.step(
+        Input::Restore(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false, muted: false, notify: false }),
+        T0,
+    );
     assert!(effects.is_empty());
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
     let effects = conversation.step(Input::Start { customer: customer("Maria"), department: None }, T0);
@@ -507,13 +580,7 @@ fn the_visitor_ends_the_conversation() {
     conversation.step(Input::Finish, T0);
     let effects = conversation.step(Input::Finished(Ok(())), T0);
     let told = Some("7-1".to_string());
-    assert_eq!(
-        effects,
-        [
-            Effect::CloseStream,
-            Effect::Save(Saved { current: None, previous: Some(session()), announced: told, contact: false, open: false, muted: false })
-        ]
-    );
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { previous: Some(session()), announced: told, ..Saved::default() })]);
     assert_eq!(conversation.phase, Phase::Finished);
     assert_eq!(contents(&conversation).last(), Some(&"You ended the conversation."));
     assert!(conversation.step(Input::Finish, T0).is_empty(), "nothing to end any more");
@@ -547,7 +614,15 @@ fn a_new_conversation_starts_clean_and_names_the_finished_one() {
         effects,
         [
             Effect::CloseStream,
-            Effect::Save(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false, muted: false })
+            Effect::Save(Saved {
+                current: None,
+                previous: Some(session()),
+                announced: None,
+                contact: false,
+                open: false,
+                muted: false,
+                notify: false
+            })
         ]
     );
     assert_eq!(conversation.phase, Phase::PreChat { error: None });
@@ -635,7 +710,15 @@ fn new_messages_are_announced_to_the_host_page_once_even_after_a_reload() {
     // A reload: the log replays from its start, and nothing is told twice; what is new is.
     let mut reloaded = Conversation::new(1);
     reloaded.step(
-        Input::Restore(Saved { current: Some(session()), previous: None, announced: Some("7-3".into()), contact: false, open: false, muted: false }),
+        Input::Restore(Saved {
+            current: Some(session()),
+            previous: None,
+            announced: Some("7-3".into()),
+            contact: false,
+            open: false,
+            muted: false,
+            notify: false,
+        }),
         T0,
     );
     reloaded.step(Input::Seen { open: false, visible: true }, T0);
