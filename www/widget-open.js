@@ -13,6 +13,8 @@
  * - On a phone, while the window is open (full screen): it follows the visual viewport (the
  *   on-screen keyboard, a pinch), so the composer stays in view; the page does not scroll behind
  *   it; the browser's Back closes it (and only then).
+ * - On pages drawn under a phone's notch and home bar (`viewport-fit=cover`), the window keeps its
+ *   content within the safe area: the frame is padded by the page's safe-area insets.
  * - On host pages without a viewport meta tag (laid out 980 px wide on a 390 px phone), the
  *   window is drawn at the phone's own size and scaled up to fill its screen.
  */
@@ -36,13 +38,16 @@
     return innerWidth <= 480 || screen.width <= 480;
   }
 
-  // The visible part of the page, in the page's pixels; `scale` of them per pixel of the phone's
-  // own (1 with a viewport meta tag).
+  // The visible part of the page, in the page's pixels, and the frame drawn in the phone's own:
+  // `zoom` of them per pixel of the page's (1 with a viewport meta tag, unless pinched; 0.4 on a
+  // page without one). Not the page's width over the screen's: a page whose content overflows
+  // (a long line) is wider than the screen at a zoom of 1.
   function follow() {
     if (open && phone()) {
-      var scale = Math.max(1, innerWidth / screen.width);
+      var zoom = viewport.scale;
       frame.style.cssText += ";inset:auto;left:" + viewport.offsetLeft + "px;top:" + viewport.offsetTop + "px;width:" +
-        viewport.width / scale + "px;height:" + viewport.height / scale + "px;transform:scale(" + scale + ");transform-origin:0 0";
+        viewport.width * zoom + "px;height:" + viewport.height * zoom + "px;transform:scale(" + 1 / zoom + ");transform-origin:0 0;" +
+        "box-sizing:border-box;padding:env(safe-area-inset-top) env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left)";
     }
   }
 

@@ -48,7 +48,11 @@ async fn on_a_phone_the_window_fills_the_screen_follows_the_visual_viewport_and_
 
     // The visual viewport shrinks (zoomed in: half as wide and high, moved): the window follows,
     // and the composer, at its bottom, stays in view and keeps the keyboard.
+    // The demo page's event log has lines longer than the phone is wide: the page is laid out
+    // wider than the screen at a zoom of 1, and the window is still drawn at the phone's width.
+    wait_for("the page to overflow", || async { (run(&page.client, "return innerWidth", vec![]).await.as_f64()? > 390.0).then_some(()) }).await;
     page.enter_widget().await;
+    assert_eq!(run(&page.client, "return innerWidth", vec![]).await, 390);
     page.element("#zc-name").await.send_keys("Ana Celular").await.unwrap();
     page.element(".zc-prechat button[type=submit]").await.click().await.unwrap();
     page.element("#zc-input").await.click().await.unwrap();
@@ -93,6 +97,26 @@ async fn on_a_page_without_a_viewport_meta_tag_the_window_still_fills_the_phone_
     assert!(run(&page.client, "return innerWidth", vec![]).await.as_f64().unwrap() > 900.0);
     page.enter_widget().await;
     assert_eq!(run(&page.client, "return innerWidth", vec![]).await, 390);
+    page.element("#zc-name").await;
+    page.close().await;
+    product.stop().await;
+}
+
+#[tokio::test]
+async fn on_a_page_drawn_under_the_notch_the_window_keeps_its_content_in_the_safe_area() {
+    let product = start_product().await;
+    let page = Browser::start().await;
+    // A phone with a notch (47 px) and a home bar (34 px), a page that draws under them.
+    page.devtools("Emulation.setSafeAreaInsetsOverride", json!({"insets": {"top": 47, "bottom": 34, "left": 0, "right": 0}})).await;
+    open(&page, &demo_page(&product, "/?viewport=cover")).await;
+    let (frame, _) = boxes(&run(&page.client, BOXES, vec![]).await);
+    assert_eq!(frame.map(f64::round), [0.0, 0.0, 390.0, 844.0], "the window covers the screen");
+    // Its content is the screen less the notch and the home bar.
+    let inner = "const f = document.querySelector('zchat-widget').shadowRoot.querySelector('iframe'); \
+        const s = getComputedStyle(f); return [s.paddingTop, s.paddingBottom, f.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom)];";
+    assert_eq!(run(&page.client, inner, vec![]).await, json!(["47px", "34px", 763]));
+    page.enter_widget().await;
+    assert_eq!(run(&page.client, "return [innerWidth, innerHeight]", vec![]).await, json!([390, 763]));
     page.element("#zc-name").await;
     page.close().await;
     product.stop().await;

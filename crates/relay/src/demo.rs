@@ -72,9 +72,11 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
                 .collect();
                 let department = setting("department", query.department.as_deref()).unwrap_or(" data-department=\"1\"".into());
                 let page = page.replace(" data-department=\"1\" data-", &[&department, &extra, " data-"].concat());
-                // `/?viewport=none`: an older shop's page, with no viewport meta tag.
+                // `/?viewport=none`: an older shop's page, with no viewport meta tag; `cover`: a
+                // page drawn under a phone's notch and home bar (`viewport-fit=cover`).
                 let page = match query.viewport.as_deref() {
                     Some("none") => page.replace(VIEWPORT_META, ""),
+                    Some("cover") => page.replace(VIEWPORT_META, &VIEWPORT_META.replace("initial-scale=1", "initial-scale=1, viewport-fit=cover")),
                     _ => page,
                 };
                 async move { Html(page) }
