@@ -82,6 +82,14 @@ async fn click_to_form(page: &Browser, preloaded: bool) -> f64 {
     focused_at.as_f64().unwrap() - clicked_at.as_f64().expect("the click was seen")
 }
 
+/// The page's long tasks from `arrived` (ms), each with whether the widget's code ran in it: a
+/// script of the loader's or the open chat's helpers (Long Animation Frames name every script a
+/// frame ran, with its start) that started within the task. A long task in which only the page's
+/// own work ran (its style and layout, late on a phone's CPU) is the page's, not the widget's.
+const LONG_TASKS: &str = "window.zchatLongTasks.filter(task => task.start >= arrived).map(task => ({...task, widget: \
+    window.zchatLongFrames.some(frame => frame.scripts.some(s => /^widget(-open-[0-9a-f]+)?\\.js$/.test(s.source) \
+    && s.start >= task.start - 1 && s.start < task.start + task.duration))}))";
+
 /// Timings and long tasks are the machine's: the tests of this file run one at a time.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -143,7 +151,7 @@ async fn settle(page: &Browser, condition: &str) -> Vec<Value> {
          else if (Date.now() > deadline) fail(new Error('not met: {}')); else setTimeout(check, 100); }})(); }}) \
          .then(() => {{ const loader = performance.getEntriesByType('resource').find(r => /widget\\.js$/.test(r.name)); \
          const arrived = loader ? Math.floor(loader.responseEnd) : 0; \
-         return window.zchatLongTasks.filter(task => task.start >= arrived); }})",
+         return {LONG_TASKS}; }})",
         condition.replace('\'', "\"")
     );
     let long_tasks = run(&page.client, &script).await;
@@ -159,7 +167,7 @@ async fn settle(page: &Browser, condition: &str) -> Vec<Value> {
 /// long tasks and the page. Timings on a shared 2-core machine are noisy, and noise only ever
 /// makes a task longer: like a benchmark's minimum, this is the best of up to three loads (each
 /// in a new browser), and the report shows every one.
-async fn host_page(product: &Running, deployment: &Deployment, query: &str, until: Until) -> (Vec<Value>, Browser, Vec<Vec<i64>>) {
+async fn host_page(product: &Running, deployment: &Deployment, query: &str, until: Until) -> (Vec<Value>, Browser, Vec<Vec<String>>) {
     let mut runs = Vec::new();
     loop {
         let page = Browser::start().await;
@@ -173,15 +181,30 @@ async fn host_page(product: &Running, deployment: &Deployment, query: &str, unti
         }
         let long_tasks = settle(&page, until.condition()).await;
         runs.push(durations(&long_tasks));
-        if long_tasks.is_empty() || runs.len() == 3 {
-            return (long_tasks, page, runs);
+        let widget = the_widget_s(&long_tasks);
+        if widget.is_empty() || runs.len() == 3 {
+            return (widget, page, runs);
         }
         page.close().await;
     }
 }
 
-fn durations(tasks: &[Value]) -> Vec<i64> {
-    tasks.iter().map(|t| t["duration"].as_i64().unwrap_or(0)).collect()
+/// Each task's duration in ms, with a `w` where the widget's code ran in it.
+fn durations(tasks: &[Value]) -> Vec<String> {
+    tasks.iter().map(|t| format!("{}{}", t["duration"].as_i64().unwrap_or(0), if t["widget"] == true { "w" } else { "" })).collect()
+}
+
+/// Of two loads' long tasks of the widget's, the fewer.
+fn fewest(kept: Option<Vec<Value>>, tasks: Vec<Value>) -> Vec<Value> {
+    match kept {
+        Some(kept) if kept.len() <= tasks.len() => kept,
+        _ => tasks,
+    }
+}
+
+/// The long tasks in which the widget's code ran.
+fn the_widget_s(tasks: &[Value]) -> Vec<Value> {
+    tasks.iter().filter(|t| t["widget"] == true).cloned().collect()
 }
 
 /// Issue 18: the host page's long tasks in every deployment, from load until the visitor acts.
@@ -203,26 +226,42 @@ async fn the_host_page_cost_in_every_deployment() {
     for deployment in &Deployment::ALL {
         let (_, page, baseline) = host_page(&product, deployment, "?widget=none", Until::Load).await;
         page.close().await;
-        let (default, page, default_runs) = host_page(&product, deployment, "", Until::Launcher { prefetch: deployment.same_site }).await;
-        let frames = run(&page.client, "return document.querySelector('zchat-widget').shadowRoot.querySelectorAll('iframe').length").await;
-        if frames != json!(0) {
-            failures.push(format!("a frame before the visitor stirred with the default data-preload, {}", deployment.name()));
+        // A click's time is the machine's too: a load whose click is over 100 ms is tried again,
+        // up to three loads in new browsers (the best is kept, every one reported).
+        let (mut default, mut default_runs, mut after_stir, mut stirred) = (None, Vec::new(), Vec::new(), Vec::new());
+        while stirred.len() < 3 && stirred.iter().all(|click: &f64| *click >= 100.0) {
+            let (tasks, page, runs) = host_page(&product, deployment, "", Until::Launcher { prefetch: deployment.same_site }).await;
+            let frames = run(&page.client, "return document.querySelector('zchat-widget').shadowRoot.querySelectorAll('iframe').length").await;
+            if frames != json!(0) {
+                failures.push(format!("a frame before the visitor stirred with the default data-preload, {}", deployment.name()));
+            }
+            // On another site the browser's cache could not serve the frame: nothing is prefetched.
+            let prefetched = run(&page.client, "return performance.getEntriesByType('resource').some(r => r.name.endsWith('.wasm'))").await;
+            if prefetched != json!(deployment.same_site) {
+                failures.push(format!("the wasm prefetched: {prefetched}, {}", deployment.name()));
+            }
+            // The visitor stirs (a click on the page's heading): the frame comes when the browser is
+            // idle; its cost is after the visitor acted.
+            run(&page.client, "window.zchatLongTasks.length = 0").await;
+            page.client.find(fantoccini::Locator::Css("h1")).await.unwrap().click().await.unwrap();
+            after_stir.push(durations(&settle(&page, Until::Ready.condition()).await));
+            stirred.push(click_to_form(&page, true).await);
+            page.close().await;
+            // The best load's long tasks count (none of the widget's in any, usually).
+            default = Some(fewest(default, tasks));
+            default_runs.extend(runs);
         }
-        // On another site the browser's cache could not serve the frame: nothing is prefetched.
-        let prefetched = run(&page.client, "return performance.getEntriesByType('resource').some(r => r.name.endsWith('.wasm'))").await;
-        if prefetched != json!(deployment.same_site) {
-            failures.push(format!("the wasm prefetched: {prefetched}, {}", deployment.name()));
+        let (mut preloaded, mut preloaded_runs, mut clicks) = (None, Vec::new(), Vec::new());
+        while clicks.len() < 3 && clicks.iter().all(|click: &f64| *click >= 100.0) {
+            let (tasks, page, runs) = host_page(&product, deployment, "?preload=idle", Until::Ready).await;
+            clicks.push(click_to_form(&page, true).await);
+            page.close().await;
+            preloaded = Some(fewest(preloaded, tasks));
+            preloaded_runs.extend(runs);
         }
-        // The visitor stirs (a click on the page's heading): the frame comes when the browser is
-        // idle; its cost is after the visitor acted.
-        run(&page.client, "window.zchatLongTasks.length = 0").await;
-        page.client.find(fantoccini::Locator::Css("h1")).await.unwrap().click().await.unwrap();
-        let after_stir = durations(&settle(&page, Until::Ready.condition()).await);
-        let stirred = click_to_form(&page, true).await;
-        page.close().await;
-        let (preloaded, page, preloaded_runs) = host_page(&product, deployment, "?preload=idle", Until::Ready).await;
-        let click = click_to_form(&page, true).await;
-        page.close().await;
+        let best = |clicks: &[f64]| clicks.iter().copied().fold(f64::INFINITY, f64::min);
+        let (stirred, click, stirred_all, clicks_all) = (best(&stirred), best(&clicks), stirred, clicks);
+        let (default, preloaded) = (default.unwrap_or_default(), preloaded.unwrap_or_default());
         let (opened, page, opened_runs) = host_page(&product, deployment, "?open=now", Until::Ready).await;
         page.close().await;
         let (_, page, floor) = host_page(&product, deployment, "?widget=none&frame=bare", Until::BareFrame).await;
@@ -231,7 +270,7 @@ async fn the_host_page_cost_in_every_deployment() {
             "  {}: without the widget {baseline:?}; default until the visitor acts (wasm prefetched{}, no frame) {default_runs:?}, \
              after the visitor stirred (the frame made when idle) {after_stir:?}; data-preload=idle {preloaded_runs:?}; \
              page opening the chat at once {opened_runs:?}; an empty iframe of the relay's {floor:?}; \
-             click to form {stirred:.0} ms (default, after a stir), {click:.0} ms (data-preload=idle)",
+             click to form {stirred_all:.0?} ms (default, after a stir), {clicks_all:.0?} ms (data-preload=idle)",
             deployment.name(),
             if deployment.same_site { "" } else { ": no, another site" },
         ));
@@ -266,7 +305,7 @@ async fn the_widget_keeps_its_budgets_on_a_host_page() {
     // made then), and nothing has run long on the page's main thread before the visitor acts. The
     // best of up to three loads in new browsers, each printed (as the host page's cost test does:
     // a busy machine only adds time; the iframe's own tasks are the browser's).
-    let (mut page, mut long_tasks, mut loads) = (None::<Browser>, Value::Null, Vec::new());
+    let (mut page, mut long_tasks, mut loads) = (None::<Browser>, Vec::new(), Vec::new());
     for _ in 0..3 {
         if let Some(done) = page.take() {
             done.close().await;
@@ -278,15 +317,17 @@ async fn the_widget_keeps_its_budgets_on_a_host_page() {
             log.as_array()?.iter().any(|line| line.as_str().is_some_and(|l| l.starts_with("ready"))).then_some(())
         })
         .await;
-        long_tasks = run(&fresh.client, "return window.zchatLongTasks").await;
-        loads.push(long_tasks.clone());
+        let tasks = run(&fresh.client, &format!("const arrived = 0; return {LONG_TASKS}")).await;
+        let tasks = tasks.as_array().cloned().unwrap_or_default();
+        loads.push(durations(&tasks));
+        long_tasks = the_widget_s(&tasks);
         page = Some(fresh);
-        if long_tasks.as_array().is_some_and(Vec::is_empty) {
+        if long_tasks.is_empty() {
             break;
         }
     }
     let page = page.expect("a load");
-    report.push(format!("long tasks on the host page before the visitor acts (each load): {loads:?}"));
+    report.push(format!("long tasks on the host page before the visitor acts (each load; w: the widget's code ran in it): {loads:?}"));
     let warm = click_to_form(&page, true).await;
 
     // What the host page fetched for the open chat (the loader's helpers), then what the frame
@@ -345,5 +386,5 @@ async fn the_widget_keeps_its_budgets_on_a_host_page() {
     println!("{}", report.join("\n"));
     assert!(loader_br <= LOADER_BROTLI_BUDGET, "the loader is over its budget:\n{}", report.join("\n"));
     assert!(first_open.0 <= FIRST_OPEN_BROTLI_CEILING, "the first open grew past its ceiling:\n{}", report.join("\n"));
-    assert!(long_tasks.as_array().unwrap().is_empty(), "long tasks on the host page:\n{}", report.join("\n"));
+    assert!(long_tasks.is_empty(), "long tasks of the widget's on the host page:\n{}", report.join("\n"));
 }

@@ -27,7 +27,7 @@ if (window.PerformanceObserver && (PerformanceObserver.supportedEntryTypes || []
         start: Math.round(frame.startTime), duration: Math.round(frame.duration), blocking: Math.round(frame.blockingDuration),
         render: Math.round(frame.renderStart ? frame.startTime + frame.duration - frame.renderStart : 0),
         styleAndLayout: Math.round(frame.styleAndLayoutStart ? frame.startTime + frame.duration - frame.styleAndLayoutStart : 0),
-        scripts: (frame.scripts || []).map(function (s) { return { invoker: s.invoker, source: s.sourceURL.split("/").pop(), duration: Math.round(s.duration), forcedLayout: Math.round(s.forcedStyleAndLayoutDuration) }; })
+        scripts: (frame.scripts || []).map(function (s) { return { invoker: s.invoker, source: s.sourceURL.split("/").pop(), start: Math.round(s.startTime), duration: Math.round(s.duration), forcedLayout: Math.round(s.forcedStyleAndLayoutDuration) }; })
       });
     });
   }).observe({ type: "long-animation-frame", buffered: true });
