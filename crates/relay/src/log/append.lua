@@ -9,13 +9,15 @@
 -- KEYS[3] agent-message hashes (zset, score = the message's seq)   KEYS[4] triggers held for it (list)
 -- KEYS[5] interactions holding triggers (zset, score = when the first was held)
 -- KEYS[6] what each holds (hash: HASH -> "count bytes")   KEYS[7] held in all (hash: count, bytes)
--- ARGV[1] mode: open | trigger | customer | sweep    ARGV[2] interaction hash    ARGV[3] now (unix ms)
+-- ARGV[1] mode: open | subscribe | trigger | customer | sweep    ARGV[2] interaction hash    ARGV[3] now (unix ms)
 -- ARGV[4] max events    ARGV[5] max bytes per interaction    ARGV[6] held cutoff (now - hold)
 -- ARGV[7] max held triggers    ARGV[8] max held bytes    ARGV[9] idle ttl ms    ARGV[10] finished ttl ms
 -- ARGV[11] dedupe: "a:" agent message hash | "s:" the state trigger | ""    ARGV[12] finished: "1" | ""
 -- ARGV[13] the event's data (a trigger as zChat sent it, or a customer message)
 -- ARGV[14] what an event costs besides its data    ARGV[15] hold ms
--- Returns {"appended", epoch, seq} | {"duplicate"} | {"held"} | {"dropped"} | {"opened"}.
+-- Returns {"appended", epoch, seq} | {"duplicate"} | {"held"} | {"dropped"} | {"opened"}; subscribe
+-- (open, then read, in the one round trip a new stream costs) returns {epoch, last seq, then id,
+-- kind, data, at of each event of the log}.
 local info, log, msgs, held, heldset, heldsize, heldtotal = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local hash, now = ARGV[2], ARGV[3]
 local max_events, max_bytes, overhead = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[14])
@@ -40,24 +42,32 @@ local function sweep()
   end
 end
 
+-- Eleven commands for an agent's message (fifteen before they were counted: every command in
+-- here is Redis's one thread's time, BENCHMARKS.md).
 local function append(kind, dedupe, finished, data)
-  local seq = tonumber(redis.call('HGET', info, 'seq') or '0') + 1
+  local meta = redis.call('HMGET', info, 'seq', 'epoch', 'last_state')
+  local seq, epoch = tonumber(meta[1] or '0') + 1, meta[2]
+  local changes = {'seq', seq}
   if string.sub(dedupe, 1, 2) == 'a:' then
     local message = string.sub(dedupe, 3)
     if redis.call('ZSCORE', msgs, message) then return {'duplicate'} end
     redis.call('ZADD', msgs, seq, message)
-    redis.call('HDEL', info, 'last_state')
+    -- A message between two equal state triggers: the second is not a redelivery.
+    changes[3], changes[4] = 'last_state', ''
   elseif dedupe ~= '' then
-    if redis.call('HGET', info, 'last_state') == dedupe then return {'duplicate'} end
-    redis.call('HSET', info, 'last_state', dedupe)
+    if meta[3] == dedupe then return {'duplicate'} end
+    changes[3], changes[4] = 'last_state', dedupe
   end
-  if finished == '1' then redis.call('HSET', info, 'finished', now) end
-  redis.call('HSET', info, 'seq', seq)
-  local epoch = redis.call('HGET', info, 'epoch')
+  if finished == '1' then
+    changes[#changes + 1] = 'finished'
+    changes[#changes + 1] = now
+  end
+  redis.call('HSET', info, unpack(changes))
   redis.call('XADD', log, '0-' .. seq, 'k', kind, 'd', data, 't', now)
   local bytes = redis.call('HINCRBY', info, 'bytes', #data + overhead)
   -- The oldest go while over the count or the bytes; the newest always stays.
   local length = redis.call('XLEN', log)
+  local trimmed = false
   while length > 1 and (length > max_events or bytes > max_bytes) do
     local oldest = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1]
     local fields = oldest[2]
@@ -66,9 +76,13 @@ local function append(kind, dedupe, finished, data)
     end
     redis.call('XDEL', log, oldest[1])
     length = length - 1
+    trimmed = true
   end
-  local first = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1][1]
-  redis.call('ZREMRANGEBYSCORE', msgs, '-inf', '(' .. string.sub(first, 3))
+  -- The redelivery filter forgets what the log forgot (nothing new to forget unless it trimmed).
+  if trimmed then
+    local first = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1][1]
+    redis.call('ZREMRANGEBYSCORE', msgs, '-inf', '(' .. string.sub(first, 3))
+  end
   redis.call('PUBLISH', 'zchat:events', hash .. '\n' .. epoch .. '\n' .. seq .. '\n' .. kind .. '\n' .. now .. '\n' .. data)
   return {'appended', epoch, tostring(seq)}
 end
@@ -92,6 +106,21 @@ if ARGV[1] == 'sweep' then
   return result
 elseif ARGV[1] == 'open' then
   open()
+elseif ARGV[1] == 'subscribe' then
+  open()
+  local meta = redis.call('HMGET', info, 'epoch', 'seq')
+  result = {meta[1], meta[2] or '0'}
+  for _, entry in ipairs(redis.call('XRANGE', log, '-', '+')) do
+    local kind, data, at = '', '', ''
+    local fields = entry[2]
+    for i = 1, #fields, 2 do
+      if fields[i] == 'k' then kind = fields[i + 1] elseif fields[i] == 'd' then data = fields[i + 1] elseif fields[i] == 't' then at = fields[i + 1] end
+    end
+    result[#result + 1] = entry[1]
+    result[#result + 1] = kind
+    result[#result + 1] = data
+    result[#result + 1] = at
+  end
 elseif ARGV[1] == 'customer' then
   open()
   result = append('customer_message', '', '', ARGV[13])

@@ -128,15 +128,11 @@ impl SharedLog {
         if !self.listening.load(Ordering::SeqCst) {
             return Err(Unavailable("not subscribed to its events yet".into()));
         }
-        self.open(hash).await?;
-        // Listening before reading: whatever is appended after the read arrives live.
+        // Listening before reading: whatever is appended after the read arrives live. Opened and
+        // read in one round trip (10,000 browsers may come at once).
         let live = self.local_stream(hash);
-        let mut connection = self.redis.connection()?;
-        let (epoch, last): (Option<u64>, Option<u64>) =
-            redis::cmd("HMGET").arg(info_key(hash)).arg("epoch").arg("seq").query_async(&mut connection).await?;
-        let epoch = epoch.ok_or_else(|| Unavailable("the log vanished as it was opened".into()))?;
-        let events = read(&mut connection, hash, epoch).await?;
-        let next_seq = events.last().map_or(0, |e| e.id.seq).max(last.unwrap_or(0)) + 1;
+        let (epoch, last, events) = opened(&self.run("subscribe", hash, "", false, "").await?)?;
+        let next_seq = events.last().map_or(0, |e| e.id.seq).max(last) + 1;
         Ok(Subscription::start(Store::Shared(Arc::clone(self)), hash, after, epoch, events, next_seq, live))
     }
 
@@ -263,9 +259,22 @@ fn kind(name: &str) -> Option<StreamEventKind> {
 
 /// A stream entry `0-SEQ` with fields `k`, `d`, `t`.
 fn entry(epoch: u64, id: &str, fields: &[String]) -> Option<LoggedEvent> {
-    let seq = id.strip_prefix("0-")?.parse().ok()?;
     let field = |name: &str| fields.chunks(2).find(|pair| pair[0] == name).and_then(|pair| pair.get(1));
-    Some(LoggedEvent { id: EventId { epoch, seq }, kind: kind(field("k")?)?, data: field("d")?.clone(), at: field("t")?.parse().ok()? })
+    event(epoch, id, field("k")?, field("d")?, field("t")?)
+}
+
+/// The event `0-SEQ` of the log of `epoch`, of `kind`, with `data`, logged `at`.
+fn event(epoch: u64, id: &str, kind_name: &str, data: &str, at: &str) -> Option<LoggedEvent> {
+    let seq = id.strip_prefix("0-")?.parse().ok()?;
+    Some(LoggedEvent { id: EventId { epoch, seq }, kind: kind(kind_name)?, data: data.to_string(), at: at.parse().ok()? })
+}
+
+/// The script's answer to `subscribe`: the log's epoch, its last seq, and its events.
+fn opened(reply: &[String]) -> Result<(u64, u64, Vec<Arc<LoggedEvent>>), Unavailable> {
+    let [epoch, last, events @ ..] = reply else { return Err(Unavailable("the log vanished as it was opened".into())) };
+    let epoch = epoch.parse().map_err(|_| Unavailable("the log vanished as it was opened".into()))?;
+    let events = events.chunks_exact(4).filter_map(|e| event(epoch, &e[0], &e[1], &e[2], &e[3])).map(Arc::new).collect();
+    Ok((epoch, last.parse().unwrap_or(0), events))
 }
 
 /// `hash \n epoch \n seq \n kind \n at \n data`, as the script publishes it.
@@ -293,5 +302,16 @@ mod tests {
         assert_eq!(entry(17, "0-4", &fields).unwrap().id, EventId { epoch: 17, seq: 4 });
         assert!(entry(17, "5-4", &fields).is_none());
         assert!(published("h1\nx\n3\ntrigger\n99\n{}").is_none());
+        let reply: Vec<String> = ["17", "4", "0-3", "trigger", "{}", "5", "0-4", "customer_message", "{\"c\":1}", "6", "0-5", "other", "{}", "7"]
+            .map(String::from)
+            .to_vec();
+        let (epoch, last, events) = opened(&reply).unwrap();
+        assert_eq!((epoch, last), (17, 4));
+        assert_eq!(
+            events.iter().map(|e| (e.id.seq, e.kind)).collect::<Vec<_>>(),
+            [(3, StreamEventKind::Trigger), (4, StreamEventKind::CustomerMessage)],
+            "an unknown kind is skipped"
+        );
+        assert!(opened(&["".to_string(), "0".to_string()]).is_err());
     }
 }
