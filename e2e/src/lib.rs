@@ -50,6 +50,8 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group, which its browsers join: dropped, the whole group goes.
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e} (scripts/setup.sh installs chromium-driver)"));
@@ -156,7 +158,19 @@ impl Browser {
     }
 
     pub async fn close(self) {
-        let _ = self.client.close().await;
+        let _ = self.client.clone().close().await;
+    }
+}
+
+/// A test that fails drops its browser without closing it: chromedriver and the Chromium it
+/// started go together (killing chromedriver alone left its browsers running, and their pages'
+/// timers and streams then weighed on every later test and measurement).
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(pid) = self._driver.id().and_then(|pid| i32::try_from(pid).ok()) {
+            // SAFETY: a signal to a process group this test made; no memory is involved.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+        }
     }
 }
 
