@@ -94,3 +94,18 @@ async fn held_triggers_are_bounded_by_bytes_over_all_interactions_not_yet_opened
         product.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_state_trigger_repeated_is_a_redelivery_unless_a_message_came_between() {
+    for log in LOGS {
+        let product = Product::on(log, |_| {}).await;
+        let (hash, _) = product.start_interaction(1).await;
+        let typing = json!({"interaction_hash": hash, "state": "typing", "extra": {}});
+        assert_eq!(webhook(&product, &typing).await["message"], "Trigger received", "{log:?}");
+        assert_eq!(webhook(&product, &typing).await["message"], "Trigger already received", "{log:?}: the same body again");
+        webhook(&product, &agent_message(&hash, 1, "Olá")).await;
+        assert_eq!(webhook(&product, &typing).await["message"], "Trigger received", "{log:?}: typing again after a message");
+        assert_eq!(webhook(&product, &typing).await["message"], "Trigger already received", "{log:?}");
+        product.stop().await;
+    }
+}
