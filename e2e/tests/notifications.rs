@@ -112,7 +112,9 @@ async fn the_option_shows_only_where_the_browser_may_give_them_and_asks_only_on_
         page.client.enter_parent_frame().await.unwrap();
         wait_for("the helpers", || async { (run(&page.client, "return window.ready && window.helpers || 0", vec![]).await == 1).then_some(()) })
             .await;
-        run(&page.client, "zchat('setCustomer', {name: 'Depois'})", vec![]).await;
+        // In a timer: a frame ready before the helpers ran hears from them in a timer of the
+        // public API's (queued earlier, so run first).
+        run(&page.client, "return new Promise(done => setTimeout(() => { zchat('setCustomer', {name: 'Depois'}); done(); }))", vec![]).await;
         page.enter_widget().await;
         let name = page.element("#zc-name").await;
         wait_for("the form prefilled", || async { (name.prop("value").await.ok()??.as_str() == "Depois").then_some(()) }).await;

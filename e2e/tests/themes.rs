@@ -1,6 +1,6 @@
 //! Light, dark and auto (the visitor's system decides) on any colour: every screen axe-core clean
 //! (AA contrast included): the form with its errors, the conversation, nobody there with a refused
-//! contact, the rating.
+//! contact, the rating; the footer's switches (sound, notifications) included.
 
 use serde_json::{json, Value};
 use zchat_e2e::{axe_violations, demo_page, run_script, start_product, Agent, Browser};
@@ -21,6 +21,9 @@ async fn every_screen_reads_in_every_theme_on_any_colour() {
     for (theme, colour, background) in [("dark", "%23ffdd00", DARK), ("dark", "%232f6fed", DARK), ("light", "%230a3d2a", LIGHT)] {
         let case = format!("{theme} on {colour}");
         let page = Browser::start().await;
+        // Notifications allowed, so that their switch is in the footer the checks read.
+        let origin = demo_page(&product, "/").trim_end_matches('/').to_string();
+        page.devtools("Browser.setPermission", json!({"permission": {"name": "notifications"}, "setting": "granted", "origin": origin})).await;
         page.open_widget(&demo_page(&product, &format!("/?theme={theme}&color={colour}"))).await;
         assert_eq!(run_script(&page.client, BACKGROUND, vec![]).await, background, "{case}");
         // The form with every error it can show.
@@ -34,6 +37,7 @@ async fn every_screen_reads_in_every_theme_on_any_colour() {
         agent.act(&hash, "messages", json!({"content": "Olá! Em que posso ajudar?"})).await;
         page.element_with_text(".zc-agent .zc-text", "Olá! Em que posso ajudar?").await;
         page.send("Uma dúvida").await;
+        page.element(".zc-notify").await;
         clean(&page, &format!("{case}: the conversation")).await;
         agent.act(&hash, "finish", json!({})).await;
         page.element(".zc-good").await;
