@@ -107,6 +107,12 @@ impl Browser {
     }
 
     /// A Chrome DevTools command, through chromedriver.
+    /// The browser's notifications permission for `origin`: `granted`, `denied` or `prompt`
+    /// (as the visitor would have answered; Chromium's own setting).
+    pub async fn allow_notifications(&self, origin: &str, setting: &str) {
+        self.devtools("Browser.setPermission", json!({"permission": {"name": "notifications"}, "setting": setting, "origin": origin})).await;
+    }
+
     /// A Chrome DevTools command on the page's target (through chromedriver), and its answer.
     pub async fn devtools(&self, command: &str, params: Value) -> Value {
         let session = self.client.session_id().await.unwrap().expect("a WebDriver session");
@@ -241,6 +247,11 @@ impl Agent {
 /// The demo host site's page at `path` (`/`, `/hostile`): another site than the relay's.
 pub fn demo_page(product: &Running, path: &str) -> String {
     format!("{}{path}", product.demo_url.as_deref().expect("the demo site runs in tests"))
+}
+
+/// The demo host site's origin (the one a browser's permissions are given to).
+pub fn demo_origin(product: &Running) -> String {
+    demo_page(product, "/").trim_end_matches('/').to_string()
 }
 
 /// The same page on the relay's own site (`127.0.0.1` on the demo's port), as a shop at

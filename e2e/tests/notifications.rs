@@ -5,7 +5,7 @@
 //! wrapped only to count what was made and clicked (a headless browser shows nothing to click).
 
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, run_script as run, start_product, wait_for, Agent, Browser};
+use zchat_e2e::{demo_origin, demo_page, run_script as run, start_product, wait_for, Agent, Browser};
 
 /// Counts the notifications the host page makes, and lets the test click one.
 const RECORD: &str = "window.shown = []; const Real = Notification; \
@@ -15,10 +15,6 @@ const RECORD: &str = "window.shown = []; const Real = Notification; \
 /// The page hidden (a headless tab stays visible: the test says it for the browser), the frame's too.
 const HIDE: &str = "Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true}); \
     document.dispatchEvent(new Event('visibilitychange'));";
-
-async fn permission(page: &Browser, origin: &str, setting: &str) {
-    page.devtools("Browser.setPermission", json!({"permission": {"name": "notifications"}, "setting": setting, "origin": origin})).await;
-}
 
 async fn switch_state(page: &Browser) -> Option<String> {
     let switch = page.texts(".zc-notify").await;
@@ -34,8 +30,8 @@ async fn an_agent_message_while_the_page_is_hidden_is_a_notification_that_brings
     let agent = Agent::new(&product);
     let page = Browser::start().await;
     let url = demo_page(&product, "/");
-    let origin = url.trim_end_matches('/').to_string();
-    permission(&page, &origin, "granted").await;
+    let origin = demo_origin(&product);
+    page.allow_notifications(&origin, "granted").await;
     // Before the page's scripts: the open chat's helpers take the page's Notification when they load.
     page.devtools("Page.addScriptToEvaluateOnNewDocument", json!({"source": RECORD})).await;
     page.open_widget(&url).await;
@@ -96,7 +92,7 @@ const WATCH: &str = "addEventListener('message', e => { if (String(e.data).inclu
 async fn the_option_shows_only_where_the_browser_may_give_them_and_asks_only_on_the_visitor_s_click() {
     let product = start_product().await;
     let url = demo_page(&product, "/");
-    let origin = url.trim_end_matches('/').to_string();
+    let origin = demo_origin(&product);
     // What the browser says on load (Chromium's setting), what the visitor answers when asked.
     let cases = [("denied", None), ("unsupported", None), ("prompt", Some(("granted", Some("true")))), ("prompt", Some(("denied", None)))];
     for (setting, asked) in cases {
@@ -104,7 +100,7 @@ async fn the_option_shows_only_where_the_browser_may_give_them_and_asks_only_on_
         let unsupported = if setting == "unsupported" { "delete window.Notification;" } else { "" };
         page.devtools("Page.addScriptToEvaluateOnNewDocument", json!({ "source": ([unsupported, WATCH].concat()) })).await;
         if setting != "unsupported" {
-            permission(&page, &origin, setting).await;
+            page.allow_notifications(&origin, setting).await;
         }
         page.open_widget(&url).await;
         // The helpers told the frame before a message the page sends after (messages from one
@@ -127,7 +123,7 @@ async fn the_option_shows_only_where_the_browser_may_give_them_and_asks_only_on_
             page.client.enter_parent_frame().await.unwrap();
             wait_for("the browser asked", || async { (run(&page.client, "return window.asked", vec![]).await == 1).then_some(()) }).await;
             // The visitor answers the browser's prompt.
-            permission(&page, &origin, answer).await;
+            page.allow_notifications(&origin, answer).await;
             run(&page.client, "window.answer(Notification.permission)", vec![]).await;
             page.enter_widget().await;
             wait_for(&format!("the answer ({answer}) in the footer"), || async { (switch_state(&page).await.as_deref() == after).then_some(()) })

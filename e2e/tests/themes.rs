@@ -3,7 +3,7 @@
 //! contact, the rating; the footer's switches (sound, notifications) included.
 
 use serde_json::{json, Value};
-use zchat_e2e::{axe_violations, demo_page, run_script, start_product, Agent, Browser};
+use zchat_e2e::{axe_violations, demo_origin, demo_page, run_script, start_product, Agent, Browser};
 
 const BACKGROUND: &str = "return getComputedStyle(document.body).backgroundColor";
 const DARK: &str = "rgb(22, 25, 31)";
@@ -22,8 +22,7 @@ async fn every_screen_reads_in_every_theme_on_any_colour() {
         let case = format!("{theme} on {colour}");
         let page = Browser::start().await;
         // Notifications allowed, so that their switch is in the footer the checks read.
-        let origin = demo_page(&product, "/").trim_end_matches('/').to_string();
-        page.devtools("Browser.setPermission", json!({"permission": {"name": "notifications"}, "setting": "granted", "origin": origin})).await;
+        page.allow_notifications(&demo_origin(&product), "granted").await;
         page.open_widget(&demo_page(&product, &format!("/?theme={theme}&color={colour}"))).await;
         assert_eq!(run_script(&page.client, BACKGROUND, vec![]).await, background, "{case}");
         // The form with every error it can show.
