@@ -214,6 +214,7 @@ pub fn app(relay: Arc<Relay>, config: &Config) -> Router {
         .method_not_allowed_fallback(refusal::method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), metrics::observe))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(refusal::after_panic))
         // Every refusal in the reference's shape, whoever made it (axum's extractors, files).
         .layer(axum::middleware::from_fn(refusal::in_reference_shape))
         // On every answer: no referrer leaks the visitor's page; no type sniffing.

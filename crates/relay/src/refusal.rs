@@ -22,6 +22,14 @@ pub async fn method_not_allowed() -> ApiError {
     ApiError::new(405, "Method not allowed")
 }
 
+/// A handler that panicked (a bug, or a library's assertion): a 500 the widget can read and
+/// retry, and the reason in the log, instead of a connection cut with no answer.
+pub fn after_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let reason = panic.downcast_ref::<&str>().copied().or_else(|| panic.downcast_ref::<String>().map(String::as_str)).unwrap_or("(not text)");
+    tracing::error!(reason, "a request's handler panicked");
+    ApiError::new(500, "The relay failed on this request; try again").into_response()
+}
+
 /// Rewrites every 4xx and 5xx answer that is not JSON into the reference's shape, keeping its
 /// status and every header but those that describe the old body (so `Allow`, `Retry-After` and
 /// a CSP stay).
@@ -70,5 +78,28 @@ fn default_message(status: StatusCode) -> &'static str {
         StatusCode::SERVICE_UNAVAILABLE => "The relay is unavailable for a moment; try again",
         status if status.is_client_error() => "The request was refused",
         _ => "The relay failed; try again",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_handler_that_panics_is_a_500_in_the_reference_shape() {
+        let app = axum::Router::new()
+            .route("/text", axum::routing::get(|| async { panic!("a library's assertion") as &'static str }))
+            .route("/formatted", axum::routing::get(|| async { panic!("{} shut down", "already") as &'static str }))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(after_panic));
+        for path in ["/text", "/formatted"] {
+            let answer = app.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(answer.status(), StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+            let body = axum::body::to_bytes(answer.into_body(), 1024).await.unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body, serde_json::json!({"message": "The relay failed on this request; try again", "status": 500}), "{path}");
+        }
     }
 }

@@ -89,8 +89,23 @@ pub struct SeaweedFs {
     _process: Child,
 }
 
+/// The free disk below which a test's SeaweedFS stops taking files. Its own default is 1% of the
+/// disk: on a CI machine whose large disk had under 1% free, every write was refused, and the
+/// upload tests failed after minutes of retries.
+const ROOM_TO_WRITE: &str = "64MiB";
+
 impl SeaweedFs {
     pub async fn start() -> SeaweedFs {
+        Self::start_needing(ROOM_TO_WRITE).await
+    }
+
+    /// A SeaweedFS that answers but takes no file, as a store whose disk is full: it wants more
+    /// free space than any disk has.
+    pub async fn full() -> SeaweedFs {
+        Self::start_needing("1000000TiB").await
+    }
+
+    async fn start_needing(free_space: &str) -> SeaweedFs {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let dir = std::env::temp_dir().join(format!("zchat-seaweedfs-{}-{n}", std::process::id()));
@@ -105,6 +120,7 @@ impl SeaweedFs {
                 .arg("server")
                 .arg(format!("-dir={}", dir.display()))
                 .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-volume.max=4", "-filer", "-s3", "-s3.port.iceberg=0", "-s3.port.lance=0"])
+                .arg(format!("-volume.minFreeSpace={free_space}"))
                 .arg(format!("-s3.config={}", dir.join("s3.json").display()))
                 .args(
                     [

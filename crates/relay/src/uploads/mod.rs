@@ -246,14 +246,13 @@ async fn keep(
     } else {
         let mut file = tokio::fs::File::open(&spool.path).await.map_err(|e| ("failed", storage_failed(e)))?;
         let mut writer = BufWriter::with_capacity(Arc::clone(&uploads.store), path, PART);
-        let copied = async {
-            tokio::io::copy(&mut file, &mut writer).await?;
-            writer.shutdown().await
-        };
-        if let Err(error) = copied.await {
+        if let Err(error) = tokio::io::copy(&mut file, &mut writer).await {
             let _ = writer.abort().await;
             return Err(("failed", storage_failed(error)));
         }
+        // A writer whose completion failed cannot be aborted (`object_store` panics if asked):
+        // the store's own rule for unfinished multipart uploads clears what it left.
+        writer.shutdown().await.map_err(|e| ("failed", storage_failed(e)))?;
         length
     };
     let name = if name.is_empty() { safe } else { name.to_string() };

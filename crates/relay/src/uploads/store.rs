@@ -4,11 +4,12 @@
 //! endpoint and keys of [`S3Settings`] (the binary reads the usual `AWS_*` settings into it).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::prefix::PrefixStore;
-use object_store::ObjectStore;
+use object_store::{ClientOptions, ObjectStore, RetryConfig};
 
 use crate::config::{S3Settings, UploadSettings};
 
@@ -30,8 +31,28 @@ pub fn open(settings: &UploadSettings) -> Result<Store, String> {
     }
 }
 
+/// How long one request to the store may take: a part is at most 5 MiB, which this sends at
+/// 2.8 Mbit/s. `object_store`'s default is 30 s; a store that takes the request and never answers
+/// (SeaweedFS with its disk full does) would keep the visitor waiting that long for each try.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a store that fails is tried again before the visitor is told to try again later.
+/// `object_store`'s default is three minutes and ten tries: a visitor would watch a spinner that
+/// long, and an upload's idempotency lease (30 s) would lapse under it, letting a retry store the
+/// file a second time.
+fn retry() -> RetryConfig {
+    let backoff = object_store::BackoffConfig { init_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(2), base: 2.0 };
+    RetryConfig { backoff, max_retries: 3, retry_timeout: REQUEST_TIMEOUT }
+}
+
 fn s3_builder(s3: &S3Settings) -> AmazonS3Builder {
-    let mut builder = AmazonS3Builder::new().with_allow_http(s3.allow_http).with_virtual_hosted_style_request(s3.virtual_hosted);
+    // The client options first: they replace the whole set, `allow_http` included.
+    let options = ClientOptions::new().with_timeout(REQUEST_TIMEOUT).with_connect_timeout(Duration::from_secs(2));
+    let mut builder = AmazonS3Builder::new()
+        .with_client_options(options)
+        .with_retry(retry())
+        .with_allow_http(s3.allow_http)
+        .with_virtual_hosted_style_request(s3.virtual_hosted);
     if let Some(endpoint) = &s3.endpoint {
         builder = builder.with_endpoint(endpoint);
     }

@@ -34,7 +34,7 @@ async fn product_with(adjust: impl FnOnce(&mut zchat_relay::Config)) -> Product 
 }
 
 /// The refusal's status and message, checked to be in the reference's shape.
-async fn refusal(answer: reqwest::Response) -> (u16, String) {
+pub async fn refusal(answer: reqwest::Response) -> (u16, String) {
     let status = answer.status().as_u16();
     let body: Value = answer.json().await.unwrap();
     assert_eq!(body["status"], status, "{body}");

@@ -12,7 +12,7 @@ use zchat_testkit::{Redis, SeaweedFs, ACCESS_KEY, SECRET_KEY};
 use crate::files;
 use crate::shared::Relay;
 use crate::support::until;
-use crate::uploads::upload;
+use crate::uploads::{refusal, upload};
 
 /// What the relays tell browsers and zChat they are (one name for both, as behind a balancer).
 const PUBLIC_URL: &str = "https://chat.example.test";
@@ -104,12 +104,7 @@ async fn one_quota_for_a_conversation_whichever_relay_takes_its_files() {
 #[tokio::test]
 async fn files_past_their_retention_leave_the_bucket() {
     let s3 = SeaweedFs::start().await;
-    let p = crate::support::Product::on(crate::support::Log::Memory, |c| {
-        c.uploads.url = Some("s3://retention/files".into());
-        c.uploads.s3 = s3_settings(&s3);
-        c.uploads.retention = Duration::from_secs(2);
-    })
-    .await;
+    let p = product_on(&s3, |c| c.uploads.retention = Duration::from_secs(2)).await;
     let (hash, session) = p.start_interaction(1).await;
     let stored: Value = upload(&p.http, &p.running.relay_url, &hash, &session, "a.txt", "", b"two seconds".to_vec()).await.json().await.unwrap();
     let url = stored["data"]["url"].as_str().unwrap().to_string();
@@ -118,6 +113,39 @@ async fn files_past_their_retention_leave_the_bucket() {
     until("the expired file to leave the bucket", || async { (p.http.get(&url).send().await.ok()?.status() == 404).then_some(()) }).await;
     let metrics = p.http.get(p.metrics()).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("relay_uploads_expired_total 1"), "{metrics}");
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn a_full_store_is_a_prompt_try_again_and_the_relay_goes_on() {
+    let s3 = SeaweedFs::full().await;
+    let p = product_on(&s3, |c| c.uploads.quota_bytes = 100_000).await;
+    let (hash, session) = p.start_interaction(1).await;
+    // A PDF is streamed to the store; a JPEG is cleaned, then put whole: both ways fail.
+    let files = [("recibo.pdf", b"%PDF-1.4\nfull\n%%EOF\n".to_vec()), ("foto.jpg", files::jpeg(6))];
+    let started = std::time::Instant::now();
+    let tried = files.into_iter().map(|(name, bytes)| {
+        let (p, hash, session) = (&p, &hash, &session);
+        async move { (name, refusal(upload(&p.http, &p.running.relay_url, hash, session, name, "", bytes).await).await, started.elapsed()) }
+    });
+    for (name, answer, after) in futures_util::future::join_all(tried).await {
+        assert_eq!(answer, (503, "The file could not be stored just now; try again".to_string()), "{name}");
+        assert!(after < Duration::from_secs(25), "{name}: told after {after:?}");
+    }
+    // Nothing failed was counted: a file as large as the whole quota is refused by the store, not the quota.
+    let whole = [b"%PDF-1.4\n".as_slice(), &[b'x'; 99_000]].concat();
+    assert_eq!(refusal(upload(&p.http, &p.running.relay_url, &hash, &session, "whole.pdf", "", whole).await).await.0, 503);
+    let metrics = p.http.get(p.metrics()).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains(r#"relay_uploads_total{outcome="failed",kind="unknown"} 3"#), "{metrics}");
+    // The relay goes on: the conversation still takes messages.
+    let sent = p
+        .http
+        .post(p.relay(&format!("/core/api/v1/interactions/{hash}/messages")))
+        .json(&json!({"token": session, "content": "still here"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
     p.stop().await;
 }
 
@@ -142,9 +170,23 @@ async fn the_check_names_an_s3_store_that_does_not_take_files() {
     };
     let line = check(&s3.endpoint).await;
     assert!(line.starts_with("ok") && line.contains("takes files"), "{line}");
+    // A store that answers but keeps nothing (its disk full).
+    let full = SeaweedFs::full().await;
+    let line = check(&full.endpoint).await;
+    assert!(line.starts_with("error") && (line.contains("does not take files") || line.contains("did not answer")), "{line}");
     // Refused at once, or still retried when the check's patience ends: an error naming the store.
     let line = check("http://127.0.0.1:9").await;
     assert!(line.starts_with("error") && (line.contains("does not take files") || line.contains("did not answer")), "{line}");
+}
+
+/// One relay (in this process, memory log) keeping its files on `s3`, then `adjust`ed.
+async fn product_on(s3: &SeaweedFs, adjust: impl FnOnce(&mut zchat_relay::Config)) -> crate::support::Product {
+    crate::support::Product::on(crate::support::Log::Memory, |c| {
+        c.uploads.url = Some("s3://files/widget".into());
+        c.uploads.s3 = s3_settings(s3);
+        adjust(c);
+    })
+    .await
 }
 
 /// `s3`'s endpoint and keys, for a relay started in this process.
