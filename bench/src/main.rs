@@ -50,6 +50,12 @@ struct Args {
 
 const SECRET: &str = "bench-webhook-secret";
 
+/// Publishes in flight at once, as a webhook sender has a bounded pool of connections: beyond it
+/// an event waits in the publisher (its latency counting from when it was due). Unbounded, a
+/// server that fell behind drew a new connection for every event until both sides ran out of
+/// descriptors, and the losses measured the descriptor limit, not the server.
+const IN_FLIGHT: usize = 256;
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -323,10 +329,11 @@ async fn measure(target: &Target, args: &Args) {
         let per = (rss.saturating_sub(base_rss)) as f64 * 1024.0 / count as f64;
         println!("   {count:>6} idle SSE subscribers: memory {:.1} MiB, {per:.0} bytes per subscriber", rss as f64 / 1024.0);
     }
-    let hook_client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    let hook_client = reqwest::Client::builder().pool_max_idle_per_host(IN_FLIGHT).build().unwrap();
     let mut sequence = 0;
     let mut run = |rate: u64| {
         let (latencies, hook_client) = (Arc::clone(&latencies), hook_client.clone());
+        let lanes = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
         let first = sequence;
         sequence += rate * args.seconds;
         async move {
@@ -339,7 +346,12 @@ async fn measure(target: &Target, args: &Args) {
             for n in 0..total {
                 ticker.tick().await;
                 let sent = clock.elapsed().as_micros() as u64;
-                posts.push(tokio::spawn((target.publish)(&hook_client, n as usize % opened, first + n, sent).send()));
+                // Sent when one of the publisher's connections is free; its latency counts from now.
+                let (post, lanes) = ((target.publish)(&hook_client, n as usize % opened, first + n, sent), Arc::clone(&lanes));
+                posts.push(tokio::spawn(async move {
+                    let _lane = lanes.acquire_owned().await.expect("never closed");
+                    post.send().await
+                }));
             }
             let offered = total as f64 / started.elapsed().as_secs_f64();
             let mut failed = 0;

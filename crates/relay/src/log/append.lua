@@ -5,7 +5,8 @@
 -- log forgets, and held triggers are bounded by count and bytes over all interactions not yet
 -- opened, each interaction's going `hold` after its first was held.
 --
--- KEYS[1] info (hash: epoch, seq, open, last_state, finished, bytes)   KEYS[2] log (stream, ids 0-SEQ)
+-- KEYS[1] info (hash: epoch, seq, open, last_state, finished, bytes; lx, fx once the log and the
+--         filter were given an expiry)   KEYS[2] log (stream, ids 0-SEQ)
 -- KEYS[3] agent-message hashes (zset, score = the message's seq)   KEYS[4] triggers held for it (list)
 -- KEYS[5] interactions holding triggers (zset, score = when the first was held)
 -- KEYS[6] what each holds (hash: HASH -> "count bytes")   KEYS[7] held in all (hash: count, bytes)
@@ -42,26 +43,39 @@ local function sweep()
   end
 end
 
--- Eleven commands for an agent's message (fifteen before they were counted: every command in
+-- Whether this call made a key that has no expiry yet (the log or the filter, at their first
+-- entry): the expiries are then set at the end, as for a visitor's action.
+local made_key = false
+
+-- Nine commands for an agent's message (fifteen before they were counted: every command in
 -- here is Redis's one thread's time, BENCHMARKS.md).
 local function append(kind, dedupe, finished, data)
-  local meta = redis.call('HMGET', info, 'seq', 'epoch', 'last_state')
+  local meta = redis.call('HMGET', info, 'seq', 'epoch', 'last_state', 'lx', 'fx')
   local seq, epoch = tonumber(meta[1] or '0') + 1, meta[2]
   local changes = {'seq', seq}
+  local function set(field, value)
+    changes[#changes + 1] = field
+    changes[#changes + 1] = value
+  end
   if string.sub(dedupe, 1, 2) == 'a:' then
     local message = string.sub(dedupe, 3)
     if redis.call('ZSCORE', msgs, message) then return {'duplicate'} end
     redis.call('ZADD', msgs, seq, message)
     -- A message between two equal state triggers: the second is not a redelivery.
-    changes[3], changes[4] = 'last_state', ''
+    set('last_state', '')
+    if not meta[5] then
+      set('fx', '1')
+      made_key = true
+    end
   elseif dedupe ~= '' then
     if meta[3] == dedupe then return {'duplicate'} end
-    changes[3], changes[4] = 'last_state', dedupe
+    set('last_state', dedupe)
   end
-  if finished == '1' then
-    changes[#changes + 1] = 'finished'
-    changes[#changes + 1] = now
+  if not meta[4] then
+    set('lx', '1')
+    made_key = true
   end
+  if finished == '1' then set('finished', now) end
   redis.call('HSET', info, unpack(changes))
   redis.call('XADD', log, '0-' .. seq, 'k', kind, 'd', data, 't', now)
   local bytes = redis.call('HINCRBY', info, 'bytes', #data + overhead)
@@ -82,6 +96,8 @@ local function append(kind, dedupe, finished, data)
   if trimmed then
     local first = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1][1]
     redis.call('ZREMRANGEBYSCORE', msgs, '-inf', '(' .. string.sub(first, 3))
+    -- Emptied, the filter is gone: the next message makes it again, without an expiry.
+    if redis.call('EXISTS', msgs) == 0 then redis.call('HDEL', info, 'fx') end
   end
   redis.call('PUBLISH', 'zchat:events', hash .. '\n' .. epoch .. '\n' .. seq .. '\n' .. kind .. '\n' .. now .. '\n' .. data)
   return {'appended', epoch, tostring(seq)}
@@ -154,9 +170,9 @@ else
 end
 
 -- A log lives idle-ttl after it was last opened or written by the visitor, finished-ttl after
--- `finished`. A trigger refreshes nothing (that would double its commands) unless a key it made
--- has no expiry yet.
-if ARGV[1] ~= 'trigger' or ARGV[12] == '1' or redis.call('PTTL', log) == -1 or redis.call('PTTL', msgs) == -1 then
+-- `finished`. A trigger refreshes nothing (that would double its commands) unless it made a key
+-- (known from the info's lx and fx, not asked of Redis with two PTTLs per trigger).
+if ARGV[1] ~= 'trigger' or ARGV[12] == '1' or made_key then
   local ttl = ARGV[9]
   if redis.call('HEXISTS', info, 'finished') == 1 then ttl = ARGV[10] end
   redis.call('PEXPIRE', info, ttl)

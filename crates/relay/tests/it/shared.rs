@@ -327,3 +327,38 @@ async fn a_finished_log_expires_from_redis_after_the_finished_ttl() {
     }
     fixture.stop().await;
 }
+
+/// Every key of an interaction's log on Redis has an expiry, whatever made it: a trigger makes the
+/// log, a message the redelivery filter, trimming empties the filter and a later message makes it
+/// again. (The script knows which keys it gave an expiry from the info's `lx` and `fx`, instead of
+/// asking Redis with two `PTTL`s per trigger.)
+#[tokio::test]
+async fn every_key_an_interaction_makes_on_redis_expires_whatever_made_it() {
+    use crate::support::{Log, Product, WEBHOOK_SECRET};
+    let product = Product::on(Log::Redis, |config| config.limits.max_events = 3).await;
+    let (hash, _session) = product.start_interaction(1).await;
+    let mut connection = redis::Client::open(product.redis.as_ref().unwrap().url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let webhook = product.relay(&format!("/webhooks/zchat/{WEBHOOK_SECRET}"));
+    let state = |state: &str| json!({"interaction_hash": hash, "state": state, "extra": {}});
+    let steps = [
+        ("a state trigger makes the log", vec![state("waiting")], vec!["i", "l"]),
+        ("a message makes the filter", vec![agent_message(&hash, 1)], vec!["i", "l", "f"]),
+        ("trimming empties the filter", vec![state("accepted"), state("waiting"), state("accepted")], vec!["i", "l"]),
+        ("a later message makes it again", vec![agent_message(&hash, 2)], vec!["i", "l", "f"]),
+    ];
+    for (step, triggers, kinds) in steps {
+        for trigger in triggers {
+            assert_eq!(product.http.post(&webhook).json(&trigger).send().await.unwrap().status(), 200, "{step}");
+        }
+        for kind in ["i", "l", "f"] {
+            let key = format!("zchat:{kind}:{hash}");
+            let ttl: i64 = redis::cmd("PTTL").arg(&key).query_async(&mut connection).await.unwrap();
+            if kinds.contains(&kind) {
+                assert!(ttl > 0, "{step}: {key} has no expiry ({ttl})");
+            } else {
+                assert_eq!(ttl, -2, "{step}: {key} should not exist");
+            }
+        }
+    }
+    product.stop().await;
+}
