@@ -161,27 +161,9 @@ struct Args {
     upload_retention_days: u64,
 }
 
-/// mimalloc, not glibc's malloc: on the Redis log's path glibc's `malloc` and `free` were a fifth
-/// of the relay's CPU, and mimalloc took a quarter off the relay's CPU at 5,000 events/s
-/// (BENCHMARKS.md, issue 19), with the same memory per idle stream.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Runs before `main` and before the standard library's first allocation (a constructor of the
-/// lowest priority number runs first), so that mimalloc's first arena follows the options too.
-#[cfg(target_os = "linux")]
-#[used]
-#[unsafe(link_section = ".init_array.00101")]
-static RETURN_FREED_MEMORY: extern "C" fn() = {
-    extern "C" fn set() {
-        return_freed_memory();
-    }
-    set
-};
-
 fn main() -> Result<(), String> {
-    #[cfg(not(target_os = "linux"))]
-    return_freed_memory();
+    // Before the runtime's threads exist.
+    return_large_buffers();
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("no runtime: {e}"))?.block_on(run())
 }
 
@@ -312,20 +294,15 @@ async fn run() -> Result<(), String> {
     running.wait().await.map_err(|e| e.to_string())
 }
 
-/// mimalloc keeps freed memory for 10 ms, and commits its arenas whole, by default: 20 uploads of
-/// 10 MiB (images are read whole to remove their metadata) then left the relay 75 MiB larger, and
-/// it started 40 MiB larger. Purged at once, and committed as used, the same run ends within
-/// 15 MiB of where it started (`cargo test -p zchat-relay --test floods uploads`). (With glibc,
-/// the same trouble was its per-thread arenas keeping 10 MB buffers, fixed with `mallopt`.)
-fn return_freed_memory() {
-    // mimalloc v3's `mi_option_e` (libmimalloc-sys names neither): `mi_option_arena_eager_commit`
-    // and `mi_option_purge_delay`. The crates are pinned so that these stay what they are.
-    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: setting an option is a plain store mimalloc reads on its next decision.
+/// glibc raises its threshold for mapping large allocations each time one is freed, after which
+/// 10 MB buffers (images read whole to remove their metadata, on the blocking threads) come from
+/// per-thread arenas that keep them: 20 image uploads grew the relay by 160 MB and it stayed.
+/// A fixed 1 MiB threshold returns them to the system when freed (BENCHMARKS.md, uploads).
+fn return_large_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called before any other thread.
     unsafe {
-        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
 
