@@ -41,7 +41,7 @@ pub async fn refusal(answer: reqwest::Response) -> (u16, String) {
     (status, body["message"].as_str().unwrap().to_string())
 }
 
-fn send(p: &Product, hash: &str, body: Value) -> reqwest::RequestBuilder {
+pub fn send(p: &Product, hash: &str, body: Value) -> reqwest::RequestBuilder {
     p.http.post(p.relay(&format!("/core/api/v1/interactions/{hash}/messages"))).json(&body)
 }
 

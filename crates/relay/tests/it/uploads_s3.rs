@@ -12,7 +12,7 @@ use zchat_testkit::{Redis, SeaweedFs, ACCESS_KEY, SECRET_KEY};
 use crate::files;
 use crate::shared::Relay;
 use crate::support::until;
-use crate::uploads::{refusal, upload};
+use crate::uploads::{refusal, send, upload};
 
 /// What the relays tell browsers and zChat they are (one name for both, as behind a balancer).
 const PUBLIC_URL: &str = "https://chat.example.test";
@@ -122,9 +122,9 @@ async fn a_full_store_is_a_prompt_try_again_and_the_relay_goes_on() {
     let p = product_on(&s3, |c| c.uploads.quota_bytes = 100_000).await;
     let (hash, session) = p.start_interaction(1).await;
     // A PDF is streamed to the store; a JPEG is cleaned, then put whole: both ways fail.
-    let files = [("recibo.pdf", b"%PDF-1.4\nfull\n%%EOF\n".to_vec()), ("foto.jpg", files::jpeg(6))];
+    let both_ways = [("recibo.pdf", b"%PDF-1.4\nfull\n%%EOF\n".to_vec()), ("foto.jpg", files::jpeg(6))];
     let started = std::time::Instant::now();
-    let tried = files.into_iter().map(|(name, bytes)| {
+    let tried = both_ways.into_iter().map(|(name, bytes)| {
         let (p, hash, session) = (&p, &hash, &session);
         async move { (name, refusal(upload(&p.http, &p.running.relay_url, hash, session, name, "", bytes).await).await, started.elapsed()) }
     });
@@ -138,13 +138,7 @@ async fn a_full_store_is_a_prompt_try_again_and_the_relay_goes_on() {
     let metrics = p.http.get(p.metrics()).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains(r#"relay_uploads_total{outcome="failed",kind="unknown"} 3"#), "{metrics}");
     // The relay goes on: the conversation still takes messages.
-    let sent = p
-        .http
-        .post(p.relay(&format!("/core/api/v1/interactions/{hash}/messages")))
-        .json(&json!({"token": session, "content": "still here"}))
-        .send()
-        .await
-        .unwrap();
+    let sent = send(&p, &hash, json!({"token": session, "content": "still here"})).send().await.unwrap();
     assert_eq!(sent.status(), 200);
     p.stop().await;
 }
