@@ -10,6 +10,15 @@ started=$(date +%s)
 
 bash scripts/setup.sh
 
+# What the tests write (their servers' data, uploads, Chromium's profiles: a browser killed at a
+# test's end cannot remove its own) goes to one scratch folder, removed when the run ends however
+# it ends. Incremental compilation is off: a one-off build gains nothing from it, and its caches
+# would double the build's size on disk.
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/zchat-test.XXXXXX")"
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR="$scratch" CARGO_INCREMENTAL=0
+echo "disk: $(df -h --output=avail "$root" | tail -1 | tr -d ' ') free where the build goes"
+
 echo "== style and lints: rustfmt, clippy with warnings as errors (native and wasm)"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

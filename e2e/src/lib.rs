@@ -35,6 +35,9 @@ pub struct Browser {
     /// chromedriver's address, for the Chrome DevTools commands it relays.
     driver: String,
     _driver: Child,
+    /// The browser's profile: its own folder, removed when the browser is dropped (after
+    /// [`Drop`] has killed it: a killed Chromium leaves its profile behind, 2 MB to 30 MB each).
+    _profile: tempfile::TempDir,
 }
 
 impl Browser {
@@ -62,6 +65,7 @@ impl Browser {
             ready["value"]["ready"].as_bool().filter(|ready| *ready)
         })
         .await;
+        let profile = tempfile::Builder::new().prefix("zchat-e2e-chromium-").tempdir().expect("a folder for the browser's profile");
         let mut args: Vec<String> = [
             "--headless=new",
             "--no-sandbox",
@@ -75,6 +79,7 @@ impl Browser {
         ]
         .map(String::from)
         .to_vec();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
         args.extend_from_slice(switches);
         let capabilities = json!({
             "goog:chromeOptions": {
@@ -84,7 +89,7 @@ impl Browser {
         });
         let client =
             ClientBuilder::native().capabilities(capabilities.as_object().unwrap().clone()).connect(&url).await.expect("a WebDriver session");
-        Browser { client, driver: url, _driver: driver }
+        Browser { client, driver: url, _driver: driver, _profile: profile }
     }
 
     /// Slows the page's CPU by `rate` (4: Lighthouse's phone), as Chrome DevTools does

@@ -30,6 +30,8 @@ const FLOOD_BOUND: u64 = 24 * 1024 * 1024;
 struct Relay {
     process: Child,
     url: String,
+    /// Where its floods of uploads land, removed with it.
+    _uploads: tempfile::TempDir,
 }
 
 impl Relay {
@@ -38,7 +40,7 @@ impl Relay {
     }
 
     async fn start_with(redis: Option<&str>, flags: &[&str]) -> Relay {
-        let uploads = std::env::temp_dir().join(format!("zchat-floods-uploads-{}-{}", std::process::id(), flags.len()));
+        let uploads = tempfile::Builder::new().prefix("zchat-floods-uploads-").tempdir().expect("a folder for uploads");
         let mut command = Command::new(env!("CARGO_BIN_EXE_zchat-relay"));
         command
             .args(["--listen", "127.0.0.1:0", "--sandbox-listen", "127.0.0.1:0", "--demo-page", "false", "--metrics-listen", "off"])
@@ -46,7 +48,7 @@ impl Relay {
             .args(["--requests-per-minute", "100000000", "--creates-per-minute", "100000000", "--interaction-requests-per-minute", "100000000"])
             .args(["--max-log-bytes", &(16 * 1024 * 1024).to_string()])
             .arg("--upload-dir")
-            .arg(&uploads)
+            .arg(uploads.path())
             .args(flags)
             .env("RUST_LOG", "error")
             .stdout(Stdio::piped())
@@ -70,7 +72,7 @@ impl Relay {
         .expect("the relay says where it listens");
         // Whatever it prints later must find a reader (a closed pipe would end it).
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Relay { process, url }
+        Relay { process, url, _uploads: uploads }
     }
 
     /// The relay's resident set, in bytes.
