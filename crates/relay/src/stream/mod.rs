@@ -8,13 +8,12 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 use std::net::SocketAddr;
 
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -23,8 +22,9 @@ use serde::Deserialize;
 use zchat_types::{paths, ApiError, EventId, Reset, StreamEventKind};
 
 use crate::hash::PathHash;
-use crate::log::LoggedEvent;
 use crate::Relay;
+
+mod frame;
 
 pub fn routes() -> Router<Arc<Relay>> {
     Router::new().route(paths::EVENTS, get(events))
@@ -65,44 +65,58 @@ async fn events(
     };
 
     // A reconnect delay with jitter, so that clients dropped together do not return together.
-    let mut prelude = vec![Event::default().retry(Duration::from_millis(1000 + u64::from(crate::random_u16() % 2000))).comment("connected")];
+    let mut prelude = vec![frame::opening(1000 + u64::from(crate::random_u16() % 2000))];
     if let Some(reason) = reset {
         // Its id is "before the first event": a reconnect right after it replays the whole log.
         let data = serde_json::to_string(&Reset { reason }).expect("a reset serializes");
-        let id = EventId { epoch: subscription.epoch, seq: 0 };
-        prelude.push(Event::default().event(StreamEventKind::Reset.name()).id(id.to_string()).data(data));
+        prelude.push(frame::event(StreamEventKind::Reset, EventId { epoch: subscription.epoch, seq: 0 }, &data));
     }
 
-    let shutdown = relay.shutdown.clone();
     relay.metrics.streams_open.inc();
     let guard = crate::metrics::StreamGuard(relay.metrics.streams_open.clone());
-    let out = relay.metrics.events_out.clone();
-    // Far enough to never come when the stream has no lifetime limit.
-    let ends = tokio::time::Instant::now() + relay.stream_max.unwrap_or(Duration::from_secs(100 * 365 * 24 * 3600));
-    let live = stream::unfold((subscription, shutdown, (guard, slots)), move |(mut subscription, mut shutdown, guard)| {
-        let out = out.clone();
-        async move {
-            let event = tokio::select! {
-                event = subscription.next() => event,
-                _ = shutdown.wait_for(|stopping| *stopping) => None,
-                _ = tokio::time::sleep_until(ends) => None,
-            };
-            event.map(|event| {
-                out.get_or_create(&crate::metrics::Kind { kind: event.kind.name() }).inc();
-                (sse_event(&event), (subscription, shutdown, guard))
-            })
+    // Each kind's counter found once per stream, not once per event.
+    let counted = StreamEventKind::ALL.map(|kind| relay.metrics.events_out.get_or_create(&crate::metrics::Kind { kind: kind.name() }).clone());
+    // The stream's end, made once: the relay stopping, or the stream's lifetime (if it has one)
+    // over. Per event, only the subscription is a new future; the timers are not re-armed.
+    let mut shutdown = relay.shutdown.clone();
+    let lifetime = relay.stream_max;
+    let ends = Box::pin(async move {
+        let over = async {
+            match lifetime {
+                Some(lifetime) => tokio::time::sleep(lifetime).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = shutdown.wait_for(|stopping| *stopping) => {}
+            _ = over => {}
         }
     });
-    let events = stream::iter(prelude).chain(live).map(Ok::<_, Infallible>);
-    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(relay.heartbeat).text("heartbeat"));
-    let mut response = sse.into_response();
+    // Every `heartbeat`, busy or quiet: a quiet stream needs it, and a busy one pays 13 bytes
+    // rather than a timer re-armed per event.
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + relay.heartbeat, relay.heartbeat);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let held = (guard, slots, counted);
+    let live = stream::unfold((subscription, ends, heartbeat, held), |(mut subscription, mut ends, mut heartbeat, held)| async move {
+        let frame = tokio::select! {
+            biased;
+            event = subscription.next() => {
+                let event = event?;
+                let kind = StreamEventKind::ALL.iter().position(|kind| *kind == event.kind).expect("every kind is in ALL");
+                held.2[kind].inc();
+                frame::event(event.kind, event.id, &event.data)
+            }
+            _ = heartbeat.tick() => frame::HEARTBEAT,
+            _ = &mut ends => return None,
+        };
+        Some((frame, (subscription, ends, heartbeat, held)))
+    });
+    let frames = stream::iter(prelude).chain(live).map(Ok::<_, Infallible>);
+    let mut response = Body::from_stream(frames).into_response();
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     // Proxies (nginx and the like) must pass events on at once.
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store"));
     Ok(response)
-}
-
-fn sse_event(event: &LoggedEvent) -> Event {
-    Event::default().event(event.kind.name()).id(event.id.to_string()).data(&event.data)
 }
