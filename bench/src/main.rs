@@ -154,9 +154,10 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
     let base = format!("http://127.0.0.1:{port}");
     let mut processes = Vec::new();
     let mut command = Command::new(&args.relay);
+    let sandbox = format!("http://127.0.0.1:{}", free_port());
     command
         .env("RELAY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RELAY_SANDBOX_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("RELAY_SANDBOX_LISTEN", sandbox.trim_start_matches("http://"))
         .env("RELAY_DEMO_PAGE", "false")
         .env("ZCHAT_WEBHOOK_SECRET", SECRET)
         .env("RELAY_CREATES_PER_MINUTE", "100000000")
@@ -212,6 +213,24 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
             streams.push(format!("{base}/core/api/v1/interactions/{hash}/events?token={session}"));
             hashes.push(hash.to_string());
         }
+    }
+    // Each interaction made queues one trigger at the sandbox, which it sends to the relay one
+    // at a time: nothing is measured until the last has arrived (they are in order).
+    let last = hashes.last().cloned().unwrap_or_default();
+    let started = Instant::now();
+    loop {
+        let deliveries: Value = http.get(format!("{sandbox}/agent/webhooks")).send().await.unwrap().json().await.unwrap();
+        let arrived = deliveries.as_array().into_iter().flatten().any(|d| d["trigger"]["interaction_hash"] == last.as_str());
+        if arrived {
+            println!(
+                "   (the sandbox's {} triggers reached the relay {:.1} s after the last interaction was made)",
+                hashes.len(),
+                started.elapsed().as_secs_f64()
+            );
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(300), "the sandbox's triggers did not all reach the relay");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let webhook = format!("{base}/webhooks/zchat/{SECRET}");
     let publish = move |client: &reqwest::Client, at: usize, n: u64, sent: u64| {
