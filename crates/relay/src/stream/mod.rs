@@ -96,20 +96,23 @@ async fn events(
     // rather than a timer re-armed per event.
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + relay.heartbeat, relay.heartbeat);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let held = (guard, slots, counted);
-    let live = stream::unfold((subscription, ends, heartbeat, held), |(mut subscription, mut ends, mut heartbeat, held)| async move {
+    // Held for as long as the stream lives: its place in the open streams' gauge and its slots.
+    let held = (guard, slots);
+    let state = (subscription, ends, heartbeat, counted, held);
+    let live = stream::unfold(state, |(mut subscription, mut ends, mut heartbeat, counted, held)| async move {
         let frame = tokio::select! {
+            // The end first: a stream busy with events still ends when the relay stops.
             biased;
+            _ = &mut ends => return None,
             event = subscription.next() => {
                 let event = event?;
                 let kind = StreamEventKind::ALL.iter().position(|kind| *kind == event.kind).expect("every kind is in ALL");
-                held.2[kind].inc();
+                counted[kind].inc();
                 frame::event(event.kind, event.id, &event.data)
             }
             _ = heartbeat.tick() => frame::HEARTBEAT,
-            _ = &mut ends => return None,
         };
-        Some((frame, (subscription, ends, heartbeat, held)))
+        Some((frame, (subscription, ends, heartbeat, counted, held)))
     });
     let frames = stream::iter(prelude).chain(live).map(Ok::<_, Infallible>);
     let mut response = Body::from_stream(frames).into_response();

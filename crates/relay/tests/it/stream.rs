@@ -1,5 +1,6 @@
 //! The SSE stream: triggers and visitor messages in order, ids, resume, reset.
 
+use futures_util::StreamExt;
 use serde_json::json;
 
 use crate::support::Product;
@@ -159,5 +160,53 @@ async fn a_stream_ends_after_its_lifetime_and_the_resume_misses_nothing() {
     product.agent(&hash, "accept", json!({})).await;
     let mut resumed = product.stream(&hash, &session, Some(&queued.id)).await;
     assert_eq!(resumed.next().await.json()["state"], "accepted");
+    product.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_quiet_stream_says_it_is_alive_and_a_busy_one_still_ends_on_time() {
+    let mut options = zchat_relay::Config::for_tests(std::env::temp_dir());
+    options.limits.heartbeat = std::time::Duration::from_millis(100);
+    options.limits.stream_max = Some(std::time::Duration::from_millis(1500));
+    options.webhook_secret = Some(crate::support::WEBHOOK_SECRET.into());
+    let running = zchat_relay::launch::launch(options).await.unwrap();
+    let product = Product { running, http: reqwest::Client::new(), redis: None };
+    let (hash, session) = product.start_interaction(1).await;
+    let answer = product
+        .http
+        .get(product.relay(&format!("/core/api/v1/interactions/{hash}/events")))
+        .query(&[("token", session.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.headers()["content-type"], "text/event-stream");
+    assert_eq!(answer.headers()["cache-control"], "no-cache, no-store");
+    let mut body = answer.bytes_stream();
+    let mut seen = String::new();
+    // The opening, the queued event, then heartbeats while nothing happens.
+    while seen.matches(": heartbeat\n\n").count() < 2 {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), body.next()).await.expect("a heartbeat in time");
+        seen.push_str(std::str::from_utf8(&chunk.unwrap().unwrap()).unwrap());
+    }
+    assert!(seen.starts_with("retry: ") && seen.contains("\n: connected\n\n"), "{seen}");
+    assert!(seen.contains("event: trigger\nid: "), "{seen}");
+    // Busy (an agent's message after another, as fast as the relay takes them): the stream
+    // ends at its lifetime all the same.
+    let url = product.relay(&format!("/webhooks/zchat/{}", crate::support::WEBHOOK_SECRET));
+    let busy = async {
+        for n in 0.. {
+            let message = json!({"interaction_hash": hash, "message": {"hash": format!("busy-{n}"), "content": "…", "type": "text"}, "agent": {"id": 1, "name": "Bia"}});
+            assert_eq!(product.http.post(&url).json(&message).send().await.unwrap().status(), 200);
+        }
+    };
+    let ended = async { while let Some(Ok(_)) = body.next().await {} };
+    let ended_in_time = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        tokio::select! {
+            _ = busy => unreachable!("the messages go on"),
+            _ = ended => {}
+        }
+    })
+    .await;
+    assert!(ended_in_time.is_ok(), "a busy stream ends at its lifetime");
     product.running.stop().await;
 }

@@ -164,3 +164,26 @@ async fn a_flood_of_triggers_for_unknown_interactions_keeps_memory_bounded() {
     assert!(metrics.lines().any(|l| l == "relay_interactions 0"));
     product.running.stop().await;
 }
+
+#[tokio::test]
+async fn webhooks_written_over_several_lines_arrive_as_the_same_json_whatever_their_line_breaks() {
+    for log in [Log::Memory, Log::Redis] {
+        let product = Product::on(log, |_| {}).await;
+        let (hash, session) = product.start_interaction(1).await;
+        let mut stream = product.stream(&hash, &session, None).await;
+        stream.next().await; // queued
+        let url = product.relay(&format!("/webhooks/zchat/{WEBHOOK_SECRET}"));
+        // SSE cannot carry a carriage return: each break becomes a new data line, and the JSON
+        // read back is the JSON sent.
+        for (n, newline) in ["\n", "\r\n", "\r", "\n\r\n  \r"].into_iter().enumerate() {
+            let sent = json!({"interaction_hash": hash, "message": {"hash": format!("lines-{n}"), "content": "linha 1\nlinha 2\r\n", "type": "text"}, "agent": {"id": 1, "name": "Bia"}});
+            let body = serde_json::to_string_pretty(&sent).unwrap().replace('\n', newline);
+            let answer = product.http.post(&url).header("content-type", "application/json").body(body).send().await.unwrap();
+            assert_eq!(answer.status(), 200, "{log:?} {newline:?}");
+            let event = stream.next().await;
+            assert_eq!(event.event, "trigger");
+            assert_eq!(event.json(), sent, "{log:?} {newline:?}");
+        }
+        product.stop().await;
+    }
+}
