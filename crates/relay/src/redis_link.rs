@@ -42,17 +42,6 @@ impl axum::response::IntoResponse for Unavailable {
     }
 }
 
-/// A client for `url` whose connections send at once (`TCP_NODELAY`). redis-rs leaves Nagle's
-/// algorithm on by default: a command written while the previous one is unacknowledged then
-/// waits for that acknowledgement, and one split across packets can wait out Redis's delayed
-/// ACK (40 ms on Linux). Measured: BENCHMARKS.md, "Nagle".
-pub fn client(url: &str) -> Result<redis::Client, Unavailable> {
-    use redis::IntoConnectionInfo;
-    let info = url.into_connection_info()?;
-    let tcp = redis::io::tcp::TcpSettings::default().set_nodelay(true);
-    Ok(redis::Client::open(info.set_tcp_settings(tcp))?)
-}
-
 pub struct RedisLink {
     client: redis::Client,
     commands: RwLock<Option<ConnectionManager>>,
@@ -61,7 +50,7 @@ pub struct RedisLink {
 impl RedisLink {
     /// Starts connecting to `url`; calls fail with [`Unavailable`] until Redis answers.
     pub fn start(url: &str, stopping: watch::Receiver<bool>) -> Result<Arc<RedisLink>, Unavailable> {
-        let link = Arc::new(RedisLink { client: client(url)?, commands: RwLock::new(None) });
+        let link = Arc::new(RedisLink { client: redis::Client::open(url)?, commands: RwLock::new(None) });
         tokio::spawn(connect(Arc::clone(&link), stopping));
         Ok(link)
     }
