@@ -12,8 +12,7 @@ cd "$root"
 [ $# -ge 1 ] || { echo "usage: $0 RELAY_BINARY..." >&2; exit 2; }
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 cargo build --release --locked -q -p zchat-bench
-scratch="$(mktemp -d "${TMPDIR:-/tmp}/zchat-bench-ab.XXXXXX")"
-export TMPDIR="$scratch"
+use_scratch bench-ab
 set -m
 bench=""
 trap '[ -n "$bench" ] && kill -TERM -- -"$bench" 2>/dev/null; rm -rf "$scratch"' EXIT INT TERM

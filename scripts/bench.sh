@@ -19,8 +19,7 @@ if ! dpkg -s libnginx-mod-nchan >/dev/null 2>&1; then
 fi
 cargo build --release --locked -q -p zchat-relay -p zchat-bench
 # Redis's and nginx's data and the relay's log go to one scratch folder, removed when the bench ends.
-scratch="$(mktemp -d "${TMPDIR:-/tmp}/zchat-bench.XXXXXX")"
-export TMPDIR="$scratch"
+use_scratch bench
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); descriptors $(ulimit -n)"
 echo "versions: $(redis-server --version | cut -d' ' -f1-3), $(nginx -v 2>&1), nchan $(dpkg-query -W -f='${Version}' libnginx-mod-nchan)"
 # The bench stops what it started when it ends (nginx's workers included: bench/src/main.rs); and

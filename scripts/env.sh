@@ -2,3 +2,11 @@
 export ZCHAT_TOOLS="${ZCHAT_TOOLS:-${XDG_DATA_HOME:-$HOME/.local/share}/zchat-widget-tools}"
 export PATH="$ZCHAT_TOOLS/bin:$ZCHAT_TOOLS/node_modules/.bin:$ZCHAT_TOOLS/cargo/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver || echo /usr/bin/chromedriver)}"
+
+# One scratch folder for everything a script's runs write (servers' data, uploads, browser
+# profiles), named after the script: `scratch`, and `TMPDIR` pointing at it. The caller's EXIT
+# trap removes it (`rm -rf "$scratch"`), however the run ends.
+use_scratch() {
+  scratch="$(mktemp -d "${TMPDIR:-/tmp}/zchat-$1.XXXXXX")"
+  export TMPDIR="$scratch"
+}

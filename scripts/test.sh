@@ -14,9 +14,9 @@ bash scripts/setup.sh
 # test's end cannot remove its own) goes to one scratch folder, removed when the run ends however
 # it ends. Incremental compilation is off: a one-off build gains nothing from it, and its caches
 # would double the build's size on disk.
-scratch="$(mktemp -d "${TMPDIR:-/tmp}/zchat-test.XXXXXX")"
+use_scratch test
 trap 'rm -rf "$scratch"' EXIT
-export TMPDIR="$scratch" CARGO_INCREMENTAL=0
+export CARGO_INCREMENTAL=0
 echo "disk: $(df -h --output=avail "$root" | tail -1 | tr -d ' ') free where the build goes"
 
 echo "== style and lints: rustfmt, clippy with warnings as errors (native and wasm)"

@@ -56,14 +56,21 @@ fn variants(hash: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A relay on `log` with one interaction whose stream is open past its `queued` event, and the
+/// relay's webhook address.
+async fn streaming(log: Log) -> (Product, String, crate::support::Sse, String) {
+    let product = Product::on(log, |_| {}).await;
+    let (hash, session) = product.start_interaction(1).await;
+    let mut stream = product.stream(&hash, &session, None).await;
+    stream.next().await; // queued
+    let url = product.relay(&format!("/webhooks/zchat/{WEBHOOK_SECRET}"));
+    (product, hash, stream, url)
+}
+
 #[tokio::test]
 async fn webhooks_in_shapes_the_reference_does_not_show_are_kept_and_streamed_verbatim() {
     for log in [Log::Memory, Log::Redis] {
-        let product = Product::on(log, |_| {}).await;
-        let (hash, session) = product.start_interaction(1).await;
-        let mut stream = product.stream(&hash, &session, None).await;
-        stream.next().await; // queued
-        let url = product.relay(&format!("/webhooks/zchat/{WEBHOOK_SECRET}"));
+        let (product, hash, mut stream, url) = streaming(log).await;
         let post = |body: String| product.http.post(&url).header("content-type", "application/json").body(body).send();
         for (what, body) in variants(&hash) {
             let answer = post(body.clone()).await.unwrap();
@@ -168,11 +175,7 @@ async fn a_flood_of_triggers_for_unknown_interactions_keeps_memory_bounded() {
 #[tokio::test]
 async fn webhooks_written_over_several_lines_arrive_as_the_same_json_whatever_their_line_breaks() {
     for log in [Log::Memory, Log::Redis] {
-        let product = Product::on(log, |_| {}).await;
-        let (hash, session) = product.start_interaction(1).await;
-        let mut stream = product.stream(&hash, &session, None).await;
-        stream.next().await; // queued
-        let url = product.relay(&format!("/webhooks/zchat/{WEBHOOK_SECRET}"));
+        let (product, hash, mut stream, url) = streaming(log).await;
         // SSE cannot carry a carriage return: each break becomes a new data line, and the JSON
         // read back is the JSON sent.
         for (n, newline) in ["\n", "\r\n", "\r", "\n\r\n  \r"].into_iter().enumerate() {
