@@ -150,7 +150,7 @@ impl Store {
     pub async fn append_trigger(&self, raw: String, arrival: Arrival) -> Result<Intake, Unavailable> {
         match self {
             Store::Memory(log) => Ok(log.append_trigger(raw, arrival, Instant::now())),
-            Store::Shared(log) => log.append_trigger(&raw, &arrival).await,
+            Store::Shared(log) => log.append_trigger(raw, arrival).await,
         }
     }
 

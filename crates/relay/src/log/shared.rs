@@ -5,9 +5,10 @@
 //! `zchat:l:{hash}` (a stream whose ids are `0-SEQ`), `zchat:f:{hash}` (the redelivery filter:
 //! agent message hashes by seq) and `zchat:h:{hash}` (held triggers); `zchat:held` lists the
 //! interactions holding triggers, `zchat:held:size` what each holds, `zchat:held:total` the sums.
-//! Every change is one Lua script (`append.lua`), so appends from several relays are atomic.
-//! The script publishes each event on `zchat:events`; each relay has one subscription to it and
-//! fans events out to its own streams (never one Redis connection per browser).
+//! Every change is one Lua script (`shared/append.lua`, called by [`script`]), so appends from
+//! several relays are atomic; one relay's concurrent webhooks share a call ([`batch`]). The script
+//! publishes each call's events in one message on `zchat:events`; each relay has one subscription
+//! to it and fans events out to its own streams (never one Redis connection per browser).
 //!
 //! Redis unreachable: calls fail with [`Unavailable`] (webhooks answer 503, zChat retries; new
 //! streams answer 503, the widget retries), open streams end (the browser resumes them later
@@ -20,23 +21,24 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
-use redis::Script;
 use tokio::sync::{broadcast, watch};
 use zchat_types::{CustomerMessage, EventId, StreamEventKind};
 
-use super::{Arrival, Dedupe, Intake, LoggedEvent, Store, Subscription, EVENT_OVERHEAD, LIVE_CAPACITY};
+use super::{Arrival, Dedupe, Intake, LoggedEvent, Store, Subscription, LIVE_CAPACITY};
 use crate::config::Limits;
 use crate::redis_link::{RedisLink, Unavailable};
 
+mod batch;
+mod script;
+
+use batch::Batches;
+use script::{info_key, log_key, AppendScript, Item};
+
 const CHANNEL: &str = "zchat:events";
-const HELD: &str = "zchat:held";
-const HELD_SIZE: &str = "zchat:held:size";
-const HELD_TOTAL: &str = "zchat:held:total";
 
 pub struct SharedLog {
-    redis: Arc<RedisLink>,
-    script: Script,
-    limits: Limits,
+    script: Arc<AppendScript>,
+    batches: Batches,
     /// This relay's streams by interaction: where the one subscription's events go.
     streams: Mutex<HashMap<String, broadcast::Sender<Arc<LoggedEvent>>>>,
     /// Whether the subscription is live: a stream opened without it could miss events.
@@ -46,10 +48,10 @@ pub struct SharedLog {
 impl SharedLog {
     /// Subscribes to the events (in the background, again and again until Redis answers).
     pub fn start(redis: Arc<RedisLink>, limits: Limits, stopping: watch::Receiver<bool>) -> Arc<SharedLog> {
+        let script = Arc::new(AppendScript::new(redis, limits));
         let log = Arc::new(SharedLog {
-            redis,
-            script: Script::new(include_str!("append.lua")),
-            limits,
+            batches: Batches::start(Arc::clone(&script)),
+            script,
             streams: Mutex::new(HashMap::new()),
             listening: AtomicBool::new(false),
         });
@@ -57,70 +59,33 @@ impl SharedLog {
         log
     }
 
-    /// Runs the script in `mode` for `hash`.
-    async fn run(&self, mode: &str, hash: &str, dedupe: &str, finished: bool, data: &str) -> Result<Vec<String>, Unavailable> {
-        let mut connection = self.redis.connection()?;
-        let now = crate::unix_millis();
-        let limits = &self.limits;
-        let hold = limits.hold.as_millis() as u64;
-        let reply: Vec<String> = self
-            .script
-            .key(info_key(hash))
-            .key(log_key(hash))
-            .key(format!("zchat:f:{hash}"))
-            .key(format!("zchat:h:{hash}"))
-            .key(HELD)
-            .key(HELD_SIZE)
-            .key(HELD_TOTAL)
-            .arg(mode)
-            .arg(hash)
-            .arg(now)
-            .arg(limits.max_events)
-            .arg(limits.max_interaction_bytes)
-            .arg(now.saturating_sub(hold))
-            .arg(limits.max_held)
-            .arg(limits.max_held_bytes)
-            .arg(limits.idle_ttl.as_millis() as u64)
-            .arg(limits.finished_ttl.as_millis() as u64)
-            .arg(dedupe)
-            .arg(if finished { "1" } else { "" })
-            .arg(data)
-            .arg(EVENT_OVERHEAD)
-            .arg(hold)
-            .invoke_async(&mut connection)
-            .await?;
-        Ok(reply)
-    }
-
     /// Drops held triggers past the hold window (also done by every append that holds one).
     pub async fn sweep(&self) -> Result<(), Unavailable> {
-        self.run("sweep", "", "", false, "").await.map(|_| ())
+        self.script.run("sweep", &[Item::of("")]).await.map(|_| ())
     }
 
     /// Opens the log of `hash` (after a create answer, or for a stream) and appends what was held.
     pub async fn open(&self, hash: &str) -> Result<(), Unavailable> {
-        self.run("open", hash, "", false, "").await.map(|_| ())
+        self.script.run("open", &[Item::of(hash)]).await.map(|_| ())
     }
 
-    /// Appends a webhook's trigger (`raw` as received), holds it, or recognises a redelivery.
-    pub async fn append_trigger(&self, raw: &str, arrival: &Arrival) -> Result<Intake, Unavailable> {
-        let dedupe = match &arrival.dedupe {
+    /// Appends a webhook's trigger (`raw` as received), holds it, or recognises a redelivery
+    /// (in one call with the other webhooks this relay is taking at the same time).
+    pub async fn append_trigger(&self, raw: String, arrival: Arrival) -> Result<Intake, Unavailable> {
+        let dedupe = match arrival.dedupe {
             Dedupe::Message(hash) => format!("a:{hash}"),
             Dedupe::Repeat(body) => format!("s:{body}"),
         };
-        let reply = self.run("trigger", &arrival.hash, &dedupe, arrival.finished, raw).await?;
-        Ok(match reply.first().map(String::as_str) {
-            Some("appended") => Intake::Appended(appended_id(&reply)?),
-            Some("duplicate") => Intake::Duplicate,
-            Some("held") => Intake::Held,
-            _ => Intake::Dropped,
-        })
+        self.batches.trigger(Item { hash: arrival.hash, dedupe, finished: arrival.finished, data: raw }).await
     }
 
     /// Appends a message the visitor sent (after zChat accepted it), opening the log if needed.
     pub async fn append_customer_message(&self, hash: &str, message: &CustomerMessage) -> Result<EventId, Unavailable> {
         let data = serde_json::to_string(message).expect("a customer message serializes");
-        appended_id(&self.run("customer", hash, "", false, &data).await?)
+        match self.script.run("customer", &[Item { data, ..Item::of(hash) }]).await?.as_slice() {
+            [_, epoch, seq] => batch::appended(epoch, seq),
+            reply => Err(Unavailable(format!("unexpected reply {reply:?}"))),
+        }
     }
 
     /// Subscribes to `hash` from after `after` (or from the start), opening the log if needed.
@@ -131,20 +96,20 @@ impl SharedLog {
         // Listening before reading: whatever is appended after the read arrives live. Opened and
         // read in one round trip (10,000 browsers may come at once).
         let live = self.local_stream(hash);
-        let (epoch, last, events) = opened(&self.run("subscribe", hash, "", false, "").await?)?;
+        let (epoch, last, events) = opened(&self.script.run("subscribe", &[Item::of(hash)]).await?)?;
         let next_seq = events.last().map_or(0, |e| e.id.seq).max(last) + 1;
         Ok(Subscription::start(Store::Shared(Arc::clone(self)), hash, after, epoch, events, next_seq, live))
     }
 
     pub(super) async fn remember_customer(&self, id: &str, hash: &str) -> Result<(), Unavailable> {
-        let mut connection = self.redis.connection()?;
-        let ttl = self.limits.idle_ttl.as_millis() as u64;
+        let mut connection = self.script.redis().connection()?;
+        let ttl = self.script.limits().idle_ttl.as_millis() as u64;
         redis::cmd("SET").arg(format!("zchat:c:{id}")).arg(hash).arg("PX").arg(ttl).query_async::<()>(&mut connection).await?;
         Ok(())
     }
 
     pub(super) async fn last_of_customer(&self, id: &str) -> Result<Option<String>, Unavailable> {
-        let mut connection = self.redis.connection()?;
+        let mut connection = self.script.redis().connection()?;
         Ok(redis::cmd("GET").arg(format!("zchat:c:{id}")).query_async(&mut connection).await?)
     }
 
@@ -155,7 +120,7 @@ impl SharedLog {
 
     /// Every event of `hash`'s log, if there is one.
     pub async fn events(&self, hash: &str) -> Result<Option<Vec<Arc<LoggedEvent>>>, Unavailable> {
-        let mut connection = self.redis.connection()?;
+        let mut connection = self.script.redis().connection()?;
         let epoch: Option<u64> = redis::cmd("HGET").arg(info_key(hash)).arg("epoch").query_async(&mut connection).await?;
         match epoch {
             Some(epoch) => Ok(Some(read(&mut connection, hash, epoch).await?)),
@@ -172,11 +137,13 @@ impl SharedLog {
         streams.entry(hash.to_string()).or_insert_with(|| broadcast::channel(LIVE_CAPACITY).0).subscribe()
     }
 
-    /// An event from the subscription, to this relay's streams of its interaction.
-    fn deliver(&self, payload: &str) {
-        let Some((hash, event)) = published(payload) else { return };
-        if let Some(sender) = self.streams.lock().expect("never poisoned").get(hash) {
-            let _ = sender.send(Arc::new(event));
+    /// A call's events from the subscription, each to this relay's streams of its interaction.
+    fn deliver(&self, payload: &[u8]) {
+        let streams = self.streams.lock().expect("never poisoned");
+        for (hash, event) in published(payload) {
+            if let Some(sender) = streams.get(hash) {
+                let _ = sender.send(Arc::new(event));
+            }
         }
     }
 
@@ -191,7 +158,7 @@ impl SharedLog {
 async fn listen(log: Arc<SharedLog>, mut stopping: watch::Receiver<bool>) {
     let mut wait = Duration::from_millis(100);
     loop {
-        match log.redis.client().get_async_pubsub().await {
+        match log.script.redis().client().get_async_pubsub().await {
             Ok(mut pubsub) => match pubsub.subscribe(CHANNEL).await {
                 Ok(()) => {
                     log.listening.store(true, Ordering::SeqCst);
@@ -200,11 +167,7 @@ async fn listen(log: Arc<SharedLog>, mut stopping: watch::Receiver<bool>) {
                     loop {
                         tokio::select! {
                             message = messages.next() => match message {
-                                Some(message) => {
-                                    if let Ok(payload) = message.get_payload::<String>() {
-                                        log.deliver(&payload);
-                                    }
-                                }
+                                Some(message) => log.deliver(message.get_payload_bytes()),
                                 None => break,
                             },
                             _ = stopping.wait_for(|stop| *stop) => return,
@@ -229,24 +192,6 @@ async fn listen(log: Arc<SharedLog>, mut stopping: watch::Receiver<bool>) {
 async fn read(connection: &mut ConnectionManager, hash: &str, epoch: u64) -> Result<Vec<Arc<LoggedEvent>>, Unavailable> {
     let entries: Vec<(String, Vec<String>)> = redis::cmd("XRANGE").arg(log_key(hash)).arg("-").arg("+").query_async(connection).await?;
     Ok(entries.into_iter().filter_map(|(id, fields)| entry(epoch, &id, &fields)).map(Arc::new).collect())
-}
-
-fn info_key(hash: &str) -> String {
-    format!("zchat:i:{hash}")
-}
-
-fn log_key(hash: &str) -> String {
-    format!("zchat:l:{hash}")
-}
-
-fn appended_id(reply: &[String]) -> Result<EventId, Unavailable> {
-    match reply {
-        [_, epoch, seq] => match (epoch.parse(), seq.parse()) {
-            (Ok(epoch), Ok(seq)) => Ok(EventId { epoch, seq }),
-            _ => Err(Unavailable(format!("unexpected reply {reply:?}"))),
-        },
-        _ => Err(Unavailable(format!("unexpected reply {reply:?}"))),
-    }
 }
 
 fn kind(name: &str) -> Option<StreamEventKind> {
@@ -277,16 +222,27 @@ fn opened(reply: &[String]) -> Result<(u64, u64, Vec<Arc<LoggedEvent>>), Unavail
     Ok((epoch, last.parse().unwrap_or(0), events))
 }
 
-/// `hash \n epoch \n seq \n kind \n at \n data`, as the script publishes it.
-fn published(payload: &str) -> Option<(&str, LoggedEvent)> {
-    let mut parts = payload.splitn(6, '\n');
-    let hash = parts.next()?;
-    let epoch = parts.next()?.parse().ok()?;
-    let seq = parts.next()?.parse().ok()?;
-    let kind = kind(parts.next()?)?;
-    let at = parts.next()?.parse().ok()?;
-    let data = parts.next()?.to_string();
-    Some((hash, LoggedEvent { id: EventId { epoch, seq }, kind, data, at }))
+/// A call's events as the script publishes them, each `hash \n epoch \n seq \n kind \n at \n
+/// bytes of data \n data`, with the interaction of each. Reading stops at the first that does not
+/// parse (the script wrote them all; nothing after a broken one can be framed).
+fn published(mut payload: &[u8]) -> impl Iterator<Item = (&str, LoggedEvent)> {
+    std::iter::from_fn(move || {
+        let mut line = || {
+            let end = payload.iter().position(|&b| b == b'\n')?;
+            let line = std::str::from_utf8(&payload[..end]).ok();
+            payload = &payload[end + 1..];
+            line
+        };
+        let hash = line()?;
+        let epoch = line()?.parse().ok()?;
+        let seq = line()?.parse().ok()?;
+        let kind = kind(line()?)?;
+        let at = line()?.parse().ok()?;
+        let length: usize = line()?.parse().ok()?;
+        let data = std::str::from_utf8(payload.get(..length)?).ok()?.to_string();
+        payload = &payload[length..];
+        Some((hash, LoggedEvent { id: EventId { epoch, seq }, kind, data, at }))
+    })
 }
 
 #[cfg(test)]
@@ -295,13 +251,20 @@ mod tests {
 
     #[test]
     fn published_events_and_entries_parse() {
-        let (hash, event) = published("h1\n17\n3\ntrigger\n99\n{\"a\":\"x\ny\"}").unwrap();
-        assert_eq!(hash, "h1");
-        assert_eq!(event, LoggedEvent { id: EventId { epoch: 17, seq: 3 }, kind: StreamEventKind::Trigger, data: "{\"a\":\"x\ny\"}".into(), at: 99 });
+        let events: Vec<_> = published(b"h1\n17\n3\ntrigger\n99\n11\n{\"a\":\"x\ny\"}h2\n18\n1\ncustomer_message\n100\n2\n{}").collect();
+        assert_eq!(
+            events,
+            [
+                ("h1", LoggedEvent { id: EventId { epoch: 17, seq: 3 }, kind: StreamEventKind::Trigger, data: "{\"a\":\"x\ny\"}".into(), at: 99 }),
+                ("h2", LoggedEvent { id: EventId { epoch: 18, seq: 1 }, kind: StreamEventKind::CustomerMessage, data: "{}".into(), at: 100 }),
+            ]
+        );
         let fields: Vec<String> = ["k", "customer_message", "d", "{}", "t", "5"].map(String::from).to_vec();
         assert_eq!(entry(17, "0-4", &fields).unwrap().id, EventId { epoch: 17, seq: 4 });
         assert!(entry(17, "5-4", &fields).is_none());
-        assert!(published("h1\nx\n3\ntrigger\n99\n{}").is_none());
+        assert_eq!(published(b"h1\nx\n3\ntrigger\n99\n2\n{}").count(), 0);
+        assert_eq!(published(b"h1\n1\n3\ntrigger\n99\n9\n{}").count(), 0, "data shorter than its length");
+        assert_eq!(published(b"h1\n1\n3\ntrigger\n99\n2\n{}h2\n1").count(), 1, "a cut second event");
         let reply: Vec<String> = ["17", "4", "0-3", "trigger", "{}", "5", "0-4", "customer_message", "{\"c\":1}", "6", "0-5", "other", "{}", "7"]
             .map(String::from)
             .to_vec();

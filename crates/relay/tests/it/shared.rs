@@ -182,6 +182,50 @@ async fn concurrent_webhooks_through_both_relays_keep_one_sequence_without_gap_o
     fixture.stop().await;
 }
 
+/// One relay's concurrent webhooks share a Redis call (log/shared/batch.rs): in one burst, each
+/// still gets its own outcome, a redelivery in the same call as its first is recognised, and a
+/// trigger for an interaction nobody opened yet is held, not appended.
+#[tokio::test]
+async fn a_burst_to_one_relay_gives_each_webhook_its_own_outcome() {
+    let fixture = Fixture::start().await;
+    let mut on_b = fixture.stream(&fixture.b, None).await;
+    let mut bodies: Vec<Value> = (0..20).flat_map(|m| [agent_message(&fixture.hash, m), agent_message(&fixture.hash, m)]).collect();
+    bodies.push(json!({"interaction_hash": "not-opened-yet", "state": "queued", "extra": {}}));
+    let posts: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let (http, url) = (fixture.http.clone(), fixture.a.webhook());
+            tokio::spawn(async move {
+                let answer = http.post(url).json(&body).send().await.unwrap();
+                assert_eq!(answer.status(), 200);
+                answer.json::<Value>().await.unwrap()["message"].as_str().unwrap().to_string()
+            })
+        })
+        .collect();
+    let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
+    for post in posts {
+        *outcomes.entry(post.await.unwrap()).or_default() += 1;
+    }
+    assert_eq!(
+        outcomes.into_iter().collect::<Vec<_>>(),
+        [
+            ("Trigger already received".to_string(), 20),
+            ("Trigger held for an interaction not yet known".to_string(), 1),
+            ("Trigger received".to_string(), 20)
+        ]
+    );
+    let mut contents = std::collections::HashSet::new();
+    let mut seqs = Vec::new();
+    for _ in 0..21 {
+        let event = on_b.next().await;
+        seqs.push(seq(&event.id));
+        contents.insert(event.json()["message"]["content"].as_str().map(String::from));
+    }
+    assert_eq!(seqs, (1..=21).collect::<Vec<u64>>());
+    assert_eq!(contents.len(), 21, "the queued trigger and each message once: {contents:?}");
+    fixture.stop().await;
+}
+
 #[tokio::test]
 async fn a_redelivery_through_the_other_relay_is_recognised() {
     let fixture = Fixture::start().await;

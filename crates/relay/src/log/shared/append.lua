@@ -5,23 +5,36 @@
 -- log forgets, and held triggers are bounded by count and bytes over all interactions not yet
 -- opened, each interaction's going `hold` after its first was held.
 --
--- KEYS[1] info (hash: epoch, seq, open, last_state, finished, bytes; lx, fx once the log and the
---         filter were given an expiry)   KEYS[2] log (stream, ids 0-SEQ)
--- KEYS[3] agent-message hashes (zset, score = the message's seq)   KEYS[4] triggers held for it (list)
--- KEYS[5] interactions holding triggers (zset, score = when the first was held)
--- KEYS[6] what each holds (hash: HASH -> "count bytes")   KEYS[7] held in all (hash: count, bytes)
--- ARGV[1] mode: open | subscribe | trigger | customer | sweep    ARGV[2] interaction hash    ARGV[3] now (unix ms)
--- ARGV[4] max events    ARGV[5] max bytes per interaction    ARGV[6] held cutoff (now - hold)
--- ARGV[7] max held triggers    ARGV[8] max held bytes    ARGV[9] idle ttl ms    ARGV[10] finished ttl ms
--- ARGV[11] dedupe: "a:" agent message hash | "s:" the state trigger | ""    ARGV[12] finished: "1" | ""
--- ARGV[13] the event's data (a trigger as zChat sent it, or a customer message)
--- ARGV[14] what an event costs besides its data    ARGV[15] hold ms
--- Returns {"appended", epoch, seq} | {"duplicate"} | {"held"} | {"dropped"} | {"opened"}; subscribe
--- (open, then read, in the one round trip a new stream costs) returns {epoch, last seq, then id,
--- kind, data, at of each event of the log}.
-local info, log, msgs, held, heldset, heldsize, heldtotal = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local hash, now = ARGV[2], ARGV[3]
-local max_events, max_bytes, overhead = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[14])
+-- KEYS[1] interactions holding triggers (zset, score = when the first was held)
+-- KEYS[2] what each holds (hash: HASH -> "count bytes")   KEYS[3] held in all (hash: count, bytes)
+-- then per interaction of the call, from KEYS[4]: info (hash: epoch, seq, open, last_state,
+--   finished, bytes; lx, fx once the log and the filter were given an expiry), log (stream, ids
+--   0-SEQ), agent-message hashes (zset, score = the message's seq), triggers held for it (list)
+-- ARGV[1] mode: open | subscribe | triggers | customer | sweep    ARGV[2] now (unix ms)
+-- ARGV[3] max events    ARGV[4] max bytes per interaction    ARGV[5] held cutoff (now - hold)
+-- ARGV[6] max held triggers    ARGV[7] max held bytes    ARGV[8] idle ttl ms    ARGV[9] finished ttl ms
+-- ARGV[10] what an event costs besides its data    ARGV[11] hold ms
+-- then per interaction, from ARGV[12]: its hash; dedupe ("a:" agent message hash | "s:" the state
+--   trigger | ""); finished ("1" | ""); the event's data (a trigger as zChat sent it, or a
+--   customer message). `triggers` takes any number of them (one relay's concurrent webhooks, one
+--   call: shared.rs), the other modes one.
+-- Returns, per interaction of `triggers` or `customer`, three values: "appended", epoch, seq |
+-- "duplicate" | "held" | "dropped" (then two empty strings); `open` and `sweep` return
+-- {"opened"}; subscribe (open, then read, in the one round trip a new stream costs) returns
+-- {epoch, last seq, then id, kind, data, at of each event of the log}.
+-- Every event appended is published once the call is done, all in one message on `zchat:events`:
+-- per event `hash \n epoch \n seq \n kind \n at \n bytes of data \n data`.
+local heldset, heldsize, heldtotal = KEYS[1], KEYS[2], KEYS[3]
+local now = ARGV[2]
+local max_events, max_bytes, overhead = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[10])
+-- The interaction the call is at (`at(i)`): its keys, its hash, and its arguments.
+local info, log, msgs, held, hash, dedupe, finished, data
+local function at(i)
+  info, log, msgs, held = KEYS[4 + 4 * i], KEYS[5 + 4 * i], KEYS[6 + 4 * i], KEYS[7 + 4 * i]
+  hash, dedupe, finished, data = ARGV[12 + 4 * i], ARGV[13 + 4 * i], ARGV[14 + 4 * i], ARGV[15 + 4 * i]
+end
+-- What the call appended, published at its end.
+local published = {}
 
 -- Forgets what `h` holds (its list and its share of the totals).
 local function release(h, list)
@@ -38,13 +51,13 @@ end
 
 -- Held triggers whose first was held longer ago than the hold window go.
 local function sweep()
-  for _, h in ipairs(redis.call('ZRANGEBYSCORE', heldset, '-inf', ARGV[6])) do
+  for _, h in ipairs(redis.call('ZRANGEBYSCORE', heldset, '-inf', ARGV[5])) do
     release(h, 'zchat:h:' .. h)
   end
 end
 
--- Whether this call made a key that has no expiry yet (the log or the filter, at their first
--- entry): the expiries are then set at the end, as for a visitor's action.
+-- Whether this interaction's append made a key that has no expiry yet (the log or the filter, at
+-- their first entry): the expiries are then set, as for a visitor's action.
 local made_key = false
 
 -- Nine commands for an agent's message (fifteen before they were counted: every command in
@@ -99,7 +112,7 @@ local function append(kind, dedupe, finished, data)
     -- Emptied, the filter is gone: the next message makes it again, without an expiry.
     if redis.call('EXISTS', msgs) == 0 then redis.call('HDEL', info, 'fx') end
   end
-  redis.call('PUBLISH', 'zchat:events', hash .. '\n' .. epoch .. '\n' .. seq .. '\n' .. kind .. '\n' .. now .. '\n' .. data)
+  published[#published + 1] = hash .. '\n' .. epoch .. '\n' .. seq .. '\n' .. kind .. '\n' .. now .. '\n' .. #data .. '\n' .. data
   return {'appended', epoch, tostring(seq)}
 end
 
@@ -116,39 +129,14 @@ local function open()
   end
 end
 
-local result = {'opened'}
-if ARGV[1] == 'sweep' then
+-- Holds a trigger for an interaction not opened anywhere yet, until the create answer opens it,
+-- for the hold window.
+local function hold()
   sweep()
-  return result
-elseif ARGV[1] == 'open' then
-  open()
-elseif ARGV[1] == 'subscribe' then
-  open()
-  local meta = redis.call('HMGET', info, 'epoch', 'seq')
-  result = {meta[1], meta[2] or '0'}
-  for _, entry in ipairs(redis.call('XRANGE', log, '-', '+')) do
-    local kind, data, at = '', '', ''
-    local fields = entry[2]
-    for i = 1, #fields, 2 do
-      if fields[i] == 'k' then kind = fields[i + 1] elseif fields[i] == 'd' then data = fields[i + 1] elseif fields[i] == 't' then at = fields[i + 1] end
-    end
-    result[#result + 1] = entry[1]
-    result[#result + 1] = kind
-    result[#result + 1] = data
-    result[#result + 1] = at
-  end
-elseif ARGV[1] == 'customer' then
-  open()
-  result = append('customer_message', '', '', ARGV[13])
-elseif redis.call('HGET', info, 'open') then
-  result = append('trigger', ARGV[11], ARGV[12], ARGV[13])
-else
-  -- Not opened anywhere yet: held until the create answer opens it, for the hold window.
-  sweep()
-  local cost = #ARGV[13] + overhead
+  local cost = #data + overhead
   local count = tonumber(redis.call('HGET', heldtotal, 'count') or '0')
   local bytes = tonumber(redis.call('HGET', heldtotal, 'bytes') or '0')
-  if count >= tonumber(ARGV[7]) or bytes + cost > tonumber(ARGV[8]) then
+  if count >= tonumber(ARGV[6]) or bytes + cost > tonumber(ARGV[7]) then
     return {'dropped'}
   end
   local size = redis.call('HGET', heldsize, hash)
@@ -163,20 +151,70 @@ else
   redis.call('HINCRBY', heldtotal, 'count', 1)
   redis.call('HINCRBY', heldtotal, 'bytes', cost)
   -- As JSON: a message hash or a body may hold any character, a newline included.
-  redis.call('RPUSH', held, cjson.encode({ARGV[11], ARGV[12], ARGV[13]}))
+  redis.call('RPUSH', held, cjson.encode({dedupe, finished, data}))
   -- Gone with the window even if no later trigger sweeps it.
-  if not size then redis.call('PEXPIRE', held, ARGV[15]) end
+  if not size then redis.call('PEXPIRE', held, ARGV[11]) end
   return {'held'}
 end
 
 -- A log lives idle-ttl after it was last opened or written by the visitor, finished-ttl after
 -- `finished`. A trigger refreshes nothing (that would double its commands) unless it made a key
 -- (known from the info's lx and fx, not asked of Redis with two PTTLs per trigger).
-if ARGV[1] ~= 'trigger' or ARGV[12] == '1' or made_key then
-  local ttl = ARGV[9]
-  if redis.call('HEXISTS', info, 'finished') == 1 then ttl = ARGV[10] end
+local function refresh_expiry()
+  local ttl = ARGV[8]
+  if redis.call('HEXISTS', info, 'finished') == 1 then ttl = ARGV[9] end
   redis.call('PEXPIRE', info, ttl)
   redis.call('PEXPIRE', log, ttl)
   redis.call('PEXPIRE', msgs, ttl)
 end
+
+-- A trigger's outcome for the interaction `at` is at, as the three values the call answers.
+local function trigger()
+  made_key = false
+  local outcome
+  if redis.call('HGET', info, 'open') then
+    outcome = append('trigger', dedupe, finished, data)
+    if finished == '1' or made_key then refresh_expiry() end
+  else
+    outcome = hold()
+  end
+  return outcome[1], outcome[2] or '', outcome[3] or ''
+end
+
+local mode = ARGV[1]
+local result = {'opened'}
+at(0)
+if mode == 'sweep' then
+  sweep()
+elseif mode == 'triggers' then
+  result = {}
+  for i = 0, (#ARGV - 11) / 4 - 1 do
+    at(i)
+    local outcome, epoch, seq = trigger()
+    result[#result + 1] = outcome
+    result[#result + 1] = epoch
+    result[#result + 1] = seq
+  end
+else
+  open()
+  if mode == 'subscribe' then
+    local meta = redis.call('HMGET', info, 'epoch', 'seq')
+    result = {meta[1], meta[2] or '0'}
+    for _, entry in ipairs(redis.call('XRANGE', log, '-', '+')) do
+      local kind, event_data, logged_at = '', '', ''
+      local fields = entry[2]
+      for i = 1, #fields, 2 do
+        if fields[i] == 'k' then kind = fields[i + 1] elseif fields[i] == 'd' then event_data = fields[i + 1] elseif fields[i] == 't' then logged_at = fields[i + 1] end
+      end
+      result[#result + 1] = entry[1]
+      result[#result + 1] = kind
+      result[#result + 1] = event_data
+      result[#result + 1] = logged_at
+    end
+  elseif mode == 'customer' then
+    result = append('customer_message', '', '', data)
+  end
+  refresh_expiry()
+end
+if #published > 0 then redis.call('PUBLISH', 'zchat:events', table.concat(published)) end
 return result

@@ -1,0 +1,111 @@
+//! One relay's concurrent webhooks, appended in one call of the script. Each webhook waits for
+//! its own outcome (so it is still answered 2xx only once its trigger is logged); the triggers
+//! that arrive while a call is out go together in the next one. Each is appended as if alone (the
+//! script takes them in order, every rule per trigger), and their events are published in one
+//! message. Under load a call carries many triggers, so Redis's and the relay's cost per event
+//! falls as the rate rises (a call and its reply, a publish and its read, are most of an event's
+//! cost on this path: BENCHMARKS.md, issue 19); alone, a trigger waits for nothing.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use zchat_types::EventId;
+
+use super::script::{AppendScript, Item};
+use crate::log::Intake;
+use crate::redis_link::Unavailable;
+
+/// Triggers in one call at most, and bytes of their data (the first goes whatever its size).
+const MOST_PER_CALL: usize = 64;
+const MOST_BYTES_PER_CALL: usize = 1024 * 1024;
+/// Webhooks waiting for the next call at most; more wait to be queued (each is a request in
+/// flight, already bounded by the relay's body limit and connections).
+const QUEUE: usize = 1024;
+
+type Answer = oneshot::Sender<Result<Intake, Unavailable>>;
+
+/// Where the relay's webhooks queue for the next call.
+pub(super) struct Batches {
+    queue: mpsc::Sender<(Item, Answer)>,
+}
+
+impl Batches {
+    /// Starts calling `script` for whatever is queued; stops when the `Batches` is dropped.
+    pub fn start(script: Arc<AppendScript>) -> Batches {
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        tokio::spawn(calls(script, waiting));
+        Batches { queue }
+    }
+
+    /// Appends, holds or recognises `item`'s trigger, in the next call.
+    pub async fn trigger(&self, item: Item) -> Result<Intake, Unavailable> {
+        let (answer, outcome) = oneshot::channel();
+        self.queue.send((item, answer)).await.map_err(|_| Unavailable("the relay is stopping".into()))?;
+        outcome.await.map_err(|_| Unavailable("the relay is stopping".into()))?
+    }
+}
+
+/// One call at a time, each with everything queued meanwhile.
+async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Answer)>) {
+    let mut items = Vec::with_capacity(MOST_PER_CALL);
+    let mut answers = Vec::with_capacity(MOST_PER_CALL);
+    while let Some((item, answer)) = waiting.recv().await {
+        let mut bytes = item.data.len();
+        items.push(item);
+        answers.push(answer);
+        while items.len() < MOST_PER_CALL && bytes < MOST_BYTES_PER_CALL {
+            match waiting.try_recv() {
+                Ok((item, answer)) => {
+                    bytes += item.data.len();
+                    items.push(item);
+                    answers.push(answer);
+                }
+                Err(_) => break,
+            }
+        }
+        let reply = script.run("triggers", &items).await;
+        for (index, answer) in answers.drain(..).enumerate() {
+            let outcome = match &reply {
+                Ok(reply) => outcome(reply.get(3 * index..3 * index + 3)),
+                Err(error) => Err(error.clone()),
+            };
+            let _ = answer.send(outcome);
+        }
+        items.clear();
+    }
+}
+
+/// A trigger's three values in the script's answer.
+fn outcome(values: Option<&[String]>) -> Result<Intake, Unavailable> {
+    match values {
+        Some([state, epoch, seq]) => Ok(match state.as_str() {
+            "appended" => Intake::Appended(appended(epoch, seq)?),
+            "duplicate" => Intake::Duplicate,
+            "held" => Intake::Held,
+            _ => Intake::Dropped,
+        }),
+        _ => Err(Unavailable(format!("unexpected reply {values:?}"))),
+    }
+}
+
+/// The id of an event the script appended.
+pub(super) fn appended(epoch: &str, seq: &str) -> Result<EventId, Unavailable> {
+    match (epoch.parse(), seq.parse()) {
+        (Ok(epoch), Ok(seq)) => Ok(EventId { epoch, seq }),
+        _ => Err(Unavailable(format!("unexpected reply {epoch:?} {seq:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_trigger_has_its_own_outcome_in_the_reply() {
+        let reply: Vec<String> = ["appended", "17", "3", "duplicate", "", "", "held", "", "", "dropped", "", ""].map(String::from).to_vec();
+        let outcomes: Vec<Intake> = (0..4).map(|i| outcome(reply.get(3 * i..3 * i + 3)).unwrap()).collect();
+        assert_eq!(outcomes, [Intake::Appended(EventId { epoch: 17, seq: 3 }), Intake::Duplicate, Intake::Held, Intake::Dropped]);
+        assert!(outcome(reply.get(12..15)).is_err(), "a reply shorter than the call is an error, not a loss in silence");
+        assert!(outcome(Some(&["appended".into(), "x".into(), "3".into()])).is_err());
+    }
+}
