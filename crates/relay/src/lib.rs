@@ -126,6 +126,7 @@ impl Relay {
             Some(redis) => idempotency::Idempotency::shared(kept, redis),
             None => idempotency::Idempotency::new(kept),
         };
+        let metrics = metrics::Metrics::new(&log);
         Ok(Arc::new(Relay {
             upstream: upstream::Upstream::new(&wiring.upstream_base, wiring.upstream_token.clone(), config.upstream_timeout),
             sessions: session::Sessions::new(wiring.session_secret.clone()),
@@ -136,7 +137,7 @@ impl Relay {
             shutdown,
             stream_max: config.limits.stream_max,
             heartbeat: config.limits.heartbeat,
-            metrics: metrics::Metrics::default(),
+            metrics,
             idempotency,
             identities: identity::Identities::new(config.identity_secret.clone().map(String::into_bytes), config.identity_required),
             creates: Budget::per_minute(admission.creates_per_minute, "new conversations from this address"),

@@ -1,7 +1,7 @@
 //! `/metrics` in Prometheus text, on a listener of its own (`RELAY_METRICS_LISTEN`, loopback by
 //! default; never the public one): open streams, events in and out by kind, webhook outcomes,
 //! answers by route template and status (every refusal, by what it refused), upstream latency,
-//! what the log holds and evicted, connections refused.
+//! what the log holds and evicted, connections refused; with Redis, triggers per call to it.
 //! Labels are route templates and fixed words, never paths or values from outside, so the series
 //! stay few and no secret is ever a label.
 
@@ -19,6 +19,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
+use crate::log::Store;
 use crate::Relay;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -74,8 +75,9 @@ pub struct Reason {
     pub reason: &'static str,
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+impl Metrics {
+    /// The relay's metrics, with those of `log` (with Redis, how many triggers each call carried).
+    pub fn new(log: &Store) -> Self {
         let mut registry = Registry::with_prefix("relay");
         let streams_open = Gauge::default();
         let events_in = Family::<Kind, Counter>::default();
@@ -111,6 +113,13 @@ impl Default for Metrics {
         registry.register("upload_bytes", "Bytes of visitors' files stored (after their metadata was removed)", upload_bytes.clone());
         registry.register("uploads_expired", "Stored files deleted at the end of their retention", uploads_expired.clone());
         registry.register("evictions", "Interaction logs removed to make room, by why they were chosen", evictions.clone());
+        if let Store::Shared(log) = log {
+            registry.register(
+                "redis_triggers_per_call",
+                "Webhooks' triggers per call to Redis (concurrent webhooks share one)",
+                log.triggers_per_call(),
+            );
+        }
         Metrics {
             registry,
             streams_open,
@@ -130,9 +139,7 @@ impl Default for Metrics {
             evictions,
         }
     }
-}
 
-impl Metrics {
     pub fn upstream(&self, operation: &'static str, took: Duration) {
         self.upstream_seconds.get_or_create(&Operation { operation }).observe(took.as_secs_f64());
     }

@@ -59,6 +59,11 @@ impl SharedLog {
         log
     }
 
+    /// How many triggers each of this relay's calls to Redis carried (for `/metrics`).
+    pub fn triggers_per_call(&self) -> prometheus_client::metrics::histogram::Histogram {
+        self.batches.per_call()
+    }
+
     /// Drops held triggers past the hold window (also done by every append that holds one).
     pub async fn sweep(&self) -> Result<(), Unavailable> {
         self.script.run("sweep", &[Item::of("")]).await.map(|_| ())

@@ -21,6 +21,8 @@ const SESSIONS: &str = "shared-sessions-of-every-relay-here";
 /// A `zchat-relay` process on the shared log.
 pub struct Relay {
     pub url: String,
+    /// Its `/metrics`, on a listener of its own.
+    pub metrics: String,
     _process: Child,
 }
 
@@ -36,7 +38,7 @@ impl Relay {
         let mut process = Command::new(env!("CARGO_BIN_EXE_zchat-relay"))
             .args(["--listen", "127.0.0.1:0", "--api-base", sandbox])
             .args(["--token", zchat_sandbox::DEFAULT_TOKEN, "--webhook-secret", SECRET, "--session-secret", SESSIONS])
-            .args(["--redis-url", redis, "--demo-page", "false", "--widget-dir", "/nonexistent", "--metrics-listen", "off"])
+            .args(["--redis-url", redis, "--demo-page", "false", "--widget-dir", "/nonexistent", "--metrics-listen", "127.0.0.1:0"])
             .args(flags)
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
@@ -46,10 +48,17 @@ impl Relay {
             .spawn()
             .expect("the relay binary");
         let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
-        let url = tokio::time::timeout(DEADLINE, async {
+        // Where it listens, then where its metrics are (the banner's last line is the snippet).
+        let (url, metrics) = tokio::time::timeout(DEADLINE, async {
+            let (mut url, mut metrics) = (None, None);
             while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(url) = line.trim().strip_prefix("Relay listening on:") {
-                    return url.trim().to_string();
+                let line = line.trim();
+                if let Some(found) = line.strip_prefix("Relay listening on:") {
+                    url = Some(found.trim().to_string());
+                } else if let Some(found) = line.strip_prefix("Metrics:") {
+                    metrics = Some(found.trim().to_string());
+                } else if line.starts_with("Embed snippet:") {
+                    return (url.expect("the relay's address"), metrics.expect("the metrics' address"));
                 }
             }
             panic!("the relay ended without saying where it listens");
@@ -60,7 +69,7 @@ impl Relay {
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let health = format!("{url}/healthz");
         until("the relay to answer", || async { reqwest::get(&health).await.ok().filter(|a| a.status().is_success()) }).await;
-        Relay { url, _process: process }
+        Relay { url, metrics, _process: process }
     }
 
     pub fn webhook(&self) -> String {
@@ -189,6 +198,9 @@ async fn concurrent_webhooks_through_both_relays_keep_one_sequence_without_gap_o
 async fn a_burst_to_one_relay_gives_each_webhook_its_own_outcome() {
     let fixture = Fixture::start().await;
     let mut on_b = fixture.stream(&fixture.b, None).await;
+    // Redis holds writes for a second, so that the burst queues behind the relay's first call.
+    let mut connection = redis::Client::open(fixture.redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("CLIENT").arg("PAUSE").arg(1000).arg("WRITE").query_async::<()>(&mut connection).await.unwrap();
     let mut bodies: Vec<Value> = (0..20).flat_map(|m| [agent_message(&fixture.hash, m), agent_message(&fixture.hash, m)]).collect();
     bodies.push(json!({"interaction_hash": "not-opened-yet", "state": "queued", "extra": {}}));
     let posts: Vec<_> = bodies
@@ -223,6 +235,15 @@ async fn a_burst_to_one_relay_gives_each_webhook_its_own_outcome() {
     }
     assert_eq!(seqs, (1..=21).collect::<Vec<u64>>());
     assert_eq!(contents.len(), 21, "the queued trigger and each message once: {contents:?}");
+    // The 41 triggers (and the sandbox's first) went in far fewer calls than triggers.
+    let metrics = fixture.http.get(&fixture.a.metrics).send().await.unwrap().text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        let line = metrics.lines().find(|line| line.starts_with(name)).unwrap_or_else(|| panic!("{name} in:\n{metrics}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let (triggers, calls) = (value("relay_redis_triggers_per_call_sum"), value("relay_redis_triggers_per_call_count"));
+    assert_eq!(triggers, 42.0, "every trigger went through a call");
+    assert!(calls <= 4.0, "the burst shared calls: {calls} calls for {triggers} triggers");
     fixture.stop().await;
 }
 

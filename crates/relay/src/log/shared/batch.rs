@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use tokio::sync::{mpsc, oneshot};
 use zchat_types::EventId;
 
@@ -27,14 +28,22 @@ type Answer = oneshot::Sender<Result<Intake, Unavailable>>;
 /// Where the relay's webhooks queue for the next call.
 pub(super) struct Batches {
     queue: mpsc::Sender<(Item, Answer)>,
+    /// How many triggers each call carried (`relay_redis_triggers_per_call`).
+    per_call: Histogram,
 }
 
 impl Batches {
     /// Starts calling `script` for whatever is queued; stops when the `Batches` is dropped.
     pub fn start(script: Arc<AppendScript>) -> Batches {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(calls(script, waiting));
-        Batches { queue }
+        let per_call = Histogram::new(exponential_buckets(1.0, 2.0, 7));
+        tokio::spawn(calls(script, waiting, per_call.clone()));
+        Batches { queue, per_call }
+    }
+
+    /// How many triggers each call carried.
+    pub fn per_call(&self) -> Histogram {
+        self.per_call.clone()
     }
 
     /// Appends, holds or recognises `item`'s trigger, in the next call.
@@ -46,7 +55,7 @@ impl Batches {
 }
 
 /// One call at a time, each with everything queued meanwhile.
-async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Answer)>) {
+async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Answer)>, per_call: Histogram) {
     let mut items = Vec::with_capacity(MOST_PER_CALL);
     let mut answers = Vec::with_capacity(MOST_PER_CALL);
     while let Some((item, answer)) = waiting.recv().await {
@@ -63,6 +72,7 @@ async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Ans
                 Err(_) => break,
             }
         }
+        per_call.observe(items.len() as f64);
         let reply = script.run("triggers", &items).await;
         for (index, answer) in answers.drain(..).enumerate() {
             let outcome = match &reply {
