@@ -7,7 +7,7 @@
 //! interactions holding triggers, `zchat:held:size` what each holds, `zchat:held:total` the sums.
 //! Every change is one Lua script (`shared/append.lua`, called by [`script`]), so appends from
 //! several relays are atomic; one relay's concurrent webhooks share a call ([`batch`]). The script
-//! publishes each call's events in one message on `zchat:events`; each relay has one subscription
+//! publishes each call's events in one message on `zchat:calls`; each relay has one subscription
 //! to it and fans events out to its own streams (never one Redis connection per browser).
 //!
 //! Redis unreachable: calls fail with [`Unavailable`] (webhooks answer 503, zChat retries; new
@@ -34,7 +34,7 @@ mod script;
 use batch::Batches;
 use script::{info_key, log_key, AppendScript, Item};
 
-const CHANNEL: &str = "zchat:events";
+const CHANNEL: &str = "zchat:calls";
 
 pub struct SharedLog {
     script: Arc<AppendScript>,

@@ -22,7 +22,7 @@
 -- "duplicate" | "held" | "dropped" (then two empty strings); `open` and `sweep` return
 -- {"opened"}; subscribe (open, then read, in the one round trip a new stream costs) returns
 -- {epoch, last seq, then id, kind, data, at of each event of the log}.
--- Every event appended is published once the call is done, all in one message on `zchat:events`:
+-- Every event appended is published once the call is done, all in one message on `zchat:calls`:
 -- per event `hash \n epoch \n seq \n kind \n at \n bytes of data \n data`.
 local heldset, heldsize, heldtotal = KEYS[1], KEYS[2], KEYS[3]
 local now = ARGV[2]
@@ -216,5 +216,5 @@ else
   end
   refresh_expiry()
 end
-if #published > 0 then redis.call('PUBLISH', 'zchat:events', table.concat(published)) end
+if #published > 0 then redis.call('PUBLISH', 'zchat:calls', table.concat(published)) end
 return result
