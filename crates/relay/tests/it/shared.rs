@@ -247,6 +247,37 @@ async fn a_burst_to_one_relay_gives_each_webhook_its_own_outcome() {
     fixture.stop().await;
 }
 
+/// A trigger the script cannot take (its interaction's key is of another type) fails alone, even
+/// in the same call as others: they are appended, it is answered 503.
+#[tokio::test]
+async fn a_trigger_redis_refuses_does_not_fail_the_others_of_its_call() {
+    let fixture = Fixture::start().await;
+    let mut on_b = fixture.stream(&fixture.b, None).await;
+    let mut connection = redis::Client::open(fixture.redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("SET").arg("zchat:i:broken").arg("not a hash").query_async::<()>(&mut connection).await.unwrap();
+    redis::cmd("CLIENT").arg("PAUSE").arg(1000).arg("WRITE").query_async::<()>(&mut connection).await.unwrap();
+    let mut bodies: Vec<Value> = (0..10).map(|m| agent_message(&fixture.hash, m)).collect();
+    bodies.insert(5, agent_message("broken", 99));
+    let posts: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let (http, url) = (fixture.http.clone(), fixture.a.webhook());
+            tokio::spawn(async move {
+                (body["interaction_hash"].as_str().unwrap().to_string(), http.post(url).json(&body).send().await.unwrap().status())
+            })
+        })
+        .collect();
+    for post in posts {
+        let (hash, status) = post.await.unwrap();
+        assert_eq!(status, if hash == "broken" { 503 } else { 200 }, "{hash}");
+    }
+    let ids = read(&mut on_b, 11).await;
+    assert_eq!(ids.iter().map(|id| seq(id)).collect::<Vec<_>>(), (1..=11).collect::<Vec<u64>>());
+    let metrics = fixture.http.get(&fixture.a.metrics).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.lines().any(|line| line == "relay_webhooks_total{outcome=\"unavailable\"} 1"), "{metrics}");
+    fixture.stop().await;
+}
+
 #[tokio::test]
 async fn a_redelivery_through_the_other_relay_is_recognised() {
     let fixture = Fixture::start().await;

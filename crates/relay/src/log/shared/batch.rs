@@ -73,12 +73,20 @@ async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Ans
             }
         }
         per_call.observe(items.len() as f64);
-        let reply = script.run("triggers", &items).await;
-        for (index, answer) in answers.drain(..).enumerate() {
-            let outcome = match &reply {
-                Ok(reply) => outcome(reply.get(3 * index..3 * index + 3)),
-                Err(error) => Err(error.clone()),
-            };
+        let outcomes = match script.run("triggers", &items).await {
+            Ok(reply) => (0..items.len()).map(|index| outcome(reply.get(3 * index..3 * index + 3))).collect(),
+            // One trigger the script cannot take (a key of another type, say) must not fail the
+            // others with it: each again, alone (Redis away fails them all again, at once).
+            Err(_) if items.len() > 1 => {
+                let mut outcomes = Vec::with_capacity(items.len());
+                for item in &items {
+                    outcomes.push(script.run("triggers", std::slice::from_ref(item)).await.and_then(|reply| outcome(reply.get(0..3))));
+                }
+                outcomes
+            }
+            Err(error) => vec![Err(error)],
+        };
+        for (answer, outcome) in answers.drain(..).zip(outcomes) {
             let _ = answer.send(outcome);
         }
         items.clear();
