@@ -133,6 +133,32 @@ impl Fixture {
         }
     }
 
+    /// A connection to the fixture's Redis, to look at or change what the relays keep there.
+    async fn redis(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap()
+    }
+
+    /// `bodies` posted to A's webhook all at once, while Redis holds writes for a second (so that
+    /// they queue behind A's first call and share the next); each answer's status and body, in order.
+    async fn burst_to_a(&self, connection: &mut redis::aio::MultiplexedConnection, bodies: Vec<Value>) -> Vec<(u16, Value)> {
+        redis::cmd("CLIENT").arg("PAUSE").arg(1000).arg("WRITE").query_async::<()>(connection).await.unwrap();
+        let posts: Vec<_> = bodies
+            .into_iter()
+            .map(|body| {
+                let (http, url) = (self.http.clone(), self.a.webhook());
+                tokio::spawn(async move {
+                    let answer = http.post(url).json(&body).send().await.unwrap();
+                    (answer.status().as_u16(), answer.json::<Value>().await.unwrap())
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for post in posts {
+            answers.push(post.await.unwrap());
+        }
+        answers
+    }
+
     async fn stop(mut self) {
         let _ = self.stop_sandbox.send(true);
         drop((self.a, self.b));
@@ -198,25 +224,12 @@ async fn concurrent_webhooks_through_both_relays_keep_one_sequence_without_gap_o
 async fn a_burst_to_one_relay_gives_each_webhook_its_own_outcome() {
     let fixture = Fixture::start().await;
     let mut on_b = fixture.stream(&fixture.b, None).await;
-    // Redis holds writes for a second, so that the burst queues behind the relay's first call.
-    let mut connection = redis::Client::open(fixture.redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
-    redis::cmd("CLIENT").arg("PAUSE").arg(1000).arg("WRITE").query_async::<()>(&mut connection).await.unwrap();
     let mut bodies: Vec<Value> = (0..20).flat_map(|m| [agent_message(&fixture.hash, m), agent_message(&fixture.hash, m)]).collect();
     bodies.push(json!({"interaction_hash": "not-opened-yet", "state": "queued", "extra": {}}));
-    let posts: Vec<_> = bodies
-        .into_iter()
-        .map(|body| {
-            let (http, url) = (fixture.http.clone(), fixture.a.webhook());
-            tokio::spawn(async move {
-                let answer = http.post(url).json(&body).send().await.unwrap();
-                assert_eq!(answer.status(), 200);
-                answer.json::<Value>().await.unwrap()["message"].as_str().unwrap().to_string()
-            })
-        })
-        .collect();
     let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
-    for post in posts {
-        *outcomes.entry(post.await.unwrap()).or_default() += 1;
+    for (status, answer) in fixture.burst_to_a(&mut fixture.redis().await, bodies).await {
+        assert_eq!(status, 200);
+        *outcomes.entry(answer["message"].as_str().unwrap().to_string()).or_default() += 1;
     }
     assert_eq!(
         outcomes.into_iter().collect::<Vec<_>>(),
@@ -253,23 +266,12 @@ async fn a_burst_to_one_relay_gives_each_webhook_its_own_outcome() {
 async fn a_trigger_redis_refuses_does_not_fail_the_others_of_its_call() {
     let fixture = Fixture::start().await;
     let mut on_b = fixture.stream(&fixture.b, None).await;
-    let mut connection = redis::Client::open(fixture.redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let mut connection = fixture.redis().await;
     redis::cmd("SET").arg("zchat:i:broken").arg("not a hash").query_async::<()>(&mut connection).await.unwrap();
-    redis::cmd("CLIENT").arg("PAUSE").arg(1000).arg("WRITE").query_async::<()>(&mut connection).await.unwrap();
     let mut bodies: Vec<Value> = (0..10).map(|m| agent_message(&fixture.hash, m)).collect();
     bodies.insert(5, agent_message("broken", 99));
-    let posts: Vec<_> = bodies
-        .into_iter()
-        .map(|body| {
-            let (http, url) = (fixture.http.clone(), fixture.a.webhook());
-            tokio::spawn(async move {
-                (body["interaction_hash"].as_str().unwrap().to_string(), http.post(url).json(&body).send().await.unwrap().status())
-            })
-        })
-        .collect();
-    for post in posts {
-        let (hash, status) = post.await.unwrap();
-        assert_eq!(status, if hash == "broken" { 503 } else { 200 }, "{hash}");
+    for (index, (status, _)) in fixture.burst_to_a(&mut connection, bodies).await.into_iter().enumerate() {
+        assert_eq!(status, if index == 5 { 503 } else { 200 }, "webhook {index}");
     }
     let ids = read(&mut on_b, 11).await;
     assert_eq!(ids.iter().map(|id| seq(id)).collect::<Vec<_>>(), (1..=11).collect::<Vec<u64>>());
@@ -415,7 +417,7 @@ async fn a_finished_log_expires_from_redis_after_the_finished_ttl() {
     fixture.post(fixture.b.webhook(), &json!({"interaction_hash": fixture.hash, "state": "finished", "extra": {}})).await;
     let _ = read(&mut on_b, 2).await;
     assert_eq!(on_b.next().await.json()["state"], "finished");
-    let mut connection = redis::Client::open(fixture.redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let mut connection = fixture.redis().await;
     let hash = &fixture.hash;
     for key in [format!("zchat:i:{hash}"), format!("zchat:l:{hash}"), format!("zchat:f:{hash}")] {
         let ttl: i64 = redis::cmd("PTTL").arg(&key).query_async(&mut connection).await.unwrap();
