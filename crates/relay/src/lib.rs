@@ -29,6 +29,7 @@
 //! epochs and message times; configuration comes in through [`Config`].
 
 mod admission;
+pub mod allocator;
 mod assets;
 pub mod check;
 pub mod config;

@@ -36,10 +36,11 @@ struct Relay {
 
 impl Relay {
     async fn start(redis: Option<&str>) -> Relay {
-        Relay::start_with(redis, &[]).await
+        Relay::start_with(redis, &[], &[]).await
     }
 
-    async fn start_with(redis: Option<&str>, flags: &[&str]) -> Relay {
+    /// With `flags`, and `env` (a `None` value removes the variable).
+    async fn start_with(redis: Option<&str>, flags: &[&str], env: &[(&str, Option<&str>)]) -> Relay {
         let uploads = tempfile::Builder::new().prefix("zchat-floods-uploads-").tempdir().expect("a folder for uploads");
         let mut command = Command::new(env!("CARGO_BIN_EXE_zchat-relay"));
         command
@@ -57,6 +58,12 @@ impl Relay {
         if let Some(url) = redis {
             command.args(["--redis-url", url]);
         }
+        for (name, value) in env {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
         let mut process = command.spawn().expect("the relay binary");
         // It prints its address once it listens (it was asked for port 0).
         let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
@@ -73,6 +80,12 @@ impl Relay {
         // Whatever it prints later must find a reader (a closed pipe would end it).
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Relay { process, url, _uploads: uploads }
+    }
+
+    /// The environment the relay's process image was started with, as the kernel laid it out
+    /// (glibc may cut `GLIBC_TUNABLES` in it with NULs where it parsed it: read as text, NULs and all).
+    fn environ(&self) -> String {
+        String::from_utf8_lossy(&std::fs::read(format!("/proc/{}/environ", self.process.id().unwrap())).unwrap()).into_owned()
     }
 
     /// The relay's resident set, in bytes.
@@ -187,13 +200,45 @@ async fn memory_stays_flat_under_floods_with_the_redis_log() {
     let _ = std::fs::remove_dir_all(&redis.dir);
 }
 
+/// The relay starts itself again with glibc's larger thread cache (`allocator.rs`), in the same
+/// process, and still says where it listens and answers; an operator's own cache setting is kept,
+/// and their other tunables stay.
+#[tokio::test]
+async fn the_relay_runs_with_its_allocator_tuning_and_keeps_an_operators() {
+    // (what the operator set, what the relay's image must have been started with, what not)
+    type Case<'a> = (&'a [(&'a str, Option<&'a str>)], &'a [&'a str], &'a [&'a str]);
+    let cases: [Case; 4] = [
+        (&[("GLIBC_TUNABLES", None)], &["GLIBC_TUNABLES=glibc.malloc.tcache_count=128", "RELAY_ALLOCATOR_TUNED=1"], &[]),
+        (&[("GLIBC_TUNABLES", Some("glibc.malloc.arena_max=2"))], &["GLIBC_TUNABLES=glibc.malloc.arena_max=2", "glibc.malloc.tcache_count=128"], &[]),
+        (
+            &[("GLIBC_TUNABLES", Some("glibc.malloc.tcache_count=7"))],
+            &["GLIBC_TUNABLES=glibc.malloc.tcache_count=7"],
+            &["tcache_count=128", "RELAY_ALLOCATOR_TUNED"],
+        ),
+        // Restarted already (however its GLIBC_TUNABLES reads now): never again.
+        (&[("GLIBC_TUNABLES", None), ("RELAY_ALLOCATOR_TUNED", Some("1"))], &["RELAY_ALLOCATOR_TUNED=1"], &["GLIBC_TUNABLES"]),
+    ];
+    for (operator, present, absent) in cases {
+        let relay = Relay::start_with(None, &[], operator).await;
+        let environ = relay.environ();
+        for text in present {
+            assert!(environ.contains(text), "started with {operator:?}, {text:?} missing from {environ:?}");
+        }
+        for text in absent {
+            assert!(!environ.contains(text), "started with {operator:?}, {text:?} in {environ:?}");
+        }
+        let answer = reqwest::get(format!("{}/core/api/v1/interactions/x/typing", relay.url)).await.unwrap();
+        assert_eq!(answer.status(), 405, "the restarted relay answers");
+    }
+}
+
 /// Uploads: a 1 GiB body is refused before it is read (declared, and chunked without a length),
 /// and 20 uploads of 10 MiB at once (half of them images, read whole to remove their metadata)
 /// stay within a bound: files are spooled to disk as they arrive and at most four are in memory.
 #[tokio::test]
 async fn uploads_leave_memory_flat() {
     const MIB: usize = 1024 * 1024;
-    let relay = Relay::start_with(None, &["--upload-quota-bytes", &(1024 * MIB).to_string()]).await;
+    let relay = Relay::start_with(None, &["--upload-quota-bytes", &(1024 * MIB).to_string()], &[]).await;
     let http = reqwest::Client::new();
     let created: serde_json::Value =
         http.post(format!("{}/core/api/v1/interactions", relay.url)).json(&json!({"department_id": 1})).send().await.unwrap().json().await.unwrap();

@@ -162,8 +162,8 @@ struct Args {
 }
 
 fn main() -> Result<(), String> {
-    // Before the runtime's threads exist.
-    return_large_buffers();
+    // Before the runtime's threads exist (it may start the relay again, with glibc tuned).
+    zchat_relay::allocator::tune();
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("no runtime: {e}"))?.block_on(run())
 }
 
@@ -292,18 +292,6 @@ async fn run() -> Result<(), String> {
         let _ = stop.send(true);
     });
     running.wait().await.map_err(|e| e.to_string())
-}
-
-/// glibc raises its threshold for mapping large allocations each time one is freed, after which
-/// 10 MB buffers (images read whole to remove their metadata, on the blocking threads) come from
-/// per-thread arenas that keep them: 20 image uploads grew the relay by 160 MB and it stayed.
-/// A fixed 1 MiB threshold returns them to the system when freed (BENCHMARKS.md, uploads).
-fn return_large_buffers() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; it is called before any other thread.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-    }
 }
 
 async fn shutdown_signal() {
