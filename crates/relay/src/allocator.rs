@@ -2,10 +2,10 @@
 //!
 //! - **A larger per-thread cache of freed blocks.** glibc keeps 7 freed blocks of each size per
 //!   thread; past them a free and the next allocation of that size take the arena's lock and its
-//!   bins (`_int_malloc`, `malloc_consolidate`: a fifth of the relay's time on the Redis log at
-//!   5,000 events/s). A call to Redis for ten webhooks makes and frees dozens of blocks of a few
-//!   sizes at once, on one thread, freed on the other. 128 per size: the relay's CPU on the Redis
-//!   log fell by a tenth, with no change in memory per idle stream (1,024 cost 3 KB per stream).
+//!   bins (`_int_malloc`, `malloc_consolidate`: with `free`, a quarter of the relay's time on the
+//!   Redis log at 5,000 events/s). A call to Redis for ten webhooks makes and frees dozens of
+//!   blocks of a few sizes at once. 128 per size: the relay's CPU on the Redis log fell by about a
+//!   sixth, with no change in memory per idle stream (1,024 cost 3 KB more per stream).
 //!   The cache is a tunable glibc reads only when a program starts, so the relay starts itself
 //!   again, once, with it in `GLIBC_TUNABLES` (same process id, same arguments). An operator's
 //!   own `glibc.malloc.tcache_count` is kept; other tunables they set stay too. The restarted
