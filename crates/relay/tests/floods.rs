@@ -3,6 +3,8 @@
 //! `Idempotency-Key`s, forged stream opens, webhooks for interactions nobody opened, big triggers
 //! for one conversation and for many. Each flood pushes two to four times its bound through: without
 //! the relay's byte budgets the bounds fail.
+//! Also here, as the allocator's settings are what these bounds measure: the relay starts itself
+//! again with glibc's larger thread cache, and keeps an operator's setting.
 
 #[path = "it/support.rs"]
 #[allow(dead_code)]

@@ -68,8 +68,8 @@ impl AppendScript {
     }
 
     /// `EVALSHA` with the keys and arguments of `items`, each written once into the command's one
-    /// buffer (the script's own invocation copies each into a vector of its own first, then
-    /// again: a tenth of the relay's allocations per event on this path).
+    /// buffer (redis-rs's script invocation copies each into a vector of its own first, then again
+    /// into the command: BENCHMARKS.md, issue 19).
     fn call(&self, mode: &str, items: &[Item]) -> redis::Cmd {
         let now = crate::unix_millis();
         let limits = &self.limits;
