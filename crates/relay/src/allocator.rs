@@ -39,7 +39,8 @@ pub fn tune() {
 }
 
 /// `GLIBC_TUNABLES` with the relay's thread cache, or `None` when it already names one.
-pub fn with_thread_cache(tunables: Option<&str>) -> Option<String> {
+#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
+fn with_thread_cache(tunables: Option<&str>) -> Option<String> {
     match tunables.filter(|t| !t.is_empty()) {
         Some(t) if t.split(':').any(|tunable| tunable.starts_with("glibc.malloc.tcache_count=")) => None,
         Some(t) => Some(format!("{t}:{THREAD_CACHE}")),

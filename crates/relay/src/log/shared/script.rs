@@ -103,7 +103,7 @@ impl AppendScript {
 
 /// An interaction's key (`zchat:i:` and its hash, say), written into a command without a string
 /// of its own.
-struct Key<'a>(&'static str, &'a str);
+pub(super) struct Key<'a>(&'static str, &'a str);
 
 impl redis::ToRedisArgs for Key<'_> {
     fn write_redis_args<W: ?Sized + redis::RedisWrite>(&self, out: &mut W) {
@@ -111,10 +111,10 @@ impl redis::ToRedisArgs for Key<'_> {
     }
 }
 
-pub(super) fn info_key(hash: &str) -> String {
-    format!("{}{hash}", KEYS_OF_INTERACTION[0])
+pub(super) fn info_key(hash: &str) -> Key<'_> {
+    Key(KEYS_OF_INTERACTION[0], hash)
 }
 
-pub(super) fn log_key(hash: &str) -> String {
-    format!("{}{hash}", KEYS_OF_INTERACTION[1])
+pub(super) fn log_key(hash: &str) -> Key<'_> {
+    Key(KEYS_OF_INTERACTION[1], hash)
 }
