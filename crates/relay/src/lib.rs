@@ -214,11 +214,11 @@ pub fn app(relay: Arc<Relay>, config: &Config) -> Router {
         .merge(assets::routes(config.widget_dir.clone(), &config.allowed_origins, config.uploads.max_bytes))
         .fallback(refusal::not_found)
         .method_not_allowed_fallback(refusal::method_not_allowed)
-        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&relay), metrics::observe))
+        .route_layer(metrics::ObserveLayer(Arc::clone(&relay)))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(refusal::after_panic))
         // Every refusal in the reference's shape, whoever made it (axum's extractors, files).
-        .layer(axum::middleware::from_fn(refusal::in_reference_shape))
+        .layer(refusal::InReferenceShape)
         // On every answer: no referrer leaks the visitor's page; no type sniffing.
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

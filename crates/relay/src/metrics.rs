@@ -5,11 +5,15 @@
 //! Labels are route templates and fixed words, never paths or values from outside, so the series
 //! stay few and no secret is ever a label.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::{ready, Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -18,6 +22,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use tower::{Layer, Service};
 
 use crate::log::Store;
 use crate::Relay;
@@ -165,15 +170,66 @@ pub async fn render(State(relay): State<Arc<Relay>>) -> impl IntoResponse {
 
 /// Counts every answer by route template and status, and logs it: method, route template (never
 /// the path or the query, which carry credentials and the webhook secret), status, time taken.
-pub async fn observe(State(relay): State<Arc<Relay>>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |path| path.as_str()).to_string();
-    let method = request.method().clone();
-    let started = std::time::Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16();
-    relay.metrics.answers.get_or_create(&Answer { route: route.clone(), status }).inc();
-    tracing::info!(%method, %route, status, ms = started.elapsed().as_millis() as u64, "answered");
-    response
+/// A layer of its own rather than `axum::middleware::from_fn`, which boxes a clone of everything
+/// beneath it on every request (BENCHMARKS.md, issue 19).
+#[derive(Clone)]
+pub struct Observe<S> {
+    inner: S,
+    relay: Arc<Relay>,
+}
+
+/// Makes [`Observe`] of every route beneath it, for a relay's metrics.
+#[derive(Clone)]
+pub struct ObserveLayer(pub Arc<Relay>);
+
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+
+    fn layer(&self, inner: S) -> Observe<S> {
+        Observe { inner, relay: Arc::clone(&self.0) }
+    }
+}
+
+impl<S: Service<Request, Response = Response, Error = Infallible>> Service<Request> for Observe<S> {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Observed<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Observed<S::Future> {
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        let method = request.method().clone();
+        Observed { answer: self.inner.call(request), relay: Arc::clone(&self.relay), route, method, started: Instant::now() }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// An answer on its way, noted once it is there.
+    pub struct Observed<F> {
+        #[pin]
+        answer: F,
+        relay: Arc<Relay>,
+        route: Option<MatchedPath>,
+        method: Method,
+        started: Instant,
+    }
+}
+
+impl<F: Future<Output = Result<Response, Infallible>>> Future for Observed<F> {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Ok(response) = ready!(this.answer.poll(cx));
+        let route = this.route.as_ref().map_or("unmatched", MatchedPath::as_str);
+        let status = response.status().as_u16();
+        this.relay.metrics.answers.get_or_create(&Answer { route: route.to_string(), status }).inc();
+        tracing::info!(method = %this.method, %route, status, ms = this.started.elapsed().as_millis() as u64, "answered");
+        Poll::Ready(Ok(response))
+    }
 }
 
 /// Decrements the open-streams gauge when a stream ends, however it ends.

@@ -3,10 +3,15 @@
 //! given twice, a body over the limit), an unknown route, a method a route does not take, a file
 //! that is not there. Handlers answer [`ApiError`]s; this layer reshapes whatever else is not JSON.
 
+use std::convert::Infallible;
+use std::future::{ready, Ready};
+use std::task::{Context, Poll};
+
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::{BoxFuture, Either, FutureExt, Then};
+use tower::{Layer, Service};
 use zchat_types::ApiError;
 
 /// The longest text of another layer's refusal that is passed on as the message.
@@ -32,13 +37,57 @@ pub fn after_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 /// Rewrites every 4xx and 5xx answer that is not JSON into the reference's shape, keeping its
 /// status and every header but those that describe the old body (so `Allow`, `Retry-After` and
-/// a CSP stay).
-pub async fn in_reference_shape(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+/// a CSP stay). A layer of its own rather than `axum::middleware::from_fn`, which boxes a clone of
+/// everything beneath it on every request: on the webhook's path that was measurable
+/// (BENCHMARKS.md, issue 19); an answer that needs no rewriting costs a status check.
+#[derive(Clone, Copy, Default)]
+pub struct InReferenceShape;
+
+impl<S> Layer<S> for InReferenceShape {
+    type Service = Reshape<S>;
+
+    fn layer(&self, inner: S) -> Reshape<S> {
+        Reshape { inner }
+    }
+}
+
+/// [`InReferenceShape`] over a service.
+#[derive(Clone)]
+pub struct Reshape<S> {
+    inner: S,
+}
+
+impl<S: Service<Request, Response = Response, Error = Infallible>> Service<Request> for Reshape<S> {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Then<S::Future, Reshaped, Reshaping>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        self.inner.call(request).then(reshaping as Reshaping)
+    }
+}
+
+type Answer = Result<Response, Infallible>;
+/// An answer as it was (no box), or on its way into the reference's shape.
+type Reshaped = Either<Ready<Answer>, BoxFuture<'static, Answer>>;
+type Reshaping = fn(Answer) -> Reshaped;
+
+fn reshaping(answer: Answer) -> Reshaped {
+    let Ok(response) = answer;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
-        return response;
+        return Either::Left(ready(Ok(response)));
     }
+    Either::Right(Box::pin(async move { Ok(in_reference_shape(response).await) }))
+}
+
+/// `response` (a refusal not in JSON) in the reference's shape.
+async fn in_reference_shape(response: Response) -> Response {
+    let status = response.status();
     let (parts, body) = response.into_parts();
     let plain = parts.headers.get(header::CONTENT_ENCODING).is_none()
         && parts.headers.get(header::CONTENT_TYPE).and_then(|t| t.to_str().ok()).is_some_and(|t| t.starts_with("text/plain"));
