@@ -90,6 +90,27 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[index] as f64 / 1000.0
 }
 
+/// The relay's `relay_redis_call_seconds` buckets (upper bound, calls so far), if it has them.
+async fn call_buckets(http: &reqwest::Client, url: Option<&str>) -> Option<Vec<(f64, u64)>> {
+    let text = http.get(url?).send().await.ok()?.text().await.ok()?;
+    let buckets: Vec<(f64, u64)> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("relay_redis_call_seconds_bucket{le=\""))
+        .filter_map(|rest| {
+            let (le, count) = rest.split_once("\"} ")?;
+            Some((if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? }, count.trim().parse().ok()?))
+        })
+        .collect();
+    (!buckets.is_empty()).then_some(buckets)
+}
+
+/// The upper bound of the bucket the `q` quantile falls in (cumulative counts, as Prometheus's).
+fn bucket_quantile(buckets: &[(f64, u64)], q: f64) -> f64 {
+    let total = buckets.last().map_or(0, |&(_, n)| n);
+    let rank = (total as f64 * q).ceil() as u64;
+    buckets.iter().find(|&&(_, n)| n >= rank.max(1)).map_or(f64::NAN, |&(le, _)| le)
+}
+
 async fn wait_until_up(http: &reqwest::Client, url: &str) {
     let started = Instant::now();
     while http.get(url).send().await.is_err() {
@@ -110,6 +131,8 @@ struct Target {
     streams: Vec<String>,
     /// Publishing the `n`th event, carrying `sent` (µs on the bench's clock), to subscriber `at`.
     publish: Publish,
+    /// The relay's `/metrics` (with the Redis log): how long its calls to Redis took.
+    metrics: Option<String>,
     /// Stops nginx the way it stops (its master ends its workers) before the processes are killed.
     _stop: Option<StopNginx>,
     _processes: Vec<Child>,
@@ -166,6 +189,7 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
         .env("RELAY_INTERACTION_REQUESTS_PER_MINUTE", "100000000")
         .env("RELAY_CONNECTIONS_PER_ADDRESS", "1000000")
         .env("RELAY_STREAMS_PER_ADDRESS", "1000000")
+        // No metrics listener but with Redis (below).
         .env("RELAY_METRICS_LISTEN", "off")
         .env("RELAY_MAX_INTERACTIONS", (total * 2).to_string())
         .env("RUST_LOG", "warn")
@@ -173,7 +197,12 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
         .stdout(std::fs::File::create(std::env::temp_dir().join(format!("zchat-bench-relay-{port}.log"))).unwrap())
         .kill_on_drop(true);
     let mut dir = None;
+    let mut metrics = None;
     if redis {
+        // Its calls to Redis timed (`relay_redis_call_seconds`): what Redis adds to an event.
+        let metrics_port = free_port();
+        command.env("RELAY_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"));
+        metrics = Some(format!("http://127.0.0.1:{metrics_port}/metrics"));
         let redis_port = free_port();
         let data = std::env::temp_dir().join(format!("zchat-bench-redis-{redis_port}"));
         std::fs::create_dir_all(&data).unwrap();
@@ -242,7 +271,7 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
         }))
     };
     let name = if redis { "relay (Redis log)" } else { "relay (memory log)" };
-    Target { name: name.into(), pids: vec![pid], streams, publish: Box::new(publish), _stop: None, _processes: processes, _dir: dir }
+    Target { name: name.into(), pids: vec![pid], streams, publish: Box::new(publish), metrics, _stop: None, _processes: processes, _dir: dir }
 }
 
 /// nginx + nchan: `/sub/{id}` an EventSource subscriber, `/pub/{id}` the publisher.
@@ -290,6 +319,7 @@ async fn nchan(total: usize) -> Target {
         pids,
         streams,
         publish: Box::new(publish),
+        metrics: None,
         _stop: Some(stop),
         _processes: vec![server],
         _dir: Some(prefix),
@@ -390,7 +420,9 @@ async fn measure(target: &Target, args: &Args) {
     };
     let mut highest = 0;
     for &rate in &args.rates {
+        let calls_before = call_buckets(&hook_client, target.metrics.as_deref()).await;
         let result = run(rate).await;
+        let calls = call_buckets(&hook_client, target.metrics.as_deref()).await;
         let lost = (rate * args.seconds).saturating_sub(result.received as u64);
         if lost == 0 && result.failed == 0 && result.offered >= rate as f64 * 0.95 {
             highest = highest.max(rate);
@@ -403,6 +435,15 @@ async fn measure(target: &Target, args: &Args) {
             percentile(&result.sorted, 1.0),
             result.failed,
         );
+        if let (Some(before), Some(after)) = (calls_before, calls) {
+            let during: Vec<(f64, u64)> = after.iter().zip(&before).map(|(&(le, a), &(_, b))| (le, a.saturating_sub(b))).collect();
+            let count = during.last().map_or(0, |&(_, n)| n);
+            println!(
+                "          its calls to Redis: {count}, p50 under {:.2} ms, p99 under {:.2} ms",
+                bucket_quantile(&during, 0.50) * 1000.0,
+                bucket_quantile(&during, 0.99) * 1000.0
+            );
+        }
     }
     for &rate in &args.ceiling_rates {
         let result = run(rate).await;

@@ -1,7 +1,8 @@
 //! `/metrics` in Prometheus text, on a listener of its own (`RELAY_METRICS_LISTEN`, loopback by
 //! default; never the public one): open streams, events in and out by kind, webhook outcomes,
 //! answers by route template and status (every refusal, by what it refused), upstream latency,
-//! what the log holds and evicted, connections refused; with Redis, triggers per call to it.
+//! what the log holds and evicted, connections refused; with Redis, triggers per call to it and
+//! how long each call took.
 //! Labels are route templates and fixed words, never paths or values from outside, so the series
 //! stay few and no secret is ever a label.
 
@@ -123,6 +124,11 @@ impl Metrics {
                 "redis_triggers_per_call",
                 "Webhooks' triggers per call to Redis (concurrent webhooks share one)",
                 log.triggers_per_call(),
+            );
+            registry.register(
+                "redis_call_seconds",
+                "Time of each call of the event log's script, from sending it to Redis to its reply",
+                log.call_seconds(),
             );
         }
         Metrics {

@@ -64,6 +64,11 @@ impl SharedLog {
         self.batches.per_call()
     }
 
+    /// How long each call to Redis took (for `/metrics`).
+    pub fn call_seconds(&self) -> prometheus_client::metrics::histogram::Histogram {
+        self.script.call_seconds()
+    }
+
     /// Drops held triggers past the hold window (also done by every append that holds one).
     pub async fn sweep(&self) -> Result<(), Unavailable> {
         self.script.run("sweep", &[Item::of("")]).await.map(|_| ())

@@ -257,6 +257,8 @@ async fn a_burst_to_one_relay_gives_each_webhook_its_own_outcome() {
     let (triggers, calls) = (value("relay_redis_triggers_per_call_sum"), value("relay_redis_triggers_per_call_count"));
     assert_eq!(triggers, 42.0, "every trigger went through a call");
     assert!(calls <= 4.0, "the burst shared calls: {calls} calls for {triggers} triggers");
+    let (timed, took) = (value("relay_redis_call_seconds_count"), value("relay_redis_call_seconds_sum"));
+    assert!(timed >= calls && took > 0.0, "every call to Redis is timed: {timed} timed ({took} s), {calls} of them for triggers");
     fixture.stop().await;
 }
 

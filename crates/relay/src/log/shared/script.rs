@@ -3,7 +3,9 @@
 //! for several (one relay's concurrent webhooks, [`super::batch`]).
 
 use std::sync::Arc;
+use std::time::Instant;
 
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use redis::Script;
 
 use crate::config::Limits;
@@ -38,11 +40,20 @@ pub(super) struct AppendScript {
     redis: Arc<RedisLink>,
     script: Script,
     limits: Limits,
+    /// How long each call took, from sending it to its reply (`relay_redis_call_seconds`).
+    seconds: Histogram,
 }
 
 impl AppendScript {
     pub fn new(redis: Arc<RedisLink>, limits: Limits) -> AppendScript {
-        AppendScript { redis, script: Script::new(include_str!("append.lua")), limits }
+        // From 50 µs to about 1.6 s, each bucket half again the one before.
+        let seconds = Histogram::new(exponential_buckets(0.000_05, 1.5, 26));
+        AppendScript { redis, script: Script::new(include_str!("append.lua")), limits, seconds }
+    }
+
+    /// How long each call took (what Redis's work and the round trip to it add to an event).
+    pub fn call_seconds(&self) -> Histogram {
+        self.seconds.clone()
     }
 
     pub fn redis(&self) -> &RedisLink {
@@ -57,7 +68,10 @@ impl AppendScript {
     pub async fn run(&self, mode: &str, items: &[Item]) -> Result<Vec<String>, Unavailable> {
         let mut connection = self.redis.connection()?;
         let call = self.call(mode, items);
-        match call.query_async(&mut connection).await {
+        let started = Instant::now();
+        let reply = call.query_async(&mut connection).await;
+        self.seconds.observe(started.elapsed().as_secs_f64());
+        match reply {
             // Redis restarted, or was flushed: it knows the script again, and the call is made again.
             Err(error) if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
                 self.script.load_async(&mut connection).await?;
