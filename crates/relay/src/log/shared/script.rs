@@ -46,8 +46,9 @@ pub(super) struct AppendScript {
 
 impl AppendScript {
     pub fn new(redis: Arc<RedisLink>, limits: Limits) -> AppendScript {
-        // From 50 µs to about 1.6 s, each bucket half again the one before.
-        let seconds = Histogram::new(exponential_buckets(0.000_05, 1.5, 26));
+        // From 50 µs to about 0.9 s, each bucket a quarter over the one before (fine enough to
+        // set against a whole event's latency: BENCHMARKS.md).
+        let seconds = Histogram::new(exponential_buckets(0.000_05, 1.25, 45));
         AppendScript { redis, script: Script::new(include_str!("append.lua")), limits, seconds }
     }
 
