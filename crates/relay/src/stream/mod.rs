@@ -93,8 +93,12 @@ async fn events(
         }
     });
     // Every `heartbeat`, busy or quiet: a quiet stream needs it, and a busy one pays 13 bytes
-    // rather than a timer re-armed per event.
-    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + relay.heartbeat, relay.heartbeat);
+    // rather than a timer re-armed per event. The first comes at a random point of the first
+    // period, so that streams opened together (10,000 browsers back after a restart) do not beat
+    // together ever after: their heartbeats are spread evenly, not a burst of writes every period
+    // that delays every event in it (BENCHMARKS.md, issue 19).
+    let first = relay.heartbeat.mul_f64(f64::from(crate::random_u16() % 1000 + 1) / 1000.0);
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + first, relay.heartbeat);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Held for as long as the stream lives: its place in the open streams' gauge and its slots.
     let held = (guard, slots);

@@ -210,3 +210,40 @@ async fn a_quiet_stream_says_it_is_alive_and_a_busy_one_still_ends_on_time() {
     assert!(ended_in_time.is_ok(), "a busy stream ends at its lifetime");
     product.running.stop().await;
 }
+
+/// Streams opened together (browsers back after a restart) do not beat together: each one's
+/// first heartbeat comes at its own point of the first period, never later than the period.
+#[tokio::test]
+async fn streams_opened_together_spread_their_heartbeats_over_the_period() {
+    const STREAMS: usize = 12;
+    let heartbeat = std::time::Duration::from_secs(2);
+    let mut options = zchat_relay::Config::for_tests(std::env::temp_dir());
+    options.limits.heartbeat = heartbeat;
+    let running = zchat_relay::launch::launch(options).await.unwrap();
+    let product = Product { running, http: reqwest::Client::new(), redis: None };
+    let mut interactions = Vec::new();
+    for _ in 0..STREAMS {
+        interactions.push(product.start_interaction(1).await);
+    }
+    let first_heartbeats = interactions.iter().map(|(hash, session)| {
+        let request = product.http.get(product.relay(&format!("/core/api/v1/interactions/{hash}/events"))).query(&[("token", session.as_str())]);
+        async move {
+            let answer = request.send().await.unwrap();
+            let opened = std::time::Instant::now();
+            let mut body = answer.bytes_stream();
+            let mut seen = String::new();
+            while !seen.contains(": heartbeat\n\n") {
+                let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), body.next()).await.expect("a heartbeat in time");
+                seen.push_str(std::str::from_utf8(&chunk.unwrap().unwrap()).unwrap());
+            }
+            opened.elapsed()
+        }
+    });
+    let after = futures_util::future::join_all(first_heartbeats).await;
+    let slack = std::time::Duration::from_millis(500);
+    assert!(after.iter().all(|&after| after <= heartbeat + slack), "every first heartbeat within the period: {after:?}");
+    let (earliest, latest) = (after.iter().min().unwrap(), after.iter().max().unwrap());
+    // Twelve points drawn evenly over 2 s fall within 0.4 s of each other once in millions.
+    assert!(*latest - *earliest >= std::time::Duration::from_millis(400), "spread over the period, not together: {after:?}");
+    product.running.stop().await;
+}
