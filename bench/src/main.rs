@@ -9,7 +9,8 @@
 //!   (each stream on its own interaction / channel, created beforehand so that only streams count);
 //! - publish-to-event latency at the largest N: events published at fixed rates (a webhook to the
 //!   relay, a POST to nchan's publisher), each carrying its send time; every subscriber notes when
-//!   it arrives; p50 / p99 / max, and losses (events that never arrived, failed publishes);
+//!   it arrives; p50 / p99 / max, and losses (events that never arrived, failed publishes); with
+//!   the Redis log, also its calls to Redis in that run (p50 / p99, from `relay_redis_call_seconds`);
 //! - the highest rate with no loss, trying rising rates until one loses events.
 //!
 //! Not a test: a report for BENCHMARKS.md (`scripts/bench.sh`). Load generator and servers share
