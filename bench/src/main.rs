@@ -137,7 +137,18 @@ struct Target {
     /// Stops nginx the way it stops (its master ends its workers) before the processes are killed.
     _stop: Option<StopNginx>,
     _processes: Vec<Child>,
-    _dir: Option<PathBuf>,
+    /// Its files (Redis's folder, nginx's prefix), removed after its processes (fields drop in order).
+    _dir: Option<Scratch>,
+}
+
+/// A folder of the bench's, removed when dropped: run on its own (not under `scripts/bench.sh`'s
+/// scratch folder), `relay-bench` leaves nothing behind but the relay's log.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Stops an nginx when dropped, workers included: its master is asked to stop (SIGTERM: it ends
@@ -216,7 +227,7 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
             .expect("redis-server (scripts/setup.sh installs it)");
         processes.push(server);
         command.env("REDIS_URL", format!("redis://127.0.0.1:{redis_port}"));
-        dir = Some(data);
+        dir = Some(Scratch(data));
     }
     let relay =
         command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e} (build it: cargo build --release -p zchat-relay)", args.relay.display()));
@@ -323,7 +334,7 @@ async fn nchan(total: usize) -> Target {
         metrics: None,
         _stop: Some(stop),
         _processes: vec![server],
-        _dir: Some(prefix),
+        _dir: Some(Scratch(prefix)),
     }
 }
 
