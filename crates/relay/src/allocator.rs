@@ -22,7 +22,8 @@ const THREAD_CACHE: &str = "glibc.malloc.tcache_count=128";
 /// Set in the relay's environment when it starts itself again.
 const RESTARTED: &str = "RELAY_ALLOCATOR_TUNED";
 
-/// Sets both; returns only if the relay already runs with its cache (or cannot start again).
+/// Sets both. Returns only once the relay runs as it will: with its cache, with the operator's own
+/// cache setting, or (unable to start again) with glibc's default.
 pub fn tune() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use redis::aio::ConnectionManager;
 use redis::Script;
 
 use crate::config::Limits;
@@ -69,17 +70,22 @@ impl AppendScript {
     pub async fn run(&self, mode: &str, items: &[Item]) -> Result<Vec<String>, Unavailable> {
         let mut connection = self.redis.connection()?;
         let call = self.call(mode, items);
-        let started = Instant::now();
-        let reply = call.query_async(&mut connection).await;
-        self.seconds.observe(started.elapsed().as_secs_f64());
-        match reply {
+        match self.timed(&call, &mut connection).await {
             // Redis restarted, or was flushed: it knows the script again, and the call is made again.
             Err(error) if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
                 self.script.load_async(&mut connection).await?;
-                Ok(call.query_async(&mut connection).await?)
+                Ok(self.timed(&call, &mut connection).await?)
             }
             reply => Ok(reply?),
         }
+    }
+
+    /// `call`'s reply, its time noted (every call, a retry's too).
+    async fn timed(&self, call: &redis::Cmd, connection: &mut ConnectionManager) -> redis::RedisResult<Vec<String>> {
+        let started = Instant::now();
+        let reply = call.query_async(connection).await;
+        self.seconds.observe(started.elapsed().as_secs_f64());
+        reply
     }
 
     /// `EVALSHA` with the keys and arguments of `items`, each written once into the command's one
