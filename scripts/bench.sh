@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the relay side by side with nchan (not a test): the relay with its event log in memory,
-# the relay on Redis, and nginx + nchan, under the same load generator: memory per idle SSE
+# the relay on Redis, nginx + nchan in shared memory and nginx + nchan on Redis (the Redis log's
+# like-for-like peer), under the same load generator: memory per idle SSE
 # subscriber at 1k and 10k; publish-to-event latency at 10k subscribers and 500, 2,000 and 5,000
 # events/s; the highest rate with no loss. Results go to stdout; the figures of record are in
 # BENCHMARKS.md. Extra arguments go to relay-bench (see --help).

@@ -2,7 +2,8 @@
 //! own process(es) on loopback, started here:
 //! - `memory`: the release relay with its in-process sandbox, event log in memory (the default);
 //! - `redis`: the same relay with `REDIS_URL` (a `redis-server` of the bench's own);
-//! - `nchan`: Debian's nginx with `libnginx-mod-nchan`, SSE subscribers and HTTP publishing.
+//! - `nchan`: Debian's nginx with `libnginx-mod-nchan`, SSE subscribers and HTTP publishing;
+//! - `nchan-redis`: the same nchan keeping its messages in a Redis of its own (the Redis log's peer).
 //!
 //! For each target, from this process:
 //! - memory per idle SSE subscriber: the server's RSS growth from N open streams, divided by N
@@ -32,8 +33,8 @@ struct Args {
     /// The relay binary (a release build).
     #[arg(long, default_value = "target/release/zchat-relay")]
     relay: PathBuf,
-    /// What to measure, in order: memory, redis, nchan.
-    #[arg(long, value_delimiter = ',', default_value = "memory,redis,nchan")]
+    /// What to measure, in order: memory, redis, nchan, nchan-redis.
+    #[arg(long, value_delimiter = ',', default_value = "memory,redis,nchan,nchan-redis")]
     targets: Vec<String>,
     /// Subscriber counts to measure memory at, in order.
     #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
@@ -138,7 +139,7 @@ struct Target {
     _stop: Option<StopNginx>,
     _processes: Vec<Child>,
     /// Its files (Redis's folder, nginx's prefix), removed after its processes (fields drop in order).
-    _dir: Option<Scratch>,
+    _dirs: Vec<Scratch>,
 }
 
 /// A folder of the bench's, removed when dropped: run on its own (not under `scripts/bench.sh`'s
@@ -184,6 +185,26 @@ impl Drop for StopNginx {
     }
 }
 
+/// A `redis-server` of the bench's own (no persistence): the process, its URL and its folder.
+fn redis_server() -> (Child, String, Scratch) {
+    let port = free_port();
+    let data = std::env::temp_dir().join(format!("zchat-bench-redis-{port}"));
+    std::fs::create_dir_all(&data).unwrap();
+    let server = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir"])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("redis-server (scripts/setup.sh installs it)");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(10), "redis-server did not listen within 10 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (server, format!("redis://127.0.0.1:{port}"), Scratch(data))
+}
+
 async fn relay(args: &Args, total: usize, redis: bool) -> Target {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
@@ -215,19 +236,10 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
         let metrics_port = free_port();
         command.env("RELAY_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"));
         metrics = Some(format!("http://127.0.0.1:{metrics_port}/metrics"));
-        let redis_port = free_port();
-        let data = std::env::temp_dir().join(format!("zchat-bench-redis-{redis_port}"));
-        std::fs::create_dir_all(&data).unwrap();
-        let server = Command::new("redis-server")
-            .args(["--port", &redis_port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir"])
-            .arg(&data)
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("redis-server (scripts/setup.sh installs it)");
+        let (server, url, data) = redis_server();
         processes.push(server);
-        command.env("REDIS_URL", format!("redis://127.0.0.1:{redis_port}"));
-        dir = Some(Scratch(data));
+        command.env("REDIS_URL", url);
+        dir = Some(data);
     }
     let relay =
         command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e} (build it: cargo build --release -p zchat-relay)", args.relay.display()));
@@ -283,24 +295,45 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
         }))
     };
     let name = if redis { "relay (Redis log)" } else { "relay (memory log)" };
-    Target { name: name.into(), pids: vec![pid], streams, publish: Box::new(publish), metrics, _stop: None, _processes: processes, _dir: dir }
+    Target {
+        name: name.into(),
+        pids: vec![pid],
+        streams,
+        publish: Box::new(publish),
+        metrics,
+        _stop: None,
+        _processes: processes,
+        _dirs: dir.into_iter().collect(),
+    }
 }
 
-/// nginx + nchan: `/sub/{id}` an EventSource subscriber, `/pub/{id}` the publisher.
-async fn nchan(total: usize) -> Target {
+/// nginx + nchan: `/sub/{id}` an EventSource subscriber, `/pub/{id}` the publisher. With
+/// `redis`, nchan keeps its messages in a Redis of the bench's own (`nchan_redis_pass`) rather than
+/// in nginx's shared memory: the peer of the relay's Redis log, one round trip to Redis per event.
+async fn nchan(total: usize, redis: bool) -> Target {
     let port = free_port();
     let prefix = std::env::temp_dir().join(format!("zchat-bench-nchan-{port}"));
     std::fs::create_dir_all(prefix.join("logs")).unwrap();
+    let mut processes = Vec::new();
+    let (mut storage, mut redis_pass) = (String::new(), "");
+    let mut redis_dir = None;
+    if redis {
+        let (server, url, data) = redis_server();
+        processes.push(server);
+        storage = format!("  upstream bench_redis {{ nchan_redis_server {url}; }}\n");
+        redis_pass = " nchan_redis_pass bench_redis;";
+        redis_dir = Some(data);
+    }
     let config = format!(
         "load_module /usr/lib/nginx/modules/ngx_nchan_module.so;\n\
          worker_processes 2;\nworker_rlimit_nofile 65536;\npid {prefix}/nginx.pid;\nerror_log {prefix}/logs/error.log warn;\n\
          events {{ worker_connections 32768; }}\n\
-         http {{\n  access_log off;\n  nchan_shared_memory_size 256M;\n\
+         http {{\n  access_log off;\n  nchan_shared_memory_size 256M;\n{storage}\
            server {{\n    listen 127.0.0.1:{port};\n\
-             location ~ ^/sub/(\\w+)$ {{ nchan_subscriber eventsource; nchan_channel_id $1; nchan_subscriber_first_message newest; }}\n\
-             location ~ ^/pub/(\\w+)$ {{ nchan_publisher; nchan_channel_id $1; nchan_message_buffer_length 2000; nchan_message_timeout 1h; }}\n\
+             location ~ ^/sub/(\\w+)$ {{ nchan_subscriber eventsource; nchan_channel_id $1; nchan_subscriber_first_message newest;{redis_pass} }}\n\
+             location ~ ^/pub/(\\w+)$ {{ nchan_publisher; nchan_channel_id $1; nchan_message_buffer_length 2000; nchan_message_timeout 1h;{redis_pass} }}\n\
              location = /healthz {{ return 200 ok; }}\n  }}\n}}\n",
-        prefix = prefix.display()
+        prefix = prefix.display(),
     );
     let path = prefix.join("nginx.conf");
     std::fs::write(&path, config).unwrap();
@@ -315,6 +348,7 @@ async fn nchan(total: usize) -> Target {
         .spawn()
         .expect("nginx with libnginx-mod-nchan (scripts/bench.sh installs them)");
     let master = server.id().expect("a pid");
+    processes.push(server);
     let base = format!("http://127.0.0.1:{port}");
     wait_until_up(&reqwest::Client::new(), &format!("{base}/healthz")).await;
     // Master and workers: their RSS together is nginx's memory.
@@ -327,14 +361,14 @@ async fn nchan(total: usize) -> Target {
     };
     let stop = StopNginx { master, workers: pids.iter().copied().filter(|&pid| pid != master).collect() };
     Target {
-        name: "nchan (nginx 1.22, nchan 1.3.6)".into(),
+        name: if redis { "nchan on Redis (nginx 1.22, nchan 1.3.6)" } else { "nchan (nginx 1.22, nchan 1.3.6)" }.into(),
         pids,
         streams,
         publish: Box::new(publish),
         metrics: None,
         _stop: Some(stop),
-        _processes: vec![server],
-        _dir: Some(Scratch(prefix)),
+        _processes: processes,
+        _dirs: [Some(Scratch(prefix)), redis_dir].into_iter().flatten().collect(),
     }
 }
 
@@ -484,8 +518,9 @@ async fn main() {
         let target = match name.as_str() {
             "memory" => relay(&args, total, false).await,
             "redis" => relay(&args, total, true).await,
-            "nchan" => nchan(total).await,
-            other => panic!("unknown target {other}: memory, redis or nchan"),
+            "nchan" => nchan(total, false).await,
+            "nchan-redis" => nchan(total, true).await,
+            other => panic!("unknown target {other}: memory, redis, nchan or nchan-redis"),
         };
         measure(&target, &args).await;
         drop(target);
