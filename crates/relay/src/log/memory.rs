@@ -120,7 +120,7 @@ impl MemoryLog {
             state.held_count -= held.triggers.len();
             state.held_bytes -= held.bytes;
             for (raw, arrival) in held.triggers {
-                self.change(state, hash, now, |log, limits| log.append_trigger(raw, arrival, now, limits));
+                self.change(state, hash, now, |log, limits| log.append_trigger(raw, arrival.dedupe, arrival.finished, now, limits));
             }
         }
     }
@@ -136,12 +136,13 @@ impl MemoryLog {
         let (old, finished) = (log.order, log.finished_at.is_some());
         if !finished {
             log.order = order;
-            state.by_touch.remove(&old);
-            state.by_touch.insert(order, hash.to_string());
-        } else if state.by_touch.remove(&old).is_some() {
+            // Its key moves to its new place (no new copy of the hash per event).
+            let key = state.by_touch.remove(&old).unwrap_or_else(|| hash.to_string());
+            state.by_touch.insert(order, key);
+        } else if let Some(key) = state.by_touch.remove(&old) {
             // It just finished: from now on it is in the finished order.
             log.order = order;
-            state.by_finish.insert(order, hash.to_string());
+            state.by_finish.insert(order, key);
         }
         state.bytes = state.bytes + after - before;
         while state.bytes > self.limits.max_bytes && state.evict_one(hash) {}
@@ -152,10 +153,11 @@ impl MemoryLog {
     /// not open here yet, or recognises a redelivery.
     pub fn append_trigger(&self, raw: String, arrival: Arrival, now: Instant) -> Intake {
         let mut state = self.lock();
-        let hash = arrival.hash.clone();
-        if state.logs.contains_key(&hash) {
-            return self.change(&mut state, &hash, now, |log, limits| log.append_trigger(raw, arrival, now, limits));
+        if state.logs.contains_key(&arrival.hash) {
+            let Arrival { hash, dedupe, finished } = arrival;
+            return self.change(&mut state, &hash, now, |log, limits| log.append_trigger(raw, dedupe, finished, now, limits));
         }
+        let hash = arrival.hash.clone();
         let cost = raw.len() + EVENT_OVERHEAD;
         if state.held_count >= self.limits.max_held || state.held_bytes + cost > self.limits.max_held_bytes {
             return Intake::Dropped;
@@ -297,8 +299,8 @@ impl State {
 }
 
 impl InteractionLog {
-    fn append_trigger(&mut self, raw: String, arrival: Arrival, now: Instant, limits: &Limits) -> Intake {
-        match arrival.dedupe {
+    fn append_trigger(&mut self, raw: String, dedupe: Dedupe, finished: bool, now: Instant, limits: &Limits) -> Intake {
+        match dedupe {
             Dedupe::Message(hash) => {
                 if !self.agent_messages.insert(hash.clone()) {
                     return Intake::Duplicate;
@@ -313,7 +315,7 @@ impl InteractionLog {
                 self.last_state = Some(body);
             }
         }
-        if arrival.finished {
+        if finished {
             self.finished_at = Some(now);
         }
         Intake::Appended(self.append(StreamEventKind::Trigger, raw, limits))
