@@ -186,7 +186,7 @@ impl Drop for StopNginx {
 }
 
 /// A `redis-server` of the bench's own (no persistence): the process, its URL and its folder.
-fn redis_server() -> (Child, String, Scratch) {
+async fn redis_server() -> (Child, String, Scratch) {
     let port = free_port();
     let data = std::env::temp_dir().join(format!("zchat-bench-redis-{port}"));
     std::fs::create_dir_all(&data).unwrap();
@@ -198,9 +198,9 @@ fn redis_server() -> (Child, String, Scratch) {
         .spawn()
         .expect("redis-server (scripts/setup.sh installs it)");
     let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
         assert!(started.elapsed() < Duration::from_secs(10), "redis-server did not listen within 10 s");
-        std::thread::sleep(Duration::from_millis(20));
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     (server, format!("redis://127.0.0.1:{port}"), Scratch(data))
 }
@@ -229,17 +229,17 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
         // Its warnings, for when a figure looks wrong.
         .stdout(std::fs::File::create(std::env::temp_dir().join(format!("zchat-bench-relay-{port}.log"))).unwrap())
         .kill_on_drop(true);
-    let mut dir = None;
+    let mut dirs = Vec::new();
     let mut metrics = None;
     if redis {
         // Its calls to Redis timed (`relay_redis_call_seconds`): what Redis adds to an event.
         let metrics_port = free_port();
         command.env("RELAY_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"));
         metrics = Some(format!("http://127.0.0.1:{metrics_port}/metrics"));
-        let (server, url, data) = redis_server();
+        let (server, url, data) = redis_server().await;
         processes.push(server);
         command.env("REDIS_URL", url);
-        dir = Some(data);
+        dirs.push(data);
     }
     let relay =
         command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e} (build it: cargo build --release -p zchat-relay)", args.relay.display()));
@@ -295,16 +295,7 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
         }))
     };
     let name = if redis { "relay (Redis log)" } else { "relay (memory log)" };
-    Target {
-        name: name.into(),
-        pids: vec![pid],
-        streams,
-        publish: Box::new(publish),
-        metrics,
-        _stop: None,
-        _processes: processes,
-        _dirs: dir.into_iter().collect(),
-    }
+    Target { name: name.into(), pids: vec![pid], streams, publish: Box::new(publish), metrics, _stop: None, _processes: processes, _dirs: dirs }
 }
 
 /// nginx + nchan: `/sub/{id}` an EventSource subscriber, `/pub/{id}` the publisher. With
@@ -314,16 +305,15 @@ async fn nchan(total: usize, redis: bool) -> Target {
     let port = free_port();
     let prefix = std::env::temp_dir().join(format!("zchat-bench-nchan-{port}"));
     std::fs::create_dir_all(prefix.join("logs")).unwrap();
-    let mut processes = Vec::new();
-    let (mut storage, mut redis_pass) = (String::new(), "");
-    let mut redis_dir = None;
-    if redis {
-        let (server, url, data) = redis_server();
+    let (mut processes, mut dirs) = (Vec::new(), vec![Scratch(prefix.clone())]);
+    let (storage, redis_pass) = if redis {
+        let (server, url, data) = redis_server().await;
         processes.push(server);
-        storage = format!("  upstream bench_redis {{ nchan_redis_server {url}; }}\n");
-        redis_pass = " nchan_redis_pass bench_redis;";
-        redis_dir = Some(data);
-    }
+        dirs.push(data);
+        (format!("  upstream bench_redis {{ nchan_redis_server {url}; }}\n"), " nchan_redis_pass bench_redis;")
+    } else {
+        (String::new(), "")
+    };
     let config = format!(
         "load_module /usr/lib/nginx/modules/ngx_nchan_module.so;\n\
          worker_processes 2;\nworker_rlimit_nofile 65536;\npid {prefix}/nginx.pid;\nerror_log {prefix}/logs/error.log warn;\n\
@@ -368,7 +358,7 @@ async fn nchan(total: usize, redis: bool) -> Target {
         metrics: None,
         _stop: Some(stop),
         _processes: processes,
-        _dirs: [Some(Scratch(prefix)), redis_dir].into_iter().flatten().collect(),
+        _dirs: dirs,
     }
 }
 

@@ -82,7 +82,7 @@ fn reshaping(answer: Answer) -> Reshaped {
     if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
         return Either::Left(ready(Ok(response)));
     }
-    Either::Right(Box::pin(async move { Ok(in_reference_shape(response).await) }))
+    Either::Right(in_reference_shape(response).map(Ok).boxed())
 }
 
 /// `response` (a refusal not in JSON) in the reference's shape.
