@@ -8,6 +8,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/env.sh"
 cd "$root"
 bash scripts/setup.sh
-trunk build --release
+bash scripts/build-widget.sh
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(chromium --version 2>/dev/null)"
 exec cargo test --locked -q -p zchat-e2e --test budgets -- --nocapture

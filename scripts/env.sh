@@ -10,3 +10,8 @@ use_scratch() {
   scratch="$(mktemp -d "${TMPDIR:-/tmp}/zchat-$1.XXXXXX")"
   export TMPDIR="$scratch"
 }
+
+# The toolchain of the widget's release build (scripts/build-widget.sh): a nightly pinned by date,
+# for -Zbuild-std and the size flags (scripts/setup.sh installs it with the wasm target and
+# rust-src). Everything else builds on the stable toolchain.
+export ZCHAT_WIDGET_TOOLCHAIN="${ZCHAT_WIDGET_TOOLCHAIN:-nightly-2026-05-20}"

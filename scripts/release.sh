@@ -16,7 +16,7 @@ name="zchat-relay-$version-$(uname -m)-linux"
 out="$root/target/release-artifacts"
 
 cargo build --release --locked -p zchat-relay --no-default-features
-trunk build --release
+bash scripts/build-widget.sh
 
 rm -rf "${out:?}/$name" "$out/$name.tar.gz" "$out/$name.tar.gz.sha256"
 mkdir -p "$out/$name/bin" "$out/$name/deploy"

@@ -9,6 +9,6 @@ cd "$root"
 
 bash scripts/setup.sh
 echo "== widget release build (trunk, offline)"
-trunk build --release
+bash scripts/build-widget.sh
 echo "== starting the relay (first build takes a few minutes)"
 exec cargo run --release --locked -p zchat-relay -- --widget-dir "$root/dist" "$@"

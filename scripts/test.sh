@@ -27,7 +27,7 @@ cargo clippy --locked --target wasm32-unknown-unknown -p zchat-widget --all-targ
 cargo clippy --locked -p zchat-relay --no-default-features -- -D warnings
 
 echo "== widget release build (trunk, offline)"
-trunk build --release
+bash scripts/build-widget.sh
 
 echo "== native tests: types, sandbox, relay, conversation core, WebDriver journey"
 cargo test --workspace --locked

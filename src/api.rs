@@ -1,9 +1,12 @@
-//! The relay's ClientApi V1 mirror, one function per call, over XMLHttpRequest (which the uploads
-//! need for their progress anyway: one way of calling is 1 KB less of the first open than fetch
-//! beside it). The frame page comes from the relay, so the paths are same-origin. The wire bodies are made here, with the
+//! The relay's ClientApi V1 mirror (and its `/hours`), one function per call, through gloo-net's
+//! `http::Request` (the browser's fetch): the project's chosen client. Only the uploads use
+//! `XMLHttpRequest` (`src/upload.rs`), for the progress events fetch has none of. The frame page
+//! comes from the relay, so the paths are same-origin. The wire bodies are made here, with the
 //! session credential as their `token` (the account token never reaches the browser: the relay
-//! adds it); every failure becomes a [`Failure`].
+//! adds it); every answer is read in one place, [`verdict`], and every failure becomes a
+//! [`Failure`].
 
+use gloo_net::http::{Request, RequestBuilder};
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 use zchat_types::{
@@ -33,7 +36,7 @@ pub async fn start_interaction(texts: &Texts, start: Start, previous: Option<&Se
     let previous = previous.map(|previous| ("X-Previous-Session", previous.credential.as_str()));
     // The answer (`zchat_types::InteractionCreated`) read off the parsed JSON: smaller in the
     // wasm than a deserializer of its own.
-    let data = field(&call(texts, "POST", paths::INTERACTIONS, previous, json::stringify(&body)).await?, "data");
+    let data = field(&call(texts, Request::post(paths::INTERACTIONS), previous, json::stringify(&body)).await?, "data");
     if let Ok(warnings) = field(&data, "warnings").dyn_into::<js_sys::Array>() {
         warnings.iter().filter_map(|warning| warning.as_string()).for_each(|warning| crate::host::complain(&warning));
     }
@@ -48,62 +51,58 @@ pub async fn send_message(texts: &Texts, session: &Session, key: &str, content: 
     let (kind, url) = media.map_or((MessageType::Text, None), |(kind, url)| (kind, Some(url)));
     let body = SendMessage { token: session.credential.clone(), content, kind, url };
     let path = paths::for_interaction(paths::MESSAGES, &session.hash);
-    call(texts, "POST", &path, Some(("Idempotency-Key", key)), json::stringify(&body)).await.map(|_| ())
+    call(texts, Request::post(&path), Some(("Idempotency-Key", key)), json::stringify(&body)).await.map(|_| ())
 }
 
 /// `PUT …/{hash}/typing` when the visitor starts writing, `PUT …/{hash}/cleared` when they stop.
 pub async fn typing(texts: &Texts, session: &Session, typing: bool) -> Result<(), Failure> {
     let body = TokenOnly { token: session.credential.clone() };
     let path = if typing { paths::TYPING } else { paths::CLEARED };
-    call(texts, "PUT", &paths::for_interaction(path, &session.hash), None, json::stringify(&body)).await.map(|_| ())
+    call(texts, Request::put(&paths::for_interaction(path, &session.hash)), None, json::stringify(&body)).await.map(|_| ())
 }
 
 /// `PUT …/{hash}/finish`: the visitor ends the conversation.
 pub async fn finish(texts: &Texts, session: &Session) -> Result<(), Failure> {
     let body = TokenOnly { token: session.credential.clone() };
-    call(texts, "PUT", &paths::for_interaction(paths::FINISH, &session.hash), None, json::stringify(&body)).await.map(|_| ())
+    call(texts, Request::put(&paths::for_interaction(paths::FINISH, &session.hash)), None, json::stringify(&body)).await.map(|_| ())
 }
 
 /// `PUT …/{hash}`: the visitor's rating (mood and note).
 pub async fn rate(texts: &Texts, session: &Session, mood: Mood, note: Option<String>) -> Result<(), Failure> {
     let body = UpdateInteraction { token: session.credential.clone(), mood: Some(mood), tag_ids: None, customer_key: None, note };
-    call(texts, "PUT", &paths::for_interaction(paths::INTERACTION, &session.hash), None, json::stringify(&body)).await.map(|_| ())
+    call(texts, Request::put(&paths::for_interaction(paths::INTERACTION, &session.hash)), None, json::stringify(&body)).await.map(|_| ())
 }
 
 /// `POST /hours`: when the team is back by the site's business hours (`None`: it is there); a
 /// refusal's message names the setting that is wrong, for the site's developer.
 pub async fn team_hours(texts: &Texts, hours: String, timezone: String) -> Result<Option<i64>, Failure> {
-    let answer = call(texts, "POST", paths::HOURS, None, json::stringify(&HoursAsked { hours, timezone })).await?;
+    let answer = call(texts, Request::post(paths::HOURS), None, json::stringify(&HoursAsked { hours, timezone })).await?;
     Ok(field(&answer, "back_at").as_f64().map(|at| at as i64))
 }
 
-/// Sends `body` (JSON; `None`: it could not be made) with `header` (if any); a 2xx answer is its
-/// parsed JSON (the callers read what they need off it: a deserializer per answer cost the first
-/// open more, and the sent message's, typing's, finish's and rating's are not read at all);
-/// anything else becomes a [`Failure`] in words. Not generic: one copy of it in the wasm.
-async fn call(texts: &Texts, method: &str, path: &str, header: Option<(&str, &str)>, body: Option<String>) -> Result<JsValue, Failure> {
+/// Sends `request` with `body` (JSON; `None`: it could not be made) and `header` (if any); a 2xx
+/// answer is its parsed JSON (the callers read what they need off it: a deserializer per answer
+/// cost the first open more, and the sent message's, typing's, finish's and rating's are not read
+/// at all); anything else becomes a [`Failure`] in words. Not generic: one copy of it in the wasm.
+async fn call(texts: &Texts, request: RequestBuilder, header: Option<(&str, &str)>, body: Option<String>) -> Result<JsValue, Failure> {
     let offline = || Failure { message: texts.offline.into(), retryable: true };
-    let body = body.ok_or_else(offline)?;
-    let request = web_sys::XmlHttpRequest::new().map_err(|_| offline())?;
-    let mut sent = request.open(method, path).is_ok() && request.set_request_header("Content-Type", "application/json").is_ok();
-    if let Some((name, value)) = header {
-        sent = sent && request.set_request_header(name, value).is_ok();
-    }
-    // Its end (loaded, failed or aborted) resolves the promise: no closure of ours to keep.
-    let ended = js_sys::Promise::new(&mut |resolve, _| request.set_onloadend(Some(&resolve)));
-    if !sent || request.send_with_opt_str(Some(&body)).is_err() {
-        return Err(offline());
-    }
-    let _ = wasm_bindgen_futures::JsFuture::from(ended).await;
-    json::parse_js(&answer(texts, &request)?).ok_or_else(|| Failure { message: texts.unexpected.into(), retryable: true })
+    let request = match header {
+        Some((name, value)) => request.header(name, value),
+        None => request,
+    };
+    let request = request.header("Content-Type", "application/json").body(body.ok_or_else(offline)?).map_err(|_| offline())?;
+    let response = request.send().await.map_err(|_| offline())?;
+    let body = response.text().await.map_err(|_| offline())?;
+    let body = verdict(texts, response.status(), body)?;
+    // A success whose body is not JSON (empty, a 204) is still a success: an empty object.
+    Ok(json::parse_js(&body).unwrap_or_else(|| js_sys::Object::new().into()))
 }
 
-/// What an ended request says: its body when it is a 2xx, else why not in words. A refusal (4xx)
-/// is not retried, but for a timeout (408) and too many requests (429); a network or server
-/// failure is.
-pub fn answer(texts: &Texts, request: &web_sys::XmlHttpRequest) -> Result<String, Failure> {
-    let status = request.status().unwrap_or(0);
-    let body = request.response_text().ok().flatten().unwrap_or_default();
+/// What an ended request says (its status, `0` when it never reached the relay, and its body): the
+/// body when it is a 2xx, else why not in words. A refusal (4xx) is not retried, but for a timeout
+/// (408) and too many requests (429); a network or server failure is. The one reader of answers,
+/// for the calls here and the uploads.
+pub fn verdict(texts: &Texts, status: u16, body: String) -> Result<String, Failure> {
     if (200..300).contains(&status) {
         return Ok(body);
     }

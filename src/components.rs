@@ -4,6 +4,7 @@ mod chat_window;
 mod composer;
 mod contact;
 mod end_chat;
+pub mod icons;
 mod message;
 mod prechat;
 mod rating;

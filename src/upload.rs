@@ -122,7 +122,8 @@ impl Files {
 
 /// What an ended upload's request says: the file's kind and address, or why not in words.
 fn answer(texts: &Texts, request: &XmlHttpRequest) -> Result<Uploaded, Failure> {
-    uploaded(&crate::api::answer(texts, request)?).ok_or(Failure { message: texts.unexpected.into(), retryable: true })
+    let (status, body) = (request.status().unwrap_or(0), request.response_text().ok().flatten().unwrap_or_default());
+    uploaded(&crate::api::verdict(texts, status, body)?).ok_or(Failure { message: texts.unexpected.into(), retryable: true })
 }
 
 /// The upload's answer (`zchat_types::Uploaded`): its `data.type` and `data.url`, read off the

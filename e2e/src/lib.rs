@@ -19,7 +19,7 @@ const POLL: Duration = Duration::from_millis(50);
 /// The Trunk build the relay serves: `ZCHAT_WIDGET_DIST`, or `dist/` at the workspace root.
 pub fn widget_dist() -> PathBuf {
     let dist = std::env::var_os("ZCHAT_WIDGET_DIST").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
-    assert!(dist.join("index.html").exists(), "no widget build in {}: run `trunk build --release` first (scripts/test.sh does)", dist.display());
+    assert!(dist.join("index.html").exists(), "no widget build in {}: run `scripts/build-widget.sh` first (scripts/test.sh does)", dist.display());
     dist
 }
 

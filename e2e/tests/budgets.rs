@@ -4,8 +4,9 @@
 //! - the loader's bytes over the wire: 2.5 KB brotli at most (this turn's budget);
 //! - a first open of the widget, everything the frame transfers (its page, JS, wasm, CSS) and the
 //!   open chat's helpers the loader fetches with it: the
-//!   goal is 90 KB brotli, and it is NOT met yet (about 125 KB: BENCHMARKS.md says why and what it
-//!   would take). Until it is, this test holds the first open under this turn's budget, 128 KB,
+//!   goal is 90 KB brotli, and it is NOT met yet (about 117 KB on the nightly release build:
+//!   BENCHMARKS.md says why and what it would take). Until it is, this test holds the first open
+//!   under the budget of the day, 120 KiB since the design card's build (issue 32),
 //!   and every feature says in BENCHMARKS.md what it costs; the report prints both;
 //! - long tasks (> 50 ms) on the host page's main thread from the loader's arrival until the
 //!   visitor acts: none with the default `data-preload` (the frame waits for the visitor to stir),
@@ -31,7 +32,7 @@ const LOADER_BROTLI_BUDGET: usize = 2560;
 const FIRST_OPEN_BROTLI_BUDGET: usize = 90 * 1024;
 /// This turn's budget (DEVELOPERS.md): the first open may not grow past it while the 90 KB goal is
 /// unmet; every feature's cost is written in BENCHMARKS.md.
-const FIRST_OPEN_BROTLI_CEILING: usize = 128 * 1024;
+const FIRST_OPEN_BROTLI_CEILING: usize = 120 * 1024;
 
 /// The body's length as the relay sends it with `encoding` accepted.
 async fn wire_bytes(http: &reqwest::Client, url: &str, encoding: &str) -> usize {

@@ -5,6 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 use zchat_types::{Customer, Mood};
 
+use super::icons::{self, icon};
 use super::{contact_ask, end_chat, rating_panel, status_line, tools, use_texts, Composer, PreChatForm, Transcript};
 use crate::core::{Conversation, Input, Phase};
 
@@ -143,7 +144,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
                     { end_chat(texts, &props.onfinish) }
                 }
                 if let Some(onclose) = &props.onclose {
-                    <button type="button" class="zc-close" aria-label={texts.close} title={texts.close} onclick={onclose.reform(|_| ())}>{ "✕" }</button>
+                    <button type="button" class="zc-close" aria-label={texts.close} title={texts.close} onclick={onclose.reform(|_| ())}>{ icon(icons::CLOSE, false) }</button>
                 }
             </header>
             { status_line(texts, conversation) }

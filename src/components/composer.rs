@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{ClipboardEvent, FileList, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use super::icons::{self, icon};
 use super::use_texts;
 use crate::core::attachments::{Picked, Refusal, Why, MAX_FILES};
 use crate::texts::Texts;
@@ -124,7 +125,7 @@ pub fn composer(props: &ComposerProps) -> Html {
             <form class="zc-composer" {onsubmit}>
                 <label class="zc-attach" title={texts.attach}>
                     <input type="file" class="zc-visually-hidden" multiple=true accept={ACCEPT} disabled={props.disabled} {onchange} />
-                    <span aria-hidden="true">{ "📎" }</span>
+                    { icon(icons::ATTACH, false) }
                     <span class="zc-visually-hidden">{ texts.attach }</span>
                 </label>
                 <label for="zc-input" class="zc-visually-hidden">{ texts.your_message }</label>
@@ -148,19 +149,22 @@ fn tray_item(texts: &Texts, picked: &Picked, ondetach: &Callback<u32>) -> Html {
             }
             <span class="zc-file-name">{ picked.name.clone() }</span>
             <span class="zc-file-size">{ size_text(picked.size) }</span>
-            <button type="button" class="zc-link" aria-label={texts.remove.with(&picked.name)} onclick={Callback::from(move |_| ondetach.emit(file))}>{ "✕" }</button>
+            <button type="button" class="zc-link" aria-label={texts.remove.with(&picked.name)} onclick={Callback::from(move |_| ondetach.emit(file))}>{ icon(icons::CLOSE, false) }</button>
         </li>
     }
 }
 
 /// The kind of a file without a thumbnail, at a glance.
-fn kind_icon(mime: &str) -> &'static str {
-    match mime.split('/').next() {
-        Some("video") => "🎬",
-        Some("audio") => "🎵",
-        Some("image") => "🖼",
-        _ => "📄",
-    }
+fn kind_icon(mime: &str) -> Html {
+    icon(
+        match mime.split('/').next() {
+            Some("video") => icons::VIDEO,
+            Some("audio") => icons::AUDIO,
+            Some("image") => icons::IMAGE,
+            _ => icons::FILE,
+        },
+        false,
+    )
 }
 
 /// A refusal in the visitor's words.

@@ -5,6 +5,7 @@ use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 use zchat_types::Mood;
 
+use super::icons::{self, icon};
 use crate::core::Rating;
 use crate::texts::Texts;
 
@@ -29,8 +30,8 @@ pub fn rating_panel(texts: &Texts, rating: &Rating, onrate: &Callback<(Mood, Str
                 <label for="zc-note">{ texts.rate_note }</label>
                 <textarea id="zc-note" rows="2" maxlength="1000" />
                 <div class="zc-moods" role="group" aria-labelledby="zc-rate-title">
-                    <button type="button" class="zc-mood zc-good" aria-label={texts.rate_good} onclick={rate(Mood::Positive)}>{ "👍" }</button>
-                    <button type="button" class="zc-mood zc-bad" aria-label={texts.rate_bad} onclick={rate(Mood::Negative)}>{ "👎" }</button>
+                    <button type="button" class="zc-mood zc-good" aria-label={texts.rate_good} onclick={rate(Mood::Positive)}>{ icon(icons::THUMB, false) }</button>
+                    <button type="button" class="zc-mood zc-bad" aria-label={texts.rate_bad} onclick={rate(Mood::Negative)}>{ icon(icons::THUMB, true) }</button>
                 </div>
                 if let Rating::Failed { reason } = rating {
                     <p class="zc-form-error" role="alert">{ texts.rate_failed.with(reason) }</p>

@@ -74,7 +74,7 @@ pub fn routes(widget_dir: PathBuf, allowed_origins: &[String], upload_max: u64) 
 async fn serve_loader(files: ServeDir, request: Request) -> Response {
     let Ok(response) = files.oneshot(request).await;
     if response.status() == StatusCode::NOT_FOUND {
-        return zchat_types::ApiError::new(503, "The widget is not built: run `trunk build --release`").into_response();
+        return zchat_types::ApiError::new(503, "The widget is not built: run `scripts/build-widget.sh`").into_response();
     }
     let mut response = response.map(axum::body::Body::new);
     if response.status().is_success() {
@@ -122,7 +122,7 @@ fn canonical(path: &str) -> bool {
 
 async fn serve_frame(page: Arc<FramePage>) -> Response {
     let Some(html) = &page.html else {
-        return zchat_types::ApiError::new(503, "The widget is not built: run `trunk build --release`").into_response();
+        return zchat_types::ApiError::new(503, "The widget is not built: run `scripts/build-widget.sh`").into_response();
     };
     let mut response = Html(html.clone()).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

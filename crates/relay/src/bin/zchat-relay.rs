@@ -182,7 +182,7 @@ async fn run() -> Result<(), String> {
         (None, _) => None,
     };
     if !args.widget_dir.join("index.html").exists() {
-        tracing::warn!("no widget build in {}: run `trunk build --release` first", args.widget_dir.display());
+        tracing::warn!("no widget build in {}: run `scripts/build-widget.sh` first", args.widget_dir.display());
     }
     let demo_page = args.demo_page.unwrap_or(upstream.is_none());
     let allowed_origins = args

@@ -85,7 +85,7 @@ async fn an_unbuilt_widget_says_so() {
         let answer = reqwest::get(format!("{}{path}", running.relay_url)).await.unwrap();
         assert_eq!(answer.status(), 503, "{path}");
         let body: serde_json::Value = answer.json().await.unwrap();
-        assert!(body["message"].as_str().unwrap().contains("trunk build"), "{path}");
+        assert!(body["message"].as_str().unwrap().contains("build-widget"), "{path}");
     }
     running.stop().await;
 }
