@@ -7,9 +7,8 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::ChatWindow;
-use crate::core::{Conversation, Input};
+use crate::core::{Alerts, Hours, Input, Site, Widget};
 use crate::driver::Driver;
-use crate::keys::new_key;
 use crate::settings::Settings;
 use crate::texts::Lang;
 use crate::{host, page, storage};
@@ -77,51 +76,23 @@ struct ChatProps {
     lang: Lang,
 }
 
-/// The view's callbacks, made once (views compare them, and new ones would render everything).
+/// The views' callbacks, made once (views compare them, and new ones would render everything): one
+/// for everything the visitor does, one for the files they pick (the shell keeps those), one to
+/// close the window on the host page.
 struct Callbacks {
-    start: Callback<(zchat_types::Customer, Option<i64>)>,
-    send: Callback<String>,
-    retry: Callback<String>,
-    finish: Callback<()>,
-    rate: Callback<(zchat_types::Mood, String)>,
-    new: Callback<()>,
-    writing: Callback<bool>,
-    forget: Callback<()>,
+    dispatch: Callback<Input>,
     files: Callback<web_sys::FileList>,
-    detach: Callback<u32>,
-    send_files: Callback<String>,
-    cancel: Callback<String>,
-    contact: Callback<String>,
-    switch: Callback<Input>,
     close: Option<Callback<()>>,
 }
 
 impl Callbacks {
     fn of(driver: &Driver) -> Self {
-        let dispatch = driver.callback();
-        Callbacks {
-            start: dispatch.reform(|(customer, department)| Input::Start { customer, department }),
-            send: dispatch.reform(|text| Input::Send { text, key: new_key() }),
-            retry: dispatch.reform(|key| Input::Retry { key }),
-            finish: dispatch.reform(|()| Input::Finish),
-            rate: dispatch.reform(|(mood, note)| Input::Rate { mood, note }),
-            new: dispatch.reform(|()| Input::NewConversation),
-            writing: dispatch.reform(|empty| Input::Writing { empty }),
-            forget: dispatch.reform(|()| Input::Forget),
-            files: {
-                let driver = driver.clone();
-                Callback::from(move |files: web_sys::FileList| driver.attach(&files))
-            },
-            detach: dispatch.reform(|file| Input::Detach { file }),
-            send_files: {
-                let driver = driver.clone();
-                Callback::from(move |caption| driver.send_files(caption))
-            },
-            cancel: dispatch.reform(|key| Input::CancelUpload { key }),
-            contact: dispatch.reform(|text| Input::LeaveContact { text, key: new_key() }),
-            switch: dispatch.clone(),
-            close: driver.host().map(|origin| Callback::from(move |()| host::close(Some(&origin)))),
-        }
+        let files = {
+            let driver = driver.clone();
+            Callback::from(move |files: web_sys::FileList| driver.attach(&files))
+        };
+        let close = driver.host().map(|origin| Callback::from(move |()| host::close(Some(&origin))));
+        Callbacks { dispatch: driver.callback(), files, close }
     }
 }
 
@@ -139,7 +110,7 @@ fn listen(driver: &Driver) -> impl FnOnce() {
         Rc::new(move || dispatch.emit(Input::Seen { open: open.get(), visible: page::visible() }))
     };
     // Listening first: the host's answer to `ready` (customer, extra) must not be missed.
-    let from_host = host::listen(host.clone(), driver.conversation().lang.texts(), open, Rc::clone(&seen), dispatch.clone());
+    let from_host = host::listen(host.clone(), driver.widget().site.lang.texts(), open, Rc::clone(&seen), dispatch.clone());
     let handlers = page::Handlers {
         visibility: {
             let (seen, dispatch) = (Rc::clone(&seen), dispatch.clone());
@@ -161,29 +132,26 @@ fn listen(driver: &Driver) -> impl FnOnce() {
     }
 }
 
+/// The site's settings, from the embed's (the frame's query string) and the relay's (the upload
+/// limit the frame page carries).
+fn site(settings: &Settings, lang: Lang) -> Site {
+    let hours = settings.hours.clone().map(|(rule, timezone)| Hours { rule, timezone, back_at: None });
+    let mut site = Site::new(settings.department_id);
+    (site.fields, site.departments, site.lang, site.hours) = (settings.fields.clone(), settings.departments.clone(), lang, hours);
+    site.alerts = Alerts { sound: settings.sound, title: settings.title_alert };
+    if let Some(limit) = page::upload_limit() {
+        site.upload_limit = limit;
+    }
+    site
+}
+
 #[function_component(Chat)]
 fn chat(props: &ChatProps) -> Html {
     let update = use_force_update();
     let department_id = props.settings.department_id;
-    let fields = props.settings.fields.clone();
-    let departments = props.settings.departments.clone();
-    let hours = props.settings.hours.clone();
-    let (sound, title_alert) = (props.settings.sound, props.settings.title_alert);
+    let site = site(&props.settings, props.lang);
     let host = props.settings.host.clone();
-    let lang = props.lang;
-    let driver = use_memo((), move |_| {
-        let conversation = Conversation::new(department_id)
-            .with_fields(fields)
-            .with_departments(departments)
-            .with_lang(lang)
-            .with_hours(hours)
-            .with_alerts(sound, title_alert);
-        let conversation = match page::upload_limit() {
-            Some(limit) => conversation.with_upload_limit(limit),
-            None => conversation,
-        };
-        Driver::new(conversation, host, Callback::from(move |_| update.force_update()))
-    });
+    let driver = use_memo((), move |_| Driver::new(Widget::new(site), host, Callback::from(move |_| update.force_update())));
     let callbacks = {
         let driver = Rc::clone(&driver);
         use_memo((), move |_| Callbacks::of(&driver))
@@ -200,9 +168,7 @@ fn chat(props: &ChatProps) -> Html {
     }
     let c = &*callbacks;
     html! {
-        <ChatWindow conversation={driver.conversation()} oncontact={c.contact.clone()} onswitch={c.switch.clone()} title={props.settings.title.clone()} onstart={c.start.clone()} onsend={c.send.clone()}
-            onretry={c.retry.clone()} onfinish={c.finish.clone()} onrate={c.rate.clone()} onnew={c.new.clone()} onwriting={c.writing.clone()}
-            onforget={c.forget.clone()} onfiles={c.files.clone()} ondetach={c.detach.clone()} onsendfiles={c.send_files.clone()}
-            oncancel={c.cancel.clone()} onclose={c.close.clone()} />
+        <ChatWindow widget={driver.widget()} title={props.settings.title.clone()} dispatch={c.dispatch.clone()} onfiles={c.files.clone()}
+            onclose={c.close.clone()} />
     }
 }

@@ -8,7 +8,11 @@
 //! tested natively and deterministically.
 //!
 //! - [`io`]: the inputs and the effects.
-//! - `conversation`: the state, its phases, and `step`, which only dispatches.
+//! - `widget`: the whole state in its three parts, and `step`, which only dispatches.
+//! - `site`: the site's settings and what its page says (they hold for every conversation).
+//! - `visitor`: the visitor's choices, what their browser allows, their last conversation.
+//! - `conversation`: one conversation, its phases (each with its own data), start to end.
+//! - `saved`: what the browser keeps between pages, the page's start from it, forgetting it.
 //! - `outbox`: the visitor's messages on their way (send, resend, retry).
 //! - [`attachments`]: the visitor's files: the tray, its checks, uploads.
 //! - `events`: the relay's stream applied (triggers, the visitor's own messages, resets).
@@ -26,15 +30,23 @@ mod events;
 pub mod io;
 mod outbox;
 pub mod prechat;
+mod saved;
+mod site;
 mod transcript;
 mod typing;
+mod visitor;
+mod widget;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
 pub use attention::Permission;
 pub use connection::Connection;
-pub use conversation::{Conversation, Phase, Rating, Saved, Session};
+pub use conversation::{Agent, Conversation, Phase, Rating, Session, Status};
 pub use io::{Announcement, Effect, Failure, Input, StreamEvent, MAX_EXTRA_BYTES};
+pub use saved::Saved;
+pub use site::{Alerts, Hours, Site};
 pub use transcript::{safe_url, Delivery, Entry, EntryId, Sender, SystemLine};
 pub use typing::TYPING_IDLE_MS;
+pub use visitor::Visitor;
+pub use widget::Widget;

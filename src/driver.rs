@@ -7,11 +7,11 @@ use std::rc::Rc;
 
 use yew::Callback;
 
-use crate::core::{Announcement, Conversation, Effect, Input};
+use crate::core::{Announcement, Effect, Input, Widget};
 use crate::texts::Texts;
 use crate::{api, chime, clock, host, storage, stream, upload};
 
-/// A handle on the running conversation; cheap to clone, equal when it is the same one.
+/// A handle on the running widget; cheap to clone, equal when it is the same one.
 #[derive(Clone)]
 pub struct Driver {
     inner: Rc<Inner>,
@@ -19,8 +19,9 @@ pub struct Driver {
 
 struct Inner {
     /// Shared with the views: a step changes a copy when they hold the last one (`Rc::make_mut`),
-    /// and the transcript inside is shared the same way, so no step copies it whole.
-    conversation: RefCell<Rc<Conversation>>,
+    /// which copies only the widget's shell (its parts are shared the same way: a step copies
+    /// only the part it changes).
+    widget: RefCell<Rc<Widget>>,
     /// The host page's origin, for postMessage (none when the frame runs on its own).
     host: Option<String>,
     stream: RefCell<Option<stream::EventStream>>,
@@ -39,9 +40,9 @@ impl PartialEq for Driver {
 }
 
 impl Driver {
-    pub fn new(conversation: Conversation, host: Option<String>, on_change: Callback<()>) -> Self {
+    pub fn new(widget: Widget, host: Option<String>, on_change: Callback<()>) -> Self {
         let inner = Inner {
-            conversation: RefCell::new(Rc::new(conversation)),
+            widget: RefCell::new(Rc::new(widget)),
             host,
             stream: RefCell::new(None),
             files: upload::Files::default(),
@@ -55,21 +56,21 @@ impl Driver {
         self.inner.host.clone()
     }
 
-    /// The conversation as it is now, for the views.
-    pub fn conversation(&self) -> Rc<Conversation> {
-        Rc::clone(&self.inner.conversation.borrow())
+    /// The widget as it is now, for the views.
+    pub fn widget(&self) -> Rc<Widget> {
+        Rc::clone(&self.inner.widget.borrow())
     }
 
     fn texts(&self) -> &'static Texts {
-        self.inner.conversation.borrow().lang.texts()
+        self.inner.widget.borrow().site.lang.texts()
     }
 
     /// Steps the core with `input`, re-renders, and runs the resulting effects.
     pub fn dispatch(&self, input: Input) {
         let (effects, state) = {
-            let mut conversation = self.inner.conversation.borrow_mut();
-            let conversation = Rc::make_mut(&mut conversation);
-            (conversation.step(input, clock::now()), conversation.host_state())
+            let mut widget = self.inner.widget.borrow_mut();
+            let widget = Rc::make_mut(&mut widget);
+            (widget.step(input, clock::now()), widget.host_state())
         };
         self.inner.on_change.emit(());
         if self.inner.told.borrow().as_ref() != Some(&state) {
@@ -89,12 +90,6 @@ impl Driver {
         }
     }
 
-    /// The visitor sends the tray, `caption` the first file's text.
-    pub fn send_files(&self, caption: String) {
-        let keys = (0..self.inner.conversation.borrow().tray.len()).map(|_| crate::keys::new_key()).collect();
-        self.dispatch(Input::SendFiles { caption, keys });
-    }
-
     /// A callback that dispatches, for views, listeners and effects.
     pub fn callback(&self) -> Callback<Input> {
         let driver = self.clone();
@@ -107,7 +102,7 @@ impl Driver {
     fn run(&self, effect: Effect) {
         let host = self.inner.host.as_deref();
         match effect {
-            Effect::Save(saved) => storage::save(self.inner.conversation.borrow().department_id, &saved),
+            Effect::Save(saved) => storage::save(self.inner.widget.borrow().site.department_id, &saved),
             Effect::ForgetDevice => storage::forget(),
             Effect::ReportUnread(count) => host::unread(host, self.texts(), count),
             Effect::ShowWindow => host::show(host, true),
@@ -118,9 +113,9 @@ impl Driver {
                 host::title(host, title.as_deref());
             }
             Effect::ReportAway(at) => {
-                let conversation = self.inner.conversation.borrow();
-                let texts = conversation.lang.texts();
-                host::labels(host, texts, &texts.launcher_away.with(&clock::day_and_time(at, conversation.lang.tag())));
+                let lang = self.inner.widget.borrow().site.lang;
+                let texts = lang.texts();
+                host::labels(host, texts, &texts.launcher_away.with(&clock::day_and_time(at, lang.tag())));
             }
             Effect::Announce(Announcement { from, text, agent }) => {
                 // An agent message the widget cannot show is announced as what the visitor reads.

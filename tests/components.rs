@@ -14,7 +14,7 @@ use yew::prelude::*;
 use zchat_types::Customer;
 use zchat_widget::components::*;
 use zchat_widget::core::attachments::{Picked, Refusal, Why};
-use zchat_widget::core::{Conversation, Delivery, Entry, EntryId, Failure, Input, Phase, Sender, Session, StreamEvent};
+use zchat_widget::core::{Delivery, Entry, EntryId, Failure, Input, Sender, Session, Site, Status, StreamEvent, Widget};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -57,15 +57,28 @@ fn recorder<T: 'static>() -> (Callback<T>, Rc<RefCell<Vec<T>>>) {
     (Callback::from(move |value| sink.borrow_mut().push(value)), seen)
 }
 
-fn started() -> Conversation {
-    let mut conversation = Conversation::new(1);
+/// A widget on a page that embeds department `department`.
+fn widget(department: i64) -> Widget {
+    Widget::new(Site::new(department))
+}
+
+/// The form's site: `fields` asked, the rest as the embed's defaults, changed by `set`.
+fn form_site(fields: &str, set: impl FnOnce(&mut Site)) -> Rc<Site> {
+    let mut site = Site::new(1);
+    site.fields = zchat_widget::core::prechat::parse_fields(fields).unwrap();
+    set(&mut site);
+    Rc::new(site)
+}
+
+fn started() -> Widget {
+    let mut conversation = widget(1);
     conversation.step(Input::Start { customer: Customer { name: Some("Maria".into()), ..Default::default() }, department: None }, 0);
     conversation.step(Input::Started(Ok(Session { hash: HASH.into(), credential: "s".into() })), 0);
     conversation.step(Input::StreamOpened, 0);
     conversation
 }
 
-fn trigger(conversation: &mut Conversation, seq: u64, body: serde_json::Value) {
+fn trigger(conversation: &mut Widget, seq: u64, body: serde_json::Value) {
     let mut body = body;
     body["interaction_hash"] = json!(HASH);
     body["extra"] = json!({});
@@ -76,22 +89,10 @@ fn trigger(conversation: &mut Conversation, seq: u64, body: serde_json::Value) {
 #[wasm_bindgen_test]
 async fn the_pre_chat_form_requires_a_name_then_starts() {
     let root = root();
-    let (onstart, started) = recorder::<(Customer, Option<i64>)>();
-    let fields = zchat_widget::core::prechat::default_fields();
-    yew::Renderer::<PreChatForm>::with_root_and_props(
-        root.clone(),
-        PreChatFormProps {
-            fields,
-            error: None,
-            busy: false,
-            departments: vec![],
-            selected: 1,
-            prefill: Customer::default(),
-            verified: false,
-            onstart,
-        },
-    )
-    .render();
+    let (dispatch, inputs) = recorder::<Input>();
+    let props = PreChatFormProps { site: Rc::new(Site::new(1)), error: None, busy: false, dispatch };
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), props).render();
+    let started = || starts(&inputs);
     until("the form", || root.query_selector("#zc-name").unwrap().is_some()).await;
 
     click(&root, "button[type=submit]");
@@ -99,20 +100,20 @@ async fn the_pre_chat_form_requires_a_name_then_starts() {
     assert_eq!(text(&root, "#zc-name-error").unwrap(), "Please tell us your name.");
     let input: HtmlInputElement = root.query_selector("#zc-name").unwrap().unwrap().dyn_into().unwrap();
     assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
-    assert!(started.borrow().is_empty());
+    assert!(started().is_empty());
 
     input.set_value("  Maria Silva ");
     click(&root, "button[type=submit]");
-    until("the start", || !started.borrow().is_empty()).await;
-    assert_eq!(started.borrow()[0].0.name.as_deref(), Some("Maria Silva"));
-    assert_eq!(started.borrow()[0].1, None, "no list, no choice");
+    until("the start", || !started().is_empty()).await;
+    assert_eq!(started()[0].0.name.as_deref(), Some("Maria Silva"));
+    assert_eq!(started()[0].1, None, "no list, no choice");
     until("the error to go", || text(&root, "#zc-name-error").is_none()).await;
 }
 
 #[wasm_bindgen_test]
 async fn a_refused_start_shows_zchats_message_on_the_form() {
     let root = root();
-    let mut conversation = Conversation::new(3);
+    let mut conversation = widget(3);
     conversation.step(Input::Start { customer: Customer { name: Some("Ana".into()), ..Default::default() }, department: None }, 0);
     let failure = Failure { message: "The department 3 is not active".into(), retryable: false };
     conversation.step(Input::Started(Err(failure)), 0);
@@ -121,38 +122,46 @@ async fn a_refused_start_shows_zchats_message_on_the_form() {
     assert_eq!(text(&root, ".zc-form-error").unwrap(), "The department 3 is not active");
 }
 
-/// What a callback was called with, in order.
-type Calls = Rc<RefCell<Vec<String>>>;
+/// What the views dispatched, in order.
+type Inputs = Rc<RefCell<Vec<Input>>>;
 
-/// The window's props for `conversation`, every callback doing nothing.
-fn quiet_props(conversation: Conversation) -> ChatWindowProps {
+/// The texts the visitor sent.
+fn sends(inputs: &Inputs) -> Vec<String> {
+    inputs.borrow().iter().filter_map(|input| if let Input::Send { text, .. } = input { Some(text.clone()) } else { None }).collect()
+}
+
+/// The keys of the messages sent again.
+fn retries(inputs: &Inputs) -> Vec<String> {
+    inputs.borrow().iter().filter_map(|input| if let Input::Retry { key } = input { Some(key.clone()) } else { None }).collect()
+}
+
+/// The keys of the files cancelled or removed.
+fn cancels(inputs: &Inputs) -> Vec<String> {
+    inputs.borrow().iter().filter_map(|input| if let Input::CancelUpload { key } = input { Some(key.clone()) } else { None }).collect()
+}
+
+/// The starts: the customer and the chosen department.
+fn starts(inputs: &Inputs) -> Vec<(Customer, Option<i64>)> {
+    let start = |input: &Input| if let Input::Start { customer, department } = input { Some((customer.clone(), *department)) } else { None };
+    inputs.borrow().iter().filter_map(start).collect()
+}
+
+/// The window's props for `widget`, every callback doing nothing.
+fn quiet_props(widget: Widget) -> ChatWindowProps {
     ChatWindowProps {
-        conversation: conversation.into(),
+        widget: widget.into(),
         title: "Chat with Demo shop".into(),
-        onstart: Callback::noop(),
-        onsend: Callback::noop(),
-        onretry: Callback::noop(),
-        onfinish: Callback::noop(),
-        onrate: Callback::noop(),
-        onnew: Callback::noop(),
-        onwriting: Callback::noop(),
-        onforget: Callback::noop(),
+        dispatch: Callback::noop(),
         onfiles: Callback::noop(),
-        ondetach: Callback::noop(),
-        onsendfiles: Callback::noop(),
-        oncancel: Callback::noop(),
-        oncontact: Callback::noop(),
-        onswitch: Callback::noop(),
         onclose: None,
     }
 }
 
-fn mount_window(root: &Element, conversation: Conversation) -> (Calls, Calls) {
-    let (onsend, sent) = recorder::<String>();
-    let (onretry, retried) = recorder::<String>();
-    let props = ChatWindowProps { onsend, onretry, ..quiet_props(conversation) };
-    yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
-    (sent, retried)
+/// The window of `widget` in `root`, and what it dispatches.
+fn mount_window(root: &Element, widget: Widget) -> Inputs {
+    let (dispatch, inputs) = recorder::<Input>();
+    yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), ChatWindowProps { dispatch, ..quiet_props(widget) }).render();
+    inputs
 }
 
 #[wasm_bindgen_test]
@@ -201,8 +210,7 @@ async fn agent_text_is_text_and_only_http_media_is_shown() {
         entry("5", "track it at https://example.com/t?id=9. javascript:alert(1)", zchat_types::MessageType::Text, None),
     ];
     let root = root();
-    let props =
-        TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, onretry: Callback::noop(), oncancel: Callback::noop() };
+    let props = TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, dispatch: Callback::noop() };
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
     until("the messages", || root.query_selector_all(".zc-agent").unwrap().length() == 5).await;
     let first = root.query_selector(".zc-agent .zc-text").unwrap().unwrap();
@@ -243,8 +251,7 @@ async fn a_nameless_agent_is_the_agent_and_a_text_with_an_address_links_it() {
         entry("3", "Bia", "Nada", Some("javascript:alert(1)")),
     ];
     let root = root();
-    let props =
-        TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, onretry: Callback::noop(), oncancel: Callback::noop() };
+    let props = TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, dispatch: Callback::noop() };
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
     until("the messages", || root.query_selector_all(".zc-agent").unwrap().length() == 3).await;
     let authors = root.query_selector_all(".zc-author").unwrap();
@@ -278,8 +285,7 @@ async fn times_are_written_in_the_browsers_locale() {
         delivery: Delivery::Sent,
     };
     let root = root();
-    let props =
-        TranscriptProps { entries: vec![entry].into(), agent_typing: false, agent_name: None, onretry: Callback::noop(), oncancel: Callback::noop() };
+    let props = TranscriptProps { entries: vec![entry].into(), agent_typing: false, agent_name: None, dispatch: Callback::noop() };
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
     until("the message", || text(&root, ".zc-meta time").is_some()).await;
     assert_eq!(text(&root, ".zc-meta time").unwrap(), expected);
@@ -290,7 +296,8 @@ async fn the_composer_sends_on_enter_and_keeps_shift_enter() {
     let mut conversation = started();
     trigger(&mut conversation, 1, json!({"state": "accepted"}));
     let root = root();
-    let (sent, _) = mount_window(&root, conversation);
+    let inputs = mount_window(&root, conversation);
+    let sent = || sends(&inputs);
     until("the composer", || root.query_selector("#zc-input").unwrap().is_some()).await;
     let area: HtmlTextAreaElement = root.query_selector("#zc-input").unwrap().unwrap().dyn_into().unwrap();
     assert!(!area.disabled());
@@ -305,18 +312,18 @@ async fn the_composer_sends_on_enter_and_keeps_shift_enter() {
     };
     area.set_value("first line");
     press(true);
-    assert!(sent.borrow().is_empty(), "Shift+Enter does not send");
+    assert!(sent().is_empty(), "Shift+Enter does not send");
     press(false);
-    until("the send", || sent.borrow().len() == 1).await;
-    assert_eq!(sent.borrow()[0], "first line");
+    until("the send", || sent().len() == 1).await;
+    assert_eq!(sent()[0], "first line");
     assert_eq!(area.value(), "", "the composer empties after sending");
 
     area.set_value("   ");
     click(&root, ".zc-composer button[type=submit]");
     area.set_value("second");
     click(&root, ".zc-composer button[type=submit]");
-    until("the second send", || sent.borrow().len() == 2).await;
-    assert_eq!(sent.borrow()[1], "second", "blank messages are not sent");
+    until("the second send", || sent().len() == 2).await;
+    assert_eq!(sent()[1], "second", "blank messages are not sent");
 }
 
 #[wasm_bindgen_test]
@@ -327,15 +334,15 @@ async fn a_failed_message_offers_retry_with_its_key() {
     // A refusal: shown at once (network failures are first resent automatically).
     let failure = Failure { message: "The content is required".into(), retryable: false };
     conversation.step(Input::Sent { key: "key-1".into(), result: Err(failure) }, 0);
-    assert!(matches!(conversation.phase, Phase::Chatting));
+    assert_eq!(conversation.conversation.status(), Some(Status::Chatting));
     let root = root();
-    let (_, retried) = mount_window(&root, conversation);
+    let inputs = mount_window(&root, conversation);
     until("the failure", || text(&root, ".zc-failed").is_some()).await;
     assert!(text(&root, ".zc-failed").unwrap().contains("Not sent: The content is required"));
     assert_eq!(root.query_selector(".zc-visitor").unwrap().unwrap().get_attribute("data-delivery").as_deref(), Some("failed"));
     click(&root, ".zc-failed button");
-    until("the retry", || !retried.borrow().is_empty()).await;
-    assert_eq!(retried.borrow()[0], "key-1");
+    until("the retry", || !retries(&inputs).is_empty()).await;
+    assert_eq!(retries(&inputs), ["key-1"]);
 }
 
 #[wasm_bindgen_test]
@@ -344,10 +351,8 @@ async fn after_the_end_the_visitor_rates_and_can_start_again() {
     trigger(&mut conversation, 1, json!({"state": "accepted"}));
     trigger(&mut conversation, 2, json!({"state": "finished"}));
     let root = root();
-    let (onrate, rated) = recorder::<(zchat_types::Mood, String)>();
-    let (onnew, renewed) = recorder::<()>();
-    let props = ChatWindowProps { onrate, onnew, ..quiet_props(conversation) };
-    yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
+    let inputs = mount_window(&root, conversation);
+    let rated = || inputs.borrow().iter().any(|input| input == &Input::Rate { mood: zchat_types::Mood::Positive, note: "Rápido e gentil".into() });
     until("the end", || text(&root, ".zc-status").is_some()).await;
     assert_eq!(text(&root, ".zc-status").unwrap(), "This conversation has ended.");
     assert!(root.query_selector("#zc-input").unwrap().is_none(), "no writing after the end");
@@ -355,10 +360,9 @@ async fn after_the_end_the_visitor_rates_and_can_start_again() {
     let note: HtmlTextAreaElement = root.query_selector("#zc-note").unwrap().unwrap().dyn_into().unwrap();
     note.set_value("Rápido e gentil");
     click(&root, ".zc-good");
-    until("the rating", || !rated.borrow().is_empty()).await;
-    assert_eq!(rated.borrow()[0], (zchat_types::Mood::Positive, "Rápido e gentil".to_string()));
+    until("the rating", rated).await;
     click(&root, ".zc-new");
-    until("a new conversation", || !renewed.borrow().is_empty()).await;
+    until("a new conversation", || inputs.borrow().contains(&Input::NewConversation)).await;
 }
 
 #[wasm_bindgen_test]
@@ -366,17 +370,16 @@ async fn with_nobody_there_the_visitor_may_leave_a_contact_and_away_hours_are_sa
     let mut conversation = started();
     trigger(&mut conversation, 1, json!({"state": "unavailable"}));
     let root = root();
-    let (oncontact, left) = recorder::<String>();
-    let props = ChatWindowProps { oncontact, ..quiet_props(conversation.clone()) };
-    yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), props).render();
+    let inputs = mount_window(&root, conversation.clone());
+    let left = || inputs.borrow().iter().find_map(|input| if let Input::LeaveContact { text, .. } = input { Some(text.clone()) } else { None });
     until("the question", || text(&root, ".zc-contact label").is_some()).await;
     assert_eq!(text(&root, ".zc-status").unwrap(), "No agent is available right now. Leave a message and the team will answer here.");
     assert!(root.query_selector("#zc-input").unwrap().is_some(), "the composer stays");
     let field: HtmlInputElement = root.query_selector("#zc-contact").unwrap().unwrap().dyn_into().unwrap();
     field.set_value("maria@example.com");
     click(&root, ".zc-contact button");
-    until("the contact", || !left.borrow().is_empty()).await;
-    assert_eq!(left.borrow()[0], "maria@example.com");
+    until("the contact", || left().is_some()).await;
+    assert_eq!(left().as_deref(), Some("maria@example.com"));
 
     // Once the team has one: no question, and the status says where the answer goes.
     conversation.step(Input::LeaveContact { text: "maria@example.com".into(), key: "k".into() }, 1);
@@ -386,25 +389,26 @@ async fn with_nobody_there_the_visitor_may_leave_a_contact_and_away_hours_are_sa
     assert!(root.query_selector(".zc-contact").unwrap().is_none());
 
     // Outside business hours, the form says when the team is back (a weekday and a time).
-    let mut away = Conversation::new(1);
+    let mut away = widget(1);
+    Rc::make_mut(&mut away.site).hours = Some(zchat_widget::core::Hours { rule: "mon 09:00-10:00".into(), timezone: "UTC".into(), back_at: None });
     away.step(Input::TeamBack(Some(zchat_widget::clock::now() as i64 + 86_400_000)), 0);
     let root = root_with(away);
     until("the away line", || text(&root, ".zc-status").is_some()).await;
     let said = text(&root, ".zc-status").unwrap();
     assert!(said.starts_with("We're away right now, back ") && said.contains(':'), "{said}");
     // Once that time has passed, nothing is said.
-    let mut back = Conversation::new(1);
+    let mut back = widget(1);
+    Rc::make_mut(&mut back.site).hours = Some(zchat_widget::core::Hours { rule: "mon 09:00-10:00".into(), timezone: "UTC".into(), back_at: None });
     back.step(Input::TeamBack(Some(1_000)), 0);
     let root = root_with(back);
     until("the form", || root.query_selector(".zc-prechat").unwrap().is_some()).await;
     assert!(text(&root, ".zc-status").is_none());
 }
 
-/// A fresh window of `conversation` whose callbacks do nothing.
-fn root_with(conversation: Conversation) -> Element {
+/// A fresh window of `widget` whose callbacks do nothing.
+fn root_with(widget: Widget) -> Element {
     let root = root();
-    let (calls, _) = mount_window(&root, conversation);
-    drop(calls);
+    mount_window(&root, widget);
     root
 }
 
@@ -423,33 +427,23 @@ async fn the_rating_panel_thanks_once_sent() {
 #[wasm_bindgen_test]
 async fn ending_the_chat_asks_first() {
     let root = root();
-    let (onfinish, finished) = recorder::<()>();
-    yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), ChatWindowProps { onfinish, ..quiet_props(started()) }).render();
+    let inputs = mount_window(&root, started());
+    let finished = || inputs.borrow().iter().filter(|input| **input == Input::Finish).count();
     until("the button", || root.query_selector(".zc-end").unwrap().is_some()).await;
     click(&root, ".zc-end");
     until("the question", || text(&root, ".zc-confirm span").is_some()).await;
     assert_eq!(text(&root, ".zc-confirm span").unwrap(), "End this conversation?");
     click(&root, ".zc-confirm-no");
     until("the button again", || root.query_selector(".zc-end").unwrap().is_some()).await;
-    assert!(finished.borrow().is_empty(), "cancel ends nothing");
+    assert_eq!(finished(), 0, "cancel ends nothing");
     click(&root, ".zc-end");
     until("the question", || root.query_selector(".zc-confirm-yes").unwrap().is_some()).await;
     click(&root, ".zc-confirm-yes");
-    until("the end", || finished.borrow().len() == 1).await;
+    until("the end", || finished() == 1).await;
 }
 
-fn composer(onsend: Callback<String>, onwriting: Callback<bool>, tray: Vec<Picked>, refusals: Vec<Refusal>) -> ComposerProps {
-    ComposerProps {
-        disabled: false,
-        onsend,
-        onwriting,
-        tray,
-        refusals,
-        upload_limit: 10 * 1024 * 1024,
-        onfiles: Callback::noop(),
-        ondetach: Callback::noop(),
-        onsendfiles: Callback::noop(),
-    }
+fn composer(dispatch: Callback<Input>, tray: Vec<Picked>, refusals: Vec<Refusal>) -> ComposerProps {
+    ComposerProps { tray, refusals, upload_limit: 10 * 1024 * 1024, dispatch, onfiles: Callback::noop() }
 }
 
 #[wasm_bindgen_test]
@@ -466,8 +460,8 @@ async fn the_tray_shows_each_file_and_says_why_others_were_refused() {
         },
     ];
     let refusals = vec![Refusal { name: "filme.mov".into(), why: Why::NotAccepted }, Refusal { name: "grande.pdf".into(), why: Why::TooLarge }];
-    let (ondetach, detached) = recorder::<u32>();
-    let props = ComposerProps { ondetach, ..composer(Callback::noop(), Callback::noop(), tray, refusals) };
+    let (dispatch, inputs) = recorder::<Input>();
+    let props = composer(dispatch, tray, refusals);
     yew::Renderer::<Composer>::with_root_and_props(root.clone(), props).render();
     until("the tray", || root.query_selector(".zc-tray").unwrap().is_some()).await;
     let items = root.query_selector_all(".zc-tray-item").unwrap();
@@ -480,7 +474,7 @@ async fn the_tray_shows_each_file_and_says_why_others_were_refused() {
     assert_eq!(root.query_selector("#zc-input").unwrap().unwrap().get_attribute("placeholder").unwrap(), "Add a message (optional)…");
     let remove = root.query_selector("[aria-label='Remove recibo.pdf']").unwrap().expect("a labelled remove button");
     remove.dyn_into::<web_sys::HtmlElement>().unwrap().click();
-    until("removed", || detached.borrow().len() == 1).await;
+    until("removed", || *inputs.borrow() == [Input::Detach { file: 1 }]).await;
     let file_input = root.query_selector(".zc-attach input[type=file][multiple]").unwrap().expect("a real, keyboard-reachable file input");
     assert!(file_input.get_attribute("accept").unwrap().contains(".pdf"));
 }
@@ -501,9 +495,8 @@ async fn a_file_on_its_way_shows_its_progress_and_can_be_cancelled() {
         entry("k2", Delivery::UploadFailed { reason: "Cannot reach the chat service.".into(), file: 2, total: 100 }),
     ];
     let root = root();
-    let (oncancel, cancelled) = recorder::<String>();
-    let (onretry, retried) = recorder::<String>();
-    let props = TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, onretry, oncancel };
+    let (dispatch, inputs) = recorder::<Input>();
+    let props = TranscriptProps { entries: entries.into(), agent_typing: false, agent_name: None, dispatch };
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
     until("the upload", || root.query_selector(".zc-uploading").unwrap().is_some()).await;
     let progress = root.query_selector(".zc-uploading progress").unwrap().unwrap();
@@ -515,16 +508,18 @@ async fn a_file_on_its_way_shows_its_progress_and_can_be_cancelled() {
     for n in 0..3 {
         buttons.get(n).unwrap().dyn_into::<web_sys::HtmlElement>().unwrap().click();
     }
-    until("the clicks", || cancelled.borrow().len() == 2 && retried.borrow().len() == 1).await;
-    assert_eq!(*cancelled.borrow(), ["k1", "k2"]);
-    assert_eq!(*retried.borrow(), ["k2"]);
+    until("the clicks", || inputs.borrow().len() == 3).await;
+    assert_eq!(cancels(&inputs), ["k1", "k2"]);
+    assert_eq!(retries(&inputs), ["k2"]);
 }
 
 #[wasm_bindgen_test]
 async fn the_composer_says_when_the_text_changes_and_when_it_is_empty() {
     let root = root();
-    let (onwriting, writing) = recorder::<bool>();
-    yew::Renderer::<Composer>::with_root_and_props(root.clone(), composer(Callback::noop(), onwriting, Vec::new(), Vec::new())).render();
+    let (dispatch, inputs) = recorder::<Input>();
+    yew::Renderer::<Composer>::with_root_and_props(root.clone(), composer(dispatch, Vec::new(), Vec::new())).render();
+    let writing =
+        || inputs.borrow().iter().filter_map(|input| if let Input::Writing { empty } = input { Some(*empty) } else { None }).collect::<Vec<_>>();
     until("the composer", || root.query_selector("#zc-input").unwrap().is_some()).await;
     let area: HtmlTextAreaElement = root.query_selector("#zc-input").unwrap().unwrap().dyn_into().unwrap();
     let input = || {
@@ -538,29 +533,17 @@ async fn the_composer_says_when_the_text_changes_and_when_it_is_empty() {
     input();
     area.set_value("");
     input();
-    until("three changes", || writing.borrow().len() == 3).await;
-    assert_eq!(*writing.borrow(), [false, false, true]);
+    until("three changes", || writing().len() == 3).await;
+    assert_eq!(writing(), [false, false, true]);
 }
 
 #[wasm_bindgen_test]
 async fn every_pre_chat_field_is_masked_checked_and_explained_in_place() {
     let root = root();
-    let (onstart, started) = recorder::<(Customer, Option<i64>)>();
-    let fields = zchat_widget::core::prechat::parse_fields("name*,email,phone*,cpf*").unwrap();
-    yew::Renderer::<PreChatForm>::with_root_and_props(
-        root.clone(),
-        PreChatFormProps {
-            fields,
-            error: None,
-            busy: false,
-            departments: vec![],
-            selected: 1,
-            prefill: Customer::default(),
-            verified: false,
-            onstart,
-        },
-    )
-    .render();
+    let (dispatch, inputs) = recorder::<Input>();
+    let props = PreChatFormProps { site: form_site("name*,email,phone*,cpf*", |_| ()), error: None, busy: false, dispatch };
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), props).render();
+    let started = || starts(&inputs);
     until("the form", || root.query_selector("#zc-cpf").unwrap().is_some()).await;
     let input = |id: &str| -> HtmlInputElement { root.query_selector(id).unwrap().unwrap().dyn_into().unwrap() };
     let type_in = |id: &str, text: &str| {
@@ -584,13 +567,13 @@ async fn every_pre_chat_field_is_masked_checked_and_explained_in_place() {
     assert_eq!(text(&root, "#zc-cpf-error").unwrap(), "This CPF is not valid: please check its digits.");
     assert!(text(&root, "#zc-phone-error").is_none(), "the phone is fine");
     assert_eq!(input("#zc-email").get_attribute("aria-describedby").as_deref(), Some("zc-email-error"));
-    assert!(started.borrow().is_empty());
+    assert!(started().is_empty());
 
     type_in("#zc-email", "maria@example.com");
     type_in("#zc-cpf", "52998224725");
     click(&root, "button[type=submit]");
-    until("the start", || !started.borrow().is_empty()).await;
-    let customer = started.borrow()[0].0.clone();
+    until("the start", || !started().is_empty()).await;
+    let customer = started()[0].0.clone();
     assert_eq!(customer.email.as_deref(), Some("maria@example.com"));
     assert_eq!(customer.phone.as_deref(), Some("11991417777"), "sent as digits, as in the reference");
     assert_eq!(customer.cpf.as_deref(), Some("52998224725"));
@@ -599,17 +582,11 @@ async fn every_pre_chat_field_is_masked_checked_and_explained_in_place() {
 #[wasm_bindgen_test]
 async fn the_host_page_prefills_the_form_without_overwriting_the_visitor() {
     let root = root();
-    let (onstart, _) = recorder::<(Customer, Option<i64>)>();
-    let fields = zchat_widget::core::prechat::parse_fields("name*,email,phone").unwrap();
     let props = |prefill| PreChatFormProps {
-        fields: fields.clone(),
+        site: form_site("name*,email,phone", |site| site.prefill = prefill),
         error: None,
         busy: false,
-        departments: vec![],
-        selected: 1,
-        prefill,
-        verified: false,
-        onstart: onstart.clone(),
+        dispatch: Callback::noop(),
     };
     let given = Customer { name: Some("Ana Souza".into()), email: None, phone: Some("11987654321".into()), cpf: None };
     let mut app = yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), props(given)).render();
@@ -629,14 +606,9 @@ async fn the_host_page_prefills_the_form_without_overwriting_the_visitor() {
 #[wasm_bindgen_test]
 async fn the_visitor_can_choose_a_department() {
     let root = root();
-    let (onstart, started) = recorder::<(Customer, Option<i64>)>();
-    let departments = vec![(1, "Atendimento".to_string()), (2, "Vendas".to_string())];
-    let fields = zchat_widget::core::prechat::default_fields();
-    yew::Renderer::<PreChatForm>::with_root_and_props(
-        root.clone(),
-        PreChatFormProps { fields, error: None, busy: false, departments, selected: 1, prefill: Customer::default(), verified: false, onstart },
-    )
-    .render();
+    let (dispatch, inputs) = recorder::<Input>();
+    let site = form_site("name*", |site| site.departments = vec![(1, "Atendimento".to_string()), (2, "Vendas".to_string())]);
+    yew::Renderer::<PreChatForm>::with_root_and_props(root.clone(), PreChatFormProps { site, error: None, busy: false, dispatch }).render();
     until("the list", || root.query_selector("#zc-department").unwrap().is_some()).await;
     assert_eq!(text(&root, "label[for=zc-department]").unwrap(), "Department");
     let select: web_sys::HtmlSelectElement = root.query_selector("#zc-department").unwrap().unwrap().dyn_into().unwrap();
@@ -645,16 +617,16 @@ async fn the_visitor_can_choose_a_department() {
     let name: HtmlInputElement = root.query_selector("#zc-name").unwrap().unwrap().dyn_into().unwrap();
     name.set_value("Ana");
     click(&root, "button[type=submit]");
-    until("the start", || !started.borrow().is_empty()).await;
-    assert_eq!(started.borrow()[0].1, Some(2));
+    until("the start", || !starts(&inputs).is_empty()).await;
+    assert_eq!(starts(&inputs)[0].1, Some(2));
 }
 
 #[function_component(FormInPortuguese)]
 fn form_in_portuguese() -> Html {
-    let fields = zchat_widget::core::prechat::parse_fields("name*,cpf").unwrap();
+    let site = form_site("name*,cpf", |_| ());
     html! {
         <ContextProvider<zchat_widget::texts::Lang> context={zchat_widget::texts::Lang::PtBr}>
-            <PreChatForm {fields} onstart={Callback::noop()} />
+            <PreChatForm {site} dispatch={Callback::noop()} />
         </ContextProvider<zchat_widget::texts::Lang>>
     }
 }
@@ -688,8 +660,7 @@ async fn the_footer_offers_notifications_only_where_the_browser_may_give_them() 
         conversation.step(Input::Notifications(permission), 0);
         conversation.step(Input::Notify(notify), 0);
         let root = self::root();
-        let (onswitch, switched) = recorder::<Input>();
-        yew::Renderer::<ChatWindow>::with_root_and_props(root.clone(), ChatWindowProps { onswitch, ..quiet_props(conversation) }).render();
+        let switched = mount_window(&root, conversation);
         until("the option", || pressed(&root).is_some()).await;
         assert_eq!(pressed(&root).as_deref(), Some(shown), "{permission:?}, {notify}");
         assert_eq!(text(&root, ".zc-notify").unwrap(), "Notifications");

@@ -3,48 +3,21 @@
 use std::rc::Rc;
 
 use yew::prelude::*;
-use zchat_types::{Customer, Mood};
 
 use super::icons::{self, icon};
 use super::{contact_ask, end_chat, rating_panel, status_line, tools, use_texts, Composer, PreChatForm, Transcript};
-use crate::core::{Conversation, Input, Phase};
+use crate::core::{Input, Phase, Status, Widget};
 
 #[derive(Properties, PartialEq)]
 pub struct ChatWindowProps {
-    /// Shared with the driver: rendering copies nothing of it.
-    pub conversation: Rc<Conversation>,
+    /// Shared with the driver: rendering copies nothing of it, and it compares by its parts.
+    pub widget: Rc<Widget>,
     pub title: AttrValue,
-    /// The visitor starts, with the department they chose (when there is a list).
-    pub onstart: Callback<(Customer, Option<i64>)>,
-    pub onsend: Callback<String>,
-    pub onretry: Callback<String>,
-    #[prop_or_default]
-    pub onfinish: Callback<()>,
-    #[prop_or_default]
-    pub onrate: Callback<(Mood, String)>,
-    #[prop_or_default]
-    pub onnew: Callback<()>,
-    #[prop_or_default]
-    pub onwriting: Callback<bool>,
-    /// The visitor asks to forget this device (confirmed).
-    #[prop_or_default]
-    pub onforget: Callback<()>,
-    /// The visitor's files: picked (button, paste, drop), taken out of the tray, sent (with the
-    /// caption), cancelled on their way.
+    /// Everything the visitor does, to the core.
+    pub dispatch: Callback<Input>,
+    /// The visitor's files, picked (button, paste, drop): the shell keeps them, the core hears of them.
     #[prop_or_default]
     pub onfiles: Callback<web_sys::FileList>,
-    #[prop_or_default]
-    pub ondetach: Callback<u32>,
-    #[prop_or_default]
-    pub onsendfiles: Callback<String>,
-    #[prop_or_default]
-    pub oncancel: Callback<String>,
-    /// The footer's switches: the chime's mute, notifications.
-    #[prop_or_default]
-    pub onswitch: Callback<Input>,
-    /// The visitor leaves an email or a phone when no agent is available.
-    #[prop_or_default]
-    pub oncontact: Callback<String>,
     /// Closes the window on the host page (none when the frame runs on its own).
     #[prop_or_default]
     pub onclose: Option<Callback<()>>,
@@ -53,43 +26,38 @@ pub struct ChatWindowProps {
 #[function_component(ChatWindow)]
 pub fn chat_window(props: &ChatWindowProps) -> Html {
     let texts = use_texts();
-    let conversation = &props.conversation;
-    let agent_name = conversation.agent_name.clone().map(AttrValue::from);
+    let Widget { site, conversation, .. } = &*props.widget;
+    let dispatch = &props.dispatch;
     let body = match &conversation.phase {
         Phase::PreChat { error } => html! {
-            <PreChatForm fields={conversation.fields.clone()} departments={conversation.departments.clone()}
-                selected={conversation.department_id} error={error.clone().map(AttrValue::from)} prefill={conversation.prefill.clone()} verified={conversation.identity.is_some()} onstart={props.onstart.clone()} />
+            <PreChatForm site={site.clone()} error={error.clone().map(AttrValue::from)} dispatch={dispatch.clone()} />
         },
-        Phase::Starting => html! {
-            <PreChatForm fields={conversation.fields.clone()} departments={conversation.departments.clone()}
-                selected={conversation.department_id} busy=true prefill={conversation.prefill.clone()} verified={conversation.identity.is_some()} onstart={props.onstart.clone()} />
-        },
-        Phase::Finished => html! {
+        Phase::Starting => html! { <PreChatForm site={site.clone()} busy=true dispatch={dispatch.clone()} /> },
+        Phase::Finished { rating, .. } => html! {
             <>
-                <Transcript entries={conversation.transcript.clone()} onretry={props.onretry.clone()} />
-                { rating_panel(texts, &conversation.rating, &props.onrate, &props.onnew) }
+                <Transcript entries={conversation.transcript.clone()} dispatch={dispatch.clone()} />
+                { rating_panel(texts, rating, dispatch) }
             </>
         },
-        _ => html! {
+        Phase::Live { status, .. } => html! {
             <>
-                if conversation.phase == Phase::Unavailable && !conversation.contact {
-                    { contact_ask(texts, &props.oncontact) }
+                if *status == Status::Unavailable && !conversation.contact {
+                    { contact_ask(texts, dispatch) }
                 }
-                <Transcript entries={conversation.transcript.clone()} agent_typing={conversation.agent_typing}
-                    agent_name={agent_name.clone()} onretry={props.onretry.clone()} oncancel={props.oncancel.clone()} />
-                <Composer disabled={!conversation.can_send()} onsend={props.onsend.clone()} onwriting={props.onwriting.clone()}
-                    tray={conversation.tray.clone()} refusals={conversation.refusals.clone()} upload_limit={conversation.upload_limit}
-                    onfiles={props.onfiles.clone()} ondetach={props.ondetach.clone()} onsendfiles={props.onsendfiles.clone()} />
+                <Transcript entries={conversation.transcript.clone()} agent_typing={conversation.agent.typing}
+                    agent_name={conversation.agent.name.clone().map(AttrValue::from)} dispatch={dispatch.clone()} />
+                <Composer tray={conversation.tray.clone()} refusals={conversation.refusals.clone()} upload_limit={site.upload_limit}
+                    dispatch={dispatch.clone()} onfiles={props.onfiles.clone()} />
             </>
         },
     };
-    let can_end = conversation.session.is_some() && conversation.phase != Phase::Finished;
+    let can_end = conversation.can_send();
     {
         // Focus follows the screen: the composer once the chat starts, the rating once it ends,
         // the form's first field when a new one begins.
         let screen = match conversation.phase {
             Phase::PreChat { .. } | Phase::Starting => 0,
-            Phase::Finished => 2,
+            Phase::Finished { .. } => 2,
             _ => 1,
         };
         use_effect_with(screen, move |screen| {
@@ -141,18 +109,18 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
             <header class="zc-header">
                 <h1>{ props.title.clone() }</h1>
                 if can_end {
-                    { end_chat(texts, &props.onfinish) }
+                    { end_chat(texts, dispatch) }
                 }
                 if let Some(onclose) = &props.onclose {
                     <button type="button" class="zc-close" aria-label={texts.close} title={texts.close} onclick={onclose.reform(|_| ())}>{ icon(icons::CLOSE, false) }</button>
                 }
             </header>
-            { status_line(texts, conversation) }
+            { status_line(texts, site, conversation) }
             if let Some(notice) = &conversation.notice {
                 <p class="zc-form-error zc-notice" role="alert">{ notice.clone() }</p>
             }
             { body }
-            { tools(texts, conversation, &props.title, &props.onforget, &props.onswitch) }
+            { tools(texts, &props.widget, &props.title, dispatch) }
         </section>
     }
 }

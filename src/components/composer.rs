@@ -11,16 +11,12 @@ use yew::prelude::*;
 use super::icons::{self, icon};
 use super::use_texts;
 use crate::core::attachments::{Picked, Refusal, Why, MAX_FILES};
+use crate::core::Input;
+use crate::keys::new_key;
 use crate::texts::Texts;
 
 #[derive(Properties, PartialEq)]
 pub struct ComposerProps {
-    #[prop_or_default]
-    pub disabled: bool,
-    pub onsend: Callback<String>,
-    /// On every change of the text: whether the input is now empty.
-    #[prop_or_default]
-    pub onwriting: Callback<bool>,
     /// Files waiting to be sent, and the last ones refused (with the largest size the relay takes).
     #[prop_or_default]
     pub tray: Vec<Picked>,
@@ -28,15 +24,12 @@ pub struct ComposerProps {
     pub refusals: Vec<Refusal>,
     #[prop_or_default]
     pub upload_limit: u64,
+    /// What the visitor does here: sends (a message, or the tray with a caption), writes (on every
+    /// change of the text: whether the input is now empty), takes a file out of the tray.
+    pub dispatch: Callback<Input>,
     /// The visitor picked or pasted files.
     #[prop_or_default]
     pub onfiles: Callback<FileList>,
-    /// The visitor took a file out of the tray.
-    #[prop_or_default]
-    pub ondetach: Callback<u32>,
-    /// The visitor sends the tray, with this caption.
-    #[prop_or_default]
-    pub onsendfiles: Callback<String>,
 }
 
 /// The longest message the composer takes.
@@ -51,14 +44,15 @@ pub fn composer(props: &ComposerProps) -> Html {
     let input = use_node_ref();
     let send = {
         let input = input.clone();
-        let (onsend, onsendfiles, files) = (props.onsend.clone(), props.onsendfiles.clone(), !props.tray.is_empty());
+        let (dispatch, files) = (props.dispatch.clone(), props.tray.len());
         move || {
             if let Some(area) = input.cast::<HtmlTextAreaElement>() {
                 let text = area.value();
-                if files {
-                    onsendfiles.emit(text);
+                if files > 0 {
+                    // One idempotency key per file, fresh from the shell.
+                    dispatch.emit(Input::SendFiles { caption: text, keys: (0..files).map(|_| new_key()).collect() });
                 } else if !text.trim().is_empty() {
-                    onsend.emit(text);
+                    dispatch.emit(Input::Send { text, key: new_key() });
                 } else {
                     return;
                 }
@@ -74,10 +68,10 @@ pub fn composer(props: &ComposerProps) -> Html {
         })
     };
     let oninput = {
-        let onwriting = props.onwriting.clone();
+        let dispatch = props.dispatch.clone();
         Callback::from(move |event: InputEvent| {
             let empty = event.target_dyn_into::<HtmlTextAreaElement>().is_none_or(|area| area.value().trim().is_empty());
-            onwriting.emit(empty);
+            dispatch.emit(Input::Writing { empty });
         })
     };
     let onkeydown = Callback::from(move |event: KeyboardEvent| {
@@ -119,27 +113,27 @@ pub fn composer(props: &ComposerProps) -> Html {
             }
             if !props.tray.is_empty() {
                 <ul class="zc-tray" aria-label={texts.attach}>
-                    { for props.tray.iter().map(|picked| tray_item(texts, picked, &props.ondetach)) }
+                    { for props.tray.iter().map(|picked| tray_item(texts, picked, &props.dispatch)) }
                 </ul>
             }
             <form class="zc-composer" {onsubmit}>
                 <label class="zc-attach" title={texts.attach}>
-                    <input type="file" class="zc-visually-hidden" multiple=true accept={ACCEPT} disabled={props.disabled} {onchange} />
+                    <input type="file" class="zc-visually-hidden" multiple=true accept={ACCEPT} {onchange} />
                     { icon(icons::ATTACH, false) }
                     <span class="zc-visually-hidden">{ texts.attach }</span>
                 </label>
                 <label for="zc-input" class="zc-visually-hidden">{ texts.your_message }</label>
                 <textarea id="zc-input" ref={input} rows="1" {placeholder}
-                    maxlength={MAX_CHARS.to_string()} disabled={props.disabled} {onkeydown} {oninput} {onpaste} />
-                <button type="submit" class="zc-primary" disabled={props.disabled}>{ texts.send }</button>
+                    maxlength={MAX_CHARS.to_string()} {onkeydown} {oninput} {onpaste} />
+                <button type="submit" class="zc-primary">{ texts.send }</button>
             </form>
         </>
     }
 }
 
-fn tray_item(texts: &Texts, picked: &Picked, ondetach: &Callback<u32>) -> Html {
+fn tray_item(texts: &Texts, picked: &Picked, dispatch: &Callback<Input>) -> Html {
     let file = picked.file;
-    let ondetach = ondetach.clone();
+    let dispatch = dispatch.clone();
     html! {
         <li class="zc-tray-item">
             if let Some(preview) = &picked.preview {
@@ -149,7 +143,7 @@ fn tray_item(texts: &Texts, picked: &Picked, ondetach: &Callback<u32>) -> Html {
             }
             <span class="zc-file-name">{ picked.name.clone() }</span>
             <span class="zc-file-size">{ size_text(picked.size) }</span>
-            <button type="button" class="zc-link" aria-label={texts.remove.with(&picked.name)} onclick={Callback::from(move |_| ondetach.emit(file))}>{ icon(icons::CLOSE, false) }</button>
+            <button type="button" class="zc-link" aria-label={texts.remove.with(&picked.name)} onclick={Callback::from(move |_| dispatch.emit(Input::Detach { file }))}>{ icon(icons::CLOSE, false) }</button>
         </li>
     }
 }

@@ -5,18 +5,20 @@
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::core::Input;
+use crate::keys::new_key;
 use crate::texts::Texts;
 
-/// The form; `onleave` gets what the visitor typed (the core checks it).
-pub fn contact_ask(texts: &Texts, onleave: &Callback<String>) -> Html {
-    let onleave = onleave.clone();
+/// The form; the core gets what the visitor typed (and checks it).
+pub fn contact_ask(texts: &Texts, dispatch: &Callback<Input>) -> Html {
+    let dispatch = dispatch.clone();
     let onsubmit = Callback::from(move |event: SubmitEvent| {
         event.prevent_default();
         let form = event.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok());
         let field =
             form.and_then(|form| form.query_selector("input").ok().flatten()).and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok());
         if let Some(field) = field {
-            onleave.emit(field.value());
+            dispatch.emit(Input::LeaveContact { text: field.value(), key: new_key() });
         }
     });
     html! {

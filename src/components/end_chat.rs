@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use crate::core::Input;
 use crate::texts::Texts;
 
 #[derive(Properties, PartialEq)]
@@ -49,9 +50,9 @@ pub fn confirmed(props: &ConfirmedProps) -> Html {
 
 /// "End chat", asked first. A function, not a component of its own (each costs the first open
 /// some 0.3 KB).
-pub fn end_chat(texts: &Texts, onfinish: &Callback<()>) -> Html {
+pub fn end_chat(texts: &Texts, dispatch: &Callback<Input>) -> Html {
     html! {
         <Confirmed label={texts.end_chat} question={texts.end_question} yes={texts.end_yes} no={texts.end_no} class="zc-end"
-            onconfirm={onfinish.clone()} />
+            onconfirm={dispatch.reform(|()| Input::Finish)} />
     }
 }

@@ -4,17 +4,14 @@ use yew::prelude::*;
 use zchat_types::MessageType;
 
 use super::use_texts;
-use crate::core::{safe_url, Delivery, Entry, EntryId, Sender};
+use crate::core::{safe_url, Delivery, Entry, EntryId, Input, Sender};
 use crate::texts::Texts;
 
 #[derive(Properties, PartialEq)]
 pub struct MessageBubbleProps {
     pub entry: Entry,
-    /// Asks to send a failed message again (its idempotency key).
-    pub onretry: Callback<String>,
-    /// Cancels a file on its way, or removes one that failed (its idempotency key).
-    #[prop_or_default]
-    pub oncancel: Callback<String>,
+    /// Sends a failed message again; cancels a file on its way, or removes one that failed.
+    pub dispatch: Callback<Input>,
 }
 
 /// A piece of message text: plain, or an http(s) address to make a link of.
@@ -115,35 +112,34 @@ pub fn message_bubble(props: &MessageBubbleProps) -> Html {
         (Delivery::Sending { .. }, _) => html! { <span class="zc-delivery">{ texts.sending }</span> },
         (Delivery::Sent, _) => html! {},
         (Delivery::Failed { reason }, EntryId::Local(key)) => {
-            let onretry = props.onretry.clone();
             let key = key.clone();
             html! {
                 <span class="zc-delivery zc-failed">
                     { texts.not_sent.with(reason) }
-                    <button type="button" class="zc-link" onclick={Callback::from(move |_| onretry.emit(key.clone()))}>{ texts.retry }</button>
+                    <button type="button" class="zc-link" onclick={props.dispatch.reform(move |_| Input::Retry { key: key.clone() })}>{ texts.retry }</button>
                 </span>
             }
         }
         (Delivery::Uploading { sent, total, .. }, EntryId::Local(key)) => {
             let percent = (sent * 100).checked_div(*total).unwrap_or(0) as u32;
-            let (oncancel, key) = (props.oncancel.clone(), key.clone());
+            let key = key.clone();
             html! {
                 <span class="zc-delivery zc-uploading">
                     <progress max="100" value={percent.to_string()} aria-hidden="true" />
                     // Said in steps of ten, not at every event.
                     { texts.uploading.with(&(percent / 10 * 10).to_string()) }
-                    <button type="button" class="zc-link" onclick={Callback::from(move |_| oncancel.emit(key.clone()))}>{ texts.cancel }</button>
+                    <button type="button" class="zc-link" onclick={props.dispatch.reform(move |_| Input::CancelUpload { key: key.clone() })}>{ texts.cancel }</button>
                 </span>
             }
         }
         (Delivery::UploadFailed { reason, .. }, EntryId::Local(key)) => {
-            let (onretry, oncancel, retry_key, key) = (props.onretry.clone(), props.oncancel.clone(), key.clone(), key.clone());
+            let (retry_key, key) = (key.clone(), key.clone());
             html! {
                 <span class="zc-delivery zc-failed">
                     { texts.not_sent.with(reason) }
-                    <button type="button" class="zc-link" onclick={Callback::from(move |_| onretry.emit(retry_key.clone()))}>{ texts.retry }</button>
+                    <button type="button" class="zc-link" onclick={props.dispatch.reform(move |_| Input::Retry { key: retry_key.clone() })}>{ texts.retry }</button>
                     { " " }
-                    <button type="button" class="zc-link" onclick={Callback::from(move |_| oncancel.emit(key.clone()))}>{ texts.remove.with(&entry.content) }</button>
+                    <button type="button" class="zc-link" onclick={props.dispatch.reform(move |_| Input::CancelUpload { key: key.clone() })}>{ texts.remove.with(&entry.content) }</button>
                 </span>
             }
         }

@@ -1,39 +1,30 @@
 //! The pre-chat form: the fields the embed settings ask for (name, email, phone, CPF), each with
 //! its label, mask and error next to it, then "Start chat".
 
+use std::rc::Rc;
+
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
-use zchat_types::Customer;
 
 use super::use_texts;
 use crate::core::prechat::{self, Answers, Field, FieldRule};
+use crate::core::{Input, Site};
 use crate::texts::Texts;
 
 #[derive(Properties, PartialEq)]
 pub struct PreChatFormProps {
-    /// The fields to ask, in order.
-    #[prop_or_else(prechat::default_fields)]
-    pub fields: Vec<FieldRule>,
+    /// The site's settings: the fields to ask, the departments to choose from (the embed's own
+    /// selected at first), answers the host page gave (`zchat('setCustomer', …)`: they fill the
+    /// fields still empty), whether the site vouched for the visitor (the form then says so).
+    pub site: Rc<Site>,
     /// An error from a failed start (zChat's message, in words).
     #[prop_or_default]
     pub error: Option<AttrValue>,
     /// A start is under way: the button waits.
     #[prop_or_default]
     pub busy: bool,
-    /// Departments to choose from (id, name); empty: no choice.
-    #[prop_or_default]
-    pub departments: Vec<(i64, String)>,
-    /// The department selected at first.
-    #[prop_or_default]
-    pub selected: i64,
-    /// The site vouched for the visitor (a verified identity): the form says so.
-    #[prop_or_default]
-    pub verified: bool,
-    /// Answers the host page gave (`zchat('setCustomer', …)`): they fill the fields still empty.
-    #[prop_or_default]
-    pub prefill: Customer,
-    /// The customer, and the chosen department when there is a list.
-    pub onstart: Callback<(Customer, Option<i64>)>,
+    /// The start: the customer, and the chosen department when there is a list.
+    pub dispatch: Callback<Input>,
 }
 
 /// How a field is typed in: it masks what the visitor types, when it has a mask.
@@ -58,7 +49,7 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
     let errors = use_state(Vec::<(Field, String)>::new);
     {
         let inputs = inputs.clone();
-        use_effect_with(props.prefill.clone(), move |prefill| {
+        use_effect_with(props.site.prefill.clone(), move |prefill| {
             let given = [&prefill.name, &prefill.email, &prefill.phone, &prefill.cpf];
             for (field, value) in Field::ALL.into_iter().zip(given) {
                 let (Some(value), Some(input)) = (value, inputs[slot(field)].cast::<HtmlInputElement>()) else { continue };
@@ -74,8 +65,8 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
         let department = department.clone();
         let inputs = inputs.clone();
         let errors = errors.clone();
-        let rules = props.fields.clone();
-        let onstart = props.onstart.clone();
+        let rules = props.site.fields.clone();
+        let dispatch = props.dispatch.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let value = |field| inputs[slot(field)].cast::<HtmlInputElement>().map(|input| input.value()).unwrap_or_default();
@@ -84,7 +75,7 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
                 Ok(customer) => {
                     errors.set(Vec::new());
                     let chosen = department.cast::<HtmlSelectElement>().and_then(|select| select.value().parse().ok());
-                    onstart.emit((customer, chosen));
+                    dispatch.emit(Input::Start { customer, department: chosen });
                 }
                 Err(found) => {
                     // Focus goes to the first field to fix.
@@ -128,16 +119,16 @@ pub fn pre_chat_form(props: &PreChatFormProps) -> Html {
     html! {
         <form class="zc-prechat" {onsubmit} novalidate=true>
             <p class="zc-intro">{ texts.intro }</p>
-            if props.verified {
+            if props.site.identity.is_some() {
                 <p class="zc-verified">{ texts.verified }</p>
             }
-            { for props.fields.iter().map(field_html) }
-            if !props.departments.is_empty() {
+            { for props.site.fields.iter().map(field_html) }
+            if !props.site.departments.is_empty() {
                 <div class="zc-field">
                     <label for="zc-department">{ texts.department }</label>
                     <select id="zc-department" ref={department.clone()}>
-                        { for props.departments.iter().map(|(id, name)| html! {
-                            <option value={id.to_string()} selected={*id == props.selected}>{ name.clone() }</option>
+                        { for props.site.departments.iter().map(|(id, name)| html! {
+                            <option value={id.to_string()} selected={*id == props.site.department_id}>{ name.clone() }</option>
                         }) }
                     </select>
                 </div>

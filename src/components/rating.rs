@@ -6,21 +6,21 @@ use yew::prelude::*;
 use zchat_types::Mood;
 
 use super::icons::{self, icon};
-use crate::core::Rating;
+use crate::core::{Input, Rating};
 use crate::texts::Texts;
 
-/// The panel for `rating`; `onrate` gets the mood and the note, `onnew` starts anew. A function,
+/// The panel for `rating`: the visitor rates (the mood and the note) or starts anew. A function,
 /// not a component: it holds nothing (the note is read from its field when the visitor rates).
-pub fn rating_panel(texts: &Texts, rating: &Rating, onrate: &Callback<(Mood, String)>, onnew: &Callback<()>) -> Html {
+pub fn rating_panel(texts: &Texts, rating: &Rating, dispatch: &Callback<Input>) -> Html {
     let rate = |mood: Mood| {
-        let onrate = onrate.clone();
+        let dispatch = dispatch.clone();
         Callback::from(move |_| {
             let note = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("zc-note"));
             let text = note.and_then(|note| note.dyn_into::<HtmlTextAreaElement>().ok()).map(|area| area.value()).unwrap_or_default();
-            onrate.emit((mood, text));
+            dispatch.emit(Input::Rate { mood, note: text });
         })
     };
-    let onnew = onnew.reform(|_| ());
+    let onnew = dispatch.reform(|_| Input::NewConversation);
     let body = match rating {
         Rating::Sent { .. } => html! { <p class="zc-thanks" role="status">{ texts.rate_thanks }</p> },
         Rating::Sending { .. } => html! { <p role="status">{ texts.rate_sending }</p> },

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::{time_of, Confirmed};
-use crate::core::{Conversation, Entry, Input, Permission, Sender};
+use crate::core::{Entry, Input, Permission, Sender, Widget};
 use crate::texts::Texts;
 
 /// The conversation as plain text: the title, then one line per entry, `[time] who: what`.
@@ -34,26 +34,27 @@ pub fn conversation_text(entries: &[Entry], texts: &Texts, title: &str, time: im
 /// The footer (a function, not a component: it has no state of its own, and each component
 /// type costs the wasm its own machinery). Its switches go to the core (`onswitch`): the chime's
 /// shows where the site allows it, the notifications' where the browser may give them.
-pub fn tools(texts: &'static Texts, conversation: &Conversation, title: &AttrValue, onforget: &Callback<()>, onswitch: &Callback<Input>) -> Html {
+pub fn tools(texts: &'static Texts, widget: &Widget, title: &AttrValue, dispatch: &Callback<Input>) -> Html {
+    let Widget { site, visitor, conversation, .. } = widget;
     let entries = &conversation.transcript;
     let download = {
         let (entries, title) = (Rc::clone(entries), title.clone());
         Callback::from(move |_| crate::page::download(texts.conversation_file, &conversation_text(&entries, texts, &title, time_of)))
     };
-    let (muted, notifying) = (conversation.attention.muted, conversation.attention.notifying());
+    let (muted, notifying) = (visitor.muted, visitor.notifying());
     html! {
         <footer class="zc-tools">
             if !entries.is_empty() {
                 <button type="button" class="zc-link zc-save" onclick={download}>{ texts.save_conversation }</button>
             }
-            if conversation.attention.sound {
-                <button type="button" class="zc-link zc-sound" aria-pressed={(!muted).to_string()} onclick={onswitch.reform(move |_| Input::Mute(!muted))}>{ texts.sound }</button>
+            if site.alerts.sound {
+                <button type="button" class="zc-link zc-sound" aria-pressed={(!muted).to_string()} onclick={dispatch.reform(move |_| Input::Mute(!muted))}>{ texts.sound }</button>
             }
-            if conversation.attention.permission != Permission::Unavailable {
-                <button type="button" class="zc-link zc-notify" aria-pressed={notifying.to_string()} onclick={onswitch.reform(move |_| Input::Notify(!notifying))}>{ texts.notifications }</button>
+            if visitor.permission != Permission::Unavailable {
+                <button type="button" class="zc-link zc-notify" aria-pressed={notifying.to_string()} onclick={dispatch.reform(move |_| Input::Notify(!notifying))}>{ texts.notifications }</button>
             }
             <Confirmed label={texts.forget_device} question={texts.forget_question} yes={texts.forget_yes} no={texts.end_no} class="zc-link zc-forget"
-                onconfirm={onforget.clone()} />
+                onconfirm={dispatch.reform(|()| Input::Forget)} />
         </footer>
     }
 }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::{use_texts, MessageBubble};
-use crate::core::Entry;
+use crate::core::{Entry, Input};
 
 #[derive(Properties, PartialEq)]
 pub struct TranscriptProps {
@@ -15,9 +15,8 @@ pub struct TranscriptProps {
     pub agent_typing: bool,
     #[prop_or_default]
     pub agent_name: Option<AttrValue>,
-    pub onretry: Callback<String>,
-    #[prop_or_default]
-    pub oncancel: Callback<String>,
+    /// A failed message sent again, a file on its way cancelled.
+    pub dispatch: Callback<Input>,
 }
 
 #[function_component(Transcript)]
@@ -42,7 +41,7 @@ pub fn transcript(props: &TranscriptProps) -> Html {
         <div class="zc-transcript" ref={list} role="log" aria-live="polite" aria-label={texts.messages} tabindex="0">
             <ol class="zc-messages">
                 { for props.entries.iter().map(|entry| html! {
-                    <MessageBubble key={entry.id.key()} entry={entry.clone()} onretry={props.onretry.clone()} oncancel={props.oncancel.clone()} />
+                    <MessageBubble key={entry.id.key()} entry={entry.clone()} dispatch={props.dispatch.clone()} />
                 }) }
             </ol>
             if props.agent_typing {

@@ -18,6 +18,7 @@ use zchat_types::MessageType;
 use super::conversation::Conversation;
 use super::io::{Effect, Failure};
 use super::transcript::{Delivery, Entry, EntryId, Sender};
+use super::widget::Widget;
 
 /// Files in the tray at once.
 pub const MAX_FILES: usize = 10;
@@ -54,6 +55,14 @@ pub struct Refusal {
     pub why: Why,
 }
 
+/// The visitor's files on their way: the one uploading (its key, from its upload until its message
+/// is done), and the files of its batch waiting their turn.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Uploads {
+    current: Option<String>,
+    waiting: Vec<String>,
+}
+
 /// What the relay answered for an upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Uploaded {
@@ -73,8 +82,9 @@ pub fn accepted(name: &str, mime: &str) -> bool {
 }
 
 impl Conversation {
-    /// Files picked: each checked, the good ones into the tray; the shell lets go of the others.
-    pub(super) fn attach(&mut self, files: Vec<Picked>) -> Vec<Effect> {
+    /// Files picked: each checked (`limit`: the largest file the relay takes), the good ones into
+    /// the tray; the shell lets go of the others.
+    pub(super) fn attach(&mut self, files: Vec<Picked>, limit: u64) -> Vec<Effect> {
         self.refusals.clear();
         let mut effects = Vec::new();
         for file in files {
@@ -84,7 +94,7 @@ impl Conversation {
                 Some(Why::Empty)
             } else if !accepted(&file.name, &file.mime) {
                 Some(Why::NotAccepted)
-            } else if file.size > self.upload_limit {
+            } else if file.size > limit {
                 Some(Why::TooLarge)
             } else {
                 None
@@ -114,18 +124,29 @@ impl Conversation {
         vec![Effect::DropFile { file }]
     }
 
+    /// How much of an upload has reached the relay.
+    pub(super) fn upload_progress(&mut self, key: &str, sent: u64) -> Vec<Effect> {
+        if let Some(Entry { delivery: Delivery::Uploading { sent: done, total, .. }, .. }) = self.local_mut(key) {
+            *done = sent.min(*total);
+        }
+        Vec::new()
+    }
+}
+
+impl Widget {
     /// The tray sent: each file its own message, `caption` the first one's text (the others say
     /// their names); `keys` are fresh idempotency keys from the shell, one per file.
     pub(super) fn send_files(&mut self, caption: String, keys: Vec<String>, now: u64) -> Vec<Effect> {
-        let Some(session) = self.writable_session() else { return Vec::new() };
+        let Some(session) = self.conversation.live_session().cloned() else { return Vec::new() };
         let caption = caption.trim().to_string();
-        let tray = std::mem::take(&mut self.tray);
-        self.refusals.clear();
         let mut effects = self.typing.stop(Some(&session));
+        let chat = self.chat();
+        let tray = std::mem::take(&mut chat.tray);
+        chat.refusals.clear();
         for (n, (file, key)) in tray.into_iter().zip(keys).enumerate() {
-            self.waiting_uploads.push(key.clone());
+            chat.uploads.waiting.push(key.clone());
             let content = if n == 0 && !caption.is_empty() { caption.clone() } else { file.name.clone() };
-            Rc::make_mut(&mut self.transcript).push(Entry {
+            Rc::make_mut(&mut chat.transcript).push(Entry {
                 id: EntryId::Local(key.clone()),
                 sender: Sender::Visitor,
                 content,
@@ -136,7 +157,7 @@ impl Conversation {
                 delivery: Delivery::Uploading { file: file.file, sent: 0, total: file.size, resends: 0 },
             });
         }
-        if self.uploading.is_none() {
+        if self.conversation.uploads.current.is_none() {
             effects.extend(self.start_next_upload());
         }
         effects
@@ -146,31 +167,24 @@ impl Conversation {
     /// cancelled): the next file waiting goes.
     #[inline(never)]
     pub(super) fn next_upload(&mut self, key: &str) -> Vec<Effect> {
-        if self.uploading.as_deref() != Some(key) {
+        if self.conversation.uploads.current.as_deref() != Some(key) {
             return Vec::new();
         }
-        self.uploading = None;
+        self.chat().uploads.current = None;
         self.start_next_upload()
     }
 
     /// Starts the first waiting file that is still waiting (not cancelled meanwhile).
     #[inline(never)]
     fn start_next_upload(&mut self) -> Vec<Effect> {
-        let Some(session) = self.writable_session() else { return Vec::new() };
-        while !self.waiting_uploads.is_empty() {
-            let key = self.waiting_uploads.remove(0);
-            if let Some(&Delivery::Uploading { file, .. }) = self.local(&key).map(|entry| &entry.delivery) {
-                self.uploading = Some(key.clone());
+        let Some(session) = self.conversation.live_session().cloned() else { return Vec::new() };
+        let chat = self.chat();
+        while !chat.uploads.waiting.is_empty() {
+            let key = chat.uploads.waiting.remove(0);
+            if let Some(&Delivery::Uploading { file, .. }) = chat.local(&key).map(|entry| &entry.delivery) {
+                chat.uploads.current = Some(key.clone());
                 return vec![Effect::Upload { session, key, file }];
             }
-        }
-        Vec::new()
-    }
-
-    /// How much of an upload has reached the relay.
-    pub(super) fn upload_progress(&mut self, key: String, sent: u64) -> Vec<Effect> {
-        if let Some(Entry { delivery: Delivery::Uploading { sent: done, total, .. }, .. }) = self.local_mut(&key) {
-            *done = sent.min(*total);
         }
         Vec::new()
     }
@@ -178,9 +192,11 @@ impl Conversation {
     /// The relay answered an upload: the message goes out with the file's address; or, on a
     /// network or server failure, the upload is tried again after a growing wait.
     pub(super) fn uploaded(&mut self, key: String, result: Result<Uploaded, Failure>) -> Vec<Effect> {
-        let Some(&Delivery::Uploading { file, total, resends, .. }) = self.local(&key).map(|entry| &entry.delivery) else { return Vec::new() };
-        let session = self.writable_session();
-        let Some(entry) = self.local_mut(&key) else { return Vec::new() };
+        let Some(&Delivery::Uploading { file, total, resends, .. }) = self.conversation.local(&key).map(|entry| &entry.delivery) else {
+            return Vec::new();
+        };
+        let session = self.conversation.live_session().cloned();
+        let Some(entry) = self.chat().local_mut(&key) else { return Vec::new() };
         match result {
             Ok(Uploaded { kind, url }) => {
                 entry.kind = kind;
@@ -206,11 +222,11 @@ impl Conversation {
 
     /// The visitor cancels a file on its way, or removes one whose upload failed.
     pub(super) fn cancel_upload(&mut self, key: String) -> Vec<Effect> {
-        let file = match self.local(&key).map(|entry| &entry.delivery) {
+        let file = match self.conversation.local(&key).map(|entry| &entry.delivery) {
             Some(&Delivery::Uploading { file, .. } | &Delivery::UploadFailed { file, .. }) => file,
             _ => return Vec::new(),
         };
-        Rc::make_mut(&mut self.transcript).retain(|entry| !matches!(&entry.id, EntryId::Local(k) if *k == key));
+        Rc::make_mut(&mut self.chat().transcript).retain(|entry| !matches!(&entry.id, EntryId::Local(k) if *k == key));
         let mut effects = vec![Effect::AbortUpload { key: key.clone() }, Effect::DropFile { file }];
         effects.extend(self.next_upload(&key));
         effects

@@ -9,6 +9,7 @@
 use zchat_types::EventId;
 
 use super::io::{Announcement, Effect};
+use super::widget::Widget;
 
 /// What the host page's browser says of notifications (the open chat's helpers on the host page
 /// tell the frame: a frame from another site cannot ask for them).
@@ -33,23 +34,13 @@ impl Permission {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the visitor has seen of one conversation, and how far the host page was told of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Attention {
-    /// Whether the visitor can see the window now.
-    pub seen: bool,
     /// Agent messages that arrived while the window was not seen.
     pub unread: u32,
     /// The last message event told to the host page.
     pub announced: Option<EventId>,
-    /// Whether the page is visible (the tab in front).
-    pub visible: bool,
-    /// What the site allows (`data-sound`, `data-title-alert`) and the visitor chose (mute).
-    pub sound: bool,
-    pub title_alert: bool,
-    pub muted: bool,
-    /// Browser notifications: what the browser allows, and whether the visitor turned them on.
-    pub permission: Permission,
-    pub notify: bool,
     /// The host page's title is alternating; `shown` when it says the count now.
     alerting: bool,
     shown: bool,
@@ -58,57 +49,31 @@ pub struct Attention {
 /// How long each of the host page's two titles stays while it alternates.
 pub const TITLE_TICK_MS: u32 = 1500;
 
-impl Default for Attention {
-    fn default() -> Self {
-        Attention {
-            seen: true,
-            unread: 0,
-            announced: None,
-            visible: true,
-            sound: true,
-            title_alert: true,
-            muted: false,
-            permission: Permission::Unavailable,
-            notify: false,
-            alerting: false,
-            shown: false,
-        }
-    }
-}
-
-impl Attention {
-    /// The same site's switches and the visitor's choices, with nothing seen or alerting (a new
-    /// conversation).
-    pub fn kept(&self) -> Attention {
-        let Attention { sound, title_alert, muted, permission, notify, .. } = *self;
-        Attention { sound, title_alert, muted, permission, notify, ..Attention::default() }
-    }
-
-    /// Whether an agent message while the page is hidden becomes a notification: the visitor
-    /// turned them on and the browser allows them (the switch shows it pressed).
-    pub fn notifying(&self) -> bool {
-        self.notify && self.permission == Permission::Granted
-    }
-
+impl Widget {
     /// The visitor turns notifications on or off: the browser is asked first if it has not been.
-    pub fn turn_notifications(&mut self, on: bool) -> Option<Effect> {
-        self.notify = on;
-        (on && self.permission == Permission::Ask).then_some(Effect::AskNotifications)
+    pub(super) fn turn_notifications(&mut self, on: bool) -> Vec<Effect> {
+        self.visitor.notify = on;
+        (on && self.visitor.permission == Permission::Ask).then_some(Effect::AskNotifications).into_iter().collect()
     }
 
     /// The window is open on the host page or not, the page visible or not: a seen window (open
     /// on a visible page) reads every message; a visible page ends the title's alert.
-    pub fn seen(&mut self, open: bool, visible: bool) -> Vec<Effect> {
-        self.seen = open && visible;
-        self.visible = visible;
+    pub(super) fn seen(&mut self, open: bool, visible: bool) -> Vec<Effect> {
+        (self.visitor.seen, self.visitor.visible) = (open && visible, visible);
+        let seen = self.visitor.seen;
+        let attention = &self.conversation.attention;
+        if !(visible && attention.alerting || seen && attention.unread > 0) {
+            return Vec::new();
+        }
+        let attention = &mut self.chat().attention;
         let mut effects = Vec::new();
-        if visible && self.alerting {
-            self.alerting = false;
-            self.shown = false;
+        if visible && attention.alerting {
+            attention.alerting = false;
+            attention.shown = false;
             effects.push(Effect::AlertTitle(None));
         }
-        if self.seen && self.unread > 0 {
-            self.unread = 0;
+        if seen && attention.unread > 0 {
+            attention.unread = 0;
             effects.push(Effect::ReportUnread(0));
         }
         effects
@@ -119,27 +84,41 @@ impl Attention {
     /// page is hidden, a notification (the shell gives them in one tab only, and claims them in
     /// a tab that sees the window, so that no other does); while the page is hidden, the title's
     /// alert.
-    pub fn alert(&mut self, agent: Option<String>, text: Option<&str>) -> Vec<Effect> {
-        let unseen = !self.seen;
-        let play = unseen && self.sound && !self.muted;
-        let notice = text.filter(|_| !self.visible && self.notifying()).map(str::to_string);
+    pub(super) fn alert(&mut self, agent: Option<String>, text: Option<&str>) -> Vec<Effect> {
+        let (visitor, alerts) = (&self.visitor, self.site.alerts);
+        let unseen = !visitor.seen;
+        let play = unseen && alerts.sound && !visitor.muted;
+        let notice = text.filter(|_| !visitor.visible && visitor.notifying()).map(str::to_string);
         let mut effects = vec![Effect::Chime { unseen, play, agent, notice }];
-        if !self.visible && self.title_alert && !self.alerting {
-            self.alerting = true;
+        if !visitor.visible && alerts.title && !self.conversation.attention.alerting {
+            self.chat().attention.alerting = true;
             effects.extend(self.title_tick());
         }
         effects
     }
 
     /// The alternating title's next step: the count, then the page's own title, and again.
-    pub fn title_tick(&mut self) -> Vec<Effect> {
-        if !self.alerting {
+    pub(super) fn title_tick(&mut self) -> Vec<Effect> {
+        if !self.conversation.attention.alerting {
             return Vec::new();
         }
-        self.shown = !self.shown;
-        vec![Effect::AlertTitle(self.shown.then_some(self.unread.max(1))), Effect::ScheduleTitleTick { after_ms: TITLE_TICK_MS }]
+        let attention = &mut self.chat().attention;
+        attention.shown = !attention.shown;
+        vec![Effect::AlertTitle(attention.shown.then_some(attention.unread.max(1))), Effect::ScheduleTitleTick { after_ms: TITLE_TICK_MS }]
     }
 
+    /// A new agent message (announced for the first time) arrived: unread if the window is not seen.
+    pub(super) fn agent_message(&mut self) -> Option<Effect> {
+        if self.visitor.seen {
+            return None;
+        }
+        let attention = &mut self.chat().attention;
+        attention.unread += 1;
+        Some(Effect::ReportUnread(attention.unread))
+    }
+}
+
+impl Attention {
     /// Whether event `id` is new to the visitor (not a replay); it is then counted as told.
     pub fn fresh(&mut self, id: EventId) -> bool {
         let fresh = self.announced.is_none_or(|last| id.is_after(&last));
@@ -156,14 +135,5 @@ impl Attention {
         }
         self.announced = Some(id);
         Some(Announcement { from, text: text.to_string(), agent })
-    }
-
-    /// A new agent message (announced for the first time) arrived: unread if the window is not seen.
-    pub fn agent_message(&mut self) -> Option<Effect> {
-        if self.seen {
-            return None;
-        }
-        self.unread += 1;
-        Some(Effect::ReportUnread(self.unread))
     }
 }

@@ -71,9 +71,9 @@ impl Link {
     }
 
     /// The reconnect timer fired, or the browser came back: reopen if a reconnect is waiting.
-    pub fn reconnect(&mut self, session: Option<&Session>) -> Vec<Effect> {
-        match session {
-            Some(session) if matches!(self.state, Connection::Reconnecting { .. }) => vec![self.open(session)],
+    pub fn reconnect(&mut self, session: &Session) -> Vec<Effect> {
+        match self.state {
+            Connection::Reconnecting { .. } => vec![self.open(session)],
             _ => Vec::new(),
         }
     }

@@ -1,4 +1,4 @@
-//! The relay's stream applied to the conversation: triggers move the phases and bring the
+//! The relay's stream applied to the conversation: triggers move the status and bring the
 //! agent's messages, the visitor's own messages come back from any tab, and a reset forgets what
 //! came from the log before it is replayed. An event applied once is never applied again.
 
@@ -6,48 +6,121 @@ use std::rc::Rc;
 
 use zchat_types::{CustomerMessage, EventId, TriggerEvent};
 
-use super::conversation::{Conversation, Phase};
+use super::conversation::{Agent, Conversation, Phase, Status};
 use super::io::{Effect, StreamEvent};
 use super::transcript::{Delivery, Entry, EntryId, Sender, SystemLine};
+use super::widget::Widget;
 
-impl Conversation {
+impl Widget {
     pub(super) fn apply_event(&mut self, id: &str, event: StreamEvent, now: u64) -> Vec<Effect> {
-        if self.session.is_none() {
-            return Vec::new();
-        }
+        let Some(hash) = self.conversation.session().map(|session| session.hash.clone()) else { return Vec::new() };
         // An id the relay never writes is applied, but not remembered as a place in the log.
         let parsed = id.parse::<EventId>().ok();
-        if event != StreamEvent::Reset && parsed.is_some_and(|id| !self.link.is_new(&id)) {
+        if event != StreamEvent::Reset && parsed.is_some_and(|id| !self.conversation.link.is_new(&id)) {
             return Vec::new();
         }
         if parsed.is_some() {
-            self.link.last_event = parsed;
+            self.chat().link.last_event = parsed;
         }
         match event {
             StreamEvent::Reset => {
-                self.reset();
+                self.chat().reset();
                 Vec::new()
             }
             StreamEvent::CustomerMessage(message) => {
                 let effects = self.announce(parsed, "visitor", &message.content, None);
-                self.customer_message(message, id);
+                self.chat().customer_message(message, id);
                 effects
             }
-            StreamEvent::Trigger(trigger) if Some(&trigger.interaction_hash) == self.session.as_ref().map(|s| &s.hash) => {
-                self.trigger(trigger.event, id, parsed, now)
-            }
+            StreamEvent::Trigger(trigger) if trigger.interaction_hash == hash => self.trigger(trigger.event, id, parsed, now),
             StreamEvent::Trigger(_) | StreamEvent::Unreadable => Vec::new(),
         }
     }
 
+    fn trigger(&mut self, event: TriggerEvent, id: &str, parsed: Option<EventId>, now: u64) -> Vec<Effect> {
+        let Some(status) = self.conversation.status() else { return Vec::new() };
+        let waiting = status != Status::Chatting;
+        match event {
+            // A late `queued` (out of order, after the agent joined) changes nothing.
+            TriggerEvent::Queued { position } if waiting => self.chat().set_status(Status::Queued { position }),
+            TriggerEvent::Queued { .. } => {}
+            TriggerEvent::Unavailable if waiting => self.chat().set_status(Status::Unavailable),
+            TriggerEvent::Unavailable => {}
+            TriggerEvent::Accepted if waiting => {
+                let chat = self.chat();
+                chat.set_status(Status::Chatting);
+                Rc::make_mut(&mut chat.transcript).push(Entry::system(EntryId::Event(id.to_string()), SystemLine::AgentJoined, now));
+                // An agent joined the visitor who looked away (not again in a replay).
+                if parsed.is_some_and(|id| chat.attention.fresh(id)) {
+                    let mut effects = self.alert(None, None);
+                    effects.push(Effect::Save(self.saved()));
+                    return effects;
+                }
+            }
+            TriggerEvent::Accepted => {}
+            TriggerEvent::Typing => self.chat().agent.typing = true,
+            TriggerEvent::Cleared => self.chat().agent.typing = false,
+            // What the reference does not list changes nothing the visitor sees (it counts as
+            // seen: a reload does not apply it again).
+            TriggerEvent::Other { .. } | TriggerEvent::Unreadable => {}
+            TriggerEvent::AgentMessage { message, agent } => {
+                // Without zChat's hash, the event id tells a replay from a new message.
+                let entry_id = if message.hash.is_empty() { EntryId::Event(id.to_string()) } else { EntryId::AgentMessage(message.hash.clone()) };
+                if self.conversation.transcript.iter().any(|entry| entry.id == entry_id) {
+                    return Vec::new();
+                }
+                let name = Some(agent.name.clone()).filter(|name| !name.trim().is_empty());
+                let chat = self.chat();
+                chat.agent = Agent { name: name.clone().or(chat.agent.name.take()), typing: false };
+                if waiting {
+                    chat.set_status(Status::Chatting);
+                }
+                let entry = Entry {
+                    id: entry_id,
+                    sender: Sender::Agent { name: agent.name },
+                    content: message.content,
+                    kind: message.kind,
+                    url: message.url,
+                    at: now,
+                    delivery: Delivery::Sent,
+                };
+                // Nothing to show: announced without text (the shell says so in words).
+                let text = if entry.is_unshowable() { "" } else { entry.content.as_str() };
+                let mut effects = self.announce(parsed, "agent", text, name.clone());
+                // Only a message seen for the first time counts, not a replay after a reload.
+                if !effects.is_empty() {
+                    effects.extend(self.agent_message());
+                    effects.extend(self.alert(name, Some(text)));
+                }
+                Rc::make_mut(&mut self.chat().transcript).push(entry);
+                return effects;
+            }
+            TriggerEvent::Finished => return self.end(SystemLine::AgentEnded, now),
+        }
+        Vec::new()
+    }
+
+    /// Tells the host page about a message, unless it was told already (the log replays after a
+    /// reload or a reset); then the browser keeps how far it got.
+    fn announce(&mut self, id: Option<EventId>, from: &'static str, text: &str, agent: Option<String>) -> Vec<Effect> {
+        match id.and_then(|id| self.chat().attention.announce(id, from, text, agent)) {
+            Some(announcement) => vec![Effect::Announce(announcement), Effect::Save(self.saved())],
+            None => Vec::new(),
+        }
+    }
+}
+
+impl Conversation {
     /// The log will be replayed from its start: forget what came from it, keep what this tab is
     /// still sending (it is not in the log yet).
     fn reset(&mut self) {
         Rc::make_mut(&mut self.transcript).retain(|entry| matches!(entry.id, EntryId::Local(_)) && entry.delivery != Delivery::Sent);
-        self.agent_name = None;
-        self.agent_typing = false;
+        self.agent = Agent::default();
         // Even a finished conversation: the replay brings its `finished` back, in its place.
-        self.phase = Phase::Waiting;
+        if let Phase::Finished { session, .. } = &self.phase {
+            self.phase = Phase::Live { session: session.clone(), status: Status::Waiting };
+        }
+        self.set_status(Status::Waiting);
     }
 
     fn customer_message(&mut self, message: CustomerMessage, id: &str) {
@@ -66,81 +139,5 @@ impl Conversation {
             at: message.sent_at,
             delivery: Delivery::Sent,
         });
-    }
-
-    fn trigger(&mut self, event: TriggerEvent, id: &str, parsed: Option<EventId>, now: u64) -> Vec<Effect> {
-        if self.phase == Phase::Finished {
-            return Vec::new();
-        }
-        let waiting = matches!(self.phase, Phase::Waiting | Phase::Queued { .. } | Phase::Unavailable);
-        match event {
-            // A late `queued` (out of order, after the agent joined) changes nothing.
-            TriggerEvent::Queued { position } if waiting => self.phase = Phase::Queued { position },
-            TriggerEvent::Queued { .. } => {}
-            TriggerEvent::Unavailable if waiting => self.phase = Phase::Unavailable,
-            TriggerEvent::Unavailable => {}
-            TriggerEvent::Accepted => {
-                if self.phase != Phase::Chatting {
-                    self.phase = Phase::Chatting;
-                    Rc::make_mut(&mut self.transcript).push(Entry::system(EntryId::Event(id.to_string()), SystemLine::AgentJoined, now));
-                    // An agent joined the visitor who looked away (not again in a replay).
-                    if parsed.is_some_and(|id| self.attention.fresh(id)) {
-                        let mut effects = self.attention.alert(None, None);
-                        effects.push(Effect::Save(self.saved()));
-                        return effects;
-                    }
-                }
-            }
-            TriggerEvent::Typing => self.agent_typing = true,
-            TriggerEvent::Cleared => self.agent_typing = false,
-            // What the reference does not list changes nothing the visitor sees (it counts as
-            // seen: a reload does not apply it again).
-            TriggerEvent::Other { .. } | TriggerEvent::Unreadable => {}
-            TriggerEvent::AgentMessage { message, agent } => {
-                // Without zChat's hash, the event id tells a replay from a new message.
-                let entry_id = if message.hash.is_empty() { EntryId::Event(id.to_string()) } else { EntryId::AgentMessage(message.hash.clone()) };
-                if self.transcript.iter().any(|entry| entry.id == entry_id) {
-                    return Vec::new();
-                }
-                self.agent_typing = false;
-                let name = Some(agent.name.clone()).filter(|name| !name.trim().is_empty());
-                if name.is_some() {
-                    self.agent_name.clone_from(&name);
-                }
-                if waiting {
-                    self.phase = Phase::Chatting;
-                }
-                let entry = Entry {
-                    id: entry_id,
-                    sender: Sender::Agent { name: agent.name },
-                    content: message.content,
-                    kind: message.kind,
-                    url: message.url,
-                    at: now,
-                    delivery: Delivery::Sent,
-                };
-                // Nothing to show: announced without text (the shell says so in words).
-                let text = if entry.is_unshowable() { "" } else { entry.content.as_str() };
-                let mut effects = self.announce(parsed, "agent", text, name.clone());
-                // Only a message seen for the first time counts, not a replay after a reload.
-                if !effects.is_empty() {
-                    effects.extend(self.attention.agent_message());
-                    effects.extend(self.attention.alert(name, Some(text)));
-                }
-                Rc::make_mut(&mut self.transcript).push(entry);
-                return effects;
-            }
-            TriggerEvent::Finished => return self.end(SystemLine::AgentEnded, now),
-        }
-        Vec::new()
-    }
-
-    /// Tells the host page about a message, unless it was told already (the log replays after a
-    /// reload or a reset); then the browser keeps how far it got.
-    fn announce(&mut self, id: Option<EventId>, from: &'static str, text: &str, agent: Option<String>) -> Vec<Effect> {
-        match id.and_then(|id| self.attention.announce(id, from, text, agent)) {
-            Some(announcement) => vec![Effect::Announce(announcement), Effect::Save(self.saved())],
-            None => Vec::new(),
-        }
     }
 }

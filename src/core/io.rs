@@ -7,7 +7,8 @@ use zchat_types::{Customer, CustomerMessage, EventId, Identity, Mood, Trigger};
 
 use super::attachments::{Picked, Uploaded};
 use super::attention::Permission;
-use super::conversation::{Saved, Session};
+use super::conversation::Session;
+use super::saved::Saved;
 
 /// The largest `extra` the host page may give, as JSON.
 pub const MAX_EXTRA_BYTES: usize = 4096;

@@ -7,23 +7,24 @@ use std::rc::Rc;
 
 use zchat_types::MessageType;
 
-use super::conversation::Conversation;
+use super::conversation::{Conversation, Session};
 use super::io::{Effect, Failure};
 use super::transcript::{Delivery, Entry, EntryId, Sender};
+use super::widget::Widget;
 
 /// Automatic resends of a message that failed on the network or the server, before the visitor
 /// is asked; their waits double from [`FIRST_RESEND_MS`].
 pub(super) const AUTO_RESENDS: u32 = 4;
 pub(super) const FIRST_RESEND_MS: u32 = 1_000;
 
-impl Conversation {
+impl Widget {
     pub(super) fn send(&mut self, text: String, key: String, now: u64) -> Vec<Effect> {
         let content = text.trim().to_string();
-        let Some(session) = self.writable_session() else { return Vec::new() };
-        if content.is_empty() || self.local(&key).is_some() {
+        let Some(session) = self.conversation.live_session().cloned() else { return Vec::new() };
+        if content.is_empty() || self.conversation.local(&key).is_some() {
             return Vec::new();
         }
-        Rc::make_mut(&mut self.transcript).push(Entry {
+        Rc::make_mut(&mut self.chat().transcript).push(Entry {
             id: EntryId::Local(key.clone()),
             sender: Sender::Visitor,
             content: content.clone(),
@@ -41,8 +42,8 @@ impl Conversation {
     /// growing wait (the same key, so never twice), until the visitor is asked.
     /// (A file's message that is done, either way, lets the next file of its batch go.)
     pub(super) fn sent(&mut self, key: String, result: Result<(), Failure>) -> Vec<Effect> {
-        let Some(&Delivery::Sending { resends }) = self.local(&key).map(|entry| &entry.delivery) else { return self.next_upload(&key) };
-        let Some(entry) = self.local_mut(&key) else { return Vec::new() };
+        let Some(&Delivery::Sending { resends }) = self.conversation.local(&key).map(|entry| &entry.delivery) else { return self.next_upload(&key) };
+        let Some(entry) = self.chat().local_mut(&key) else { return Vec::new() };
         match result {
             Ok(()) => entry.delivery = Delivery::Sent,
             Err(failure) if failure.retryable && resends < AUTO_RESENDS => {
@@ -57,7 +58,7 @@ impl Conversation {
     /// The resend timer fired: only if the message (or its file) is still on its way (the
     /// visitor may have retried, or its echo came).
     pub(super) fn resend(&mut self, key: String) -> Vec<Effect> {
-        let (Some(session), Some(entry)) = (self.writable_session(), self.local(&key)) else { return Vec::new() };
+        let (Some(session), Some(entry)) = (self.conversation.live_session().cloned(), self.conversation.local(&key)) else { return Vec::new() };
         match entry.delivery {
             Delivery::Sending { .. } => vec![message(session, key, entry)],
             Delivery::Uploading { file, .. } => vec![Effect::Upload { session, key, file }],
@@ -68,20 +69,22 @@ impl Conversation {
     /// The visitor sends a failed message again, with the same key: if the first attempt did
     /// reach zChat, the relay answers it again instead of sending the message twice.
     pub(super) fn retry(&mut self, key: String) -> Vec<Effect> {
-        let Some(session) = self.writable_session() else { return Vec::new() };
-        let again = match self.local(&key).map(|entry| &entry.delivery) {
+        let Some(session) = self.conversation.live_session().cloned() else { return Vec::new() };
+        let again = match self.conversation.local(&key).map(|entry| &entry.delivery) {
             Some(Delivery::Failed { .. }) => Delivery::Sending { resends: 0 },
             Some(&Delivery::UploadFailed { file, total, .. }) => Delivery::Uploading { file, sent: 0, total, resends: 0 },
             _ => return Vec::new(),
         };
-        let Some(entry) = self.local_mut(&key) else { return Vec::new() };
+        let Some(entry) = self.chat().local_mut(&key) else { return Vec::new() };
         entry.delivery = again;
         match entry.delivery {
             Delivery::Uploading { file, .. } => vec![Effect::Upload { session, key, file }],
             _ => vec![message(session, key, entry)],
         }
     }
+}
 
+impl Conversation {
     /// The message (or file) this tab sent with `key`.
     pub(super) fn local(&self, key: &str) -> Option<&Entry> {
         self.transcript.iter().find(|entry| matches!(&entry.id, EntryId::Local(k) if k == key))
@@ -95,7 +98,7 @@ impl Conversation {
 }
 
 /// The send of `entry` (a text, or a file's message once it is uploaded).
-fn message(session: super::conversation::Session, key: String, entry: &Entry) -> Effect {
+fn message(session: Session, key: String, entry: &Entry) -> Effect {
     let media = entry.url.clone().map(|url| (entry.kind, url));
     Effect::SendMessage { session, key, text: entry.content.clone(), media }
 }
