@@ -69,7 +69,7 @@ pub async fn finish(texts: &Texts, session: &Session) -> Result<(), Failure> {
 
 /// `PUT …/{hash}`: the visitor's rating (mood and note).
 pub async fn rate(texts: &Texts, session: &Session, mood: Mood, note: Option<String>) -> Result<(), Failure> {
-    let body = UpdateInteraction { token: session.credential.clone(), mood: Some(mood), tag_ids: None, customer_key: None, note };
+    let body = UpdateInteraction { token: session.credential.clone(), mood: Some(mood), tag_ids: None, customer_key: None, note, identity: None };
     call(texts, Request::put(&paths::for_interaction(paths::INTERACTION, &session.hash)), None, json::stringify(&body)).await.map(|_| ())
 }
 

@@ -30,7 +30,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
-use zchat_types::{Customer, Identity};
+use zchat_types::{tags_fit, Customer, Identity, MAX_PAGE_CHARS};
 
 use yew::Callback;
 
@@ -170,16 +170,13 @@ pub struct FromHost {
     pub extra: Result<Option<Map<String, Value>>, ()>,
     /// A verified customer (`identify`, `data-customer-key` and `data-signature`), if any.
     pub identity: Result<Option<Identity>, ()>,
-    /// The tags of the next conversation (`setTags`, `data-tags`): at most [`MAX_TAGS`] strings.
+    /// The tags of the next conversation (`setTags`, `data-tags`): at most `zchat_types::MAX_TAGS` ids.
     pub tags: Result<Option<Vec<String>>, ()>,
     /// The page the visitor is on (`url`, `title`, `referrer`), unless `data-page-context="off"`.
     pub page: Option<Map<String, Value>>,
     /// How many times the page asked to forget this device (`logout`, `forget`).
     pub forgets: u32,
 }
-
-/// The most characters of each part of the page context (its address, title, referrer) kept.
-pub const MAX_PAGE_CHARS: usize = 500;
 
 /// The page the visitor is on, as the loader gives it: its `url`, `title` and `referrer`, each a
 /// string cut to [`MAX_PAGE_CHARS`] (the page's own address may be megabytes long); anything
@@ -197,9 +194,6 @@ fn page(given: &JsValue) -> Option<Map<String, Value>> {
     }
     Some(page)
 }
-
-/// The most tags a conversation may get (the relay's bound too).
-pub const MAX_TAGS: usize = 20;
 
 /// `text` as a message from the host page; `None` when it is not one (not JSON, not `"host"`).
 pub fn decode(text: &str) -> Option<FromHost> {
@@ -219,7 +213,7 @@ pub fn decode(text: &str) -> Option<FromHost> {
         let fits = json::stringify_js(&extra).is_some_and(|text| text.len() <= MAX_EXTRA_BYTES);
         json::from_js::<Map<String, Value>>(extra).filter(|_| fits).map(Some).ok_or(())
     };
-    let tags = json::from_js::<Option<Vec<String>>>(field("tags")).filter(|tags| tags.as_ref().is_none_or(|tags| tags.len() <= MAX_TAGS)).ok_or(());
+    let tags = json::from_js::<Option<Vec<String>>>(field("tags")).filter(|tags| tags.as_deref().is_none_or(tags_fit)).ok_or(());
     Some(FromHost {
         open: field("open").as_bool() == Some(true),
         customer: json::from_js::<Option<Customer>>(field("customer")).ok_or(()),

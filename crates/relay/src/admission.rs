@@ -8,13 +8,45 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use zchat_types::ApiError;
+
+use crate::error::RelayError;
+use crate::Relay;
+
+/// The address a client is counted by ([`client_key`] of its [`client_address`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub IpAddr);
+
+impl FromRequestParts<Arc<Relay>> for ClientAddress {
+    type Rejection = RelayError;
+
+    async fn from_request_parts(parts: &mut Parts, relay: &Arc<Relay>) -> Result<Self, RelayError> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| *peer);
+        let peer = peer.ok_or_else(|| RelayError::busy("The relay does not know where this request came from"))?;
+        Ok(ClientAddress::of(&parts.headers, peer, relay.trust_forwarded_for))
+    }
+}
+
+impl ClientAddress {
+    pub fn of(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> ClientAddress {
+        ClientAddress(client_key(client_address(headers, peer, trust_forwarded_for)))
+    }
+}
+
+/// The client's address: the peer's, or behind a trusted proxy the last `X-Forwarded-For` entry
+/// (the one that proxy added; earlier ones are the client's own claims).
+pub fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> IpAddr {
+    let forwarded = trust_forwarded_for.then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()).flatten();
+    forwarded.unwrap_or(peer.ip())
+}
 
 /// The address a client is counted by: IPv4 as it is (an IPv4-mapped IPv6 address as its IPv4),
 /// IPv6 by its /64 prefix.
@@ -49,14 +81,14 @@ impl<K: Hash + Eq + Clone> Budget<K> {
     }
 
     /// Takes one call from `key`'s budget, or 429 with the time until the next one is allowed.
-    pub fn take(&self, key: &K) -> Result<(), ApiError> {
+    pub fn take(&self, key: &K) -> Result<(), RelayError> {
         // Each key costs a cell: forget those whose budget is whole again, before there are many.
         if self.limiter.len() > LIMITER_KEYS {
             self.limiter.retain_recent();
         }
         self.limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::too_many(format!("Too many {}; try again later", self.what), wait)
+            RelayError::too_many(format!("Too many {}; try again later", self.what), wait)
         })
     }
 }
@@ -127,8 +159,8 @@ mod tests {
         let budget = Budget::per_minute(2, "calls");
         assert!(budget.take(&"a").is_ok() && budget.take(&"a").is_ok());
         let refused = budget.take(&"a").unwrap_err();
-        assert_eq!(refused.status, 429);
-        assert!((1..=60).contains(&refused.retry_after.unwrap()), "{refused:?}");
+        let RelayError::TooMany { wait, .. } = refused else { panic!("{refused:?}") };
+        assert!((1..=60).contains(&wait.as_secs().max(1)), "{wait:?}");
         assert!(budget.take(&"b").is_ok(), "another key has its own budget");
     }
 

@@ -32,6 +32,7 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::error::RelayError;
 use crate::Relay;
 
 /// The loader's name in the build, and its address on the relay.
@@ -74,7 +75,7 @@ pub fn routes(widget_dir: PathBuf, allowed_origins: &[String], upload_max: u64) 
 async fn serve_loader(files: ServeDir, request: Request) -> Response {
     let Ok(response) = files.oneshot(request).await;
     if response.status() == StatusCode::NOT_FOUND {
-        return zchat_types::ApiError::new(503, "The widget is not built: run `scripts/build-widget.sh`").into_response();
+        return RelayError::busy("The widget is not built: run `scripts/build-widget.sh`").into_response();
     }
     let mut response = response.map(axum::body::Body::new);
     if response.status().is_success() {
@@ -89,7 +90,7 @@ async fn serve_loader(files: ServeDir, request: Request) -> Response {
 async fn serve_file(page: Arc<FramePage>, files: ServeDir, request: Request) -> Response {
     let name = request.uri().path().strip_prefix("/widget").unwrap_or_default().to_string();
     if !canonical(&name) {
-        return zchat_types::ApiError::new(404, "Not found").into_response();
+        return RelayError::not_found("Not found").into_response();
     }
     if name == "/index.html" {
         return serve_frame(page).await;
@@ -122,7 +123,7 @@ fn canonical(path: &str) -> bool {
 
 async fn serve_frame(page: Arc<FramePage>) -> Response {
     let Some(html) = &page.html else {
-        return zchat_types::ApiError::new(503, "The widget is not built: run `scripts/build-widget.sh`").into_response();
+        return RelayError::busy("The widget is not built: run `scripts/build-widget.sh`").into_response();
     };
     let mut response = Html(html.clone()).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

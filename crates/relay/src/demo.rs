@@ -106,7 +106,7 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
                         Some(signature) => {
                             axum::Json(serde_json::json!({"customer_key": query.customer_key, "signature": signature})).into_response()
                         }
-                        None => zchat_types::ApiError::new(404, "This relay verifies no identities").into_response(),
+                        None => crate::error::RelayError::not_found("This relay verifies no identities").into_response(),
                     }
                 }
             }),

@@ -5,9 +5,9 @@
 use std::fmt;
 use std::ops::Deref;
 
+use crate::error::RelayError;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use zchat_types::ApiError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct InteractionHash(String);
@@ -39,11 +39,11 @@ impl fmt::Display for InteractionHash {
 pub struct PathHash(pub InteractionHash);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathHash {
-    type Rejection = ApiError;
+    type Rejection = RelayError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Path(text) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::new(400, "The path is not valid text"))?;
-        InteractionHash::parse(&text).map(PathHash).ok_or_else(|| ApiError::new(404, "No such interaction"))
+        let Path(text) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| RelayError::bad_request("The path is not valid text"))?;
+        InteractionHash::parse(&text).map(PathHash).ok_or_else(|| RelayError::not_found("No such interaction"))
     }
 }
 

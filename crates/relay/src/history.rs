@@ -12,8 +12,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use time::macros::format_description;
 use time::OffsetDateTime;
-use zchat_types::{ApiError, CustomerMessage, Direction, ExternalHistory, HistoryMessage, StreamEventKind, Trigger, TriggerEvent};
+use zchat_types::{CustomerMessage, Direction, ExternalHistory, HistoryMessage, StreamEventKind, Trigger, TriggerEvent};
 
+use crate::error::RelayError;
 use crate::hash::InteractionHash;
 use crate::log::LoggedEvent;
 use crate::Relay;
@@ -35,8 +36,8 @@ async fn history(
     State(relay): State<Arc<Relay>>,
     Path(hash): Path<String>,
     Query(signature): Query<Signature>,
-) -> Result<Json<ExternalHistory>, ApiError> {
-    let not_found = || ApiError::new(404, "No such history");
+) -> Result<Json<ExternalHistory>, RelayError> {
+    let not_found = || RelayError::refused(404, "No such history");
     let hash = InteractionHash::parse(&hash).ok_or_else(not_found)?;
     if !relay.sessions.check_history_signature(&hash, &signature.sig) {
         return Err(not_found());

@@ -21,16 +21,16 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::error::RelayError;
 use axum::body::{to_bytes, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use redis::aio::ConnectionManager;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
-use zchat_types::ApiError;
 
 use crate::hex;
-use crate::redis_link::{RedisLink, Unavailable};
+use crate::redis_link::RedisLink;
 
 /// The longest key accepted; the widget sends UUIDs.
 const MAX_KEY_LEN: usize = 100;
@@ -68,11 +68,11 @@ fn key_id(scope: &str, key: &str) -> String {
 }
 
 /// The `Idempotency-Key` header: `None` when absent, 400 when unusable.
-pub fn key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub fn key(headers: &HeaderMap) -> Result<Option<String>, RelayError> {
     let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
     let key = value.to_str().ok().filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic()));
     key.map(|k| Some(k.to_string()))
-        .ok_or_else(|| ApiError::new(400, format!("The Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters")))
+        .ok_or_else(|| RelayError::bad_request(format!("The Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters")))
 }
 
 /// A kept answer.
@@ -190,7 +190,7 @@ impl Idempotency {
         if let Some(redis) = &self.shared {
             let answer = match redis.connection() {
                 Ok(redis) => shared_once(redis, self.kept, format!("zchat:k:{id}"), fingerprint, run).await,
-                Err(error) => Err(error),
+                Err(error) => Err(error.into()),
             };
             return answer.unwrap_or_else(IntoResponse::into_response);
         }
@@ -200,7 +200,7 @@ impl Idempotency {
             entries.evict(&self.kept, Instant::now());
             match entries.map.get(&id) {
                 Some(Entry::Done { fingerprint: first, .. } | Entry::InFlight { fingerprint: first, .. }) if *first != fingerprint => {
-                    return ApiError::new(422, "This Idempotency-Key was used for another request").into_response();
+                    return reused().into_response();
                 }
                 Some(Entry::Done { answer, .. }) => return answer.replayed(),
                 Some(Entry::InFlight { done, .. }) => (done.clone(), true),
@@ -246,8 +246,18 @@ async fn wait(mut done: watch::Receiver<Option<Option<Answer>>>, replayed: bool)
     match done.wait_for(Option::is_some).await.map(|answer| answer.clone().flatten()) {
         Ok(Some(answer)) if replayed => answer.replayed(),
         Ok(Some(answer)) => answer.response(),
-        _ => ApiError::new(503, "The first request with this Idempotency-Key failed; try again").into_response(),
+        _ => first_failed().into_response(),
     }
+}
+
+/// The same key with another request.
+fn reused() -> RelayError {
+    RelayError::refused(422, "This Idempotency-Key was used for another request")
+}
+
+/// The first request with the key failed, so it was not kept: a retry runs again.
+fn first_failed() -> RelayError {
+    RelayError::busy("The first request with this Idempotency-Key failed; try again")
 }
 
 /// A key's record in Redis: the request's fingerprint, and the answer once there is one.
@@ -259,7 +269,7 @@ struct Record {
 }
 
 /// [`Idempotency::once`] on Redis.
-async fn shared_once<Fut>(mut redis: ConnectionManager, kept: Kept, key: String, fingerprint: Fingerprint, run: Fut) -> Result<Response, Unavailable>
+async fn shared_once<Fut>(mut redis: ConnectionManager, kept: Kept, key: String, fingerprint: Fingerprint, run: Fut) -> Result<Response, RelayError>
 where
     Fut: Future<Output = Response> + Send + 'static,
 {
@@ -286,7 +296,7 @@ where
         });
         return Ok(match task.await {
             Ok(answer) => answer.response(),
-            Err(_) => ApiError::new(503, "The request failed; try again").into_response(),
+            Err(_) => RelayError::busy("The request failed; try again").into_response(),
         });
     }
     // Another request (here or on another relay) has the key: its answer, once there is one.
@@ -294,10 +304,10 @@ where
     loop {
         let record: Option<String> = redis::cmd("GET").arg(&key).query_async(&mut redis).await?;
         let Some(record) = record.and_then(|r| serde_json::from_str::<Record>(&r).ok()) else {
-            return Ok(ApiError::new(503, "The first request with this Idempotency-Key failed; try again").into_response());
+            return Err(first_failed());
         };
         if record.fingerprint != fingerprint {
-            return Ok(ApiError::new(422, "This Idempotency-Key was used for another request").into_response());
+            return Err(reused());
         }
         if let (Some(status), Some(body)) = (record.status, record.body) {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -306,7 +316,7 @@ where
             return Ok(Answer { status, headers, body: Bytes::from(body) }.replayed());
         }
         if started.elapsed() > LEASE {
-            return Ok(ApiError::new(503, "The first request with this Idempotency-Key is taking too long; try again").into_response());
+            return Err(RelayError::busy("The first request with this Idempotency-Key is taking too long; try again"));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -7,7 +7,9 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
-use zchat_types::{ApiError, Identity};
+use zchat_types::Identity;
+
+use crate::error::RelayError;
 
 /// The longest customer key accepted (zChat's are UUIDs).
 const MAX_KEY_LEN: usize = 256;
@@ -26,25 +28,25 @@ impl Identities {
     /// The verified customer key of a create, if it carries one: `None` without an identity
     /// (allowed unless identities are required), 401 for one that is not valid, so that nothing
     /// is started with a claimed identity.
-    pub fn verify(&self, identity: Option<&Identity>) -> Result<Option<String>, ApiError> {
+    pub fn verify(&self, identity: Option<&Identity>) -> Result<Option<String>, RelayError> {
         let Some(identity) = identity else {
             return match self.required {
-                true => Err(ApiError::new(401, "This site starts conversations only for its signed-in customers: send a signed identity")),
+                true => Err(RelayError::refused(401, "This site starts conversations only for its signed-in customers: send a signed identity")),
                 false => Ok(None),
             };
         };
         let Some(secret) = &self.secret else {
-            return Err(ApiError::new(401, "This relay verifies no identities (RELAY_IDENTITY_SECRET is unset): start without one"));
+            return Err(RelayError::refused(401, "This relay verifies no identities (RELAY_IDENTITY_SECRET is unset): start without one"));
         };
         let key = &identity.customer_key;
         if key.is_empty() || key.len() > MAX_KEY_LEN || key.chars().any(char::is_control) {
-            return Err(ApiError::new(401, format!("The identity's customer_key must be 1 to {MAX_KEY_LEN} bytes of text")));
+            return Err(RelayError::refused(401, format!("The identity's customer_key must be 1 to {MAX_KEY_LEN} bytes of text")));
         }
         let expected = sign(secret, key);
         if expected.as_bytes().ct_eq(identity.signature.as_bytes()).into() {
             Ok(Some(key.clone()))
         } else {
-            Err(ApiError::new(401, "The identity's signature is not valid for its customer_key"))
+            Err(RelayError::refused(401, "The identity's signature is not valid for its customer_key"))
         }
     }
 }
@@ -86,15 +88,15 @@ mod tests {
             identity("customer-42", &sign(b"another-secret", "customer-42")),
         ];
         for claimed in hostile {
-            assert_eq!(identities.verify(Some(&claimed)).unwrap_err().status, 401, "{claimed:?}");
+            assert_eq!(identities.verify(Some(&claimed)).unwrap_err().status(), 401, "{claimed:?}");
         }
     }
 
     #[test]
     fn required_identities_refuse_conversations_without_one_and_no_secret_verifies_nothing() {
         let required = Identities::new(Some(SECRET.to_vec()), true);
-        assert_eq!(required.verify(None).unwrap_err().status, 401);
+        assert_eq!(required.verify(None).unwrap_err().status(), 401);
         let unconfigured = Identities::new(None, false);
-        assert_eq!(unconfigured.verify(Some(&identity("k", &sign(SECRET, "k")))).unwrap_err().status, 401);
+        assert_eq!(unconfigured.verify(Some(&identity("k", &sign(SECRET, "k")))).unwrap_err().status(), 401);
     }
 }

@@ -1,6 +1,9 @@
 //! The relay: the one server a site operator deploys (DESIGN.md, "The relay's public contract").
 //!
 //! - [`mirror`]: the ClientApi V1 mirror; the account token stays here.
+//! - [`caller`]: who may call the relay (the widget's frame, an interaction's visitor), as the
+//!   extractors every route that needs them takes.
+//! - [`error`]: the relay's one error, in the reference's shape, logged once.
 //! - [`session`]: per-interaction session credentials (HMAC of the hash) and the signed history URL.
 //! - [`hash`]: an interaction hash, checked once where it comes in.
 //! - [`upstream`]: the calls to zChat, with timeouts and typed errors.
@@ -31,9 +34,11 @@
 mod admission;
 pub mod allocator;
 mod assets;
+mod caller;
 pub mod check;
 pub mod config;
 mod demo;
+mod error;
 mod hash;
 mod history;
 mod hours;
@@ -57,21 +62,20 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use admission::{Budget, ClientAddress, Slot, Slots};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::Router;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tower_http::set_header::SetResponseHeaderLayer;
-use zchat_types::ApiError;
-
-use admission::{Budget, Slot, Slots};
 pub use config::{check_origin_setting, origin_of, Admission, Config, Limits, S3Settings, UploadSettings, Wiring};
+use error::RelayError;
 pub use log::Store;
 pub use redis_link::{RedisLink, Unavailable};
 pub use session::Sessions;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The largest request body accepted (API calls and webhooks are a few hundred bytes).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -153,34 +157,9 @@ impl Relay {
         }))
     }
 
-    /// A browser (which always sends `Origin` on these calls) may only call from the relay's own
-    /// origin, where the widget's frame lives. Callers without `Origin` are not browsers; an
-    /// `Origin` that cannot be read is not the relay's.
-    fn check_origin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        match headers.get(header::ORIGIN) {
-            Some(origin) if origin.as_bytes() != self.origin.as_bytes() => Err(ApiError::new(403, "The chat API is only available to the widget")),
-            _ => Ok(()),
-        }
-    }
-
-    /// The address a client is counted by (see [`admission::client_key`]).
-    fn client(&self, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
-        admission::client_key(mirror::client_address(headers, peer, self.trust_forwarded_for))
-    }
-
-    /// 429 when `client` started too many interactions lately.
-    fn check_create_rate(&self, client: IpAddr) -> Result<(), ApiError> {
-        self.creates.take(&client)
-    }
-
-    /// 429 when calls on this (authenticated) interaction come too fast.
-    fn check_interaction_rate(&self, hash: &str) -> Result<(), ApiError> {
-        self.interaction_requests.take(&hash.to_string())
-    }
-
     /// Places for one more stream of `client` on `hash`, or 429.
-    fn stream_slots(&self, client: IpAddr, hash: &str) -> Result<(Slot<IpAddr>, Slot<String>), ApiError> {
-        let too_many = |what: &str| ApiError::too_many(format!("Too many open event streams {what}; close some"), Duration::from_secs(5));
+    fn stream_slots(&self, ClientAddress(client): ClientAddress, hash: &str) -> Result<(Slot<IpAddr>, Slot<String>), RelayError> {
+        let too_many = |what: &str| RelayError::too_many(format!("Too many open event streams {what}; close some"), Duration::from_secs(5));
         let by_address = self.streams_by_address.take(client).ok_or_else(|| too_many("from this address"))?;
         let by_interaction = self.streams_by_interaction.take(hash.to_string()).ok_or_else(|| too_many("for this conversation"))?;
         Ok((by_address, by_interaction))
@@ -191,7 +170,7 @@ impl Relay {
 /// its body is read.
 async fn admit(State(relay): State<Arc<Relay>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
-    let client = relay.client(request.headers(), peer);
+    let ClientAddress(client) = ClientAddress::of(request.headers(), peer, relay.trust_forwarded_for);
     match relay.requests.take(&client) {
         Ok(()) => next.run(request).await,
         Err(refusal) => refusal.into_response(),

@@ -25,6 +25,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use tower::{Layer, Service};
 
+use crate::error::Cause;
 use crate::log::Store;
 use crate::Relay;
 
@@ -36,6 +37,13 @@ pub struct Kind {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Outcome {
     pub outcome: &'static str,
+}
+
+/// An error answer: its route template and its cause (`crate::error::Cause`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Failure {
+    pub route: String,
+    pub cause: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -64,9 +72,12 @@ pub struct Metrics {
     pub events_out: Family<Kind, Counter>,
     pub webhooks: Family<Outcome, Counter>,
     pub webhook_oddities: Family<Kind, Counter>,
+    pub upstream_oddities: Family<Kind, Counter>,
     pub answers: Family<Answer, Counter>,
+    failures: Family<Failure, Counter>,
     pub upstream_seconds: Family<Operation, Histogram>,
     pub connections_refused: Counter,
+    pub account_token_alarms: Counter,
     pub uploads: Family<Upload, Counter>,
     pub upload_bytes: Counter,
     pub uploads_expired: Counter,
@@ -90,11 +101,14 @@ impl Metrics {
         let events_out = Family::<Kind, Counter>::default();
         let webhooks = Family::<Outcome, Counter>::default();
         let webhook_oddities = Family::<Kind, Counter>::default();
+        let upstream_oddities = Family::<Kind, Counter>::default();
         let answers = Family::<Answer, Counter>::default();
+        let failures = Family::<Failure, Counter>::default();
         let upstream_seconds = Family::<Operation, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.005, 2.0, 12)));
         let interactions = Gauge::default();
         let held_triggers = Gauge::default();
         let connections_refused = Counter::default();
+        let account_token_alarms = Counter::default();
         let log_bytes = Gauge::default();
         let evictions = Family::<Reason, Counter>::default();
         let uploads = Family::<Upload, Counter>::default();
@@ -109,11 +123,26 @@ impl Metrics {
             "Webhooks kept in a shape the reference does not show, by how they depart from it",
             webhook_oddities.clone(),
         );
+        registry.register(
+            "upstream_oddities",
+            "zChat's answers taken in a shape the reference does not show, by how they depart from it",
+            upstream_oddities.clone(),
+        );
         registry.register("answers", "Answers, by route template and status", answers.clone());
+        registry.register(
+            "failures",
+            "Error answers, by route template and cause (refused, too_many, redis, files, busy, zchat_…)",
+            failures.clone(),
+        );
         registry.register("upstream_seconds", "Latency of zChat calls, by operation", upstream_seconds.clone());
         registry.register("interactions", "Interaction logs in memory (0 with the Redis log)", interactions.clone());
         registry.register("held_triggers", "Triggers held for interactions not yet known (memory log; 0 with Redis)", held_triggers.clone());
         registry.register("connections_refused", "Connections closed at once: their address held too many", connections_refused.clone());
+        registry.register(
+            "account_token_alarms",
+            "Browser calls that carried the account token as a session credential: rotate ZCHAT_TOKEN",
+            account_token_alarms.clone(),
+        );
         registry.register("log_bytes", "Bytes of events kept in memory (0 with the Redis log)", log_bytes.clone());
         registry.register("uploads", "Visitors' uploads, by outcome and kind", uploads.clone());
         registry.register("upload_bytes", "Bytes of visitors' files stored (after their metadata was removed)", upload_bytes.clone());
@@ -138,9 +167,12 @@ impl Metrics {
             events_out,
             webhooks,
             webhook_oddities,
+            upstream_oddities,
             answers,
+            failures,
             upstream_seconds,
             connections_refused,
+            account_token_alarms,
             uploads,
             upload_bytes,
             uploads_expired,
@@ -233,6 +265,9 @@ impl<F: Future<Output = Result<Response, Infallible>>> Future for Observed<F> {
         let route = this.route.as_ref().map_or("unmatched", MatchedPath::as_str);
         let status = response.status().as_u16();
         this.relay.metrics.answers.get_or_create(&Answer { route: route.to_string(), status }).inc();
+        if let Some(Cause(cause)) = response.extensions().get::<Cause>() {
+            this.relay.metrics.failures.get_or_create(&Failure { route: route.to_string(), cause }).inc();
+        }
         tracing::info!(method = %this.method, %route, status, ms = this.started.elapsed().as_millis() as u64, "answered");
         Poll::Ready(Ok(response))
     }

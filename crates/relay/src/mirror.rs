@@ -17,26 +17,28 @@
 //!   interaction (after its credential is checked), every browser call per address (429 with
 //!   `Retry-After`).
 
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{post, put};
+use axum::routing::{post, put, MethodRouter};
 use axum::{Json, Router};
 use reqwest::Method;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use subtle::ConstantTimeEq;
+use serde_json::{json, Map, Value};
 use zchat_types::{
-    paths, Ack, ApiBody, ApiError, ApiJson, CustomerMessage, InteractionCreated, MessageCreated, SendMessage, StartExtras, StartInteraction,
-    TokenOnly, UpdateInteraction,
+    paths, tags_fit, ApiBody, CustomerMessage, SendMessage, StartExtras, StartInteraction, TokenOnly, UpdateInteraction, MAX_PAGE_CHARS, MAX_TAGS,
+    MAX_TAG_BYTES,
 };
 
-use crate::hash::{InteractionHash, PathHash};
+use crate::admission::ClientAddress;
+use crate::caller::{previous_session, Authorized, Browser, VisitorCall};
+use crate::error::RelayError;
+use crate::hash::InteractionHash;
 use crate::idempotency::{self, fingerprint};
+use crate::metrics::Kind;
+use crate::upstream::{Answer, UpstreamError, UpstreamFailure};
 use crate::{unix_millis, Relay};
 
 pub fn routes() -> Router<Arc<Relay>> {
@@ -44,9 +46,9 @@ pub fn routes() -> Router<Arc<Relay>> {
         .route(paths::INTERACTIONS, post(start))
         .route(paths::INTERACTION, put(update))
         .route(paths::MESSAGES, post(send_message))
-        .route(paths::TYPING, put(typing))
-        .route(paths::CLEARED, put(cleared))
-        .route(paths::FINISH, put(finish))
+        .route(paths::TYPING, passed_on(paths::TYPING))
+        .route(paths::CLEARED, passed_on(paths::CLEARED))
+        .route(paths::FINISH, passed_on(paths::FINISH))
 }
 
 /// A customer named without a signature, which only a verified identity may do.
@@ -56,56 +58,45 @@ struct Unsigned {
     customer_key: Option<serde_json::Value>,
 }
 
-/// The page's address, title and referrer are cut to this.
-const MAX_PAGE_CHARS: usize = 500;
-
-/// The most tags one conversation may get, and the longest tag id.
-const MAX_TAGS: usize = 20;
-const MAX_TAG_LEN: usize = 64;
-
 async fn start(
     State(relay): State<Arc<Relay>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    _: Browser,
+    client: ClientAddress,
     headers: HeaderMap,
     body: ApiBody,
-) -> Result<Response, ApiError> {
-    relay.check_origin(&headers)?;
+) -> Result<Response, RelayError> {
     let mut request: StartInteraction = body.parse()?;
     let StartExtras { page, identity, tag_ids } = body.parse()?;
     if body.parse::<Unsigned>()?.customer_key.is_some() {
-        return Err(ApiError::new(400, "Do not send customer_key: send a signed identity"));
+        return Err(RelayError::bad_request("Do not send customer_key: send a signed identity"));
     }
     if !request.token.is_empty() {
-        return Err(ApiError::new(400, "Do not send a token: the relay adds the account's"));
+        return Err(RelayError::bad_request("Do not send a token: the relay adds the account's"));
     }
     if request.external_history.is_some() {
-        return Err(ApiError::new(400, "Do not send external_history: send X-Previous-Session and the relay sets it"));
+        return Err(RelayError::bad_request("Do not send external_history: send X-Previous-Session and the relay sets it"));
     }
     // Before anything reaches zChat: a claimed identity that is not valid starts nothing.
     let customer_key = relay.identities.verify(identity.as_ref())?;
-    if tag_ids.as_ref().is_some_and(|tags| tags.len() > MAX_TAGS || tags.iter().any(|tag| tag.is_empty() || tag.len() > MAX_TAG_LEN)) {
-        return Err(ApiError::new(400, format!("The tag_ids must be at most {MAX_TAGS} ids of 1 to {MAX_TAG_LEN} bytes")));
-    }
+    check_tags(tag_ids.as_deref())?;
     // The page the visitor starts on, for the agent: in `extra`, which zChat shows and returns.
     if let Some(page) = page {
         let cut = |text: &str| text.chars().take(MAX_PAGE_CHARS).collect::<String>();
-        let context = serde_json::json!({"url": cut(&page.url), "title": cut(&page.title), "referrer": cut(&page.referrer)});
-        request.extra.get_or_insert_with(serde_json::Map::new).insert("page_context".into(), context);
+        let context = json!({"url": cut(&page.url), "title": cut(&page.title), "referrer": cut(&page.referrer)});
+        request.extra.get_or_insert_with(Map::new).insert("page_context".into(), context);
     }
     if let Some(previous) = headers.get("x-previous-session") {
-        let previous = previous.to_str().unwrap_or_default();
-        let hash =
-            relay.sessions.checked_hash(previous).map_err(|_| ApiError::new(400, "The X-Previous-Session is not a valid session credential"))?;
+        let hash = previous_session(&relay, previous.to_str().unwrap_or_default())?;
         request.external_history = Some(relay.sessions.history_url(&relay.public_url, &hash));
     }
     let key = idempotency::key(&headers)?;
-    let client = relay.client(&headers, peer);
+    let ClientAddress(client) = client;
     let print = fingerprint(&(&request, &customer_key, &tag_ids));
     let run = {
         let relay = Arc::clone(&relay);
         async move {
             // Counted only when really started: a retry with the same key is free.
-            if let Err(error) = relay.check_create_rate(client) {
+            if let Err(error) = relay.creates.take(&client) {
                 return error.into_response();
             }
             create(&relay, request, customer_key, tag_ids).await.into_response()
@@ -115,12 +106,22 @@ async fn start(
     Ok(relay.idempotency.once(&format!("create:{client}"), key, print, run).await)
 }
 
+/// The tags a browser gives: at most [`MAX_TAGS`] ids of 1 to [`MAX_TAG_BYTES`] bytes.
+fn check_tags(tags: Option<&[String]>) -> Result<(), RelayError> {
+    match tags {
+        Some(tags) if !tags_fit(tags) => {
+            Err(RelayError::bad_request(format!("The tag_ids must be at most {MAX_TAGS} ids of 1 to {MAX_TAG_BYTES} bytes")))
+        }
+        _ => Ok(()),
+    }
+}
+
 async fn create(
     relay: &Relay,
     mut request: StartInteraction,
     customer_key: Option<String>,
     tag_ids: Option<Vec<String>>,
-) -> Result<Json<InteractionCreated>, ApiError> {
+) -> Result<Json<Value>, RelayError> {
     // A verified customer's earlier conversation, from any browser, for the agent to read
     // (unless this browser named one of its own).
     if let (Some(key), None) = (&customer_key, &request.external_history) {
@@ -131,19 +132,58 @@ async fn create(
         }
     }
     request.token = relay.upstream.token().to_string();
-    let started = Instant::now();
-    let created = relay.upstream.call(Method::POST, paths::INTERACTIONS, &request).await;
-    relay.metrics.upstream("start", started.elapsed());
-    let mut created: InteractionCreated = created?;
-    let hash =
-        InteractionHash::parse(&created.data.interaction_hash).ok_or_else(|| ApiError::new(502, "zChat answered an invalid interaction hash"))?;
+    let answer = timed(relay, "start", Method::POST, paths::INTERACTIONS, &request).await?;
+    let (hash, mut created) = created(relay, &answer)?;
     // Without the shared log, the conversation's stream opens it later (and its held triggers).
     if let Err(error) = relay.log.open(&hash).await {
         tracing::warn!(%error, "a new interaction's log is not open yet");
     }
-    created.data.warnings = identify(relay, &hash, customer_key, tag_ids).await;
-    created.data.session = Some(relay.sessions.issue(&hash));
-    Ok(Json(created))
+    let warnings = identify(relay, &hash, customer_key, tag_ids).await;
+    // zChat's answer as it came, with what the widget reads where it reads it (`data`).
+    let data = created.entry("data").or_insert_with(|| Value::Object(Map::new()));
+    if !data.is_object() {
+        *data = Value::Object(Map::new());
+    }
+    if let Value::Object(data) = data {
+        data.insert("interaction_hash".into(), Value::String(hash.to_string()));
+        data.insert("session".into(), Value::String(relay.sessions.issue(&hash)));
+        if !warnings.is_empty() {
+            data.insert("warnings".into(), json!(warnings));
+        }
+    }
+    Ok(Json(Value::Object(created)))
+}
+
+/// The interaction hash of zChat's create answer, where zChat may put it (`data.interaction_hash`,
+/// `data.hash`, a top-level `interaction_hash`), and the answer as an object; with none, a 502
+/// that names the problem (counted as an oddity, like a webhook's).
+fn created(relay: &Relay, answer: &Answer) -> Result<(InteractionHash, Map<String, Value>), RelayError> {
+    let json = answer.json();
+    let object = match json {
+        Some(Value::Object(object)) => object,
+        _ => Map::new(),
+    };
+    let text = |value: Option<&Value>| match value {
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(Value::Number(number)) => Some(number.to_string()),
+        _ => None,
+    };
+    let data = object.get("data");
+    let found = [
+        ("hash_in_data", text(data.and_then(|data| data.get("interaction_hash")))),
+        ("hash_as_data_hash", text(data.and_then(|data| data.get("hash")))),
+        ("hash_at_top_level", text(object.get("interaction_hash"))),
+    ];
+    let Some((place, Some(hash))) = found.into_iter().find(|(_, hash)| hash.is_some()) else {
+        relay.metrics.upstream_oddities.get_or_create(&Kind { kind: "create_without_hash" }).inc();
+        return Err(UpstreamError { operation: "start", failure: UpstreamFailure::Unreadable("its create answer has no interaction hash") }.into());
+    };
+    if place != "hash_in_data" {
+        relay.metrics.upstream_oddities.get_or_create(&Kind { kind: place }).inc();
+    }
+    let hash = InteractionHash::parse(&hash)
+        .ok_or(UpstreamError { operation: "start", failure: UpstreamFailure::Unreadable("its interaction hash is not one the relay can use") })?;
+    Ok((hash, object))
 }
 
 /// Gives the new interaction its verified customer and its tags (an update right after the
@@ -157,7 +197,7 @@ async fn identify(relay: &Relay, hash: &InteractionHash, customer_key: Option<St
         (Some(_), Some(_)) => match give(relay, hash, customer_key.clone(), tag_ids.clone()).await {
             Ok(()) => key_taken = true,
             // Which one zChat refused: each on its own.
-            Err(error) if error.status == 422 => {
+            Err(error) if error.status() == 422 => {
                 match give(relay, hash, customer_key.clone(), None).await {
                     Ok(()) => key_taken = true,
                     Err(error) => refused.push(("customer_key", error)),
@@ -179,41 +219,51 @@ async fn identify(relay: &Relay, hash: &InteractionHash, customer_key: Option<St
         }
     }
     if let (true, Some(key)) = (key_taken, &customer_key) {
-        if let Err(error) = relay.log.remember_customer(key, hash).await {
-            tracing::warn!(%error, "a verified customer's conversation is not remembered");
-        }
+        remember_customer(relay, key, hash).await;
     }
-    refused.into_iter().map(|(what, error)| format!("zChat did not take the {what} ({}); the conversation goes on without", error.message)).collect()
+    refused
+        .into_iter()
+        .map(|(what, error)| format!("zChat did not take the {what} ({}); the conversation goes on without", error.message()))
+        .collect()
+}
+
+/// A verified customer's conversation, so that their next one (from any browser) names it.
+async fn remember_customer(relay: &Relay, key: &str, hash: &InteractionHash) {
+    if let Err(error) = relay.log.remember_customer(key, hash).await {
+        tracing::warn!(%error, "a verified customer's conversation is not remembered");
+    }
 }
 
 /// An update of `hash` with the customer and the tags, with the account token.
-async fn give(relay: &Relay, hash: &InteractionHash, customer_key: Option<String>, tag_ids: Option<Vec<String>>) -> Result<(), ApiError> {
-    let body = UpdateInteraction { token: String::new(), mood: None, tag_ids, customer_key, note: None };
-    call::<_, Ack>(relay, Method::PUT, hash, paths::INTERACTION, body).await.map(|_| ())
+async fn give(relay: &Relay, hash: &InteractionHash, customer_key: Option<String>, tag_ids: Option<Vec<String>>) -> Result<(), UpstreamError> {
+    let body = UpdateInteraction { token: String::new(), mood: None, tag_ids, customer_key, note: None, identity: None };
+    call(relay, Method::PUT, hash, paths::INTERACTION, body).await.map(|_| ())
 }
 
-async fn update(
-    State(relay): State<Arc<Relay>>,
-    PathHash(hash): PathHash,
-    headers: HeaderMap,
-    ApiJson(request): ApiJson<UpdateInteraction>,
-) -> Result<Json<Ack>, ApiError> {
-    // Only a verified identity, on create, names the customer.
-    if request.customer_key.is_some() {
-        return Err(ApiError::new(400, "Do not send customer_key: send a signed identity when the conversation starts"));
+/// `PUT …/{hash}`: the visitor's rating, and what the site says of a conversation under way (its
+/// tags, a verified customer: `identify` after the start), through the same checks as at the start.
+async fn update(State(relay): State<Arc<Relay>>, call: VisitorCall<UpdateInteraction>) -> Result<Json<Value>, RelayError> {
+    let VisitorCall { hash, mut body } = call;
+    // Only a verified identity names the customer.
+    if body.customer_key.is_some() {
+        return Err(RelayError::bad_request("Do not send customer_key: send a signed identity"));
     }
-    forward(&relay, &headers, Method::PUT, &hash, paths::INTERACTION, request).await.map(Json)
+    check_tags(body.tag_ids.as_deref())?;
+    if let Some(identity) = body.identity.take() {
+        body.customer_key = relay.identities.verify(Some(&identity))?;
+    }
+    let customer_key = body.customer_key.clone();
+    let answer = ack(call_visitor(&relay, Method::PUT, &hash, paths::INTERACTION, body).await?, false);
+    if let Some(key) = customer_key {
+        remember_customer(&relay, &key, &hash).await;
+    }
+    Ok(answer)
 }
 
-async fn send_message(
-    State(relay): State<Arc<Relay>>,
-    PathHash(hash): PathHash,
-    headers: HeaderMap,
-    ApiJson(mut request): ApiJson<SendMessage>,
-) -> Result<Response, ApiError> {
+async fn send_message(State(relay): State<Arc<Relay>>, headers: HeaderMap, call: VisitorCall<SendMessage>) -> Result<Response, RelayError> {
+    let VisitorCall { hash, body: request } = call;
     // Checked before a key is kept: keys cost only the interaction's own visitor.
     let client_key = idempotency::key(&headers)?;
-    authorize(&relay, &headers, &hash, std::mem::take(&mut request.token))?;
     // A media message only with a file this conversation uploaded.
     relay.uploads.check_message(&relay, &hash, &request)?;
     // Scoped by interaction: keys of different conversations never meet.
@@ -228,110 +278,57 @@ async fn send_message(
 }
 
 /// Sends an authorized visitor's message to zChat, then logs it for every tab.
-async fn send(relay: &Relay, hash: &InteractionHash, request: SendMessage, client_key: Option<String>) -> Result<Json<MessageCreated>, ApiError> {
+async fn send(relay: &Relay, hash: &InteractionHash, request: SendMessage, client_key: Option<String>) -> Result<Json<Value>, RelayError> {
     let message = CustomerMessage { content: request.content.clone(), kind: request.kind, url: request.url.clone(), sent_at: 0, client_key };
-    let answer = call(relay, Method::POST, hash, paths::MESSAGES, request).await?;
+    let answer = call_visitor(relay, Method::POST, hash, paths::MESSAGES, request).await?;
     // zChat took it: it is now part of the transcript every tab of the visitor sees.
     let message = CustomerMessage { sent_at: unix_millis(), ..message };
     // zChat has it: a log that cannot take it now only costs other tabs its echo.
     if let Err(error) = relay.log.append_customer_message(hash, &message).await {
         tracing::warn!(%error, "a visitor's message is not in the log");
     }
-    relay.metrics.events_in.get_or_create(&crate::metrics::Kind { kind: "customer_message" }).inc();
-    Ok(Json(answer))
+    relay.metrics.events_in.get_or_create(&Kind { kind: "customer_message" }).inc();
+    Ok(ack(answer, true))
 }
 
-async fn typing(
-    State(relay): State<Arc<Relay>>,
-    PathHash(hash): PathHash,
-    headers: HeaderMap,
-    ApiJson(request): ApiJson<TokenOnly>,
-) -> Result<Json<Ack>, ApiError> {
-    forward(&relay, &headers, Method::PUT, &hash, paths::TYPING, request).await.map(Json)
+/// `typing`, `cleared` and `finish`: the visitor's token-only call at `path`, passed on.
+fn passed_on(path: &'static str) -> MethodRouter<Arc<Relay>> {
+    put(move |State(relay): State<Arc<Relay>>, call: VisitorCall<TokenOnly>| async move {
+        let VisitorCall { hash, body } = call;
+        call_visitor(&relay, Method::PUT, &hash, path, body).await.map(|answer| ack(answer, false))
+    })
 }
 
-async fn cleared(
-    State(relay): State<Arc<Relay>>,
-    PathHash(hash): PathHash,
-    headers: HeaderMap,
-    ApiJson(request): ApiJson<TokenOnly>,
-) -> Result<Json<Ack>, ApiError> {
-    forward(&relay, &headers, Method::PUT, &hash, paths::CLEARED, request).await.map(Json)
-}
-
-async fn finish(
-    State(relay): State<Arc<Relay>>,
-    PathHash(hash): PathHash,
-    headers: HeaderMap,
-    ApiJson(request): ApiJson<TokenOnly>,
-) -> Result<Json<Ack>, ApiError> {
-    forward(&relay, &headers, Method::PUT, &hash, paths::FINISH, request).await.map(Json)
-}
-
-/// A request body whose `token` carries the session credential on the way in and the account
-/// token on the way out.
-pub trait Authorized: Serialize {
-    fn token_mut(&mut self) -> &mut String;
-}
-
-impl Authorized for UpdateInteraction {
-    fn token_mut(&mut self) -> &mut String {
-        &mut self.token
+/// What the browser gets for zChat's success, whatever zChat's body was: the relay's own
+/// `{"message", "status": 200}`, with zChat's words when it had some, and its `data` where the
+/// widget may read it (`with_data`: a sent message's).
+fn ack(answer: Answer, with_data: bool) -> Json<Value> {
+    let json = answer.json();
+    let message = json.as_ref().and_then(|json| json.get("message")?.as_str()).unwrap_or("OK").to_string();
+    let mut ack = json!({"message": message, "status": 200});
+    if let Some(data) = json.as_ref().and_then(|json| json.get("data")).filter(|data| with_data && data.is_object()) {
+        ack["data"] = data.clone();
     }
+    Json(ack)
 }
 
-impl Authorized for SendMessage {
-    fn token_mut(&mut self) -> &mut String {
-        &mut self.token
-    }
+/// Sends an authorized visitor's `body` to zChat with the account token: zChat's refusals go back
+/// to the browser as they are (its 4xx, its words).
+async fn call_visitor<B: Authorized>(relay: &Relay, method: Method, hash: &InteractionHash, path: &str, body: B) -> Result<Answer, RelayError> {
+    Ok(call(relay, method, hash, path, body).await?)
 }
 
-impl Authorized for TokenOnly {
-    fn token_mut(&mut self) -> &mut String {
-        &mut self.token
-    }
-}
-
-/// Checks origin, hash, session credential and the interaction's rate, then sends `body` to zChat
-/// with the account token.
-async fn forward<B: Authorized, T: DeserializeOwned>(
-    relay: &Relay,
-    headers: &HeaderMap,
-    method: Method,
-    hash: &InteractionHash,
-    path: &str,
-    mut body: B,
-) -> Result<T, ApiError> {
-    authorize(relay, headers, hash, std::mem::take(body.token_mut()))?;
-    call(relay, method, hash, path, body).await
-}
-
-/// Whether this caller may act on `hash`: a browser on the relay's origin, that interaction's
-/// session credential, within the interaction's rate.
-pub(crate) fn authorize(relay: &Relay, headers: &HeaderMap, hash: &InteractionHash, credential: String) -> Result<(), ApiError> {
-    relay.check_origin(headers)?;
-    if bool::from(credential.as_bytes().ct_eq(relay.upstream.token().as_bytes())) {
-        // Someone has the account token in a browser. Refused like any other wrong credential:
-        // a different answer would tell a guesser that the guess was right.
-        tracing::error!("a browser sent the account token as a session credential: rotate ZCHAT_TOKEN");
-        return Err(ApiError::new(401, "The session credential is not valid"));
-    }
-    relay.sessions.check(hash, &credential)?;
-    relay.check_interaction_rate(hash)
-}
-
-/// Sends an authorized `body` to zChat with the account token.
-async fn call<B: Authorized, T: DeserializeOwned>(
-    relay: &Relay,
-    method: Method,
-    hash: &InteractionHash,
-    path: &str,
-    mut body: B,
-) -> Result<T, ApiError> {
+/// Sends `body` to zChat's `path` of `hash` with the account token.
+async fn call<B: Authorized>(relay: &Relay, method: Method, hash: &InteractionHash, path: &str, mut body: B) -> Result<Answer, UpstreamError> {
     *body.token_mut() = relay.upstream.token().to_string();
+    timed(relay, operation_of(path), method, &paths::for_interaction(path, hash), &body).await
+}
+
+/// One call to zChat, its time in the metrics.
+async fn timed<B: serde::Serialize>(relay: &Relay, operation: &'static str, method: Method, path: &str, body: &B) -> Result<Answer, UpstreamError> {
     let started = Instant::now();
-    let answer = relay.upstream.call(method, &paths::for_interaction(path, hash), &body).await;
-    relay.metrics.upstream(operation_of(path), started.elapsed());
+    let answer = relay.upstream.call(operation, method, path, body).await;
+    relay.metrics.upstream(operation, started.elapsed());
     answer
 }
 
@@ -345,11 +342,4 @@ fn operation_of(path: &str) -> &'static str {
         paths::INTERACTION => "update",
         _ => "other",
     }
-}
-
-/// The client's address: the peer's, or behind a trusted proxy the last `X-Forwarded-For` entry
-/// (the one that proxy added; earlier ones are the client's own claims).
-pub fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> IpAddr {
-    let forwarded = trust_forwarded_for.then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()).flatten();
-    forwarded.unwrap_or(peer.ip())
 }

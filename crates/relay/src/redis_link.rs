@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 use tokio::sync::watch;
-use zchat_types::ApiError;
 
 /// Redis could not be reached (or answered an error): the caller answers 503.
 #[derive(Debug, Clone)]
@@ -25,20 +24,6 @@ impl std::error::Error for Unavailable {}
 impl From<redis::RedisError> for Unavailable {
     fn from(error: redis::RedisError) -> Self {
         Unavailable(error.to_string())
-    }
-}
-
-/// Redis being away is a 503 everywhere: the caller (zChat, the widget) retries later.
-impl From<Unavailable> for ApiError {
-    fn from(error: Unavailable) -> Self {
-        tracing::warn!(%error, "answered 503");
-        ApiError::new(503, "The relay's storage is unavailable for a moment; retry later")
-    }
-}
-
-impl axum::response::IntoResponse for Unavailable {
-    fn into_response(self) -> axum::response::Response {
-        ApiError::from(self).into_response()
     }
 }
 

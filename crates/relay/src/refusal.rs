@@ -1,7 +1,8 @@
 //! Every refusal the relay answers is the reference's `{"message": "…", "status": N}` JSON, also the
 //! ones it does not make itself: axum's extractors (a path that is not UTF-8, a query parameter
 //! given twice, a body over the limit), an unknown route, a method a route does not take, a file
-//! that is not there. Handlers answer [`ApiError`]s; this layer reshapes whatever else is not JSON.
+//! that is not there. Handlers answer `RelayError`s; this layer reshapes whatever else is not JSON
+//! (the one other place the wire type `ApiError` is made: it rewrites answers others wrote).
 
 use std::convert::Infallible;
 use std::future::{ready, Ready};
@@ -14,17 +15,19 @@ use futures_util::future::{BoxFuture, Either, FutureExt, Then};
 use tower::{Layer, Service};
 use zchat_types::ApiError;
 
+use crate::error::RelayError;
+
 /// The longest text of another layer's refusal that is passed on as the message.
 const MAX_MESSAGE: usize = 300;
 
 /// Unknown routes.
-pub async fn not_found() -> ApiError {
-    ApiError::new(404, "Not found")
+pub async fn not_found() -> RelayError {
+    RelayError::not_found("Not found")
 }
 
 /// A method the route does not take.
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(405, "Method not allowed")
+pub async fn method_not_allowed() -> RelayError {
+    RelayError::refused(405, "Method not allowed")
 }
 
 /// A handler that panicked (a bug, or a library's assertion): a 500 the widget can read and
@@ -32,7 +35,7 @@ pub async fn method_not_allowed() -> ApiError {
 pub fn after_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let reason = panic.downcast_ref::<&str>().copied().or_else(|| panic.downcast_ref::<String>().map(String::as_str)).unwrap_or("(not text)");
     tracing::error!(reason, "a request's handler panicked");
-    ApiError::new(500, "The relay failed on this request; try again").into_response()
+    RelayError::Panicked.into_response()
 }
 
 /// Rewrites every 4xx and 5xx answer that is not JSON into the reference's shape, keeping its

@@ -5,11 +5,11 @@
 //! it; the hash alone (which zChat's agents and logs see) opens nothing. Carrying the hash lets the
 //! relay tell a forged credential (401) from a genuine one for another interaction (403).
 
+use crate::error::RelayError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use zchat_types::ApiError;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -61,7 +61,7 @@ impl Sessions {
     }
 
     /// The interaction hash a credential names, once the credential is checked.
-    pub fn checked_hash(&self, credential: &str) -> Result<String, ApiError> {
+    pub fn checked_hash(&self, credential: &str) -> Result<String, RelayError> {
         let hash = credential.rsplit_once('.').map(|(hash, _)| hash).unwrap_or_default();
         self.check(hash, credential).map(|()| hash.to_string())
     }
@@ -74,16 +74,16 @@ impl Sessions {
 
     /// Checks `credential` for the interaction `hash`: 401 when missing or not ours, 403 when it
     /// is genuine but belongs to another interaction. The MAC comparison is constant-time.
-    pub fn check(&self, hash: &str, credential: &str) -> Result<(), ApiError> {
+    pub fn check(&self, hash: &str, credential: &str) -> Result<(), RelayError> {
         if credential.is_empty() {
-            return Err(ApiError::new(401, "This interaction needs its session credential in token"));
+            return Err(RelayError::refused(401, "This interaction needs its session credential in token"));
         }
-        let invalid = || ApiError::new(401, "The session credential is not valid");
+        let invalid = || RelayError::refused(401, "The session credential is not valid");
         let (signed_hash, tag) = credential.rsplit_once('.').ok_or_else(invalid)?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;
         self.mac("session", signed_hash).verify_slice(&tag).map_err(|_| invalid())?;
         if signed_hash != hash {
-            return Err(ApiError::new(403, "The session credential belongs to another interaction"));
+            return Err(RelayError::refused(403, "The session credential belongs to another interaction"));
         }
         Ok(())
     }
@@ -98,7 +98,7 @@ mod tests {
         let sessions = Sessions::new(b"secret".to_vec());
         let credential = sessions.issue("h1");
         assert!(sessions.check("h1", &credential).is_ok());
-        assert_eq!(sessions.check("h2", &credential).unwrap_err().status, 403);
+        assert_eq!(sessions.check("h2", &credential).unwrap_err().status(), 403);
     }
 
     #[test]
@@ -106,7 +106,7 @@ mod tests {
         let sessions = Sessions::new(b"secret".to_vec());
         let other_relay = Sessions::new(b"other".to_vec()).issue("h1");
         for bad in ["", "h1", "h1.", "h1.!!!", "h1.AAAA", other_relay.as_str()] {
-            assert_eq!(sessions.check("h1", bad).unwrap_err().status, 401, "{bad:?}");
+            assert_eq!(sessions.check("h1", bad).unwrap_err().status(), 401, "{bad:?}");
         }
     }
 }

@@ -17,8 +17,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::Value;
 use subtle::ConstantTimeEq;
-use zchat_types::{Ack, ApiError, Oddity, Trigger};
+use zchat_types::{Ack, Oddity, Trigger};
 
+use crate::error::RelayError;
 use crate::hash::InteractionHash;
 use crate::log::{Arrival, Intake};
 use crate::metrics::{Kind, Outcome};
@@ -48,11 +49,11 @@ impl Shapes {
     }
 }
 
-async fn receive(State(relay): State<Arc<Relay>>, Path(secret): Path<String>, body: Bytes) -> Result<Json<Ack>, ApiError> {
+async fn receive(State(relay): State<Arc<Relay>>, Path(secret): Path<String>, body: Bytes) -> Result<Json<Ack>, RelayError> {
     let count = |outcome| relay.metrics.webhooks.get_or_create(&Outcome { outcome }).inc();
     if !bool::from(secret.as_bytes().ct_eq(relay.webhook_secret.as_bytes())) {
         count("wrong_secret");
-        return Err(ApiError::new(404, "Not found"));
+        return Err(RelayError::not_found("Not found"));
     }
     // Bytes that are not UTF-8 inside a string (which JSON parsers may skip over unchecked) are
     // zChat's: kept, as the replacement character, rather than losing the agent's message.
@@ -63,7 +64,7 @@ async fn receive(State(relay): State<Arc<Relay>>, Path(secret): Path<String>, bo
     let refuse = |why: String| {
         count("malformed");
         tracing::warn!(why, "webhook refused");
-        ApiError::new(400, format!("Not a zChat trigger: {why}"))
+        RelayError::bad_request(format!("Not a zChat trigger: {why}"))
     };
     let parsed: Value = serde_json::from_str(&raw).map_err(|error| refuse(format!("not JSON that can be read ({error})")))?;
     let (trigger, mut oddities) = Trigger::read(&parsed).map_err(|error| refuse(error.to_string()))?;
@@ -79,10 +80,9 @@ async fn receive(State(relay): State<Arc<Relay>>, Path(secret): Path<String>, bo
         kinds.push("invalid_utf8");
     }
     note_oddities(&relay, &kinds, &parsed);
-    let outcome = relay.log.append_trigger(raw, Arrival::of(&trigger, &parsed)).await.map_err(|error| {
+    // Not logged (answered 503, which zChat retries, and said once by the error).
+    let outcome = relay.log.append_trigger(raw, Arrival::of(&trigger, &parsed)).await.inspect_err(|_| {
         count("unavailable");
-        tracing::warn!(%error, "webhook not logged; zChat will retry it");
-        ApiError::from(error)
     })?;
     tracing::debug!(%hash, ?outcome, "webhook");
     let (message, outcome) = match outcome {

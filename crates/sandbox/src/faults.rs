@@ -5,14 +5,16 @@
 //! ```json
 //! {"seed": 42,
 //!  "api": {"error_rate": 0.1, "timeout_rate": 0.05, "timeout_ms": 15000, "slow_rate": 0.2, "slow_ms": 800,
-//!          "answer_after_triggers": false},
+//!          "answer_after_triggers": false, "answer_variant_rate": 0.5, "answer_shape": "no_content"},
 //!  "webhooks": {"delay_ms": 200, "duplicate_rate": 0.1, "reorder_rate": 0.1, "reorder_wait_ms": 1000,
 //!               "drop_rate": 0.1, "variant_rate": 0.5}}
 //! ```
 //! API: an error answers 503; a timeout answers 504 only after `timeout_ms` (longer than a
 //! client's patience); a slow call is carried out at once but answered `slow_ms` later (so its
 //! triggers can arrive before its answer); with `answer_after_triggers`, every answer waits for
-//! the triggers queued before it to be delivered. Webhooks: every delivery
+//! the triggers queued before it to be delivered; an answer of a varied call comes in a shape the
+//! reference does not show (`answers`): one of those that keep its meaning at
+//! `answer_variant_rate`, or the one `answer_shape` names on every call. Webhooks: every delivery
 //! waits `delay_ms`; a duplicated one is delivered twice; a reordered one goes after the next
 //! trigger (or after `reorder_wait_ms` if none comes); a dropped one loses its first attempt and is retried;
 //! a varied one goes in a shape the reference does not show (`variants`), as a live zChat may.
@@ -24,6 +26,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use zchat_types::ApiError;
+
+use crate::answers::AnswerShape;
 
 /// The longest delay any fault may add.
 const MAX_MS: u64 = 120_000;
@@ -48,6 +52,10 @@ pub struct ApiFaults {
     /// call's triggers then reach the webhook before its answer, however slow the machine. The
     /// deterministic form of `slow_ms`, for tests of "the trigger came first".
     pub answer_after_triggers: bool,
+    /// A call's answer in a shape that keeps its meaning (`AnswerShape::KEEPING`), at this rate.
+    pub answer_variant_rate: f64,
+    /// Every answer in this shape (the refusals: the call is not carried out).
+    pub answer_shape: Option<AnswerShape>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -105,6 +113,7 @@ impl Faults {
             ("webhooks.reorder_rate", hooks.reorder_rate),
             ("webhooks.drop_rate", hooks.drop_rate),
             ("webhooks.variant_rate", hooks.variant_rate),
+            ("api.answer_variant_rate", api.answer_variant_rate),
         ];
         if let Some((name, _)) = rates.iter().find(|(_, rate)| !(0.0..=1.0).contains(rate)) {
             return Err(ApiError::new(400, format!("{name} must be between 0 and 1")));
@@ -160,6 +169,18 @@ impl Injector {
         } else {
             ApiFault::None
         }
+    }
+
+    /// The shape of the next API answer (`None`: the reference's).
+    pub fn answer_shape(&self) -> Option<AnswerShape> {
+        let mut state = self.lock();
+        let (faults, rng) = &mut *state;
+        let api = &faults.api;
+        if api.answer_shape.is_some() {
+            return api.answer_shape;
+        }
+        let varied = api.answer_variant_rate > 0.0 && rng.random::<f64>() < api.answer_variant_rate;
+        varied.then(|| AnswerShape::KEEPING[rng.random_range(0..AnswerShape::KEEPING.len())])
     }
 
     /// Draws the faults of the next webhook delivery.

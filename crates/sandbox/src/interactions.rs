@@ -470,6 +470,7 @@ mod tests {
             tag_ids: None,
             customer_key: None,
             note: Some("thanks".into()),
+            identity: None,
         };
         store.update(&account, "a", rate).unwrap();
         assert_eq!(store.get("a").unwrap().mood, Some(Mood::Positive));
@@ -499,6 +500,7 @@ mod tests {
             tag_ids: tags.map(|t| t.into_iter().map(str::to_string).collect()),
             customer_key: key.map(str::to_string),
             note: None,
+            identity: None,
         };
         assert_eq!(store.update(&account, "a", update(Some(vec!["1", "7"]), None)).unwrap_err().message, "The tag_id 7 does not exist");
         assert_eq!(store.update(&account, "a", update(None, Some("nobody"))).unwrap_err().message, "The customer_key nobody does not exist");

@@ -36,8 +36,24 @@ pub async fn record(State(sandbox): State<Arc<Sandbox>>, request: Request, next:
     Response::from_parts(parts, Body::from(answer))
 }
 
-/// Applies the next API fault: 503, a 504 after a long wait, or a slow answer.
+/// Applies the next API fault: 503, a 504 after a long wait, or a slow answer; then the answer's
+/// shape, if it is to be varied.
 pub async fn inject(State(sandbox): State<Arc<Sandbox>>, request: Request, next: Next) -> Response {
+    let Some(shape) = sandbox.faults.answer_shape() else { return faulty(&sandbox, request, next).await };
+    if !shape.carried_out() {
+        return shape.refusal();
+    }
+    let create = request.method() == axum::http::Method::POST && request.uri().path() == zchat_types::paths::INTERACTIONS;
+    let response = faulty(&sandbox, request, next).await;
+    if !response.status().is_success() {
+        return response;
+    }
+    let body = to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
+    shape.reshape(create, &body)
+}
+
+/// The call with the next fault of the API's.
+async fn faulty(sandbox: &Sandbox, request: Request, next: Next) -> Response {
     if sandbox.faults.get().api.answer_after_triggers {
         let response = next.run(request).await;
         // Longer than a delivery's every retry (about 25 s): the answer comes after its triggers.

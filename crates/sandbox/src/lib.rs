@@ -18,6 +18,7 @@
 
 pub mod account;
 pub mod agent_api;
+pub mod answers;
 pub mod clientapi;
 mod console;
 pub mod faults;

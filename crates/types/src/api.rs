@@ -112,6 +112,20 @@ pub struct StartExtras {
     pub tag_ids: Option<Vec<String>>,
 }
 
+/// The most tags one conversation may get, and the longest tag id (the widget and the relay both
+/// hold a site to them).
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_BYTES: usize = 64;
+
+/// The page's address, title and referrer are cut to this many characters (the page's own
+/// address may be megabytes long).
+pub const MAX_PAGE_CHARS: usize = 500;
+
+/// Whether `tags` are within [`MAX_TAGS`] ids of 1 to [`MAX_TAG_BYTES`] bytes.
+pub fn tags_fit(tags: &[String]) -> bool {
+    tags.len() <= MAX_TAGS && tags.iter().all(|tag| !tag.is_empty() && tag.len() <= MAX_TAG_BYTES)
+}
+
 /// The page a conversation starts on, as the loader saw it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -152,6 +166,11 @@ pub struct UpdateInteraction {
     pub customer_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Not zChat's: a verified customer for a conversation under way (the widget's `identify`),
+    /// which the relay checks and turns into `customer_key` (a browser's update may not carry one
+    /// itself). Never sent to zChat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
 }
 
 /// The visitor's rating: "POSITIVE" or "NEGATIVE".

@@ -21,8 +21,9 @@ mod stream;
 mod trigger;
 
 pub use api::{
-    Ack, ApiError, CreatedData, Customer, HoursAsked, Identity, InteractionCreated, MediaType, MessageCreated, MessageCreatedData, MessageType, Mood,
-    PageContext, SendMessage, StartExtras, StartInteraction, StartRequest, TeamHours, TokenOnly, UpdateInteraction, Uploaded, UploadedFile,
+    tags_fit, Ack, ApiError, CreatedData, Customer, HoursAsked, Identity, InteractionCreated, MediaType, MessageCreated, MessageCreatedData,
+    MessageType, Mood, PageContext, SendMessage, StartExtras, StartInteraction, StartRequest, TeamHours, TokenOnly, UpdateInteraction, Uploaded,
+    UploadedFile, MAX_PAGE_CHARS, MAX_TAGS, MAX_TAG_BYTES,
 };
 pub use history::{Direction, ExternalHistory, HistoryMessage, HISTORY_TIME_FORMAT};
 #[cfg(feature = "axum")]

@@ -11,13 +11,14 @@ mod tests;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::header;
 use axum::routing::post;
 use axum::{Json, Router};
 use jiff::tz::TimeZone;
-use zchat_types::{ApiError, ApiJson, HoursAsked, TeamHours};
+use zchat_types::{ApiJson, HoursAsked, TeamHours};
 
+use crate::caller::Browser;
+use crate::error::RelayError;
 use crate::Relay;
 use schedule::{Hours, Zone};
 
@@ -30,12 +31,7 @@ pub fn routes() -> Router<Arc<Relay>> {
     Router::new().route(zchat_types::paths::HOURS, post(answer))
 }
 
-async fn answer(
-    State(relay): State<Arc<Relay>>,
-    headers: HeaderMap,
-    ApiJson(asked): ApiJson<HoursAsked>,
-) -> Result<([(header::HeaderName, &'static str); 1], Json<TeamHours>), ApiError> {
-    relay.check_origin(&headers)?;
+async fn answer(_: Browser, ApiJson(asked): ApiJson<HoursAsked>) -> Result<([(header::HeaderName, &'static str); 1], Json<TeamHours>), RelayError> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as i64);
     let back_at = back_at(&asked.hours, &asked.timezone, now)?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(TeamHours { back_at })))
@@ -43,18 +39,18 @@ async fn answer(
 
 /// When the team of `hours` in `timezone` is back after `now` (`None`: it is there), or a 422
 /// that names the setting that is wrong, for the site's developer.
-pub fn back_at(hours: &str, timezone: &str, now: i64) -> Result<Option<i64>, ApiError> {
+pub fn back_at(hours: &str, timezone: &str, now: i64) -> Result<Option<i64>, RelayError> {
     if hours.len() > MAX_HOURS_BYTES {
-        return Err(ApiError::new(422, format!("data-hours is longer than {MAX_HOURS_BYTES} bytes.")));
+        return Err(RelayError::refused(422, format!("data-hours is longer than {MAX_HOURS_BYTES} bytes.")));
     }
-    let schedule = Hours::parse(hours).map_err(|message| ApiError::new(422, message))?;
+    let schedule = Hours::parse(hours).map_err(|message| RelayError::refused(422, message))?;
     if timezone.trim().is_empty() {
-        return Err(ApiError::new(422, "data-hours needs data-timezone, the team's time zone (like America/Sao_Paulo)."));
+        return Err(RelayError::refused(422, "data-hours needs data-timezone, the team's time zone (like America/Sao_Paulo)."));
     }
     let zone = Some(timezone.trim()).filter(|name| name.len() <= MAX_ZONE_BYTES).and_then(|name| TimeZone::get(name).ok());
     let zone = zone.ok_or_else(|| {
         let shown: String = timezone.chars().take(MAX_ZONE_BYTES).collect();
-        ApiError::new(422, format!("data-timezone \"{shown}\" is not a time zone like America/Sao_Paulo."))
+        RelayError::refused(422, format!("data-timezone \"{shown}\" is not a time zone like America/Sao_Paulo."))
     })?;
     Ok(schedule.back_at(now, &zone))
 }

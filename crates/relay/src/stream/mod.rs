@@ -9,19 +9,19 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use std::net::SocketAddr;
-
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
-use zchat_types::{paths, ApiError, EventId, Reset, StreamEventKind};
+use zchat_types::{paths, EventId, Reset, StreamEventKind};
 
-use crate::hash::PathHash;
+use crate::admission::ClientAddress;
+use crate::caller::Visitor;
+use crate::error::RelayError;
 use crate::Relay;
 
 mod frame;
@@ -30,25 +30,22 @@ pub fn routes() -> Router<Arc<Relay>> {
     Router::new().route(paths::EVENTS, get(events))
 }
 
+/// Where the widget resumes (its credential, `token`, is the [`Visitor`]'s).
 #[derive(Deserialize)]
 struct StreamQuery {
-    #[serde(default)]
-    token: String,
     last_event_id: Option<String>,
 }
 
+/// The query's shape comes first (a parameter given twice is a 400), then who is calling.
 async fn events(
     State(relay): State<Arc<Relay>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    PathHash(hash): PathHash,
     Query(query): Query<StreamQuery>,
+    Visitor { hash }: Visitor,
+    client: ClientAddress,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    relay.check_origin(&headers)?;
-    relay.sessions.check(&hash, &query.token)?;
-    relay.check_interaction_rate(&hash)?;
+) -> Result<Response, RelayError> {
     // Held as long as the stream is open: no address or conversation holds the relay alone.
-    let slots = relay.stream_slots(relay.client(&headers, peer), &hash)?;
+    let slots = relay.stream_slots(client, &hash)?;
 
     // A header that is not text is an id all the same, one that is not this log's (a reset).
     let given = headers

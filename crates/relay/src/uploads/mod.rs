@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -34,10 +34,12 @@ use object_store::buffered::BufWriter;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Semaphore;
-use zchat_types::{paths, ApiError, MessageType, SendMessage, Uploaded, UploadedFile};
+use zchat_types::{paths, MessageType, SendMessage, Uploaded, UploadedFile};
 
+use crate::caller::Visitor;
 use crate::config::UploadSettings;
-use crate::hash::{InteractionHash, PathHash};
+use crate::error::RelayError;
+use crate::hash::InteractionHash;
 use crate::idempotency::{self, fingerprint};
 use crate::metrics;
 use crate::redis_link::RedisLink;
@@ -79,15 +81,15 @@ impl Uploads {
 
     /// Checks a visitor's message before it goes to zChat: a media message must carry an address
     /// this relay issued for `hash`, of that kind (403 otherwise); a text message no address.
-    pub fn check_message(&self, relay: &Relay, hash: &InteractionHash, message: &SendMessage) -> Result<(), ApiError> {
+    pub fn check_message(&self, relay: &Relay, hash: &InteractionHash, message: &SendMessage) -> Result<(), RelayError> {
         match (&message.url, message.kind) {
             (None, MessageType::Text) => Ok(()),
-            (Some(_), MessageType::Text) => Err(ApiError::new(400, "A text message carries no url")),
-            (None, _) => Err(ApiError::new(400, "A media message needs the url its upload answered")),
+            (Some(_), MessageType::Text) => Err(RelayError::refused(400, "A text message carries no url")),
+            (None, _) => Err(RelayError::refused(400, "A media message needs the url its upload answered")),
             (Some(url), kind) => match address::issued_for(&relay.sessions, &relay.public_url, hash, url) {
                 Some(issued) if issued.message == kind => Ok(()),
-                Some(_) => Err(ApiError::new(403, "The message's type is not the uploaded file's")),
-                None => Err(ApiError::new(403, "The url is not a file uploaded to this conversation")),
+                Some(_) => Err(RelayError::refused(403, "The message's type is not the uploaded file's")),
+                None => Err(RelayError::refused(403, "The url is not a file uploaded to this conversation")),
             },
         }
     }
@@ -103,23 +105,10 @@ pub fn file_routes() -> Router<Arc<Relay>> {
     Router::new().route("/uploads/{*file}", get(serve_file))
 }
 
-#[derive(serde::Deserialize)]
-struct Credential {
-    #[serde(default)]
-    token: String,
-}
-
-async fn upload(
-    State(relay): State<Arc<Relay>>,
-    PathHash(hash): PathHash,
-    Query(Credential { token }): Query<Credential>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    crate::mirror::authorize(&relay, &headers, &hash, token)?;
+async fn upload(State(relay): State<Arc<Relay>>, Visitor { hash }: Visitor, headers: HeaderMap, body: Body) -> Result<Response, RelayError> {
     let settings = &relay.uploads.settings;
     let length = content_length(&headers, settings.max_bytes).inspect_err(|refusal| {
-        if refusal.status == 413 {
+        if refusal.status() == 413 {
             relay.metrics.uploads.get_or_create(&refused("too_large")).inc();
         }
     })?;
@@ -127,9 +116,9 @@ async fn upload(
     let declared = match headers.get(header::CONTENT_TYPE) {
         None => String::new(),
         Some(value) if value.len() <= MAX_NAME_HEADER => {
-            value.to_str().map_err(|_| ApiError::new(400, "The Content-Type is not readable"))?.to_string()
+            value.to_str().map_err(|_| RelayError::refused(400, "The Content-Type is not readable"))?.to_string()
         }
-        Some(_) => return Err(ApiError::new(400, "The Content-Type is too long")),
+        Some(_) => return Err(RelayError::refused(400, "The Content-Type is too long")),
     };
     let key = idempotency::key(&headers)?;
     let print = fingerprint(&(length, &name, &declared));
@@ -147,28 +136,28 @@ fn refused(outcome: &'static str) -> metrics::Upload {
 }
 
 /// The body's declared length: required (a browser always sends it for a file), at most `max`.
-fn content_length(headers: &HeaderMap, max: u64) -> Result<u64, ApiError> {
-    let length = headers.get(header::CONTENT_LENGTH).ok_or_else(|| ApiError::new(411, "An upload needs its Content-Length"))?;
+fn content_length(headers: &HeaderMap, max: u64) -> Result<u64, RelayError> {
+    let length = headers.get(header::CONTENT_LENGTH).ok_or_else(|| RelayError::refused(411, "An upload needs its Content-Length"))?;
     let length: u64 =
-        length.to_str().ok().and_then(|text| text.parse().ok()).ok_or_else(|| ApiError::new(400, "The Content-Length is not a number"))?;
+        length.to_str().ok().and_then(|text| text.parse().ok()).ok_or_else(|| RelayError::refused(400, "The Content-Length is not a number"))?;
     if length == 0 {
-        return Err(ApiError::new(400, "The file is empty"));
+        return Err(RelayError::refused(400, "The file is empty"));
     }
     if length > max {
-        return Err(ApiError::new(413, format!("The file is too large: the limit is {}", human_bytes(max))));
+        return Err(RelayError::refused(413, format!("The file is too large: the limit is {}", human_bytes(max))));
     }
     Ok(length)
 }
 
 /// The visitor's name for the file (`X-File-Name`, percent-encoded UTF-8), cleaned of control
 /// characters and cut; empty when not given.
-fn file_name(headers: &HeaderMap) -> Result<String, ApiError> {
+fn file_name(headers: &HeaderMap) -> Result<String, RelayError> {
     let Some(value) = headers.get(paths::FILE_NAME_HEADER) else { return Ok(String::new()) };
     if value.len() > MAX_NAME_HEADER {
-        return Err(ApiError::new(400, "The X-File-Name is too long"));
+        return Err(RelayError::refused(400, "The X-File-Name is too long"));
     }
-    let text = value.to_str().map_err(|_| ApiError::new(400, "The X-File-Name must be percent-encoded"))?;
-    let decoded = percent_encoding::percent_decode_str(text).decode_utf8().map_err(|_| ApiError::new(400, "The X-File-Name is not UTF-8"))?;
+    let text = value.to_str().map_err(|_| RelayError::refused(400, "The X-File-Name must be percent-encoded"))?;
+    let decoded = percent_encoding::percent_decode_str(text).decode_utf8().map_err(|_| RelayError::refused(400, "The X-File-Name is not UTF-8"))?;
     Ok(decoded.chars().filter(|c| !c.is_control()).take(MAX_NAME_CHARS).collect::<String>().trim().to_string())
 }
 
@@ -185,7 +174,14 @@ pub fn human_bytes(bytes: u64) -> String {
 }
 
 /// Reserves the quota, keeps the file, gives back what was not stored, and counts the outcome.
-async fn receive(relay: &Relay, hash: &InteractionHash, length: u64, name: String, declared: String, body: Body) -> Result<Json<Uploaded>, ApiError> {
+async fn receive(
+    relay: &Relay,
+    hash: &InteractionHash,
+    length: u64,
+    name: String,
+    declared: String,
+    body: Body,
+) -> Result<Json<Uploaded>, RelayError> {
     let uploads = &relay.uploads;
     let limit = uploads.settings.quota_bytes;
     match uploads.quota.reserve(hash, length, limit, relay.idle_ttl).await? {
@@ -193,7 +189,7 @@ async fn receive(relay: &Relay, hash: &InteractionHash, length: u64, name: Strin
         Reserved::No { used } => {
             relay.metrics.uploads.get_or_create(&refused("quota")).inc();
             let left = limit.saturating_sub(used);
-            return Err(ApiError::new(
+            return Err(RelayError::refused(
                 413,
                 format!("This conversation's files may take {} in all; {} is left", human_bytes(limit), human_bytes(left)),
             ));
@@ -209,14 +205,24 @@ async fn receive(relay: &Relay, hash: &InteractionHash, length: u64, name: Strin
             tracing::info!(kind = kind.ext, size = file.size, "a visitor's file is stored");
             Ok(Json(Uploaded { data: file, message: "File stored".into(), status: 200 }))
         }
-        Err((outcome, error)) => {
-            relay.metrics.uploads.get_or_create(&refused(outcome)).inc();
+        Err(error) => {
+            relay.metrics.uploads.get_or_create(&refused(outcome_of(&error))).inc();
             Err(error)
         }
     }
 }
 
-/// The file, spooled, recognised, cleaned and stored; or why not (an outcome for the metrics).
+/// An upload's outcome for the metrics, by how it failed: the store (`failed`), the file's kind
+/// (`wrong_kind`), or the upload itself (`cut_off`).
+fn outcome_of(error: &RelayError) -> &'static str {
+    match error {
+        RelayError::Refused { status: 415, .. } => "wrong_kind",
+        RelayError::Refused { .. } => "cut_off",
+        _ => "failed",
+    }
+}
+
+/// The file, spooled, recognised, cleaned and stored; or why not.
 async fn keep(
     relay: &Relay,
     hash: &InteractionHash,
@@ -224,44 +230,39 @@ async fn keep(
     name: &str,
     declared: &str,
     body: Body,
-) -> Result<(&'static Kind, UploadedFile), (&'static str, ApiError)> {
+) -> Result<(&'static Kind, UploadedFile), RelayError> {
     let uploads = &relay.uploads;
-    let mut spool = Spool::create(&uploads.settings.spool_dir).await.map_err(|e| ("failed", storage_failed(e)))?;
-    let head = spool.receive(body, length).await.map_err(|e| ("cut_off", e))?;
-    let kind = kind::classify(&head, head.len() as u64 == length, name, declared).map_err(|reason| ("wrong_kind", ApiError::new(415, reason)))?;
+    let mut spool = Spool::create(&uploads.settings.spool_dir).await.map_err(RelayError::files)?;
+    let head = spool.receive(body, length).await?;
+    let kind = kind::classify(&head, head.len() as u64 == length, name, declared).map_err(|reason| RelayError::refused(415, reason))?;
     let safe = address::safe_name(name, kind);
     let issued = address::issue(&relay.sessions, &relay.public_url, hash, kind, &safe);
     let path = object_store::path::Path::from(issued.object.as_str());
-    let _turn = uploads.storing.acquire().await.map_err(|e| ("failed", storage_failed(e)))?;
+    let _turn = uploads.storing.acquire().await.map_err(RelayError::files)?;
     let size = if metadata::has_metadata(kind.ext) {
-        let bytes = tokio::fs::read(&spool.path).await.map_err(|e| ("failed", storage_failed(e)))?;
+        let bytes = tokio::fs::read(&spool.path).await.map_err(RelayError::files)?;
         let ext = kind.ext;
         let clean = tokio::task::spawn_blocking(move || metadata::strip(ext, Bytes::from(bytes)))
             .await
-            .map_err(|e| ("failed", storage_failed(e)))?
-            .map_err(|reason| ("wrong_kind", ApiError::new(415, reason)))?;
+            .map_err(RelayError::files)?
+            .map_err(|reason| RelayError::refused(415, reason))?;
         let size = clean.iter().map(|piece| piece.len() as u64).sum();
-        uploads.store.put(&path, clean.into_iter().collect()).await.map_err(|e| ("failed", storage_failed(e)))?;
+        uploads.store.put(&path, clean.into_iter().collect()).await.map_err(RelayError::files)?;
         size
     } else {
-        let mut file = tokio::fs::File::open(&spool.path).await.map_err(|e| ("failed", storage_failed(e)))?;
+        let mut file = tokio::fs::File::open(&spool.path).await.map_err(RelayError::files)?;
         let mut writer = BufWriter::with_capacity(Arc::clone(&uploads.store), path, PART);
         if let Err(error) = tokio::io::copy(&mut file, &mut writer).await {
             let _ = writer.abort().await;
-            return Err(("failed", storage_failed(error)));
+            return Err(RelayError::files(error));
         }
         // A writer whose completion failed cannot be aborted (`object_store` panics if asked):
         // the store's own rule for unfinished multipart uploads clears what it left.
-        writer.shutdown().await.map_err(|e| ("failed", storage_failed(e)))?;
+        writer.shutdown().await.map_err(RelayError::files)?;
         length
     };
     let name = if name.is_empty() { safe } else { name.to_string() };
     Ok((kind, UploadedFile { url: issued.url, kind: kind.message, size, name }))
-}
-
-fn storage_failed(error: impl std::fmt::Display) -> ApiError {
-    tracing::warn!(%error, "a visitor's file could not be stored");
-    ApiError::new(503, "The file could not be stored just now; try again")
 }
 
 /// A file on its way in, on disk; removed when dropped.
@@ -278,29 +279,29 @@ impl Spool {
     }
 
     /// Writes `body` (of `length` bytes) to the spool as it arrives; its first bytes come back.
-    async fn receive(&mut self, body: Body, length: u64) -> Result<Vec<u8>, ApiError> {
+    async fn receive(&mut self, body: Body, length: u64) -> Result<Vec<u8>, RelayError> {
         let mut chunks = body.into_data_stream();
         let mut head = Vec::with_capacity(HEAD.min(length as usize));
         let mut received = 0u64;
         loop {
             let chunk = match tokio::time::timeout(STALLED, chunks.next()).await {
-                Err(_) => return Err(ApiError::new(408, "The upload stalled; try again")),
+                Err(_) => return Err(RelayError::refused(408, "The upload stalled; try again")),
                 Ok(None) => break,
-                Ok(Some(Err(_))) => return Err(ApiError::new(400, "The upload was cut off; try again")),
+                Ok(Some(Err(_))) => return Err(RelayError::refused(400, "The upload was cut off; try again")),
                 Ok(Some(Ok(chunk))) => chunk,
             };
             received += chunk.len() as u64;
             if received > length {
-                return Err(ApiError::new(400, "The body is longer than its Content-Length"));
+                return Err(RelayError::refused(400, "The body is longer than its Content-Length"));
             }
             let room = HEAD.saturating_sub(head.len()).min(chunk.len());
             head.extend_from_slice(&chunk[..room]);
-            self.file.write_all(&chunk).await.map_err(storage_failed)?;
+            self.file.write_all(&chunk).await.map_err(RelayError::files)?;
         }
         if received != length {
-            return Err(ApiError::new(400, "The upload was cut off; try again"));
+            return Err(RelayError::refused(400, "The upload was cut off; try again"));
         }
-        self.file.flush().await.map_err(storage_failed)?;
+        self.file.flush().await.map_err(RelayError::files)?;
         Ok(head)
     }
 }
@@ -313,19 +314,19 @@ impl Drop for Spool {
 
 /// `GET /uploads/{token}.{ext}/{name}`: the stored file, as its kind (never as anything a
 /// browser would run), with one byte range if asked (players seek).
-async fn serve_file(State(relay): State<Arc<Relay>>, Path(file): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let not_found = || ApiError::new(404, "No such file");
+async fn serve_file(State(relay): State<Arc<Relay>>, Path(file): Path<String>, headers: HeaderMap) -> Result<Response, RelayError> {
+    let not_found = || RelayError::not_found("No such file");
     let (object, kind, name) = address::parse(&file).ok_or_else(not_found)?;
     let uploads = &relay.uploads;
     let path = object_store::path::Path::from(object.as_str());
     let meta = match uploads.store.head(&path).await {
         Ok(meta) => meta,
         Err(object_store::Error::NotFound { .. }) => return Err(not_found()),
-        Err(error) => return Err(storage_failed(error)),
+        Err(error) => return Err(RelayError::files(error)),
     };
     let stored_at = meta.last_modified.timestamp_millis().max(0) as u64;
     if stored_at.saturating_add(uploads.settings.retention.as_millis() as u64) <= crate::unix_millis() {
-        return Err(ApiError::new(410, "This file was kept for its time and is gone"));
+        return Err(RelayError::refused(410, "This file was kept for its time and is gone"));
     }
     let size = meta.size;
     let range = match headers.get(header::RANGE) {
@@ -333,7 +334,7 @@ async fn serve_file(State(relay): State<Arc<Relay>>, Path(file): Path<String>, h
         Some(value) => match byte_range(value.to_str().unwrap_or_default(), size) {
             Some(range) => Some(range),
             None => {
-                let mut refusal = ApiError::new(416, "The range is not in this file").into_response();
+                let mut refusal = RelayError::refused(416, "The range is not in this file").into_response();
                 refusal.headers_mut().insert(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{size}")).expect("digits"));
                 return Ok(refusal);
             }
@@ -343,7 +344,7 @@ async fn serve_file(State(relay): State<Arc<Relay>>, Path(file): Path<String>, h
     let got = match uploads.store.get_opts(&path, options).await {
         Ok(got) => got,
         Err(object_store::Error::NotFound { .. }) => return Err(not_found()),
-        Err(error) => return Err(storage_failed(error)),
+        Err(error) => return Err(RelayError::files(error)),
     };
     let body = Body::from_stream(got.into_stream().map_err(std::io::Error::other));
     let disposition = if kind.message == MessageType::File { "attachment" } else { "inline" };

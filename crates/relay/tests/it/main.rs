@@ -1,7 +1,9 @@
 //! The relay with the in-process sandbox, started on free ports, driven over real HTTP.
 
+#[macro_use]
 mod support;
 
+mod answers;
 mod api;
 mod assets;
 mod check;

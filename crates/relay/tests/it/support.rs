@@ -10,6 +10,33 @@ use zchat_relay::launch::{launch, Running};
 use zchat_relay::Config;
 pub use zchat_testkit::Redis;
 
+/// One test per log for a rule that holds on both: `on_both_logs! { async fn rule(log: Log) { … } }`
+/// makes `rule::memory` and `rule::redis`, so that a failure on Redis is never hidden behind one in
+/// memory (nor the other way round), and each says which log broke the rule.
+#[allow(unused_macros)]
+macro_rules! on_both_logs {
+    ($(#[$meta:meta])* async fn $name:ident($log:ident: Log) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            use crate::support::Log;
+
+            async fn rule($log: Log) $body
+
+            #[tokio::test]
+            async fn memory() {
+                rule(Log::Memory).await
+            }
+
+            #[tokio::test]
+            async fn redis() {
+                rule(Log::Redis).await
+            }
+        }
+    };
+}
+
 pub const WEBHOOK_SECRET: &str = "test-webhook-secret";
 pub const SESSION_SECRET: &str = "test-session-secret-of-32-bytes-or-more";
 pub const DEADLINE: Duration = Duration::from_secs(10);

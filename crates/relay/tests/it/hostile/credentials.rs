@@ -114,3 +114,34 @@ async fn history_signatures_that_are_not_genuine_look_like_nothing() {
         product.stop().await;
     }
 }
+
+/// The alarm's count on `product`'s `/metrics`.
+async fn alarms(product: &Product) -> u64 {
+    let text = product.http.get(product.metrics()).send().await.unwrap().text().await.unwrap();
+    let line = text.lines().find(|line| line.starts_with("relay_account_token_alarms_total ")).expect("the alarm's counter");
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn the_account_token_in_a_browser_raises_the_alarm_on_every_route_that_takes_a_credential() {
+    let product = Product::on(Log::Memory, |_| {}).await;
+    let (hash, _) = product.start_interaction(1).await;
+    let token = zchat_sandbox::DEFAULT_TOKEN;
+    let api = |path: &str| product.relay(&format!("/core/api/v1/interactions/{hash}{path}"));
+    let mut answers = Vec::new();
+    for path in ["/typing", "/cleared", "/finish", ""] {
+        answers.push(("a body's token", product.http.put(api(path)).json(&json!({"token": token})).send().await.unwrap().status()));
+    }
+    let message = json!({"token": token, "content": "hi", "type": "text"});
+    answers.push(("a message's token", product.http.post(api("/messages")).json(&message).send().await.unwrap().status()));
+    answers.push(("the stream's query", product.http.get(api("/events")).query(&[("token", token)]).send().await.unwrap().status()));
+    let upload = product.http.post(api("/uploads")).query(&[("token", token)]).header("content-type", "text/plain").body("hi");
+    answers.push(("an upload's query", upload.send().await.unwrap().status()));
+    let create = product.http.post(product.relay("/core/api/v1/interactions")).header("x-previous-session", token);
+    answers.push(("X-Previous-Session", create.json(&json!({"department_id": 1})).send().await.unwrap().status()));
+    // Refused like any wrong credential (nothing tells a guesser it matched), and counted each time.
+    let refused: Vec<_> = answers.iter().map(|(what, status)| (*what, status.as_u16())).collect();
+    assert!(refused.iter().all(|(what, status)| *status == 401 || (*what == "X-Previous-Session" && *status == 400)), "{refused:?}");
+    assert_eq!(alarms(&product).await, answers.len() as u64, "{refused:?}");
+    product.stop().await;
+}
