@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use crate::hex;
-use crate::redis_link::RedisLink;
+use crate::redis_link::{Backing, RedisLink};
 
 /// The longest key accepted; the widget sends UUIDs.
 const MAX_KEY_LEN: usize = 100;
@@ -147,11 +147,22 @@ impl Entries {
     }
 }
 
-pub struct Idempotency {
+/// The first answers, kept where the relay keeps what relays share ([`Backing`]).
+pub enum Idempotency {
+    /// In this process's memory.
+    Memory(InMemory),
+    /// In Redis, shared with the other relays: a retry may reach another relay.
+    Redis(OnRedis),
+}
+
+pub struct InMemory {
     entries: Arc<Mutex<Entries>>,
     kept: Kept,
-    /// Redis, when the relays share it: then the keys live there.
-    shared: Option<Arc<RedisLink>>,
+}
+
+pub struct OnRedis {
+    link: Arc<RedisLink>,
+    kept: Kept,
 }
 
 /// Takes an in-flight entry out again if its task ends without an answer (it panicked).
@@ -170,13 +181,11 @@ impl Drop for Release {
 }
 
 impl Idempotency {
-    pub fn new(kept: Kept) -> Self {
-        Idempotency { entries: Arc::default(), kept, shared: None }
-    }
-
-    /// Keys kept in Redis, shared with the other relays.
-    pub fn shared(kept: Kept, redis: Arc<RedisLink>) -> Self {
-        Idempotency { shared: Some(redis), ..Idempotency::new(kept) }
+    pub fn new(kept: Kept, backing: &Backing) -> Self {
+        match backing {
+            Backing::Memory => Idempotency::Memory(InMemory { entries: Arc::default(), kept }),
+            Backing::Redis(link) => Idempotency::Redis(OnRedis { link: Arc::clone(link), kept }),
+        }
     }
 
     /// Runs `run` once per `(scope, key)`; without a key, always. `fingerprint` identifies the
@@ -187,22 +196,37 @@ impl Idempotency {
     {
         let Some(key) = key else { return run.await };
         let id = key_id(scope, &key);
-        if let Some(redis) = &self.shared {
-            let answer = match redis.connection() {
-                Ok(redis) => shared_once(redis, self.kept, format!("zchat:k:{id}"), fingerprint, run).await,
-                Err(error) => Err(error.into()),
-            };
-            return answer.unwrap_or_else(IntoResponse::into_response);
-        }
+        let answer = match self {
+            Idempotency::Memory(memory) => memory.once(id, fingerprint, run).await,
+            Idempotency::Redis(redis) => redis.once(id, fingerprint, run).await,
+        };
+        answer.unwrap_or_else(IntoResponse::into_response)
+    }
+}
+
+impl OnRedis {
+    async fn once<Fut>(&self, id: String, fingerprint: Fingerprint, run: Fut) -> Result<Response, RelayError>
+    where
+        Fut: Future<Output = Response> + Send + 'static,
+    {
+        shared_once(self.link.connection()?, self.kept, format!("zchat:k:{id}"), fingerprint, run).await
+    }
+}
+
+impl InMemory {
+    async fn once<Fut>(&self, id: String, fingerprint: Fingerprint, run: Fut) -> Result<Response, RelayError>
+    where
+        Fut: Future<Output = Response> + Send + 'static,
+    {
         // Decided under the lock, waited for after it.
         let (done, replayed) = {
             let mut entries = self.entries.lock().expect("never poisoned");
             entries.evict(&self.kept, Instant::now());
             match entries.map.get(&id) {
                 Some(Entry::Done { fingerprint: first, .. } | Entry::InFlight { fingerprint: first, .. }) if *first != fingerprint => {
-                    return reused().into_response();
+                    return Err(reused());
                 }
-                Some(Entry::Done { answer, .. }) => return answer.replayed(),
+                Some(Entry::Done { answer, .. }) => return Ok(answer.replayed()),
                 Some(Entry::InFlight { done, .. }) => (done.clone(), true),
                 None => {
                     let (sender, done) = watch::channel(None);
@@ -214,7 +238,7 @@ impl Idempotency {
                 }
             }
         };
-        wait(done, replayed).await
+        Ok(wait(done, replayed).await)
     }
 }
 
@@ -345,7 +369,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_retry_gets_the_first_answer_and_a_reused_key_is_422() {
-        let keys = Idempotency::new(Kept { ttl: Duration::from_secs(60), keys: 10, bytes: 1 << 20 });
+        let keys = Idempotency::new(Kept { ttl: Duration::from_secs(60), keys: 10, bytes: 1 << 20 }, &Backing::Memory);
         let print = fingerprint(&"a");
         assert_eq!(text(keys.once("s", Some("k".into()), print.clone(), ok("first")).await).await, "first");
         let replay = keys.once("s", Some("k".into()), print, ok("second")).await;
@@ -356,7 +380,7 @@ mod tests {
 
     #[tokio::test]
     async fn kept_answers_are_bounded_by_bytes_and_a_request_under_way_does_not_hold_eviction() {
-        let keys = Idempotency::new(Kept { ttl: Duration::from_secs(60), keys: 1_000, bytes: 4 * ENTRY_OVERHEAD });
+        let keys = Idempotency::new(Kept { ttl: Duration::from_secs(60), keys: 1_000, bytes: 4 * ENTRY_OVERHEAD }, &Backing::Memory);
         // Under way for as long as the test likes.
         let (release, hold) = tokio::sync::oneshot::channel::<()>();
         let slow = async move {
@@ -373,7 +397,8 @@ mod tests {
             keys.once("s", Some(format!("k{n}")), fingerprint(&n), ok("x")).await;
         }
         {
-            let entries = keys.entries.lock().unwrap();
+            let Idempotency::Memory(memory) = &*keys else { unreachable!("made in memory") };
+            let entries = memory.entries.lock().unwrap();
             assert!(entries.bytes <= 4 * ENTRY_OVERHEAD + 1, "{} bytes kept", entries.bytes);
             assert!(entries.map.len() <= 5, "{} keys kept", entries.map.len());
         }
@@ -383,7 +408,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_first_request_whose_caller_is_gone_still_completes_and_the_retry_gets_its_answer() {
-        let keys = Arc::new(Idempotency::new(Kept { ttl: Duration::from_secs(60), keys: 10, bytes: 1 << 20 }));
+        let keys = Arc::new(Idempotency::new(Kept { ttl: Duration::from_secs(60), keys: 10, bytes: 1 << 20 }, &Backing::Memory));
         let (release, hold) = tokio::sync::oneshot::channel::<()>();
         let slow = async move {
             let _ = hold.await;

@@ -71,7 +71,7 @@ use axum::Router;
 pub use config::{check_origin_setting, origin_of, Admission, Config, Limits, S3Settings, UploadSettings, Wiring};
 use error::RelayError;
 pub use log::Store;
-pub use redis_link::{RedisLink, Unavailable};
+pub use redis_link::{Backing, RedisLink, Unavailable};
 pub use session::Sessions;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -115,22 +115,14 @@ pub struct Relay {
 }
 
 impl Relay {
-    /// The relay over `log`; `redis`, when the relays share one, keeps the `Idempotency-Key`s
-    /// too (a retry may reach another relay).
-    pub fn new(
-        config: &Config,
-        wiring: &Wiring,
-        log: Store,
-        redis: Option<Arc<RedisLink>>,
-        shutdown: watch::Receiver<bool>,
-    ) -> std::io::Result<Arc<Relay>> {
+    /// The relay, keeping what relays share (its event log, the `Idempotency-Key`s' answers, the
+    /// upload quotas) on `backing`, every one of them the same way.
+    pub fn new(config: &Config, wiring: &Wiring, backing: &Backing, shutdown: watch::Receiver<bool>) -> std::io::Result<Arc<Relay>> {
         let admission = &config.admission;
         let kept = idempotency::Kept { ttl: IDEMPOTENCY_TTL, keys: config.limits.max_idempotency_keys, bytes: config.limits.max_idempotency_bytes };
-        let uploads = uploads::Uploads::open(&config.uploads, redis.clone(), config.limits.max_interactions).map_err(std::io::Error::other)?;
-        let idempotency = match redis {
-            Some(redis) => idempotency::Idempotency::shared(kept, redis),
-            None => idempotency::Idempotency::new(kept),
-        };
+        let uploads = uploads::Uploads::open(&config.uploads, backing, config.limits.max_interactions).map_err(std::io::Error::other)?;
+        let idempotency = idempotency::Idempotency::new(kept, backing);
+        let log = Store::new(backing, config.limits.clone(), shutdown.clone());
         let metrics = metrics::Metrics::new(&log);
         Ok(Arc::new(Relay {
             upstream: upstream::Upstream::new(&wiring.upstream_base, wiring.upstream_token.clone(), config.upstream_timeout),
@@ -155,6 +147,11 @@ impl Relay {
             uploads,
             idle_ttl: config.limits.idle_ttl,
         }))
+    }
+
+    /// The event log (tests look into the memory one).
+    pub fn log(&self) -> &Store {
+        &self.log
     }
 
     /// Places for one more stream of `client` on `hash`, or 429.
@@ -219,15 +216,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopping) = watch::channel(false);
-    let (log, redis) = match &config.redis_url {
-        Some(url) => {
-            let redis = RedisLink::start(url, stopping.clone()).map_err(std::io::Error::other)?;
-            (Store::Shared(log::SharedLog::start(Arc::clone(&redis), config.limits.clone(), stopping.clone())), Some(redis))
-        }
-        None => (Store::Memory(log::MemoryLog::new(config.limits.clone())), None),
+    let backing = match &config.redis_url {
+        Some(url) => Backing::Redis(RedisLink::start(url, stopping.clone()).map_err(std::io::Error::other)?),
+        None => Backing::Memory,
     };
-    tokio::spawn(sweep(log.clone(), stopping.clone()));
-    let relay = Relay::new(&config, &wiring, log, redis, stopping.clone())?;
+    let relay = Relay::new(&config, &wiring, &backing, stopping.clone())?;
+    tokio::spawn(sweep(relay.log.clone(), stopping.clone()));
     tokio::spawn(uploads::sweep(Arc::clone(&relay), stopping.clone()));
     let limits = listener::ConnectionLimits {
         header_timeout: config.admission.header_timeout,

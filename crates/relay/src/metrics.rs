@@ -148,7 +148,7 @@ impl Metrics {
         registry.register("upload_bytes", "Bytes of visitors' files stored (after their metadata was removed)", upload_bytes.clone());
         registry.register("uploads_expired", "Stored files deleted at the end of their retention", uploads_expired.clone());
         registry.register("evictions", "Interaction logs removed to make room, by why they were chosen", evictions.clone());
-        if let Store::Shared(log) = log {
+        if let Store::Redis(log) = log {
             registry.register(
                 "redis_triggers_per_call",
                 "Webhooks' triggers per call to Redis (concurrent webhooks share one)",

@@ -27,6 +27,17 @@ impl From<redis::RedisError> for Unavailable {
     }
 }
 
+/// Where the relay keeps what several relays must share: the event log, the `Idempotency-Key`s'
+/// first answers and the upload quotas. Decided once, at start (`REDIS_URL`), and each of the
+/// three is built from it the same way: `Memory(…)` or `Redis(…)`.
+#[derive(Clone)]
+pub enum Backing {
+    /// This process's memory: one relay.
+    Memory,
+    /// Redis, shared by every relay with the same `REDIS_URL`.
+    Redis(Arc<RedisLink>),
+}
+
 pub struct RedisLink {
     client: redis::Client,
     commands: RwLock<Option<ConnectionManager>>,

@@ -85,14 +85,14 @@ async fn receive(State(relay): State<Arc<Relay>>, Path(secret): Path<String>, bo
         count("unavailable");
     })?;
     tracing::debug!(%hash, ?outcome, "webhook");
-    let (message, outcome) = match outcome {
-        Intake::Appended(_) => ("Trigger received", "appended"),
-        Intake::Duplicate => ("Trigger already received", "duplicate"),
-        Intake::Held => ("Trigger held for an interaction not yet known", "held"),
-        Intake::Dropped => ("Trigger ignored: too many for unknown interactions", "dropped"),
+    let message = match outcome {
+        Intake::Appended(_) => "Trigger received",
+        Intake::Duplicate => "Trigger already received",
+        Intake::Held => "Trigger held for an interaction not yet known",
+        Intake::Dropped => "Trigger ignored: too many for unknown interactions",
     };
-    count(outcome);
-    if outcome == "appended" {
+    count(outcome.word());
+    if let Intake::Appended(_) = outcome {
         relay.metrics.events_in.get_or_create(&Kind { kind: "trigger" }).inc();
     }
     Ok(Json(Ack { message: message.into(), status: 200 }))

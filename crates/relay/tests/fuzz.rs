@@ -12,8 +12,8 @@ use axum::http::Request;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use zchat_relay::log::MemoryLog;
-use zchat_relay::{Admission, Config, Relay, Store, Wiring};
+
+use zchat_relay::{Admission, Backing, Config, Relay, Store, Wiring};
 
 const WEBHOOK_SECRET: &str = "fuzz-webhook-secret";
 const SESSION_SECRET: &str = "fuzz-session-secret-of-32-bytes-at-least";
@@ -39,9 +39,9 @@ fn router() -> axum::Router {
         session_secret: SESSION_SECRET.as_bytes().to_vec(),
     };
     let (_, stopping) = tokio::sync::watch::channel(false);
-    let log = Store::Memory(MemoryLog::new(config.limits.clone()));
-    log_open(&log);
-    zchat_relay::app(Relay::new(&config, &wiring, log, None, stopping).expect("a relay"), &config)
+    let relay = Relay::new(&config, &wiring, &Backing::Memory, stopping).expect("a relay");
+    log_open(relay.log());
+    zchat_relay::app(relay, &config)
 }
 
 fn log_open(log: &Store) {

@@ -29,13 +29,14 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use zchat_types::{CustomerMessage, EventId, StreamEventKind, Trigger, TriggerEvent};
 
 pub use memory::MemoryLog;
 pub use shared::SharedLog;
 
-use crate::redis_link::Unavailable;
+use crate::config::Limits;
+use crate::redis_link::{Backing, Unavailable};
 
 /// Live events buffered per subscriber before it counts as lagging (and reads from the log).
 /// 16 rather than 64: 1.4 KB less per interaction (BENCHMARKS.md, issue 19); a subscriber that falls
@@ -103,6 +104,26 @@ pub enum Intake {
     Dropped,
 }
 
+impl Intake {
+    /// Its word: the label of `relay_webhooks_total{outcome}`, and the shared log's script's
+    /// reply (`shared/append.lua` answers in these words).
+    pub fn word(&self) -> &'static str {
+        match self {
+            Intake::Appended(_) => "appended",
+            Intake::Duplicate => "duplicate",
+            Intake::Held => "held",
+            Intake::Dropped => "dropped",
+        }
+    }
+
+    /// The intake a word names (an appended one without its id yet).
+    pub fn named(word: &str) -> Option<Intake> {
+        [Intake::Appended(EventId { epoch: 0, seq: 0 }), Intake::Duplicate, Intake::Held, Intake::Dropped]
+            .into_iter()
+            .find(|intake| intake.word() == word)
+    }
+}
+
 /// What the memory log holds now, and what it had to let go (for metrics and tests). Redis
 /// counts its own: with it there are none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -129,10 +150,18 @@ pub struct Evicted {
 #[derive(Clone)]
 pub enum Store {
     Memory(Arc<MemoryLog>),
-    Shared(Arc<SharedLog>),
+    Redis(Arc<SharedLog>),
 }
 
 impl Store {
+    /// The log on `backing`, within `limits`; on Redis, it listens until `stopping`.
+    pub fn new(backing: &Backing, limits: Limits, stopping: watch::Receiver<bool>) -> Store {
+        match backing {
+            Backing::Memory => Store::Memory(MemoryLog::new(limits)),
+            Backing::Redis(link) => Store::Redis(SharedLog::start(Arc::clone(link), limits, stopping)),
+        }
+    }
+
     /// Opens the log of `hash` if it has none (after a create answer, or for a hash whose session
     /// credential proves this relay created it), and appends any triggers held for it.
     pub async fn open(&self, hash: &str) -> Result<(), Unavailable> {
@@ -141,7 +170,7 @@ impl Store {
                 log.open(hash, Instant::now());
                 Ok(())
             }
-            Store::Shared(log) => log.open(hash).await,
+            Store::Redis(log) => log.open(hash).await,
         }
     }
 
@@ -150,7 +179,7 @@ impl Store {
     pub async fn append_trigger(&self, raw: String, arrival: Arrival) -> Result<Intake, Unavailable> {
         match self {
             Store::Memory(log) => Ok(log.append_trigger(raw, arrival, Instant::now())),
-            Store::Shared(log) => log.append_trigger(raw, arrival).await,
+            Store::Redis(log) => log.append_trigger(raw, arrival).await,
         }
     }
 
@@ -158,7 +187,7 @@ impl Store {
     pub async fn append_customer_message(&self, hash: &str, message: &CustomerMessage) -> Result<EventId, Unavailable> {
         match self {
             Store::Memory(log) => Ok(log.append_customer_message(hash, message, Instant::now())),
-            Store::Shared(log) => log.append_customer_message(hash, message).await,
+            Store::Redis(log) => log.append_customer_message(hash, message).await,
         }
     }
 
@@ -166,7 +195,7 @@ impl Store {
     pub async fn subscribe(&self, hash: &str, after: Option<EventId>) -> Result<Subscription, Unavailable> {
         match self {
             Store::Memory(log) => Ok(log.subscribe(hash, after, Instant::now())),
-            Store::Shared(log) => log.subscribe(hash, after).await,
+            Store::Redis(log) => log.subscribe(hash, after).await,
         }
     }
 
@@ -174,7 +203,7 @@ impl Store {
     pub async fn events(&self, hash: &str) -> Result<Option<Vec<Arc<LoggedEvent>>>, Unavailable> {
         match self {
             Store::Memory(log) => Ok(log.events(hash)),
-            Store::Shared(log) => log.events(hash).await,
+            Store::Redis(log) => log.events(hash).await,
         }
     }
 
@@ -183,7 +212,7 @@ impl Store {
     async fn after(&self, hash: &str, epoch: u64, seq: u64) -> Option<Vec<Arc<LoggedEvent>>> {
         let events = match self {
             Store::Memory(log) => log.events_of(hash, epoch)?,
-            Store::Shared(log) => log.events_of(hash, epoch).await.ok()??,
+            Store::Redis(log) => log.events_of(hash, epoch).await.ok()??,
         };
         let first_seq = events.first().map_or(seq + 1, |event| event.id.seq);
         (first_seq <= seq + 1).then(|| events.into_iter().filter(|event| event.id.seq > seq).collect())
@@ -198,7 +227,7 @@ impl Store {
                 log.remember_customer(id, hash, Instant::now());
                 Ok(())
             }
-            Store::Shared(log) => log.remember_customer(&id, hash).await,
+            Store::Redis(log) => log.remember_customer(&id, hash).await,
         }
     }
 
@@ -207,7 +236,7 @@ impl Store {
         let id = customer_id(key);
         match self {
             Store::Memory(log) => Ok(log.last_of_customer(&id, Instant::now())),
-            Store::Shared(log) => log.last_of_customer(&id).await,
+            Store::Redis(log) => log.last_of_customer(&id).await,
         }
     }
 
@@ -215,7 +244,7 @@ impl Store {
     pub fn stats(&self) -> Option<LogStats> {
         match self {
             Store::Memory(log) => Some(log.stats()),
-            Store::Shared(_) => None,
+            Store::Redis(_) => None,
         }
     }
 
@@ -223,7 +252,7 @@ impl Store {
     pub async fn sweep(&self, now: Instant) {
         match self {
             Store::Memory(log) => log.sweep(now),
-            Store::Shared(log) => {
+            Store::Redis(log) => {
                 if let Err(error) = log.sweep().await {
                     tracing::debug!(%error, "held triggers not swept this time");
                 }

@@ -24,7 +24,7 @@ use redis::aio::ConnectionManager;
 use tokio::sync::{broadcast, watch};
 use zchat_types::{CustomerMessage, EventId, StreamEventKind};
 
-use super::{Arrival, Dedupe, Intake, LoggedEvent, Store, Subscription, LIVE_CAPACITY};
+use super::{Arrival, Intake, LoggedEvent, Store, Subscription, LIVE_CAPACITY};
 use crate::config::Limits;
 use crate::redis_link::{RedisLink, Unavailable};
 
@@ -32,7 +32,7 @@ mod batch;
 mod script;
 
 use batch::Batches;
-use script::{info_key, log_key, AppendScript, Item};
+use script::{info_key, log_key, AppendScript, Item, Mode};
 
 const CHANNEL: &str = "zchat:calls";
 
@@ -71,28 +71,24 @@ impl SharedLog {
 
     /// Drops held triggers past the hold window (also done by every append that holds one).
     pub async fn sweep(&self) -> Result<(), Unavailable> {
-        self.script.run("sweep", &[Item::of("")]).await.map(|_| ())
+        self.script.run(Mode::Sweep, &[Item::of("")]).await.map(|_| ())
     }
 
     /// Opens the log of `hash` (after a create answer, or for a stream) and appends what was held.
     pub async fn open(&self, hash: &str) -> Result<(), Unavailable> {
-        self.script.run("open", &[Item::of(hash)]).await.map(|_| ())
+        self.script.run(Mode::Open, &[Item::of(hash)]).await.map(|_| ())
     }
 
     /// Appends a webhook's trigger (`raw` as received), holds it, or recognises a redelivery
     /// (in one call with the other webhooks this relay is taking at the same time).
     pub async fn append_trigger(&self, raw: String, arrival: Arrival) -> Result<Intake, Unavailable> {
-        let dedupe = match arrival.dedupe {
-            Dedupe::Message(hash) => format!("a:{hash}"),
-            Dedupe::Repeat(body) => format!("s:{body}"),
-        };
-        self.batches.trigger(Item { hash: arrival.hash, dedupe, finished: arrival.finished, data: raw }).await
+        self.batches.trigger(Item::trigger(arrival, raw)).await
     }
 
     /// Appends a message the visitor sent (after zChat accepted it), opening the log if needed.
     pub async fn append_customer_message(&self, hash: &str, message: &CustomerMessage) -> Result<EventId, Unavailable> {
         let data = serde_json::to_string(message).expect("a customer message serializes");
-        match self.script.run("customer", &[Item { data, ..Item::of(hash) }]).await?.as_slice() {
+        match self.script.run(Mode::Customer, &[Item { data, ..Item::of(hash) }]).await?.as_slice() {
             [_, epoch, seq] => batch::appended(epoch, seq),
             reply => Err(Unavailable(format!("unexpected reply {reply:?}"))),
         }
@@ -106,9 +102,9 @@ impl SharedLog {
         // Listening before reading: whatever is appended after the read arrives live. Opened and
         // read in one round trip (10,000 browsers may come at once).
         let live = self.local_stream(hash);
-        let (epoch, last, events) = opened(&self.script.run("subscribe", &[Item::of(hash)]).await?)?;
+        let (epoch, last, events) = opened(&self.script.run(Mode::Subscribe, &[Item::of(hash)]).await?)?;
         let next_seq = events.last().map_or(0, |e| e.id.seq).max(last) + 1;
-        Ok(Subscription::start(Store::Shared(Arc::clone(self)), hash, after, epoch, events, next_seq, live))
+        Ok(Subscription::start(Store::Redis(Arc::clone(self)), hash, after, epoch, events, next_seq, live))
     }
 
     pub(super) async fn remember_customer(&self, id: &str, hash: &str) -> Result<(), Unavailable> {
@@ -204,12 +200,9 @@ async fn read(connection: &mut ConnectionManager, hash: &str, epoch: u64) -> Res
     Ok(entries.into_iter().filter_map(|(id, fields)| entry(epoch, &id, &fields)).map(Arc::new).collect())
 }
 
+/// A logged event's kind, by the stream's own names (a `reset` is never logged).
 fn kind(name: &str) -> Option<StreamEventKind> {
-    match name {
-        "trigger" => Some(StreamEventKind::Trigger),
-        "customer_message" => Some(StreamEventKind::CustomerMessage),
-        _ => None,
-    }
+    StreamEventKind::from_name(name).filter(|kind| *kind != StreamEventKind::Reset)
 }
 
 /// A stream entry `0-SEQ` with fields `k`, `d`, `t`.

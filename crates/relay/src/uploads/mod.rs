@@ -42,7 +42,7 @@ use crate::error::RelayError;
 use crate::hash::InteractionHash;
 use crate::idempotency::{self, fingerprint};
 use crate::metrics;
-use crate::redis_link::RedisLink;
+use crate::redis_link::Backing;
 use crate::Relay;
 use kind::Kind;
 use quota::{Quota, Reserved};
@@ -69,12 +69,13 @@ pub struct Uploads {
 }
 
 impl Uploads {
-    /// Opens the store `settings` name; the quota is kept in Redis when the relays share it.
-    pub fn open(settings: &UploadSettings, redis: Option<Arc<RedisLink>>, most_conversations: usize) -> Result<Uploads, String> {
+    /// Opens the store `settings` name; the quota is kept on `backing` (Redis when the relays
+    /// share it).
+    pub fn open(settings: &UploadSettings, backing: &Backing, most_conversations: usize) -> Result<Uploads, String> {
         Ok(Uploads {
             store: store::open(settings)?,
             settings: settings.clone(),
-            quota: redis.map_or_else(|| Quota::memory(most_conversations), Quota::Shared),
+            quota: Quota::new(backing, most_conversations),
             storing: Semaphore::new(STORING_AT_ONCE),
         })
     }

@@ -159,54 +159,55 @@ async fn an_unreachable_zchat_is_a_502_with_a_message() {
     running.stop().await;
 }
 
-#[tokio::test]
-async fn a_retried_create_or_send_with_the_same_key_happens_once() {
-    let product = Product::start().await;
-    let create = || {
-        product
+on_both_logs! {
+    async fn a_retried_create_or_send_with_the_same_key_happens_once(log: Log) {
+        let product = Product::on(log, |_| {}).await;
+        let create = || {
+            product
+                .http
+                .post(product.relay("/core/api/v1/interactions"))
+                .header("Idempotency-Key", "create-1")
+                .json(&json!({"department_id": 1, "customer": {"name": "Once"}}))
+                .send()
+        };
+        // Two at once (a double click) and one later (a retry): one interaction.
+        let (first, second) = tokio::join!(create(), create());
+        let third = create().await.unwrap();
+        let bodies =
+            [first.unwrap().json::<Value>().await.unwrap(), second.unwrap().json::<Value>().await.unwrap(), third.json::<Value>().await.unwrap()];
+        assert!(bodies.iter().all(|b| b == &bodies[0]), "{bodies:?}");
+        let hash = bodies[0]["data"]["interaction_hash"].as_str().unwrap().to_string();
+        let session = bodies[0]["data"]["session"].as_str().unwrap().to_string();
+        let list: Value = product.http.get(product.sandbox("/agent/interactions")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(list.as_array().unwrap().iter().filter(|i| i["customer"]["name"] == "Once").count(), 1);
+
+        let send = |key: &'static str, content: &'static str| {
+            product
+                .http
+                .post(product.relay(&format!("/core/api/v1/interactions/{hash}/messages")))
+                .header("Idempotency-Key", key)
+                .json(&json!({"token": session, "content": content}))
+                .send()
+        };
+        for _ in 0..3 {
+            assert_eq!(send("msg-1", "only once").await.unwrap().status(), 200);
+        }
+        let reused = send("msg-1", "something else").await.unwrap();
+        assert_eq!(reused.status(), 422, "a key reused for another request");
+        let seen: Value = product.http.get(product.sandbox(&format!("/agent/interactions/{hash}"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(seen["transcript"].as_array().unwrap().len(), 1, "zChat got the message once");
+
+        let bad_key = product
             .http
             .post(product.relay("/core/api/v1/interactions"))
-            .header("Idempotency-Key", "create-1")
-            .json(&json!({"department_id": 1, "customer": {"name": "Once"}}))
+            .header("Idempotency-Key", "x".repeat(101))
+            .json(&json!({"department_id": 1}))
             .send()
-    };
-    // Two at once (a double click) and one later (a retry): one interaction.
-    let (first, second) = tokio::join!(create(), create());
-    let third = create().await.unwrap();
-    let bodies =
-        [first.unwrap().json::<Value>().await.unwrap(), second.unwrap().json::<Value>().await.unwrap(), third.json::<Value>().await.unwrap()];
-    assert!(bodies.iter().all(|b| b == &bodies[0]), "{bodies:?}");
-    let hash = bodies[0]["data"]["interaction_hash"].as_str().unwrap().to_string();
-    let session = bodies[0]["data"]["session"].as_str().unwrap().to_string();
-    let list: Value = product.http.get(product.sandbox("/agent/interactions")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(list.as_array().unwrap().iter().filter(|i| i["customer"]["name"] == "Once").count(), 1);
-
-    let send = |key: &'static str, content: &'static str| {
-        product
-            .http
-            .post(product.relay(&format!("/core/api/v1/interactions/{hash}/messages")))
-            .header("Idempotency-Key", key)
-            .json(&json!({"token": session, "content": content}))
-            .send()
-    };
-    for _ in 0..3 {
-        assert_eq!(send("msg-1", "only once").await.unwrap().status(), 200);
+            .await
+            .unwrap();
+        assert_eq!(bad_key.status(), 400);
+        product.stop().await;
     }
-    let reused = send("msg-1", "something else").await.unwrap();
-    assert_eq!(reused.status(), 422, "a key reused for another request");
-    let seen: Value = product.http.get(product.sandbox(&format!("/agent/interactions/{hash}"))).send().await.unwrap().json().await.unwrap();
-    assert_eq!(seen["transcript"].as_array().unwrap().len(), 1, "zChat got the message once");
-
-    let bad_key = product
-        .http
-        .post(product.relay("/core/api/v1/interactions"))
-        .header("Idempotency-Key", "x".repeat(101))
-        .json(&json!({"department_id": 1}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad_key.status(), 400);
-    product.running.stop().await;
 }
 
 #[tokio::test]

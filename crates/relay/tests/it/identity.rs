@@ -42,9 +42,8 @@ async fn creates_seen_by_zchat(product: &Product) -> usize {
     requests.iter().filter(|r| r["method"] == "POST" && r["path"] == "/core/api/v1/interactions").count()
 }
 
-#[tokio::test]
-async fn a_valid_signature_passes_the_customer_key_to_zchat_as_the_pythonline_makes_it() {
-    for log in [Log::Memory, Log::Redis] {
+on_both_logs! {
+    async fn a_valid_signature_passes_the_customer_key_to_zchat_as_the_pythonline_makes_it(log: Log) {
         let product = product(log, false).await;
         let identity = json!({"identity": {"customer_key": KNOWN, "signature": python_signature(IDENTITY_SECRET, KNOWN)}});
         let (status, answer) = create(&product, identity).await;
@@ -99,9 +98,8 @@ async fn required_identities_refuse_conversations_without_one() {
     product.stop().await;
 }
 
-#[tokio::test]
-async fn a_verified_customer_gets_their_last_conversation_from_another_browser_and_an_unverified_one_does_not() {
-    for log in [Log::Memory, Log::Redis] {
+on_both_logs! {
+    async fn a_verified_customer_gets_their_last_conversation_from_another_browser_and_an_unverified_one_does_not(log: Log) {
         let product = product(log, false).await;
         let signed = || json!({"identity": {"customer_key": KNOWN, "signature": python_signature(IDENTITY_SECRET, KNOWN)}});
         let (_, first) = create(&product, signed()).await;

@@ -1,11 +1,9 @@
 //! The event log's rules (crates/relay/src/log/mod.rs) hold the same in memory and on Redis:
-//! each test runs on both, through the real relay.
+//! each rule is a test per log (`on_both_logs!`), through the real relay.
 
 use serde_json::{json, Value};
 
-use crate::support::{session_for, Log, Product, WEBHOOK_SECRET};
-
-const LOGS: [Log; 2] = [Log::Memory, Log::Redis];
+use crate::support::{session_for, Product, WEBHOOK_SECRET};
 
 async fn webhook(product: &Product, body: &Value) -> Value {
     let url = product.relay(&format!("/webhooks/zchat/{WEBHOOK_SECRET}"));
@@ -19,9 +17,8 @@ fn agent_message(hash: &str, n: usize, content: &str) -> Value {
            "agent": {"id": 1, "name": "Bia"}, "extra": {}})
 }
 
-#[tokio::test]
-async fn the_oldest_events_go_past_the_count_and_the_redelivery_filter_forgets_them_too() {
-    for log in LOGS {
+on_both_logs! {
+    async fn the_oldest_events_go_past_the_count_and_the_redelivery_filter_forgets_them_too(log: Log) {
         let product = Product::on(log, |config| config.limits.max_events = 3).await;
         let (hash, session) = product.start_interaction(1).await;
         for n in 0..5 {
@@ -37,9 +34,8 @@ async fn the_oldest_events_go_past_the_count_and_the_redelivery_filter_forgets_t
     }
 }
 
-#[tokio::test]
-async fn the_oldest_events_go_past_the_bytes_and_the_newest_always_stays() {
-    for log in LOGS {
+on_both_logs! {
+    async fn the_oldest_events_go_past_the_bytes_and_the_newest_always_stays(log: Log) {
         let product = Product::on(log, |config| config.limits.max_interaction_bytes = 10_000).await;
         let (hash, session) = product.start_interaction(1).await;
         for n in 0..6 {
@@ -59,9 +55,8 @@ async fn the_oldest_events_go_past_the_bytes_and_the_newest_always_stays() {
 const HELD: &str = "Trigger held for an interaction not yet known";
 const DROPPED: &str = "Trigger ignored: too many for unknown interactions";
 
-#[tokio::test]
-async fn held_triggers_are_bounded_by_count_over_all_interactions_not_yet_opened() {
-    for log in LOGS {
+on_both_logs! {
+    async fn held_triggers_are_bounded_by_count_over_all_interactions_not_yet_opened(log: Log) {
         let product = Product::on(log, |config| config.limits.max_held = 3).await;
         let mut outcomes = Vec::new();
         for n in 0..3 {
@@ -81,9 +76,8 @@ async fn held_triggers_are_bounded_by_count_over_all_interactions_not_yet_opened
     }
 }
 
-#[tokio::test]
-async fn held_triggers_are_bounded_by_bytes_over_all_interactions_not_yet_opened() {
-    for log in LOGS {
+on_both_logs! {
+    async fn held_triggers_are_bounded_by_bytes_over_all_interactions_not_yet_opened(log: Log) {
         let product = Product::on(log, |config| config.limits.max_held_bytes = 10_000).await;
         let mut outcomes = Vec::new();
         for n in 0..5 {
@@ -95,9 +89,8 @@ async fn held_triggers_are_bounded_by_bytes_over_all_interactions_not_yet_opened
     }
 }
 
-#[tokio::test]
-async fn a_state_trigger_repeated_is_a_redelivery_unless_a_message_came_between() {
-    for log in LOGS {
+on_both_logs! {
+    async fn a_state_trigger_repeated_is_a_redelivery_unless_a_message_came_between(log: Log) {
         let product = Product::on(log, |_| {}).await;
         let (hash, _) = product.start_interaction(1).await;
         let typing = json!({"interaction_hash": hash, "state": "typing", "extra": {}});

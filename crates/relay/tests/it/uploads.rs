@@ -213,24 +213,25 @@ async fn images_lose_their_location_and_camera_before_they_are_stored() {
     p.stop().await;
 }
 
-#[tokio::test]
-async fn a_conversation_gets_its_quota_and_failed_uploads_cost_nothing() {
-    let p = product_with(|c| c.uploads.quota_bytes = 1_000).await;
-    let (hash, session) = p.start_interaction(1).await;
-    let text = |n: usize| vec![b'a'; n];
-    let up = |bytes: Vec<u8>, name: &'static str| upload(&p.http, &p.running.relay_url, &hash, &session, name, "", bytes);
-    assert_eq!(up(text(600), "a.txt").await.status(), 200);
-    // A refused kind gives its reservation back.
-    assert_eq!(up(vec![0u8; 300], "b.bin").await.status(), 415);
-    assert_eq!(up(text(300), "c.txt").await.status(), 200);
-    let (status, message) = refusal(up(text(200), "d.txt").await).await;
-    assert_eq!(status, 413);
-    assert!(message.contains("1 KB in all") && message.contains("1 KB is left"), "{message}");
-    assert_eq!(up(text(100), "e.txt").await.status(), 200, "what is left is usable");
-    // Another conversation has its own.
-    let (other, other_session) = p.start_interaction(1).await;
-    assert_eq!(upload(&p.http, &p.running.relay_url, &other, &other_session, "f.txt", "", text(900)).await.status(), 200);
-    p.stop().await;
+on_both_logs! {
+    async fn a_conversation_gets_its_quota_and_failed_uploads_cost_nothing(log: Log) {
+        let p = Product::on(log, |c| c.uploads.quota_bytes = 1_000).await;
+        let (hash, session) = p.start_interaction(1).await;
+        let text = |n: usize| vec![b'a'; n];
+        let up = |bytes: Vec<u8>, name: &'static str| upload(&p.http, &p.running.relay_url, &hash, &session, name, "", bytes);
+        assert_eq!(up(text(600), "a.txt").await.status(), 200);
+        // A refused kind gives its reservation back.
+        assert_eq!(up(vec![0u8; 300], "b.bin").await.status(), 415);
+        assert_eq!(up(text(300), "c.txt").await.status(), 200);
+        let (status, message) = refusal(up(text(200), "d.txt").await).await;
+        assert_eq!(status, 413);
+        assert!(message.contains("1 KB in all") && message.contains("1 KB is left"), "{message}");
+        assert_eq!(up(text(100), "e.txt").await.status(), 200, "what is left is usable");
+        // Another conversation has its own.
+        let (other, other_session) = p.start_interaction(1).await;
+        assert_eq!(upload(&p.http, &p.running.relay_url, &other, &other_session, "f.txt", "", text(900)).await.status(), 200);
+        p.stop().await;
+    }
 }
 
 #[tokio::test]

@@ -67,9 +67,8 @@ async fn streaming(log: Log) -> (Product, String, crate::support::Sse, String) {
     (product, hash, stream, url)
 }
 
-#[tokio::test]
-async fn webhooks_in_shapes_the_reference_does_not_show_are_kept_and_streamed_verbatim() {
-    for log in [Log::Memory, Log::Redis] {
+on_both_logs! {
+    async fn webhooks_in_shapes_the_reference_does_not_show_are_kept_and_streamed_verbatim(log: Log) {
         let (product, hash, mut stream, url) = streaming(log).await;
         let post = |body: String| product.http.post(&url).header("content-type", "application/json").body(body).send();
         for (what, body) in variants(&hash) {
@@ -172,9 +171,8 @@ async fn a_flood_of_triggers_for_unknown_interactions_keeps_memory_bounded() {
     product.running.stop().await;
 }
 
-#[tokio::test]
-async fn webhooks_written_over_several_lines_arrive_as_the_same_json_whatever_their_line_breaks() {
-    for log in [Log::Memory, Log::Redis] {
+on_both_logs! {
+    async fn webhooks_written_over_several_lines_arrive_as_the_same_json_whatever_their_line_breaks(log: Log) {
         let (product, hash, mut stream, url) = streaming(log).await;
         // SSE cannot carry a carriage return: each break becomes a new data line, and the JSON
         // read back is the JSON sent.

@@ -12,7 +12,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use tokio::sync::{mpsc, oneshot};
 use zchat_types::EventId;
 
-use super::script::{AppendScript, Item};
+use super::script::{AppendScript, Item, Mode};
 use crate::log::Intake;
 use crate::redis_link::Unavailable;
 
@@ -73,14 +73,14 @@ async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Ans
             }
         }
         per_call.observe(items.len() as f64);
-        let outcomes = match script.run("triggers", &items).await {
+        let outcomes = match script.run(Mode::Triggers, &items).await {
             Ok(reply) => (0..items.len()).map(|index| outcome(reply.get(3 * index..3 * index + 3))).collect(),
             // One trigger the script cannot take (a key of another type, say) must not fail the
             // others with it: each again, alone (Redis away fails them all again, at once).
             Err(_) if items.len() > 1 => {
                 let mut outcomes = Vec::with_capacity(items.len());
                 for item in &items {
-                    outcomes.push(script.run("triggers", std::slice::from_ref(item)).await.and_then(|reply| outcome(reply.get(0..3))));
+                    outcomes.push(script.run(Mode::Triggers, std::slice::from_ref(item)).await.and_then(|reply| outcome(reply.get(0..3))));
                 }
                 outcomes
             }
@@ -96,11 +96,10 @@ async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Ans
 /// A trigger's three values in the script's answer.
 fn outcome(values: Option<&[String]>) -> Result<Intake, Unavailable> {
     match values {
-        Some([state, epoch, seq]) => Ok(match state.as_str() {
-            "appended" => Intake::Appended(appended(epoch, seq)?),
-            "duplicate" => Intake::Duplicate,
-            "held" => Intake::Held,
-            _ => Intake::Dropped,
+        Some([word, epoch, seq]) => Ok(match Intake::named(word) {
+            Some(Intake::Appended(_)) => Intake::Appended(appended(epoch, seq)?),
+            Some(intake) => intake,
+            None => Intake::Dropped,
         }),
         _ => Err(Unavailable(format!("unexpected reply {values:?}"))),
     }

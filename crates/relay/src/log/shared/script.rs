@@ -10,7 +10,7 @@ use redis::aio::ConnectionManager;
 use redis::Script;
 
 use crate::config::Limits;
-use crate::log::EVENT_OVERHEAD;
+use crate::log::{Arrival, Dedupe, EVENT_OVERHEAD};
 use crate::redis_link::{RedisLink, Unavailable};
 
 const HELD: &str = "zchat:held";
@@ -19,6 +19,34 @@ const HELD_TOTAL: &str = "zchat:held:total";
 /// The prefixes of an interaction's keys (`shared.rs` says what each holds): info, log, redelivery
 /// filter, held triggers, in the order the script takes them.
 const KEYS_OF_INTERACTION: [&str; 4] = ["zchat:i:", "zchat:l:", "zchat:f:", "zchat:h:"];
+
+/// What the script is asked to do: its first argument. These words, and the outcomes' words
+/// (`crate::log::Intake::word`), are the script's vocabulary: spelled in Rust here only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// Drop held triggers past the hold window.
+    Sweep,
+    /// Open an interaction's log, appending what was held for it.
+    Open,
+    /// Append a message the visitor sent.
+    Customer,
+    /// Open and read a log, for a new stream.
+    Subscribe,
+    /// Append (or hold, or recognise) webhooks' triggers, several interactions in one call.
+    Triggers,
+}
+
+impl Mode {
+    fn word(self) -> &'static str {
+        match self {
+            Mode::Sweep => "sweep",
+            Mode::Open => "open",
+            Mode::Customer => "customer",
+            Mode::Subscribe => "subscribe",
+            Mode::Triggers => "triggers",
+        }
+    }
+}
 
 /// What the script is asked about one interaction.
 pub(super) struct Item {
@@ -33,6 +61,15 @@ pub(super) struct Item {
 impl Item {
     pub fn of(hash: &str) -> Item {
         Item { hash: hash.to_string(), dedupe: String::new(), finished: false, data: String::new() }
+    }
+
+    /// A webhook's trigger (`data` as received) for the interaction its `arrival` names.
+    pub fn trigger(arrival: Arrival, data: String) -> Item {
+        let dedupe = match arrival.dedupe {
+            Dedupe::Message(hash) => format!("a:{hash}"),
+            Dedupe::Repeat(body) => format!("s:{body}"),
+        };
+        Item { hash: arrival.hash, dedupe, finished: arrival.finished, data }
     }
 }
 
@@ -66,8 +103,8 @@ impl AppendScript {
         &self.limits
     }
 
-    /// Runs the script in `mode` over `items` (one, but for `triggers`), in one call.
-    pub async fn run(&self, mode: &str, items: &[Item]) -> Result<Vec<String>, Unavailable> {
+    /// Runs the script in `mode` over `items` (one, but for [`Mode::Triggers`]), in one call.
+    pub async fn run(&self, mode: Mode, items: &[Item]) -> Result<Vec<String>, Unavailable> {
         let mut connection = self.redis.connection()?;
         let call = self.call(mode, items);
         match self.timed(&call, &mut connection).await {
@@ -91,7 +128,7 @@ impl AppendScript {
     /// `EVALSHA` with the keys and arguments of `items`, each written once into the command's one
     /// buffer (redis-rs's script invocation copies each into a vector of its own first, then again
     /// into the command: BENCHMARKS.md, issue 19).
-    fn call(&self, mode: &str, items: &[Item]) -> redis::Cmd {
+    fn call(&self, mode: Mode, items: &[Item]) -> redis::Cmd {
         let now = crate::unix_millis();
         let limits = &self.limits;
         let hold = limits.hold.as_millis() as u64;
@@ -104,7 +141,7 @@ impl AppendScript {
                 call.arg(Key(prefix, &item.hash));
             }
         }
-        call.arg(mode)
+        call.arg(mode.word())
             .arg(now)
             .arg(limits.max_events)
             .arg(limits.max_interaction_bytes)

@@ -39,9 +39,8 @@ fn cases(hash: &str, session: &str, other_session: &str) -> Vec<(String, u16)> {
     ]
 }
 
-#[tokio::test]
-async fn forged_and_foreign_session_credentials_are_refused_on_calls_and_streams() {
-    for log in [Log::Memory, Log::Redis] {
+on_both_logs! {
+    async fn forged_and_foreign_session_credentials_are_refused_on_calls_and_streams(log: Log) {
         let product = Product::on(log, |_| {}).await;
         let (hash, session) = product.start_interaction(1).await;
         let (_, other_session) = product.start_interaction(1).await;
@@ -82,9 +81,8 @@ async fn forged_and_foreign_session_credentials_are_refused_on_calls_and_streams
     }
 }
 
-#[tokio::test]
-async fn history_signatures_that_are_not_genuine_look_like_nothing() {
-    for log in [Log::Memory, Log::Redis] {
+on_both_logs! {
+    async fn history_signatures_that_are_not_genuine_look_like_nothing(log: Log) {
         let product = Product::on(log, |_| {}).await;
         let (hash, session) = product.start_interaction(1).await;
         let sessions = zchat_relay::Sessions::new(crate::support::SESSION_SECRET);

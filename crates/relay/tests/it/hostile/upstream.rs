@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use zchat_relay::launch::launch;
 use zchat_relay::Config;
 
-use crate::support::{Log, Product};
+use crate::support::Product;
 
 /// A server on a free port answering every request with `answer`, counting them and keeping
 /// every body it received.
@@ -80,9 +80,8 @@ async fn zchat_refusing_the_account_token_is_a_502_not_a_forged_session() {
     }
 }
 
-#[tokio::test]
-async fn a_first_request_cut_off_by_the_browser_completes_and_its_retry_gets_the_answer() {
-    for log in [Log::Memory, Log::Redis] {
+on_both_logs! {
+    async fn a_first_request_cut_off_by_the_browser_completes_and_its_retry_gets_the_answer(log: Log) {
         let product = Product::on(log, |_| {}).await;
         let (hash, session) = product.start_interaction(1).await;
         let faults =

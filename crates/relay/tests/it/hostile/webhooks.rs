@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::hostile::still_healthy;
-use crate::support::{raw_request, session_for, Log, Product, WEBHOOK_SECRET};
+use crate::support::{raw_request, session_for, Product, WEBHOOK_SECRET};
 
 #[tokio::test]
 async fn only_the_exact_secret_opens_the_webhook() {
@@ -28,9 +28,8 @@ async fn only_the_exact_secret_opens_the_webhook() {
     product.stop().await;
 }
 
-#[tokio::test]
-async fn webhook_bodies_are_answered_as_stated_and_nothing_crashes() {
-    for log in [Log::Memory, Log::Redis] {
+on_both_logs! {
+    async fn webhook_bodies_are_answered_as_stated_and_nothing_crashes(log: Log) {
         let product = Product::on(log, |_| {}).await;
         let (hash, session) = product.start_interaction(1).await;
         let mut stream = product.stream(&hash, &session, None).await;
@@ -77,9 +76,8 @@ async fn webhook_bodies_are_answered_as_stated_and_nothing_crashes() {
     }
 }
 
-#[tokio::test]
-async fn held_triggers_keep_hostile_message_hashes_intact_and_redeliveries_are_recognised() {
-    for log in [Log::Memory, Log::Redis] {
+on_both_logs! {
+    async fn held_triggers_keep_hostile_message_hashes_intact_and_redeliveries_are_recognised(log: Log) {
         let product = Product::on(log, |_| {}).await;
         let webhook = product.relay(&format!("/webhooks/zchat/{WEBHOOK_SECRET}"));
         // Not created through this relay yet: held, then delivered when its stream opens it.
