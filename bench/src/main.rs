@@ -27,6 +27,7 @@ use clap::Parser;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
+use zchat_testkit::until;
 
 #[derive(Parser)]
 struct Args {
@@ -114,11 +115,7 @@ fn bucket_quantile(buckets: &[(f64, u64)], q: f64) -> f64 {
 }
 
 async fn wait_until_up(http: &reqwest::Client, url: &str) {
-    let started = Instant::now();
-    while http.get(url).send().await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "{url} did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until(&format!("{url} to answer"), || async { http.get(url).send().await.ok() }).await;
 }
 
 /// One server under test: where to subscribe and publish, and whose memory counts.
@@ -197,11 +194,7 @@ async fn redis_server() -> (Child, String, Scratch) {
         .kill_on_drop(true)
         .spawn()
         .expect("redis-server (scripts/setup.sh installs it)");
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(10), "redis-server did not listen within 10 s");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until("redis-server to listen", || async { tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok() }).await;
     (server, format!("redis://127.0.0.1:{port}"), Scratch(data))
 }
 
@@ -249,7 +242,14 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
     wait_until_up(&http, &format!("{base}/healthz")).await;
     if redis {
         // The relay connects to Redis in the background: wait until it takes streams.
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        until("the relay's shared log to take streams", || async {
+            let body: Value =
+                http.post(format!("{base}/core/api/v1/interactions")).json(&json!({"department_id": 1})).send().await.ok()?.json().await.ok()?;
+            let (hash, session) = (body["data"]["interaction_hash"].as_str()?, body["data"]["session"].as_str()?);
+            let stream = http.get(format!("{base}/core/api/v1/interactions/{hash}/events?token={session}")).send().await.ok()?;
+            stream.status().is_success().then_some(())
+        })
+        .await;
     }
 
     // Interactions first, so that the memory measured after is the streams' alone.

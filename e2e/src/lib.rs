@@ -1,10 +1,9 @@
 //! Support for the whole-journey tests: the product on free ports, a chromedriver with headless
 //! Chromium, and waiting for conditions with a deadline (never a fixed sleep).
 
-use std::future::Future;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -12,9 +11,8 @@ use tokio::process::{Child, Command};
 use zchat_relay::launch::{launch, Running};
 use zchat_relay::Config;
 
-/// How long any one condition may take.
-pub const DEADLINE: Duration = Duration::from_secs(20);
-const POLL: Duration = Duration::from_millis(50);
+/// How long any one condition may take (the same as [`until`]'s).
+pub const DEADLINE: Duration = zchat_testkit::DEADLINE;
 
 /// The Trunk build the relay serves: `ZCHAT_WIDGET_DIST`, or `dist/` at the workspace root.
 pub fn widget_dist() -> PathBuf {
@@ -60,7 +58,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e} (scripts/setup.sh installs chromium-driver)"));
         let url = format!("http://127.0.0.1:{port}");
         let status = reqwest::Client::new();
-        wait_for("chromedriver to be ready", || async {
+        until("chromedriver to be ready", || async {
             let ready = status.get(format!("{url}/status")).send().await.ok()?.json::<Value>().await.ok()?;
             ready["value"]["ready"].as_bool().filter(|ready| *ready)
         })
@@ -138,7 +136,7 @@ impl Browser {
 
     /// Waits until some element matching `css` has exactly `text`, and returns it.
     pub async fn element_with_text(&self, css: &str, text: &str) -> fantoccini::elements::Element {
-        wait_for(&format!("{css} with text {text:?}"), || async {
+        until(&format!("{css} with text {text:?}"), || async {
             for element in self.client.find_all(Locator::Css(css)).await.ok()? {
                 if element.text().await.ok()?.trim() == text {
                     return Some(element);
@@ -191,21 +189,7 @@ pub async fn run_script(client: &Client, script: &str, args: Vec<Value>) -> Valu
     client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
 }
 
-/// Polls `check` until it gives `Some`, or fails the test after [`DEADLINE`] naming `what`.
-pub async fn wait_for<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(started.elapsed() < DEADLINE, "timed out after {DEADLINE:?} waiting for {what}");
-        tokio::time::sleep(POLL).await;
-    }
-}
+pub use zchat_testkit::until;
 
 /// The sandbox's agent side, as a test plays it.
 pub struct Agent {
@@ -220,7 +204,7 @@ impl Agent {
 
     /// Waits for the interaction of the visitor named `name` (the newest one); returns its hash.
     pub async fn interaction_of(&self, name: &str, not: &[&str]) -> String {
-        wait_for(&format!("{name}'s interaction in the sandbox"), || async {
+        until(&format!("{name}'s interaction in the sandbox"), || async {
             let list: Value = self.http.get(format!("{}/agent/interactions", self.sandbox)).send().await.ok()?.json().await.ok()?;
             let found = list.as_array()?.iter().find(|i| i["customer"]["name"] == name && !not.contains(&i["hash"].as_str().unwrap_or("")))?;
             found["hash"].as_str().map(str::to_string)
@@ -241,7 +225,7 @@ impl Agent {
 
     /// Waits until the agent's view of `hash` satisfies `check`.
     pub async fn wait_view(&self, hash: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-        wait_for(what, || async {
+        until(what, || async {
             let view = self.view(hash).await;
             check(&view).then_some(view)
         })
@@ -250,6 +234,28 @@ impl Agent {
 }
 
 /// The demo host site's page at `path` (`/`, `/hostile`): another site than the relay's.
+/// The journeys' common opening: the product, its agent, and a browser on the demo page whose
+/// visitor `name` started a conversation that the agent accepted (the visitor sees it).
+pub struct Chatting {
+    pub product: Running,
+    pub agent: Agent,
+    pub page: Browser,
+    /// The conversation's interaction.
+    pub hash: String,
+}
+
+pub async fn chatting(name: &str) -> Chatting {
+    let product = start_product().await;
+    let agent = Agent::new(&product);
+    let page = Browser::start().await;
+    page.open_widget(&demo_page(&product, "/")).await;
+    page.start_chat(name).await;
+    let hash = agent.interaction_of(name, &[]).await;
+    agent.act(&hash, "accept", json!({})).await;
+    page.element_with_text(".zc-system", "An agent joined the conversation.").await;
+    Chatting { product, agent, page, hash }
+}
+
 pub fn demo_page(product: &Running, path: &str) -> String {
     format!("{}{path}", product.demo_url.as_deref().expect("the demo site runs in tests"))
 }
@@ -270,7 +276,7 @@ impl Browser {
     /// The element matching `css` in the widget's shadow root on the host page (the launcher,
     /// its badge, the frame), once it is there.
     pub async fn widget_part(&self, css: &str) -> fantoccini::elements::Element {
-        wait_for(&format!("{css} in the widget's shadow root"), || async {
+        until(&format!("{css} in the widget's shadow root"), || async {
             let host = self.client.find(Locator::Css("zchat-widget")).await.ok()?;
             host.shadow_root().await.ok()?.find(Locator::Css(css)).await.ok()
         })

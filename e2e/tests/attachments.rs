@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use fantoccini::Locator;
 use serde_json::{json, Value};
-use zchat_e2e::{axe_violations, demo_page, run_script, start_product, wait_for, widget_dist, Agent, Browser, CuttableLine};
+use zchat_e2e::{axe_violations, chatting, demo_page, run_script, start_product, until, widget_dist, Agent, Browser, Chatting, CuttableLine};
 use zchat_relay::launch::launch;
 use zchat_relay::Config;
 
@@ -72,14 +72,7 @@ fn media(view: &Value) -> Vec<Value> {
 
 #[tokio::test]
 async fn files_go_by_button_paste_and_drop_and_the_agent_sees_each_once() {
-    let product = start_product().await;
-    let agent = Agent::new(&product);
-    let page = Browser::start().await;
-    page.open_widget(&demo_page(&product, "/")).await;
-    page.start_chat("Anexa Ana").await;
-    let hash = agent.interaction_of("Anexa Ana", &[]).await;
-    agent.act(&hash, "accept", json!({})).await;
-    page.element_with_text(".zc-system", "An agent joined the conversation.").await;
+    let Chatting { product, agent, page, hash } = chatting("Anexa Ana").await;
 
     // 1. The attach button: two real files from disk, with a caption for the first.
     let files = on_disk("button", &[("recibo.png", png(40, 30)), ("nota fiscal.pdf", pdf(20_000))]);
@@ -126,7 +119,7 @@ async fn files_go_by_button_paste_and_drop_and_the_agent_sees_each_once() {
 
     // A reload shows the same (from the relay's log).
     page.open_widget(&demo_page(&product, "/")).await;
-    wait_for("the four files after a reload", || async {
+    until("the four files after a reload", || async {
         let shown = page.client.find_all(Locator::Css(".zc-visitor img.zc-media, .zc-visitor a.zc-file")).await.ok()?;
         (shown.len() == 4).then_some(())
     })
@@ -137,7 +130,7 @@ async fn files_go_by_button_paste_and_drop_and_the_agent_sees_each_once() {
     // Opened on the conversation (the console's list is redrawn as it refreshes: no clicking it).
     page.client.goto(&format!("{}/#{hash}", agent.sandbox)).await.unwrap();
     page.element(".msg.customer img.media").await;
-    let loaded = wait_for("the console's images to load", || async {
+    let loaded = until("the console's images to load", || async {
         let widths = run_script(&page.client, "return [...document.querySelectorAll('.msg img.media')].map((i) => i.naturalWidth)", vec![]).await;
         let widths: Vec<u64> = widths.as_array()?.iter().filter_map(Value::as_u64).collect();
         (widths.len() == 3 && widths.iter().all(|w| *w > 0)).then_some(widths)
@@ -177,7 +170,7 @@ async fn files_that_cannot_go_are_refused_in_the_visitors_language_before_any_up
         // Gone from the tray by its labelled button, by keyboard.
         let remove = page.element(".zc-tray-item button[aria-label]").await;
         remove.send_keys("\u{e007}").await.unwrap();
-        wait_for("the tray to empty", || async { page.client.find(Locator::Css(".zc-tray")).await.is_err().then_some(()) }).await;
+        until("the tray to empty", || async { page.client.find(Locator::Css(".zc-tray")).await.is_err().then_some(()) }).await;
         agent.act(&hash, "finish", json!({})).await;
         page.element(".zc-new").await.click().await.unwrap();
         page.client.enter_parent_frame().await.unwrap();
@@ -207,7 +200,7 @@ async fn an_upload_shows_its_progress_and_one_dropped_halfway_is_sent_once() {
     page.client.find(Locator::Css(".zc-attach input[type=file]")).await.unwrap().send_keys(&files[0].display().to_string()).await.unwrap();
     page.element(".zc-composer button[type=submit]").await.click().await.unwrap();
     // The progress bar moves, with its percent said.
-    let part = wait_for("the upload under way", || async {
+    let part = until("the upload under way", || async {
         let bar = page.client.find(Locator::Css(".zc-uploading progress")).await.ok()?;
         let value: u64 = bar.attr("value").await.ok()??.parse().ok()?;
         (10..90).contains(&value).then_some(value)
@@ -224,7 +217,7 @@ async fn an_upload_shows_its_progress_and_one_dropped_halfway_is_sent_once() {
         bar.attr("value").await.ok()??.parse::<u64>().ok()
     };
     let (last, cuts) = (std::cell::Cell::new(part), std::cell::Cell::new(0));
-    let restarted = wait_for("the dropped upload to start over", || async {
+    let restarted = until("the dropped upload to start over", || async {
         if cuts.get() < 6 {
             line.cut();
             cuts.set(cuts.get() + 1);

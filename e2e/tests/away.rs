@@ -5,7 +5,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use zchat_e2e::{demo_page, run_script, start_product, wait_for, Agent, Browser};
+use zchat_e2e::{demo_page, run_script, start_product, until, Agent, Browser};
 
 /// Hours (UTC) that are closed now: only the day after tomorrow.
 fn closed_now() -> String {
@@ -25,7 +25,7 @@ async fn outside_business_hours_the_widget_says_when_the_team_is_back() {
     page.stir().await;
     // The launcher's label, once the frame has asked the relay.
     let launcher = page.widget_part("button").await;
-    let label = wait_for("the launcher to say when the team is back", || async {
+    let label = until("the launcher to say when the team is back", || async {
         let label = launcher.attr("aria-label").await.ok()??;
         label.starts_with("Open chat: we're back ").then_some(label)
     })
@@ -53,7 +53,7 @@ async fn outside_business_hours_the_widget_says_when_the_team_is_back() {
     page.element("#zc-name").await;
     // Once the relay has answered (the frame's own record of its request).
     let answered = "return performance.getEntriesByType('resource').some(e => e.name.endsWith('/hours') && e.responseEnd > 0)";
-    wait_for("the relay's answer", || async { (run_script(&page.client, answered, vec![]).await == true).then_some(()) }).await;
+    until("the relay's answer", || async { (run_script(&page.client, answered, vec![]).await == true).then_some(()) }).await;
     assert!(page.texts(".zc-status").await.is_empty(), "no line over the form while the team is there");
     page.client.enter_parent_frame().await.unwrap();
     let launcher = page.widget_part("button").await;
@@ -80,7 +80,7 @@ async fn wrong_hours_are_one_console_error_naming_the_setting_and_the_chat_goes_
     ] {
         page.client.goto(&format!("{}/widget/?department=1&{query}", product.relay_url)).await.unwrap();
         page.element("#zc-name").await;
-        let errors = wait_for("the console error", || async {
+        let errors = until("the console error", || async {
             let errors = run_script(&page.client, "return window.errors", vec![]).await;
             errors.as_array().filter(|errors| !errors.is_empty()).cloned()
         })

@@ -25,7 +25,7 @@
 
 use fantoccini::Client;
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, run_script, same_site_demo_page, start_product, wait_for, Browser};
+use zchat_e2e::{demo_page, run_script, same_site_demo_page, start_product, until, Browser};
 use zchat_relay::launch::Running;
 
 const LOADER_BROTLI_BUDGET: usize = 2560;
@@ -313,7 +313,7 @@ async fn the_widget_keeps_its_budgets_on_a_host_page() {
         }
         let fresh = Browser::start().await;
         fresh.client.goto(&format!("{}?preload=idle", demo_page(&product, "/"))).await.unwrap();
-        wait_for("the frame to be ready", || async {
+        until("the frame to be ready", || async {
             let log = run(&fresh.client, "return [...document.querySelectorAll('#events li')].map(li => li.textContent)").await;
             log.as_array()?.iter().any(|line| line.as_str().is_some_and(|l| l.starts_with("ready"))).then_some(())
         })

@@ -7,7 +7,7 @@
 
 use fantoccini::Client;
 use serde_json::{json, Value};
-use zchat_e2e::{axe_violations, demo_page, run_script as run, start_product, wait_for, Agent, Browser};
+use zchat_e2e::{axe_violations, demo_page, run_script as run, start_product, until, Agent, Browser};
 
 /// The lines of the host page's event log (written by its own listeners, `www/demo/demo.js`).
 async fn events(client: &Client) -> Vec<String> {
@@ -17,7 +17,7 @@ async fn events(client: &Client) -> Vec<String> {
 
 /// Waits for an event `name` in the page's log whose data has every one of `parts`.
 async fn wait_event(client: &Client, name: &str, parts: &[&str]) -> String {
-    wait_for(&format!("a host page event {name} with {parts:?}"), || async {
+    until(&format!("a host page event {name} with {parts:?}"), || async {
         events(client).await.into_iter().find(|line| line.split(' ').next() == Some(name) && parts.iter().all(|part| line.contains(part)))
     })
     .await
@@ -63,7 +63,7 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
     assert_eq!(launcher.attr("aria-label").await.unwrap().as_deref(), Some("Chat"));
     page.stir().await;
     wait_event(&page.client, "ready", &[]).await;
-    wait_for("the launcher's label", || async { (launcher.attr("aria-label").await.ok()?? == "Open chat").then_some(()) }).await;
+    until("the launcher's label", || async { (launcher.attr("aria-label").await.ok()?? == "Open chat").then_some(()) }).await;
     let frame = page.widget_part("iframe").await;
     assert!(!frame.is_displayed().await.unwrap(), "{path}: loaded, not shown");
 
@@ -78,7 +78,7 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
     assert_eq!(launcher.attr("aria-expanded").await.unwrap().as_deref(), Some("true"));
     page.enter_widget().await;
     let field = page.element("#zc-name").await;
-    wait_for("the prefilled name", || async { (field.prop("value").await.ok()?? == name).then_some(()) }).await;
+    until("the prefilled name", || async { (field.prop("value").await.ok()?? == name).then_some(()) }).await;
     assert_eq!(page.element("#zc-email").await.prop("value").await.unwrap().as_deref(), Some("ana@example.com"));
     assert_eq!(page.element("#zc-phone").await.prop("value").await.unwrap().as_deref(), Some("(11) 98765-4321"), "masked");
     let violations = axe_violations(&page.client).await;
@@ -118,10 +118,10 @@ async fn a_whole_conversation_through_the_api(path: &str, name: &str) {
     // Closed by the API: the agent's next messages count on the launcher and reach the page.
     run(&page.client, "zchat('close')", vec![]).await;
     wait_event(&page.client, "close", &[]).await;
-    wait_for("the frame to hide", || async { (!frame.is_displayed().await.ok()?).then_some(()) }).await;
+    until("the frame to hide", || async { (!frame.is_displayed().await.ok()?).then_some(()) }).await;
     agent.act(&hash, "messages", json!({"content": "Ainda está aí?"})).await;
     let badge = page.widget_part("span").await;
-    wait_for("the badge to count 1", || async { (badge.text().await.ok()? == "1").then_some(()) }).await;
+    until("the badge to count 1", || async { (badge.text().await.ok()? == "1").then_some(()) }).await;
     wait_event(&page.client, "unread", &["unread 1"]).await;
     assert_eq!(launcher.attr("aria-label").await.unwrap().as_deref(), Some("Open chat, 1 unread message"));
 
@@ -176,7 +176,7 @@ async fn a_visitor_with_a_conversation_under_way_gets_the_chat_at_once_on_the_ne
     page.widget_part("iframe").await;
     agent.act(&hash, "messages", json!({"content": "Ainda por aqui?"})).await;
     let badge = page.widget_part("span").await;
-    wait_for("the badge to count 1", || async { (badge.text().await.ok()? == "1").then_some(()) }).await;
+    until("the badge to count 1", || async { (badge.text().await.ok()? == "1").then_some(()) }).await;
 
     // Once it is over, the next page waits for intent again.
     agent.act(&hash, "finish", json!({})).await;
@@ -237,7 +237,7 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
              tag.setAttribute(arguments[1], arguments[2]); tag.onload = () => { window.loaded = true; }; window.loaded = false;\
              document.head.appendChild(tag);";
         run(&page.client, script, vec![json!(format!("{}/widget.js", product.relay_url)), json!(setting), json!(value)]).await;
-        wait_for("the loader to run", || async { (run(&page.client, "return window.loaded", vec![]).await == true).then_some(()) }).await;
+        until("the loader to run", || async { (run(&page.client, "return window.loaded", vec![]).await == true).then_some(()) }).await;
         let errors = run(&page.client, "return errors", vec![]).await;
         let errors = errors.as_array().unwrap();
         assert_eq!(errors.len(), 1, "{setting}: {errors:?}");
@@ -266,7 +266,7 @@ async fn a_single_page_app_swaps_its_body_then_destroys_the_widget_and_bad_setti
     use fantoccini::actions::{InputSource, MouseActions, PointerAction};
     let hover = MouseActions::new("visitor".into()).then(PointerAction::MoveToElement { element: launcher.clone(), duration: None, x: 0.0, y: 0.0 });
     page.client.perform_actions(hover).await.unwrap();
-    wait_for("the Portuguese label", || async { (launcher.attr("aria-label").await.ok()?? == "Abrir o chat").then_some(()) }).await;
+    until("the Portuguese label", || async { (launcher.attr("aria-label").await.ok()?? == "Abrir o chat").then_some(()) }).await;
     page.close().await;
     product.stop().await;
 }
@@ -323,7 +323,7 @@ async fn loader_and_frame_ignore_messages_from_anyone_else() {
 async fn forge(client: &Client, post: &str) {
     run(client, &format!("window.delivered = 0; addEventListener('message', () => window.delivered++); {post}"), vec![]).await;
     let posted = post.matches("postMessage").count();
-    wait_for("the forged messages to be delivered", || async {
+    until("the forged messages to be delivered", || async {
         (run(client, "return window.delivered", vec![]).await.as_u64()? >= posted as u64).then_some(())
     })
     .await;

@@ -3,7 +3,7 @@
 
 use fantoccini::Locator;
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, start_product, wait_for, Browser};
+use zchat_e2e::{demo_page, start_product, until, Browser};
 
 #[tokio::test]
 async fn a_visitor_and_an_agent_hold_a_conversation() {
@@ -26,7 +26,7 @@ async fn a_visitor_and_an_agent_hold_a_conversation() {
     page.element_with_text(".zc-status", "You are next in line.").await;
 
     // The sandbox has the interaction with the visitor's name.
-    let hash = wait_for("the interaction in the sandbox", || async {
+    let hash = until("the interaction in the sandbox", || async {
         let list: Value = http.get(format!("{sandbox}/agent/interactions")).send().await.ok()?.json().await.ok()?;
         let interaction = list.as_array()?.iter().find(|i| i["customer"]["name"] == "Maria Silva")?;
         interaction["hash"].as_str().map(str::to_string)
@@ -57,7 +57,7 @@ async fn a_visitor_and_an_agent_hold_a_conversation() {
     agent_put("typing").await;
     page.element_with_text(".zc-typing", "The agent is typing…").await;
     agent_put("cleared").await;
-    wait_for("the typing indicator to go", || async { page.client.find_all(Locator::Css(".zc-typing")).await.ok()?.is_empty().then_some(()) }).await;
+    until("the typing indicator to go", || async { page.client.find_all(Locator::Css(".zc-typing")).await.ok()?.is_empty().then_some(()) }).await;
 
     // The agent writes; the visitor reads it, as text even when it looks like HTML.
     agent("messages", json!({"content": "Olá Maria! Como posso ajudar?"})).await;
@@ -74,16 +74,16 @@ async fn a_visitor_and_an_agent_hold_a_conversation() {
     // The agent sees the visitor typing (one `typing` call), and not any more once it is sent.
     let view = |http: reqwest::Client, url: String| async move { http.get(url).send().await.ok()?.json::<Value>().await.ok() };
     let interaction_url = format!("{sandbox}/agent/interactions/{hash}");
-    wait_for("the visitor typing, as the agent sees it", || async {
+    until("the visitor typing, as the agent sees it", || async {
         view(http.clone(), interaction_url.clone()).await.filter(|v| v["customer_typing"] == true)
     })
     .await;
     page.element(".zc-composer button[type=submit]").await.click().await.unwrap();
     page.element_with_text(".zc-visitor[data-delivery=sent] .zc-text", reply).await;
-    wait_for("the typing cleared on send", || async { view(http.clone(), interaction_url.clone()).await.filter(|v| v["customer_typing"] == false) })
+    until("the typing cleared on send", || async { view(http.clone(), interaction_url.clone()).await.filter(|v| v["customer_typing"] == false) })
         .await;
 
-    let received = wait_for("the reply in the sandbox", || async {
+    let received = until("the reply in the sandbox", || async {
         let interaction: Value = http.get(format!("{sandbox}/agent/interactions/{hash}")).send().await.ok()?.json().await.ok()?;
         let customer_messages: Vec<String> = interaction["transcript"]
             .as_array()?

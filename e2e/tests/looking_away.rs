@@ -4,7 +4,7 @@
 
 use fantoccini::wd::WindowHandle;
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, run_script as run, start_product, wait_for, Agent, Browser};
+use zchat_e2e::{chatting, demo_page, run_script as run, start_product, until, Agent, Browser, Chatting};
 
 /// Counts the chimes this tab's page hears.
 const COUNT_SOUNDS: &str = "window.sounds = 0; zchat('on', 'sound', () => { window.sounds++; });";
@@ -29,14 +29,7 @@ async fn in_frame(page: &Browser, tab: &WindowHandle, script: &str) -> Value {
 
 #[tokio::test]
 async fn a_message_while_the_visitor_looks_away_chimes_in_one_tab_and_alerts_the_title() {
-    let product = start_product().await;
-    let agent = Agent::new(&product);
-    let page = Browser::start().await;
-    page.open_widget(&demo_page(&product, "/")).await;
-    page.start_chat("Olhando Longe").await;
-    let hash = agent.interaction_of("Olhando Longe", &[]).await;
-    agent.act(&hash, "accept", json!({})).await;
-    page.element_with_text(".zc-system", "An agent joined the conversation.").await;
+    let Chatting { product, agent, page, hash } = chatting("Olhando Longe").await;
     let first = page.client.window().await.unwrap();
     // A second tab of the same conversation.
     let second = page.client.new_window(true).await.unwrap().handle;
@@ -54,22 +47,22 @@ async fn a_message_while_the_visitor_looks_away_chimes_in_one_tab_and_alerts_the
     // The first tab saw the agent join and claimed the chime for two seconds (what one tab sees, no
     // other chimes for): the message comes once that claim is over, or it would rightly chime nowhere.
     let idle = "return navigator.locks.query().then(state => state.held.length + state.pending.length)";
-    wait_for("the join's claim to end", || async { (in_frame(&page, &first, idle).await == 0).then_some(()) }).await;
+    until("the join's claim to end", || async { (in_frame(&page, &first, idle).await == 0).then_some(()) }).await;
     agent.act(&hash, "messages", json!({"content": "Ainda está aí?"})).await;
     // The hidden tab's title says what is new.
-    wait_for("the title to alert", || async { (in_tab(&page, &second, "return document.title").await == "(1) New message").then_some(()) }).await;
+    until("the title to alert", || async { (in_tab(&page, &second, "return document.title").await == "(1) New message").then_some(()) }).await;
     // Exactly one tab chimed: once one has, and the lock it held is free again (every tab has
     // decided by then), the count is one.
     let sounds = || async {
         in_tab(&page, &first, "return window.sounds").await.as_u64().unwrap() + in_tab(&page, &second, "return window.sounds").await.as_u64().unwrap()
     };
-    wait_for("a chime", || async { (sounds().await >= 1).then_some(()) }).await;
-    wait_for("the chime's lock to be free", || async { (in_frame(&page, &first, idle).await == 0).then_some(()) }).await;
+    until("a chime", || async { (sounds().await >= 1).then_some(()) }).await;
+    until("the chime's lock to be free", || async { (in_frame(&page, &first, idle).await == 0).then_some(()) }).await;
     assert_eq!(sounds().await, 1, "one tab chimes");
 
     // Back in front: the page's own title.
     in_frame(&page, &second, SHOW).await;
-    wait_for("the page's own title", || async { (in_tab(&page, &second, "return document.title").await == title).then_some(()) }).await;
+    until("the page's own title", || async { (in_tab(&page, &second, "return document.title").await == title).then_some(()) }).await;
     page.close().await;
     product.stop().await;
 }
@@ -84,22 +77,21 @@ async fn the_visitor_s_mute_is_remembered_and_the_site_may_turn_the_chime_off() 
     let sound = page.element(".zc-sound").await;
     assert_eq!(sound.attr("aria-pressed").await.unwrap().as_deref(), Some("true"));
     sound.click().await.unwrap();
-    wait_for("the chime muted", || async { (page.element(".zc-sound").await.attr("aria-pressed").await.ok()??.as_str() == "false").then_some(()) })
+    until("the chime muted", || async { (page.element(".zc-sound").await.attr("aria-pressed").await.ok()??.as_str() == "false").then_some(()) })
         .await;
     // After a reload, still muted; a message while the window is closed chimes nowhere.
     page.open_widget(&demo_page(&product, "/")).await;
-    wait_for("the mute kept", || async { (page.element(".zc-sound").await.attr("aria-pressed").await.ok()??.as_str() == "false").then_some(()) })
-        .await;
+    until("the mute kept", || async { (page.element(".zc-sound").await.attr("aria-pressed").await.ok()??.as_str() == "false").then_some(()) }).await;
     page.client.enter_parent_frame().await.unwrap();
     run(&page.client, &["zchat('close');", COUNT_SOUNDS].concat(), vec![]).await;
     let hash = agent.interaction_of("Sem Som", &[]).await;
     agent.act(&hash, "accept", json!({})).await;
     agent.act(&hash, "messages", json!({"content": "Olá"})).await;
     let badge = page.widget_part("span").await;
-    wait_for("the message counted", || async { (badge.text().await.ok()? == "1").then_some(()) }).await;
+    until("the message counted", || async { (badge.text().await.ok()? == "1").then_some(()) }).await;
     page.enter_widget().await;
     let held = "return navigator.locks.query().then(state => state.held.length + state.pending.length)";
-    wait_for("the chime's lock to be free", || async { (run(&page.client, held, vec![]).await == 0).then_some(()) }).await;
+    until("the chime's lock to be free", || async { (run(&page.client, held, vec![]).await == 0).then_some(()) }).await;
     page.client.enter_parent_frame().await.unwrap();
     assert_eq!(run(&page.client, "return window.sounds", vec![]).await, 0, "muted: no chime");
     page.close().await;

@@ -5,7 +5,7 @@
 //! wrapped only to count what was made and clicked (a headless browser shows nothing to click).
 
 use serde_json::{json, Value};
-use zchat_e2e::{demo_origin, demo_page, run_script as run, start_product, wait_for, Agent, Browser};
+use zchat_e2e::{demo_origin, demo_page, run_script as run, start_product, until, Agent, Browser};
 
 /// Counts the notifications the host page makes, and lets the test click one.
 const RECORD: &str = "window.shown = []; const Real = Notification; \
@@ -40,9 +40,9 @@ async fn an_agent_message_while_the_page_is_hidden_is_a_notification_that_brings
     agent.act(&hash, "accept", json!({})).await;
     page.element_with_text(".zc-system", "An agent joined the conversation.").await;
     // Allowed by the browser, but the visitor's to turn on.
-    wait_for("the option offered", || async { (switch_state(&page).await.as_deref() == Some("false")).then_some(()) }).await;
+    until("the option offered", || async { (switch_state(&page).await.as_deref() == Some("false")).then_some(()) }).await;
     page.element(".zc-notify").await.click().await.unwrap();
-    wait_for("notifications on", || async { (switch_state(&page).await.as_deref() == Some("true")).then_some(()) }).await;
+    until("notifications on", || async { (switch_state(&page).await.as_deref() == Some("true")).then_some(()) }).await;
 
     // The window closed and the page hidden.
     page.client.enter_parent_frame().await.unwrap();
@@ -52,10 +52,10 @@ async fn an_agent_message_while_the_page_is_hidden_is_a_notification_that_brings
     // The join, seen, claimed the visitor's alerts for two seconds (ARCHITECTURE, "The visitor
     // who looks away"): the message comes once that claim is over.
     let idle = "return navigator.locks.query().then(state => state.held.length + state.pending.length)";
-    wait_for("the join's claim to end", || async { (run(&page.client, idle, vec![]).await == 0).then_some(()) }).await;
+    until("the join's claim to end", || async { (run(&page.client, idle, vec![]).await == 0).then_some(()) }).await;
     page.client.enter_parent_frame().await.unwrap();
     agent.act(&hash, "messages", json!({"content": "Seu pedido saiu para entrega"})).await;
-    let shown = wait_for("a notification", || async {
+    let shown = until("a notification", || async {
         let shown = run(&page.client, "return window.shown.map(({title, body, tag}) => ({title, body, tag}))", vec![]).await;
         (shown.as_array()?.len() == 1).then_some(shown)
     })
@@ -67,11 +67,11 @@ async fn an_agent_message_while_the_page_is_hidden_is_a_notification_that_brings
     // Its click: the chat open, the notification gone.
     run(&page.client, "window.shown[0].click()", vec![]).await;
     let launcher = page.widget_part("button").await;
-    wait_for("the chat open", || async { (launcher.attr("aria-expanded").await.ok()??.as_str() == "true").then_some(()) }).await;
+    until("the chat open", || async { (launcher.attr("aria-expanded").await.ok()??.as_str() == "true").then_some(()) }).await;
     assert_eq!(run(&page.client, "return window.shown[0].closed", vec![]).await, Value::Bool(true));
     // The choice is remembered.
     page.open_widget(&url).await;
-    wait_for("the choice kept", || async { (switch_state(&page).await.as_deref() == Some("true")).then_some(()) }).await;
+    until("the choice kept", || async { (switch_state(&page).await.as_deref() == Some("true")).then_some(()) }).await;
     page.close().await;
     product.stop().await;
 }
@@ -106,14 +106,13 @@ async fn the_option_shows_only_where_the_browser_may_give_them_and_asks_only_on_
         // The helpers told the frame before a message the page sends after (messages from one
         // window arrive in order): the form prefilled says the footer shows what they told.
         page.client.enter_parent_frame().await.unwrap();
-        wait_for("the helpers", || async { (run(&page.client, "return window.ready && window.helpers || 0", vec![]).await == 1).then_some(()) })
-            .await;
+        until("the helpers", || async { (run(&page.client, "return window.ready && window.helpers || 0", vec![]).await == 1).then_some(()) }).await;
         // In a timer: a frame ready before the helpers ran hears from them in a timer of the
         // public API's (queued earlier, so run first).
         run(&page.client, "return new Promise(done => setTimeout(() => { zchat('setCustomer', {name: 'Depois'}); done(); }))", vec![]).await;
         page.enter_widget().await;
         let name = page.element("#zc-name").await;
-        wait_for("the form prefilled", || async { (name.prop("value").await.ok()??.as_str() == "Depois").then_some(()) }).await;
+        until("the form prefilled", || async { (name.prop("value").await.ok()??.as_str() == "Depois").then_some(()) }).await;
         assert_eq!(switch_state(&page).await.as_deref(), asked.map(|_| "false"), "{setting}");
         if let Some((answer, after)) = asked {
             page.client.enter_parent_frame().await.unwrap();
@@ -121,13 +120,12 @@ async fn the_option_shows_only_where_the_browser_may_give_them_and_asks_only_on_
             page.enter_widget().await;
             page.element(".zc-notify").await.click().await.unwrap();
             page.client.enter_parent_frame().await.unwrap();
-            wait_for("the browser asked", || async { (run(&page.client, "return window.asked", vec![]).await == 1).then_some(()) }).await;
+            until("the browser asked", || async { (run(&page.client, "return window.asked", vec![]).await == 1).then_some(()) }).await;
             // The visitor answers the browser's prompt.
             page.allow_notifications(&origin, answer).await;
             run(&page.client, "window.answer(Notification.permission)", vec![]).await;
             page.enter_widget().await;
-            wait_for(&format!("the answer ({answer}) in the footer"), || async { (switch_state(&page).await.as_deref() == after).then_some(()) })
-                .await;
+            until(&format!("the answer ({answer}) in the footer"), || async { (switch_state(&page).await.as_deref() == after).then_some(()) }).await;
         }
         page.close().await;
     }

@@ -6,7 +6,7 @@
 //! meta tag, where the window is drawn at the phone's size and scaled to fill its screen.
 
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, run_script as run, start_product, wait_for, Browser};
+use zchat_e2e::{demo_page, run_script as run, start_product, until, Browser};
 
 async fn as_a_phone(page: &Browser) {
     page.devtools("Emulation.setDeviceMetricsOverride", json!({"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": true})).await;
@@ -33,7 +33,7 @@ async fn open(page: &Browser, url: &str) {
     page.client.goto(url).await.unwrap();
     page.stir().await;
     page.widget_part("button").await.click().await.unwrap();
-    wait_for("the window to fill the screen", || async { covers(&run(&page.client, BOXES, vec![]).await).then_some(()) }).await;
+    until("the window to fill the screen", || async { covers(&run(&page.client, BOXES, vec![]).await).then_some(()) }).await;
 }
 
 #[tokio::test]
@@ -50,7 +50,7 @@ async fn on_a_phone_the_window_fills_the_screen_follows_the_visual_viewport_and_
     // and the composer, at its bottom, stays in view and keeps the keyboard.
     // The demo page's event log has lines longer than the phone is wide: the page is laid out
     // wider than the screen at a zoom of 1, and the window is still drawn at the phone's width.
-    wait_for("the page to overflow", || async { (run(&page.client, "return innerWidth", vec![]).await.as_f64()? > 390.0).then_some(()) }).await;
+    until("the page to overflow", || async { (run(&page.client, "return innerWidth", vec![]).await.as_f64()? > 390.0).then_some(()) }).await;
     page.enter_widget().await;
     assert_eq!(run(&page.client, "return innerWidth", vec![]).await, 390);
     page.element("#zc-name").await.send_keys("Ana Celular").await.unwrap();
@@ -59,7 +59,7 @@ async fn on_a_phone_the_window_fills_the_screen_follows_the_visual_viewport_and_
     page.client.enter_parent_frame().await.unwrap();
     page.devtools("Emulation.setPageScaleFactor", json!({"pageScaleFactor": 2})).await;
     run(&page.client, "return new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))", vec![]).await;
-    wait_for("the window to follow the visual viewport", || async {
+    until("the window to follow the visual viewport", || async {
         let value = run(&page.client, BOXES, vec![]).await;
         (boxes(&value).1[2] < 390.0 && covers(&value)).then_some(())
     })
@@ -72,16 +72,16 @@ async fn on_a_phone_the_window_fills_the_screen_follows_the_visual_viewport_and_
     // Back closes the chat, and the visitor is still on the page.
     page.client.back().await.unwrap();
     let launcher = page.widget_part("button").await;
-    wait_for("the window to close", || async { (launcher.attr("aria-expanded").await.ok()??.as_str() == "false").then_some(()) }).await;
+    until("the window to close", || async { (launcher.attr("aria-expanded").await.ok()??.as_str() == "false").then_some(()) }).await;
     assert_eq!(run(&page.client, "return [location.href, document.documentElement.style.overflow]", vec![]).await, json!([url, ""]));
     // Closed by its own button (the window covers the launcher on a phone): its history entry goes
     // too (a second Back would leave the page).
     launcher.click().await.unwrap();
-    wait_for("open again", || async { (run(&page.client, "return history.state && history.state.zchat", vec![]).await == 1).then_some(()) }).await;
+    until("open again", || async { (run(&page.client, "return history.state && history.state.zchat", vec![]).await == 1).then_some(()) }).await;
     page.enter_widget().await;
     page.element(".zc-close").await.click().await.unwrap();
     page.client.enter_parent_frame().await.unwrap();
-    wait_for("the entry gone", || async { (run(&page.client, "return history.state", vec![]).await == Value::Null).then_some(()) }).await;
+    until("the entry gone", || async { (run(&page.client, "return history.state", vec![]).await == Value::Null).then_some(()) }).await;
     assert_eq!(run(&page.client, "return location.href", vec![]).await, url);
     page.close().await;
     product.stop().await;

@@ -4,7 +4,7 @@
 //! downloads the conversation and forgets the device.
 
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, run_script, start_product, wait_for, Agent, Browser};
+use zchat_e2e::{demo_page, run_script, start_product, until, Agent, Browser};
 
 /// The sandbox account's known customer, whom the demo page signs in.
 const KNOWN: &str = "0010-abcd-efgh-ijkd-1c422e49fdff";
@@ -38,7 +38,7 @@ async fn a_signed_in_customer_reaches_the_agent_verified_and_after_logout_the_ne
     page_button(&page, "setTags").await;
     open_here(&page).await;
     let name = page.element("#zc-name").await;
-    wait_for("the name from identify", || async { (name.prop("value").await.ok()?? == "Ana Souza").then_some(()) }).await;
+    until("the name from identify", || async { (name.prop("value").await.ok()?? == "Ana Souza").then_some(()) }).await;
     page.element_with_text(".zc-verified", "✓ You are signed in to the site: the team will know it is you.").await;
     page.element(".zc-prechat button[type=submit]").await.click().await.unwrap();
 
@@ -57,7 +57,7 @@ async fn a_signed_in_customer_reaches_the_agent_verified_and_after_logout_the_ne
     page.element("#zc-name").await;
     assert!(stored_keys(&page).await.is_empty(), "the frame keeps nothing");
     page.client.enter_parent_frame().await.unwrap();
-    wait_for("the host page to forget the conversation under way", || async { stored_keys(&page).await.is_empty().then_some(()) }).await;
+    until("the host page to forget the conversation under way", || async { stored_keys(&page).await.is_empty().then_some(()) }).await;
 
     // The next visitor on this browser: a clean form, nothing of Ana's.
     page.client.refresh().await.unwrap();
@@ -101,7 +101,7 @@ async fn with_consent_required_nothing_is_loaded_or_stored_until_the_site_says_s
     // Consent withdrawn: the widget forgets and goes.
     page.client.enter_parent_frame().await.unwrap();
     run_script(&page.client, "zchat('consent', false)", vec![]).await;
-    wait_for("the widget to go", || async {
+    until("the widget to go", || async {
         let left = run_script(&page.client, "return document.querySelectorAll('zchat-widget').length", vec![]).await;
         (left == json!(0)).then_some(())
     })
@@ -130,8 +130,7 @@ async fn the_visitor_downloads_the_conversation_then_forgets_the_device() {
     page.element(".zc-save").await.click().await.unwrap();
     let file = folder.join("conversation.txt");
     let text =
-        wait_for("the downloaded conversation", || async { std::fs::read_to_string(&file).ok().filter(|text| text.contains("Quero o recibo")) })
-            .await;
+        until("the downloaded conversation", || async { std::fs::read_to_string(&file).ok().filter(|text| text.contains("Quero o recibo")) }).await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "Chat with Demo shop", "{text}");
     assert!(lines.iter().any(|line| line.ends_with("— An agent joined the conversation.")), "{text}");
@@ -145,7 +144,7 @@ async fn the_visitor_downloads_the_conversation_then_forgets_the_device() {
     page.element("#zc-name").await;
     assert!(stored_keys(&page).await.is_empty());
     page.client.enter_parent_frame().await.unwrap();
-    wait_for("the host page to forget the conversation under way", || async { stored_keys(&page).await.is_empty().then_some(()) }).await;
+    until("the host page to forget the conversation under way", || async { stored_keys(&page).await.is_empty().then_some(()) }).await;
     page.client.refresh().await.unwrap();
     page.open_widget(&demo_page(&product, "/")).await;
     page.element("#zc-name").await;

@@ -18,7 +18,7 @@ use rcgen::PublicKeyData;
 use serde_json::{json, Value};
 use sha2::Digest;
 use tokio::process::{Child, Command};
-use zchat_e2e::{wait_for, widget_dist, Agent, Browser, DEADLINE};
+use zchat_e2e::{until, widget_dist, Agent, Browser, DEADLINE};
 use zchat_relay::launch::{launch, Running};
 use zchat_relay::{Config, S3Settings};
 use zchat_testkit::{Redis, SeaweedFs, ACCESS_KEY, SECRET_KEY};
@@ -105,7 +105,7 @@ impl Nginx {
             .spawn()
             .unwrap();
         let address = format!("127.0.0.1:{relay_port}");
-        wait_for("nginx to listen", || async { tokio::net::TcpStream::connect(&address).await.ok() }).await;
+        until("nginx to listen", || async { tokio::net::TcpStream::connect(&address).await.ok() }).await;
         Nginx { dir: dir.to_path_buf(), process }
     }
 

@@ -2,17 +2,11 @@
 //! new conversation's agent can read the earlier one.
 
 use serde_json::json;
-use zchat_e2e::{demo_page, run_script, start_product, wait_for, Agent, Browser};
+use zchat_e2e::{chatting, demo_page, run_script, start_product, until, Agent, Browser, Chatting};
 
 #[tokio::test]
 async fn a_reload_keeps_the_conversation() {
-    let product = start_product().await;
-    let agent = Agent::new(&product);
-    let page = Browser::start().await;
-    page.open_widget(&demo_page(&product, "/")).await;
-    page.start_chat("Reload Rita").await;
-    let hash = agent.interaction_of("Reload Rita", &[]).await;
-    agent.act(&hash, "accept", json!({})).await;
+    let Chatting { product, agent, page, hash } = chatting("Reload Rita").await;
     agent.act(&hash, "messages", json!({"content": "Olá Rita"})).await;
     page.element_with_text(".zc-agent .zc-text", "Olá Rita").await;
     page.send("Antes do reload").await;
@@ -38,13 +32,7 @@ async fn a_reload_keeps_the_conversation() {
 
 #[tokio::test]
 async fn the_window_comes_back_as_the_visitor_left_it() {
-    let product = start_product().await;
-    let agent = Agent::new(&product);
-    let page = Browser::start().await;
-    page.open_widget(&demo_page(&product, "/")).await;
-    page.start_chat("Janela Aberta").await;
-    let hash = agent.interaction_of("Janela Aberta", &[]).await;
-    agent.act(&hash, "accept", json!({})).await;
+    let Chatting { product, agent, page, hash } = chatting("Janela Aberta").await;
     agent.act(&hash, "messages", json!({"content": "Olá!"})).await;
     page.element_with_text(".zc-agent .zc-text", "Olá!").await;
 
@@ -52,7 +40,7 @@ async fn the_window_comes_back_as_the_visitor_left_it() {
     page.client.refresh().await.unwrap();
     page.stir().await;
     let launcher = page.widget_part("button").await;
-    wait_for("the window to open again", || async { (launcher.attr("aria-expanded").await.ok()??.as_str() == "true").then_some(()) }).await;
+    until("the window to open again", || async { (launcher.attr("aria-expanded").await.ok()??.as_str() == "true").then_some(()) }).await;
     assert!(page.widget_part("iframe").await.is_displayed().await.unwrap());
     page.enter_widget().await;
     page.element_with_text(".zc-agent .zc-text", "Olá!").await;
@@ -63,14 +51,14 @@ async fn the_window_comes_back_as_the_visitor_left_it() {
     // Once the frame has heard it (its storage says so), the visitor reloads.
     page.enter_widget().await;
     let kept_open = "return JSON.parse(localStorage.getItem('zchat:conversation:1')).open === true";
-    wait_for("the frame to keep it closed", || async { (run_script(&page.client, kept_open, vec![]).await == false).then_some(()) }).await;
+    until("the frame to keep it closed", || async { (run_script(&page.client, kept_open, vec![]).await == false).then_some(()) }).await;
     page.client.enter_parent_frame().await.unwrap();
     page.client.refresh().await.unwrap();
     page.stir().await;
     page.enter_widget().await;
     // (A hidden frame's text is not visible text: read from its document.)
     let said = "return [...document.querySelectorAll('.zc-agent .zc-text')].map(e => e.textContent).join()";
-    wait_for("the replayed message", || async { (run_script(&page.client, said, vec![]).await == "Olá!").then_some(()) }).await;
+    until("the replayed message", || async { (run_script(&page.client, said, vec![]).await == "Olá!").then_some(()) }).await;
     page.client.enter_parent_frame().await.unwrap();
     assert_eq!(page.widget_part("button").await.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
     assert!(!page.widget_part("iframe").await.is_displayed().await.unwrap());

@@ -3,18 +3,11 @@
 
 use fantoccini::Locator;
 use serde_json::json;
-use zchat_e2e::{demo_page, start_product, wait_for, Agent, Browser};
+use zchat_e2e::{chatting, demo_page, start_product, until, Agent, Browser, Chatting};
 
 #[tokio::test]
 async fn two_tabs_stay_in_step() {
-    let product = start_product().await;
-    let agent = Agent::new(&product);
-    let page = Browser::start().await;
-    page.open_widget(&demo_page(&product, "/")).await;
-    page.start_chat("Duas Abas").await;
-    let hash = agent.interaction_of("Duas Abas", &[]).await;
-    agent.act(&hash, "accept", json!({})).await;
-    page.element_with_text(".zc-system", "An agent joined the conversation.").await;
+    let Chatting { product, agent, page, hash } = chatting("Duas Abas").await;
 
     // A second tab of the same browser: the same conversation, not a new one.
     let first = page.client.window().await.unwrap();
@@ -67,7 +60,7 @@ async fn no_agent_available_is_said_clearly_and_the_visitor_leaves_a_message_and
     assert!(page.client.find(Locator::Css(".zc-contact")).await.is_err(), "asked once");
     // The visitor can still leave a message for later: both are kept for the agents, in order.
     page.send("Me liguem amanhã").await;
-    wait_for("the contact and the message kept for the agents", || async {
+    until("the contact and the message kept for the agents", || async {
         let view = agent.view(&hash).await;
         let said = |at: usize| view["transcript"][at]["content"].as_str().map(str::to_string);
         (said(0).as_deref() == Some("My contact: +55 11 99141-7777") && said(1).as_deref() == Some("Me liguem amanhã")).then_some(())

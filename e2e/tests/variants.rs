@@ -4,7 +4,7 @@
 //! order, once, and the conversation goes on as usual.
 
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, wait_for, widget_dist, Agent, Browser};
+use zchat_e2e::{demo_page, until, widget_dist, Agent, Browser};
 use zchat_relay::launch::launch;
 use zchat_relay::Config;
 
@@ -41,7 +41,7 @@ async fn every_agent_message_in_a_variant_shape_is_shown_once_in_order() {
         .await;
 
     // It was the variant shapes that went out: the sandbox's journal says which, the relay counted them.
-    let deliveries: Value = wait_for("the sandbox's journal of deliveries", || async {
+    let deliveries: Value = until("the sandbox's journal of deliveries", || async {
         let journal: Value = agent.http.get(format!("{}/agent/webhooks", agent.sandbox)).send().await.ok()?.json().await.ok()?;
         Some(journal)
     })

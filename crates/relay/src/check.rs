@@ -10,7 +10,7 @@ use std::time::Duration;
 use object_store::ObjectStoreExt;
 
 use crate::config::Config;
-use crate::launch::{MIN_SESSION_SECRET, MIN_WEBHOOK_SECRET};
+use crate::launch::{Secret, IDENTITY_SECRET, SESSION_SECRET, WEBHOOK_SECRET};
 
 /// How long Redis and zChat have to answer.
 const PATIENCE: Duration = Duration::from_secs(5);
@@ -67,17 +67,19 @@ pub fn settings(config: &Config) -> Vec<Finding> {
         Some((base, _)) => finding(Error, format!("ZCHAT_API_BASE {base:?} must be an http(s) URL, and ZCHAT_TOKEN set")),
         None => finding(Warning, "ZCHAT_API_BASE is unset: the relay talks to its in-process sandbox, a fake zChat for demos"),
     });
-    let secret = |name: &str, value: Option<&str>, least: usize| match value {
-        Some(value) if value.len() >= least => finding(Ok, format!("{name} is set ({} bytes)", value.len())),
-        Some(value) => finding(Error, format!("{name} has {} bytes; it needs {least} or more (`openssl rand -hex 32`)", value.len())),
-        None => finding(Error, format!("{name} is unset: a generated one changes at every start and differs between relays")),
+    let secret = |rule: &Secret, value: Option<&str>| match value.map(|value| (value.len(), rule.check(value))) {
+        Some((length, Result::Ok(()))) => finding(Ok, format!("{} is set ({length} bytes)", rule.name)),
+        Some((_, Err(why))) => finding(Error, why),
+        None => finding(Error, format!("{} is unset: a generated one changes at every start and differs between relays", rule.name)),
     };
-    findings.push(secret("ZCHAT_WEBHOOK_SECRET", config.webhook_secret.as_deref(), MIN_WEBHOOK_SECRET));
-    findings.push(secret("RELAY_SESSION_SECRET", config.session_secret.as_deref(), MIN_SESSION_SECRET));
+    findings.push(secret(&WEBHOOK_SECRET, config.webhook_secret.as_deref()));
+    findings.push(secret(&SESSION_SECRET, config.session_secret.as_deref()));
     match (config.identity_secret.as_deref(), config.identity_required) {
-        (None, false) => findings.push(finding(Ok, "RELAY_IDENTITY_SECRET is unset: conversations cannot name a verified customer")),
+        (None, false) => {
+            findings.push(finding(Ok, "RELAY_IDENTITY_SECRET is unset: conversations cannot name a verified customer or a bot's transcript"))
+        }
         (None, true) => findings.push(finding(Error, "RELAY_IDENTITY_REQUIRED needs RELAY_IDENTITY_SECRET")),
-        (Some(value), _) => findings.push(secret("RELAY_IDENTITY_SECRET", Some(value), MIN_SESSION_SECRET)),
+        (Some(value), _) => findings.push(secret(&IDENTITY_SECRET, Some(value))),
     }
     findings.push(match config.public_url.as_deref() {
         None => finding(Error, "RELAY_PUBLIC_URL is unset: browsers and zChat must be told where the relay is"),
@@ -190,9 +192,9 @@ mod tests {
         type Mistake = Box<dyn Fn(&mut Config)>;
         let table: [(&str, Mistake); 10] = [
             ("ZCHAT_WEBHOOK_SECRET is unset", Box::new(|c| c.webhook_secret = None)),
-            ("ZCHAT_WEBHOOK_SECRET has 5 bytes", Box::new(|c| c.webhook_secret = Some("short".into()))),
-            ("RELAY_SESSION_SECRET has 31 bytes", Box::new(|c| c.session_secret = Some("s".repeat(31)))),
-            ("RELAY_IDENTITY_SECRET has 8 bytes", Box::new(|c| c.identity_secret = Some("identity".into()))),
+            ("ZCHAT_WEBHOOK_SECRET must be at least 16 bytes (it has 5)", Box::new(|c| c.webhook_secret = Some("short".into()))),
+            ("RELAY_SESSION_SECRET must be at least 32 bytes (it has 31)", Box::new(|c| c.session_secret = Some("s".repeat(31)))),
+            ("RELAY_IDENTITY_SECRET must be at least 32 bytes (it has 8)", Box::new(|c| c.identity_secret = Some("identity".into()))),
             ("RELAY_IDENTITY_REQUIRED needs", Box::new(|c| c.identity_required = true)),
             ("RELAY_PUBLIC_URL \"http://chat.example.com\" must be https://", Box::new(|c| c.public_url = Some("http://chat.example.com".into()))),
             ("RELAY_PUBLIC_URL is unset", Box::new(|c| c.public_url = None)),

@@ -9,10 +9,32 @@ use tokio::task::JoinHandle;
 
 use crate::{random_secret, serve, Config, Wiring};
 
-/// The shortest session secret accepted: it signs every visitor's credential.
-pub const MIN_SESSION_SECRET: usize = 32;
-/// The shortest webhook secret accepted: it is the only thing between the internet and the log.
-pub const MIN_WEBHOOK_SECRET: usize = 16;
+/// A secret and the fewest bytes it may have: the one rule of each, which the start and
+/// `--check` both apply.
+pub struct Secret {
+    pub name: &'static str,
+    pub least: usize,
+}
+
+/// It is the only thing between the internet and the log.
+pub const WEBHOOK_SECRET: Secret = Secret { name: "ZCHAT_WEBHOOK_SECRET", least: 16 };
+/// It signs every visitor's credential.
+pub const SESSION_SECRET: Secret = Secret { name: "RELAY_SESSION_SECRET", least: 32 };
+/// It vouches for customers and for bots' transcripts: as long as a session secret.
+pub const IDENTITY_SECRET: Secret = Secret { name: "RELAY_IDENTITY_SECRET", least: 32 };
+
+impl Secret {
+    /// Whether `value` is long enough; if not, why, in words an operator can act on.
+    pub fn check(&self, value: &str) -> Result<(), String> {
+        let Secret { name, least } = self;
+        match value.len() {
+            length if length < *least => {
+                Err(format!("{name} must be at least {least} bytes (it has {length}); make one with `openssl rand -hex 32`"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
 
 /// The started product.
 pub struct Running {
@@ -129,29 +151,20 @@ pub async fn launch(config: Config) -> std::io::Result<Running> {
     Ok(Running { relay_url: public_url, relay_address, sandbox_url, demo_url, metrics_url, stop, tasks })
 }
 
-/// Refuses secrets too short to keep anyone out (an empty one would let anyone mint sessions).
+/// Refuses secrets too short to keep anyone out (an empty one would let anyone mint sessions); an
+/// unset webhook or session secret is generated at start instead.
 pub fn check_secrets(webhook: Option<&str>, session: Option<&str>) -> Result<(), String> {
-    let check = |name: &str, secret: Option<&str>, least: usize| match secret {
-        Some(secret) if secret.len() < least => Err(format!(
-            "{name} must be at least {least} bytes (it has {}); make one with `openssl rand -hex 32`, or leave it unset to generate one",
-            secret.len()
-        )),
-        _ => Ok(()),
-    };
-    check("ZCHAT_WEBHOOK_SECRET", webhook, MIN_WEBHOOK_SECRET)?;
-    check("RELAY_SESSION_SECRET", session, MIN_SESSION_SECRET)
+    let unset_is_generated = |error: String| format!("{error}, or leave it unset to generate one");
+    webhook.map_or(Ok(()), |secret| WEBHOOK_SECRET.check(secret)).map_err(unset_is_generated)?;
+    session.map_or(Ok(()), |secret| SESSION_SECRET.check(secret)).map_err(unset_is_generated)
 }
 
-/// The identity secret is as long as a session secret (it vouches for customers), and required
-/// identities need one.
+/// The identity secret's rule, and required identities need one.
 pub fn check_identity(secret: Option<&str>, required: bool) -> Result<(), String> {
     match secret {
-        Some(secret) if secret.len() < MIN_SESSION_SECRET => Err(format!(
-            "RELAY_IDENTITY_SECRET must be at least {MIN_SESSION_SECRET} bytes (it has {}); make one with `openssl rand -hex 32`",
-            secret.len()
-        )),
+        Some(secret) => IDENTITY_SECRET.check(secret),
         None if required => Err("RELAY_IDENTITY_REQUIRED needs RELAY_IDENTITY_SECRET".into()),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 

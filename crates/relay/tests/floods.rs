@@ -14,10 +14,10 @@ use std::process::Stdio;
 
 use futures_util::stream::{self, StreamExt};
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
+use zchat_testkit::RelayProcess;
 
-use support::{Redis, DEADLINE};
+use support::Redis;
 
 const WEBHOOK_SECRET: &str = "floods-webhook-secret";
 const SESSION_SECRET: &str = "floods-session-secret-32-bytes-long!";
@@ -30,7 +30,7 @@ const BOUND: u64 = 48 * 1024 * 1024;
 const FLOOD_BOUND: u64 = 24 * 1024 * 1024;
 
 struct Relay {
-    process: Child,
+    process: RelayProcess,
     url: String,
     /// Where its floods of uploads land, removed with it.
     _uploads: tempfile::TempDir,
@@ -54,9 +54,7 @@ impl Relay {
             .arg(uploads.path())
             .args(flags)
             .env("RUST_LOG", "error")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
+            .stderr(Stdio::null());
         if let Some(url) = redis {
             command.args(["--redis-url", url]);
         }
@@ -66,33 +64,20 @@ impl Relay {
                 None => command.env_remove(name),
             };
         }
-        let mut process = command.spawn().expect("the relay binary");
-        // It prints its address once it listens (it was asked for port 0).
-        let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
-        let url = tokio::time::timeout(DEADLINE, async {
-            while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(rest) = line.split_once("<script src=\"").map(|(_, rest)| rest) {
-                    return rest.split("/widget.js").next().unwrap().to_string();
-                }
-            }
-            panic!("the relay ended before saying where it listens");
-        })
-        .await
-        .expect("the relay says where it listens");
-        // Whatever it prints later must find a reader (a closed pipe would end it).
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Relay { process, url, _uploads: uploads }
+        // It says where it listens once it does (it was asked for port 0).
+        let process = RelayProcess::start(command).await;
+        Relay { url: process.relay.clone(), process, _uploads: uploads }
     }
 
     /// The environment the relay's process image was started with, as the kernel laid it out
     /// (glibc may cut `GLIBC_TUNABLES` in it with NULs where it parsed it: read as text, NULs and all).
     fn environ(&self) -> String {
-        String::from_utf8_lossy(&std::fs::read(format!("/proc/{}/environ", self.process.id().unwrap())).unwrap()).into_owned()
+        String::from_utf8_lossy(&std::fs::read(format!("/proc/{}/environ", self.process.pid())).unwrap()).into_owned()
     }
 
     /// The relay's resident set, in bytes.
     fn rss(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.id().unwrap())).unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.pid())).unwrap();
         let kb: u64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).unwrap().trim().trim_end_matches(" kB").trim().parse().unwrap();
         kb * 1024
     }

@@ -1,30 +1,78 @@
-//! The real servers the tests start beside the product, each in a folder of its own and gone
-//! with its handle: `redis-server` (on a Unix socket, so no port is picked) and SeaweedFS (a real
-//! S3-compatible store). Used by the relay's tests and the browser journeys alike.
+//! What every test of the workspace shares: the one wait ([`until`]: a condition under a deadline,
+//! never a fixed sleep); the relay's binary started on port 0 and read off its ready line
+//! ([`RelayProcess`]); and the real servers the tests start beside the product, each in a folder
+//! of its own and gone with its handle: `redis-server` (on a Unix socket, so no port is picked)
+//! and SeaweedFS (a real S3-compatible store). Used by the relay's and the sandbox's tests, the
+//! browser journeys and the bench.
 
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use tokio::io::AsyncBufReadExt;
 use tokio::process::{Child, Command};
 
 /// The S3 identity a [`SeaweedFs`] knows.
 pub const ACCESS_KEY: &str = "relay-access-key";
 pub const SECRET_KEY: &str = "relay-secret-key-for-the-tests";
 
-/// How long a server has to answer.
-const DEADLINE: Duration = Duration::from_secs(30);
+/// How long a test waits for a condition (a server to answer, an event, a page to change) before
+/// it fails.
+pub const DEADLINE: Duration = Duration::from_secs(30);
 
-/// Polls `check` until it gives `Some`, or panics after [`DEADLINE`] naming `what`.
-async fn until<T, F: std::future::Future<Output = Option<T>>>(what: &str, mut check: impl FnMut() -> F) -> T {
+/// Polls `check` every 20 ms until it gives `Some`, or panics after [`DEADLINE`] naming `what`.
+pub async fn until<T, F: std::future::Future<Output = Option<T>>>(what: &str, check: impl FnMut() -> F) -> T {
+    until_within(DEADLINE, what, check).await
+}
+
+/// [`until`], with a deadline of the caller's (a bench's long wait).
+pub async fn until_within<T, F: std::future::Future<Output = Option<T>>>(deadline: Duration, what: &str, mut check: impl FnMut() -> F) -> T {
     let started = Instant::now();
     loop {
         if let Some(value) = check().await {
             return value;
         }
-        assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
+        assert!(started.elapsed() < deadline, "timed out after {deadline:?} waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A `zchat-relay` process started on port 0, and where it listens, read off the ready line it
+/// prints once it serves (`ready {"relay": URL, "metrics": URL|null, "sandbox": URL|null, "demo":
+/// URL|null}`); the rest of its output is read and dropped, so it never waits on a full pipe.
+/// Killed when dropped.
+pub struct RelayProcess {
+    pub relay: String,
+    pub metrics: Option<String>,
+    pub sandbox: Option<String>,
+    pub process: Child,
+}
+
+impl RelayProcess {
+    /// Starts `command` (the binary, its flags and environment; its stdout is taken here) and waits
+    /// for its ready line.
+    pub async fn start(mut command: Command) -> RelayProcess {
+        let mut process = command.stdout(Stdio::piped()).kill_on_drop(true).spawn().expect("the relay binary");
+        let mut lines = tokio::io::BufReader::new(process.stdout.take().expect("its stdout")).lines();
+        let ready = tokio::time::timeout(DEADLINE, async {
+            while let Some(line) = lines.next_line().await.expect("its stdout is text") {
+                if let Some(json) = line.strip_prefix("ready ") {
+                    return serde_json::from_str::<serde_json::Value>(json).expect("the ready line is JSON");
+                }
+            }
+            panic!("the relay ended without saying it is ready");
+        })
+        .await
+        .expect("the relay says it is ready");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let url = |name: &str| ready[name].as_str().map(str::to_string);
+        RelayProcess { relay: url("relay").expect("the relay's address"), metrics: url("metrics"), sandbox: url("sandbox"), process }
+    }
+
+    /// The process id (its memory is read from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.process.id().expect("a running relay")
     }
 }
 

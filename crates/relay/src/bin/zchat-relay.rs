@@ -270,7 +270,6 @@ async fn run() -> Result<(), String> {
     }
     let mut running = launch(config).await.map_err(|e| format!("cannot start: {e}"))?;
     println!();
-    // Read by tests and scripts that start the relay on port 0.
     println!("  Relay listening on:            http://{}", running.relay_address);
     if let Some(demo) = &running.demo_url {
         println!("  Demo host page (the visitor):  {demo}/");
@@ -285,6 +284,11 @@ async fn run() -> Result<(), String> {
     }
     println!("  Embed snippet:                 <script src=\"{}/widget.js\" data-department=\"1\" async></script>", running.relay_url);
     println!();
+    // For scripts and tests that start the relay on port 0: one line, machine-readable.
+    let ready = serde_json::json!({
+        "relay": running.relay_url, "metrics": running.metrics_url, "sandbox": running.sandbox_url, "demo": running.demo_url,
+    });
+    println!("ready {ready}");
     let stop = running.stopper();
     tokio::spawn(async move {
         shutdown_signal().await;

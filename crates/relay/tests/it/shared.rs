@@ -10,10 +10,10 @@
 use std::process::Stdio;
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
+use zchat_testkit::RelayProcess;
 
-use crate::support::{open_stream, until, Redis, Sse, DEADLINE};
+use crate::support::{open_stream, until, Redis, Sse};
 
 const SECRET: &str = "shared-webhook-secret";
 const SESSIONS: &str = "shared-sessions-of-every-relay-here";
@@ -23,7 +23,7 @@ pub struct Relay {
     pub url: String,
     /// Its `/metrics`, on a listener of its own.
     pub metrics: String,
-    _process: Child,
+    _process: RelayProcess,
 }
 
 impl Relay {
@@ -35,38 +35,17 @@ impl Relay {
 
     /// The same, with more flags and environment.
     pub async fn start_with(sandbox: &str, redis: &str, flags: &[&str], env: &[(&str, &str)]) -> Relay {
-        let mut process = Command::new(env!("CARGO_BIN_EXE_zchat-relay"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_zchat-relay"));
+        command
             .args(["--listen", "127.0.0.1:0", "--api-base", sandbox])
             .args(["--token", zchat_sandbox::DEFAULT_TOKEN, "--webhook-secret", SECRET, "--session-secret", SESSIONS])
             .args(["--redis-url", redis, "--demo-page", "false", "--widget-dir", "/nonexistent", "--metrics-listen", "127.0.0.1:0"])
             .args(flags)
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the relay binary");
-        let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
-        // Where it listens, then where its metrics are (the banner's last line is the snippet).
-        let (url, metrics) = tokio::time::timeout(DEADLINE, async {
-            let (mut url, mut metrics) = (None, None);
-            while let Some(line) = lines.next_line().await.unwrap() {
-                let line = line.trim();
-                if let Some(found) = line.strip_prefix("Relay listening on:") {
-                    url = Some(found.trim().to_string());
-                } else if let Some(found) = line.strip_prefix("Metrics:") {
-                    metrics = Some(found.trim().to_string());
-                } else if line.starts_with("Embed snippet:") {
-                    return (url.expect("the relay's address"), metrics.expect("the metrics' address"));
-                }
-            }
-            panic!("the relay ended without saying where it listens");
-        })
-        .await
-        .expect("the relay says where it listens");
-        // The rest of its output is read and dropped, so that it never waits on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            .stderr(Stdio::null());
+        let process = RelayProcess::start(command).await;
+        let (url, metrics) = (process.relay.clone(), process.metrics.clone().expect("the metrics' address"));
         let health = format!("{url}/healthz");
         until("the relay to answer", || async { reqwest::get(&health).await.ok().filter(|a| a.status().is_success()) }).await;
         Relay { url, metrics, _process: process }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zchat_relay::launch::{launch, Running};
 use zchat_relay::Config;
-pub use zchat_testkit::Redis;
+pub use zchat_testkit::{until, Redis};
 
 /// One test per log for a rule that holds on both: `on_both_logs! { async fn rule(log: Log) { … } }`
 /// makes `rule::memory` and `rule::redis`, so that a failure on Redis is never hidden behind one in
@@ -237,18 +237,6 @@ impl Sse {
                 return event;
             }
         }
-    }
-}
-
-/// Polls `check` every 20 ms until it gives `Some`, or fails naming `what` after the deadline.
-pub async fn until<T, F: std::future::Future<Output = Option<T>>>(what: &str, mut check: impl FnMut() -> F) -> T {
-    let started = std::time::Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -5,10 +5,10 @@ use std::time::Instant;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::support::{wait_until, World};
+use crate::support::{until, World};
 
 async fn deliveries(world: &World, count: usize) -> Vec<Value> {
-    wait_until(&format!("{count} deliveries in the journal"), || async {
+    until(&format!("{count} deliveries in the journal"), || async {
         let list: Value = world.http.get(world.url("/agent/webhooks")).send().await.ok()?.json().await.ok()?;
         let list = list.as_array()?.clone();
         (list.len() >= count).then_some(list)

@@ -2,11 +2,11 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{wait_until, World};
+use crate::support::{until, World};
 
 async fn history_of(world: &World, url: String) -> Value {
     let hash = world.start_interaction(json!({"department_id": 1, "external_history": url})).await;
-    wait_until("the history to be fetched", || async {
+    until("the history to be fetched", || async {
         let view: Value = world.http.get(world.url(&format!("/agent/interactions/{hash}"))).send().await.ok()?.json().await.ok()?;
         (view["history"]["status"] != "loading").then(|| view["history"].clone())
     })

@@ -1,9 +1,7 @@
 //! A sandbox whose webhooks go to a receiver in the test, and helpers that wait with a deadline.
 
-use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,8 +11,7 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use zchat_sandbox::{Config, DEFAULT_TOKEN};
-
-pub const DEADLINE: Duration = Duration::from_secs(10);
+pub use zchat_testkit::until;
 
 /// Records the triggers POSTed to it; can be told to fail the next few requests.
 #[derive(Clone, Default)]
@@ -34,7 +31,7 @@ impl Receiver {
 
     /// Waits until at least `count` triggers arrived; returns them all.
     pub async fn wait_for(&self, count: usize) -> Vec<Value> {
-        wait_until(&format!("{count} triggers"), || async {
+        until(&format!("{count} triggers"), || async {
             let triggers = self.triggers();
             (triggers.len() >= count).then_some(triggers)
         })
@@ -137,21 +134,5 @@ impl World {
 
     pub fn stop(&self) {
         let _ = self.stop.send(true);
-    }
-}
-
-/// Polls `check` until it gives `Some`, failing the test after [`DEADLINE`].
-pub async fn wait_until<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
