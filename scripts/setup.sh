@@ -2,7 +2,7 @@
 # Installs what building and testing the project needs, and skips what is already there.
 # Idempotent and non-interactive: safe to run before every `run` and `test`.
 #
-# What it installs (versions: see ../shared/TOOLCHAIN.md and docs in ARCHITECTURE.md):
+# What it installs (what each costs: README, "Two commands"):
 #   - the wasm32-unknown-unknown Rust target, rustfmt and clippy (rustup)
 #   - Debian packages: chromium, chromium-driver, brotli, redis-server, nginx (apt; sudo when
 #     not root)
@@ -14,6 +14,7 @@
 #     store the upload tests share between relays
 #   - Rust $ZCHAT_WIDGET_TOOLCHAIN (scripts/env.sh) with the wasm32 target and rust-src, for the
 #     widget's release build (scripts/build-widget.sh), and the standard library's own crates
+#   - vendor/: the forked crates, each the published release with our patch (scripts/forks.sh)
 #   - every crate in Cargo.lock (cargo fetch), because Trunk builds with cargo --offline
 set -euo pipefail
 
@@ -153,6 +154,8 @@ if ! grep -q "wasm_bindgen = \"$bindgen_version\"" "$root/Trunk.toml"; then
   exit 1
 fi
 
-# --- crates, so Trunk's offline cargo finds them --------------------------------------------------
+# --- the forked crates (vendor/: published crate + patches/NAME-VERSION.patch), then every crate,
+# so Trunk's offline cargo finds them ------------------------------------------------------------
+bash "$root/scripts/forks.sh"
 (cd "$root" && cargo fetch --locked --quiet)
 say "ready"

@@ -2,7 +2,7 @@
 //! thumbnails (`blob:` addresses), and their uploads to the relay, over `XMLHttpRequest` for its
 //! progress events (fetch has none for a request body). The upload carries the file as its raw
 //! body with its name in `X-File-Name` and the message's idempotency key, so a retry of an upload
-//! that did reach the relay gets the first one's answer (DESIGN.md, the uploads route).
+//! that did reach the relay gets the first one's answer (docs/design.md, the uploads route).
 
 use std::cell::{Cell, RefCell};
 

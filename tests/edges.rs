@@ -143,3 +143,22 @@ fn what_the_frame_keeps_reads_back_the_same() {
     assert_eq!(json::parse::<Saved>(r#"{"current": 7}"#), None);
     assert_eq!(json::parse::<Saved>("{oops"), None);
 }
+
+/// The guard of the serde-wasm-bindgen fork (patches/serde-wasm-bindgen-0.6.5.md): its errors
+/// carry no message, which keeps serde's formatting machinery out of the wasm. The published crate
+/// throws a JavaScript `Error` saying "invalid type: …".
+#[wasm_bindgen_test]
+fn serde_wasm_bindgens_errors_carry_no_message() {
+    use wasm_bindgen::JsValue;
+    // A wrong type, and a missing field: each made by serde's own messages in the published crate.
+    let errors = [
+        serde_wasm_bindgen::from_value::<u32>(JsValue::from_str("x")).map(|_| ()),
+        serde_wasm_bindgen::from_value::<bool>(JsValue::from_f64(1.5)).map(|_| ()),
+        serde_wasm_bindgen::from_value::<String>(JsValue::TRUE).map(|_| ()),
+        serde_wasm_bindgen::from_value::<zchat_types::Identity>(js_sys::Object::new().into()).map(|_| ()),
+    ];
+    for (n, error) in errors.into_iter().enumerate() {
+        let thrown = JsValue::from(error.expect_err("not that type"));
+        assert!(thrown.is_null(), "case {n}: an error with a message: {thrown:?}");
+    }
+}

@@ -1,5 +1,5 @@
 //! Who may call the relay, checked in one place as axum extractors, so that no route can forget a
-//! check (DESIGN.md §1–2):
+//! check (docs/design.md §1–2):
 //!
 //! - [`Browser`]: a call from the widget's frame, on the relay's own origin (a browser always sends
 //!   `Origin` on these calls; a caller without one is not a browser). The browser API is for the

@@ -1,4 +1,4 @@
-//! The relay: the one server a site operator deploys (DESIGN.md, "The relay's public contract").
+//! The relay: the one server a site operator deploys (docs/design.md, "The relay's public contract").
 //!
 //! - [`mirror`]: the ClientApi V1 mirror; the account token stays here.
 //! - [`caller`]: who may call the relay (the widget's frame, an interaction's visitor), as the

@@ -1,5 +1,5 @@
 //! The ClientApi V1 mirror: the widget calls the reference's paths and bodies on the relay; the
-//! relay checks the caller, swaps in the account token and forwards to zChat (DESIGN.md §1–2).
+//! relay checks the caller, swaps in the account token and forwards to zChat (docs/design.md §1–2).
 //!
 //! - `POST /core/api/v1/interactions`: the reference's body *without* `token`; answers the
 //!   reference's answer plus `data.session`, the credential for every later call.

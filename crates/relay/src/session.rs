@@ -1,4 +1,4 @@
-//! Per-interaction session credentials (DESIGN.md §2).
+//! Per-interaction session credentials (docs/design.md §2).
 //!
 //! A credential is `{interaction_hash}.{mac}` where `mac` is the base64url HMAC-SHA256 of the hash
 //! under `RELAY_SESSION_SECRET`. It proves that this relay created the interaction for whoever holds

@@ -2,7 +2,7 @@
 //! body (the caller put the account token in it) and reads zChat's answer liberally: any 2xx is a
 //! success whatever its body (empty, a 204, not JSON, JSON of another shape), unless its JSON
 //! carries a `status` of 400 or more, which is that refusal; every other way a call can end is an
-//! [`UpstreamError`] (DESIGN.md, "zChat's answers, read liberally").
+//! [`UpstreamError`] (docs/design.md, "zChat's answers, read liberally").
 //!
 //! Redirects are never followed: a client that follows one re-sends the body, and with it the
 //! account token, to wherever the redirect points. A 3xx from zChat is a 502 and a log line.

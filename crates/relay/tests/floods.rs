@@ -293,3 +293,44 @@ async fn uploads_leave_memory_flat() {
     assert!(after_refusals.saturating_sub(before) < 8 * MIB as u64, "refusing 1 GiB grew the relay by {:.1} MiB", mib(after_refusals - before));
     assert!(peak.saturating_sub(before) < 96 * MIB as u64, "20 uploads of 10 MiB grew the relay by {:.1} MiB", mib(peak - before));
 }
+
+/// Idle event streams open at once for this test.
+const IDLE_STREAMS: usize = 2_000;
+/// What one idle stream may cost the relay's resident set: the forked hyper's purpose
+/// (patches/hyper-1.12.0.md). With the published hyper, a connection waiting mid-stream holds
+/// about 16 KiB of buffers more.
+const IDLE_STREAM_BOUND: u64 = 8 * 1024;
+
+/// Opens the event stream of a conversation the relay never saw (its credential made with the
+/// relay's secret) on a connection of its own, and reads the stream's first bytes: it is open.
+async fn idle_stream(address: &str, n: usize) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let hash = format!("idle-{n:05}");
+    let token = zchat_relay::Sessions::new(SESSION_SECRET).issue(&hash);
+    let mut connection = tokio::net::TcpStream::connect(address).await.expect("a connection");
+    let request = format!("GET /core/api/v1/interactions/{hash}/events?token={token} HTTP/1.1\r\nHost: {address}\r\n\r\n");
+    connection.write_all(request.as_bytes()).await.unwrap();
+    let mut head = [0u8; 64];
+    let read = tokio::time::timeout(support::DEADLINE, connection.read(&mut head)).await.expect("the stream answers").unwrap();
+    assert!(head[..read].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&head[..read]));
+    connection
+}
+
+/// The guard of the hyper fork: idle streams, each a connection that waits mid-response for as
+/// long as a visitor keeps the page, cost a few kilobytes each (memory measured from `/proc`).
+#[tokio::test]
+async fn idle_streams_hold_a_few_kilobytes_each() {
+    let per_address = IDLE_STREAMS.to_string();
+    let flags = ["--streams-per-address", &per_address, "--connections-per-address", &per_address, "--heartbeat-seconds", "3600"];
+    let relay = Relay::start_with(None, &flags, &[]).await;
+    let address = relay.url.trim_start_matches("http://").to_string();
+    // The allocator's and the runtime's first growth is not the streams': warm up, then measure.
+    let warm: Vec<_> = stream::iter(0..200).map(|n| idle_stream(&address, 100_000 + n)).buffer_unordered(CONCURRENCY).collect().await;
+    drop(warm);
+    let before = relay.rss();
+    let open: Vec<_> = stream::iter(0..IDLE_STREAMS).map(|n| idle_stream(&address, n)).buffer_unordered(CONCURRENCY).collect().await;
+    let per_stream = relay.rss().saturating_sub(before) / IDLE_STREAMS as u64;
+    eprintln!("{IDLE_STREAMS} idle streams: {per_stream} B of the relay's resident set each");
+    assert!(per_stream <= IDLE_STREAM_BOUND, "an idle stream costs {per_stream} B (at most {IDLE_STREAM_BOUND}): patches/hyper-1.12.0.md");
+    drop(open);
+}

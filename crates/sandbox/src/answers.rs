@@ -1,6 +1,6 @@
 //! zChat's answers in shapes the reference does not show (fault `api.answer_shape`, or at random
 //! `api.answer_variant_rate`): the real zChat is a live product, its answer to typing, cleared and
-//! finish is not in the reference at all, and a relay must read them liberally (DESIGN.md, "zChat's
+//! finish is not in the reference at all, and a relay must read them liberally (docs/design.md, "zChat's
 //! answers, read liberally"). The shapes that keep the answer's meaning are drawn at random; the
 //! refusals only when asked for by name, since the call is then not carried out.
 

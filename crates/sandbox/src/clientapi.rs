@@ -1,4 +1,4 @@
-//! The ClientApi V1 endpoints, as zChat answers them (`shared/spec/zchat-clientapi-v1.md`).
+//! The ClientApi V1 endpoints, as zChat answers them (`docs/spec/zchat-clientapi-v1.md`).
 //! Bodies are read as JSON (400 malformed, 415 not JSON, 413 too large), checked rule by rule
 //! (`validate`, 422 each), then applied to the interactions (422 for unknown or finished ones).
 

@@ -39,10 +39,11 @@ pub async fn until_within<T, F: std::future::Future<Output = Option<T>>>(deadlin
 }
 
 /// A `zchat-relay` process started on port 0, and where it listens, read off the ready line it
-/// prints once it serves (`ready {"relay": URL, "metrics": URL|null, "sandbox": URL|null, "demo":
-/// URL|null}`); the rest of its output is read and dropped, so it never waits on a full pipe.
-/// Killed when dropped.
+/// prints once it serves (`ready {"listening": URL, "public": URL, "metrics": URL|null, "sandbox":
+/// URL|null, "demo": URL|null}`); the rest of its output is read and dropped, so it never waits on
+/// a full pipe. Killed when dropped.
 pub struct RelayProcess {
+    /// Where it listens (`http://127.0.0.1:PORT`), whatever public URL it was given.
     pub relay: String,
     pub metrics: Option<String>,
     pub sandbox: Option<String>,
@@ -67,7 +68,7 @@ impl RelayProcess {
         .expect("the relay says it is ready");
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let url = |name: &str| ready[name].as_str().map(str::to_string);
-        RelayProcess { relay: url("relay").expect("the relay's address"), metrics: url("metrics"), sandbox: url("sandbox"), process }
+        RelayProcess { relay: url("listening").expect("the relay's address"), metrics: url("metrics"), sandbox: url("sandbox"), process }
     }
 
     /// The process id (its memory is read from `/proc`).

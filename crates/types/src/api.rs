@@ -67,7 +67,7 @@ pub struct InteractionCreated {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedData {
     pub interaction_hash: String,
-    /// Not zChat's: the relay adds the per-interaction session credential here (DESIGN.md §2).
+    /// Not zChat's: the relay adds the per-interaction session credential here (docs/design.md §2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
     /// Not zChat's: what the relay tells the site's developer about this start (a customer key or
@@ -78,7 +78,7 @@ pub struct CreatedData {
 }
 
 /// The relay's create, as the widget sends it: the reference's body without `token` (and
-/// without `external_history`, the relay's to set), and [`StartExtras`] besides it (DESIGN.md,
+/// without `external_history`, the relay's to set), and [`StartExtras`] besides it (docs/design.md,
 /// "The relay's public contract"). Its own fields, not a flattened [`StartInteraction`]: serde's
 /// flattening costs the widget's wasm several kilobytes.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,4 +1,4 @@
-//! The wire format of the zChat ClientApi V1 (`shared/spec/zchat-clientapi-v1.md`), of the
+//! The wire format of the zChat ClientApi V1 (`docs/spec/zchat-clientapi-v1.md`), of the
 //! triggers zChat POSTs to the webhook URL, and of the events the relay streams to the widget.
 //!
 //! This crate is the only place that knows these JSON shapes: the widget, the relay and the sandbox

@@ -1,4 +1,4 @@
-//! Every JSON example of the API reference (shared/spec/zchat-clientapi-v1.md) parses into our
+//! Every JSON example of the API reference (docs/spec/zchat-clientapi-v1.md) parses into our
 //! types and serializes back to the same JSON (compared as JSON values: same meaning, any layout).
 
 use serde::{de::DeserializeOwned, Serialize};

@@ -1,4 +1,4 @@
-//! The relay binary: reads the configuration (DESIGN.md's environment variables, each overridable
+//! The relay binary: reads the configuration (docs/design.md's environment variables, each overridable
 //! by a flag), starts the relay (with the in-process sandbox when `ZCHAT_API_BASE` is unset) and
 //! stops on Ctrl-C or SIGTERM.
 
@@ -286,7 +286,8 @@ async fn run() -> Result<(), String> {
     println!();
     // For scripts and tests that start the relay on port 0: one line, machine-readable.
     let ready = serde_json::json!({
-        "relay": running.relay_url, "metrics": running.metrics_url, "sandbox": running.sandbox_url, "demo": running.demo_url,
+        "listening": format!("http://{}", running.relay_address), "public": running.relay_url,
+        "metrics": running.metrics_url, "sandbox": running.sandbox_url, "demo": running.demo_url,
     });
     println!("ready {ready}");
     let stop = running.stopper();

@@ -1,5 +1,5 @@
 //! The ordered event log of every interaction: the source of truth of the transcript
-//! (DESIGN.md §3). Triggers from webhooks and the visitor's own sent messages are appended with
+//! (docs/design.md §3). Triggers from webhooks and the visitor's own sent messages are appended with
 //! ids that increase by one; subscribers get the events after the id they last saw, then every
 //! new one, with no gap and no repeat.
 //!

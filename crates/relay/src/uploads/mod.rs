@@ -1,4 +1,4 @@
-//! Visitors' files (DESIGN.md, "The relay's public contract"): uploaded by the widget's frame,
+//! Visitors' files (docs/design.md, "The relay's public contract"): uploaded by the widget's frame,
 //! kept, served at an unguessable address, and sent to zChat as the reference's media message.
 //!
 //! - [`kind`]: what may be sent, decided from the content.

@@ -1,4 +1,4 @@
-//! zChat's answers read liberally (DESIGN.md, "zChat's answers, read liberally"): every shape the
+//! zChat's answers read liberally (docs/design.md, "zChat's answers, read liberally"): every shape the
 //! sandbox can answer in (fault `api.answer_shape`), for each call a visitor makes after the start,
 //! and for the start itself, with what the browser gets. On both logs.
 

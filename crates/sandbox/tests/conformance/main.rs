@@ -1,4 +1,4 @@
-//! The conformance suite: one test per rule of the reference (shared/spec/zchat-clientapi-v1.md).
+//! The conformance suite: one test per rule of the reference (docs/spec/zchat-clientapi-v1.md).
 //!
 //! Every test runs against the sandbox (started here on a free port). When `ZCHAT_API_BASE`,
 //! `ZCHAT_TOKEN` and `ZCHAT_DEPARTMENT` (an active department of that account) are set, it also
