@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use zchat_types::{CustomerMessage, Direction, ExternalHistory, HistoryMessage, StreamEventKind, Trigger, TriggerEvent};
 
 use crate::error::RelayError;
+use crate::handoff;
 use crate::hash::InteractionHash;
 use crate::log::LoggedEvent;
 use crate::Relay;
@@ -29,21 +30,33 @@ struct Signature {
     sig: String,
 }
 
-/// `GET /history/{hash}?sig=…` → `{"messages": [{"time": "YYYY-MM-DD HH:MM:SS", "direction", "content"}]}`.
+/// `GET /history/{key}?sig=…` → `{"messages": [{"time": "YYYY-MM-DD HH:MM:SS", "direction", "content"}]}`,
+/// where `key` is an earlier interaction's hash, or a bot's transcript handed over with the create
+/// (`handoff-…`: its messages as given, then the earlier conversation's, if there was one).
 /// A wrong signature is 404, as if there were nothing. Times are UTC. A conversation whose log
 /// expired has no messages left.
 async fn history(
     State(relay): State<Arc<Relay>>,
-    Path(hash): Path<String>,
+    Path(key): Path<String>,
     Query(signature): Query<Signature>,
 ) -> Result<Json<ExternalHistory>, RelayError> {
     let not_found = || RelayError::refused(404, "No such history");
-    let hash = InteractionHash::parse(&hash).ok_or_else(not_found)?;
-    if !relay.sessions.check_history_signature(&hash, &signature.sig) {
+    let key = InteractionHash::parse(&key).ok_or_else(not_found)?;
+    if !relay.sessions.check_history_signature(&key, &signature.sig) {
         return Err(not_found());
     }
-    let events = relay.log.events(&hash).await?.unwrap_or_default();
-    Ok(Json(ExternalHistory { messages: events.iter().filter_map(|event| message(event)).collect() }))
+    let (mut messages, earlier) = match key.starts_with(handoff::PREFIX) {
+        true => match relay.handoffs.get(&key, relay.idle_ttl).await? {
+            Some(handoff) => (handoff.messages.clone(), handoff.previous.clone()),
+            None => (Vec::new(), None),
+        },
+        false => (Vec::new(), Some(key.to_string())),
+    };
+    if let Some(earlier) = earlier {
+        let events = relay.log.events(&earlier).await?.unwrap_or_default();
+        messages.extend(events.iter().filter_map(|event| message(event)));
+    }
+    Ok(Json(ExternalHistory { messages }))
 }
 
 /// The history line of a logged event: the visitor's and the agent's messages, nothing else.

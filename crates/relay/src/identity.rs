@@ -7,7 +7,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
-use zchat_types::Identity;
+use zchat_types::{read_messages, HistoryMessage, Identity, SignedHistory, MAX_HANDOFF_BYTES};
 
 use crate::error::RelayError;
 
@@ -51,11 +51,32 @@ impl Identities {
     }
 }
 
-/// The signature of `customer_key`: lowercase hex HMAC-SHA256 under `secret` (what the site's
-/// backend computes; README, "Verified customers").
-pub fn sign(secret: &[u8], customer_key: &str) -> String {
+impl Identities {
+    /// A bot's transcript handed over with a create: its messages, once its signature is checked
+    /// (constant time, over exactly the text given) and they are the reference's history messages.
+    /// Over [`MAX_HANDOFF_BYTES`]: 413; no secret here, or a signature that is not that text's: 401;
+    /// not such an array: 422 naming what is wrong. A create with a refused one starts nothing.
+    pub fn verify_history(&self, history: &SignedHistory) -> Result<Vec<HistoryMessage>, RelayError> {
+        if history.messages.len() > MAX_HANDOFF_BYTES {
+            return Err(RelayError::refused(413, format!("The history's messages are over {} KiB", MAX_HANDOFF_BYTES / 1024)));
+        }
+        let Some(secret) = &self.secret else {
+            return Err(RelayError::refused(401, "This relay verifies no histories (RELAY_IDENTITY_SECRET is unset): start without one"));
+        };
+        if !bool::from(sign(secret, &history.messages).as_bytes().ct_eq(history.signature.as_bytes())) {
+            return Err(RelayError::refused(401, "The history's signature is not valid for its messages"));
+        }
+        let messages = serde_json::from_str::<serde_json::Value>(&history.messages)
+            .map_err(|_| RelayError::refused(422, "The history's messages are not JSON: they must be the JSON text of an array"))?;
+        read_messages(&messages).map_err(|why| RelayError::refused(422, format!("The history's {why}")))
+    }
+}
+
+/// The signature of `text` (a customer key, a bot's transcript): lowercase hex HMAC-SHA256 under
+/// `secret` (what the site's backend computes; README, "Verified customers" and "Bot handoff").
+pub fn sign(secret: &[u8], text: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
-    mac.update(customer_key.as_bytes());
+    mac.update(text.as_bytes());
     crate::hex(&mac.finalize().into_bytes())
 }
 
@@ -67,6 +88,15 @@ mod tests {
 
     fn identity(key: &str, signature: &str) -> Identity {
         Identity { customer_key: key.into(), signature: signature.into() }
+    }
+
+    #[test]
+    fn a_relay_without_the_secret_takes_no_transcript() {
+        let history = SignedHistory { messages: "[]".into(), signature: sign(SECRET, "[]") };
+        let refused = Identities::new(None, false).verify_history(&history).unwrap_err();
+        assert_eq!(refused.status(), 401);
+        assert!(refused.message().contains("RELAY_IDENTITY_SECRET"), "{}", refused.message());
+        assert_eq!(Identities::new(Some(SECRET.to_vec()), false).verify_history(&history).unwrap(), Vec::new());
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! - [`stream`]: the SSE stream of one interaction's log.
 //! - [`uploads`]: visitors' files: upload, kinds, metadata, addresses, quota and storage.
 //! - [`history`]: the signed external-history endpoint of earlier conversations.
+//! - [`handoff`]: bots' transcripts handed to the agents, kept until zChat fetches them.
 //! - [`assets`]: the embed loader, the widget's frame and files.
 //! - [`demo`]: the demo host site (a friendly and a hostile page) on its own origin.
 //! - [`metrics`]: `/metrics` (on a listener of its own) and the request log (route templates
@@ -39,6 +40,7 @@ pub mod check;
 pub mod config;
 mod demo;
 mod error;
+mod handoff;
 mod hash;
 mod history;
 mod hours;
@@ -99,6 +101,8 @@ pub struct Relay {
     /// How often a quiet stream says it is alive (see [`Limits::heartbeat`]).
     heartbeat: Duration,
     idempotency: idempotency::Idempotency,
+    /// Bots' transcripts handed to the agents, until zChat fetches them.
+    handoffs: handoff::Handoffs,
     identities: identity::Identities,
     metrics: metrics::Metrics,
     creates: Budget<IpAddr>,
@@ -136,6 +140,7 @@ impl Relay {
             heartbeat: config.limits.heartbeat,
             metrics,
             idempotency,
+            handoffs: handoff::Handoffs::new(backing),
             identities: identity::Identities::new(config.identity_secret.clone().map(String::into_bytes), config.identity_required),
             creates: Budget::per_minute(admission.creates_per_minute, "new conversations from this address"),
             requests: Budget::per_minute(admission.requests_per_minute, "requests from this address"),

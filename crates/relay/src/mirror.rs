@@ -20,7 +20,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put, MethodRouter};
@@ -28,13 +28,14 @@ use axum::{Json, Router};
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 use zchat_types::{
-    paths, tags_fit, ApiBody, CustomerMessage, SendMessage, StartExtras, StartInteraction, TokenOnly, UpdateInteraction, MAX_PAGE_CHARS, MAX_TAGS,
-    MAX_TAG_BYTES,
+    paths, tags_fit, ApiBody, CustomerMessage, HistoryMessage, SendMessage, StartExtras, StartInteraction, TokenOnly, UpdateInteraction,
+    MAX_PAGE_CHARS, MAX_TAGS, MAX_TAG_BYTES,
 };
 
 use crate::admission::ClientAddress;
 use crate::caller::{previous_session, Authorized, Browser, VisitorCall};
 use crate::error::RelayError;
+use crate::handoff::Handoff;
 use crate::hash::InteractionHash;
 use crate::idempotency::{self, fingerprint};
 use crate::metrics::Kind;
@@ -43,13 +44,18 @@ use crate::{unix_millis, Relay};
 
 pub fn routes() -> Router<Arc<Relay>> {
     Router::new()
-        .route(paths::INTERACTIONS, post(start))
+        // A bot's transcript (up to 64 KiB of JSON text, escaped in the body) may come with it.
+        .route(paths::INTERACTIONS, post(start).layer(DefaultBodyLimit::max(CREATE_BODY_LIMIT)))
         .route(paths::INTERACTION, put(update))
         .route(paths::MESSAGES, post(send_message))
         .route(paths::TYPING, passed_on(paths::TYPING))
         .route(paths::CLEARED, passed_on(paths::CLEARED))
         .route(paths::FINISH, passed_on(paths::FINISH))
 }
+
+/// The largest create body: a bot's transcript of [`zchat_types::MAX_HANDOFF_BYTES`] as JSON text
+/// inside the body's JSON, escaped, with the rest of the body.
+const CREATE_BODY_LIMIT: usize = 4 * zchat_types::MAX_HANDOFF_BYTES;
 
 /// A customer named without a signature, which only a verified identity may do.
 #[derive(serde::Deserialize)]
@@ -66,7 +72,7 @@ async fn start(
     body: ApiBody,
 ) -> Result<Response, RelayError> {
     let mut request: StartInteraction = body.parse()?;
-    let StartExtras { page, identity, tag_ids } = body.parse()?;
+    let StartExtras { page, identity, tag_ids, history } = body.parse()?;
     if body.parse::<Unsigned>()?.customer_key.is_some() {
         return Err(RelayError::bad_request("Do not send customer_key: send a signed identity"));
     }
@@ -76,8 +82,10 @@ async fn start(
     if request.external_history.is_some() {
         return Err(RelayError::bad_request("Do not send external_history: send X-Previous-Session and the relay sets it"));
     }
-    // Before anything reaches zChat: a claimed identity that is not valid starts nothing.
+    // Before anything reaches zChat: a claimed identity or a bot's transcript that is not valid
+    // starts nothing.
     let customer_key = relay.identities.verify(identity.as_ref())?;
+    let handoff = history.as_ref().map(|history| relay.identities.verify_history(history)).transpose()?;
     check_tags(tag_ids.as_deref())?;
     // The page the visitor starts on, for the agent: in `extra`, which zChat shows and returns.
     if let Some(page) = page {
@@ -85,13 +93,11 @@ async fn start(
         let context = json!({"url": cut(&page.url), "title": cut(&page.title), "referrer": cut(&page.referrer)});
         request.extra.get_or_insert_with(Map::new).insert("page_context".into(), context);
     }
-    if let Some(previous) = headers.get("x-previous-session") {
-        let hash = previous_session(&relay, previous.to_str().unwrap_or_default())?;
-        request.external_history = Some(relay.sessions.history_url(&relay.public_url, &hash));
-    }
+    let previous = headers.get("x-previous-session").map(|previous| previous_session(&relay, previous.to_str().unwrap_or_default())).transpose()?;
     let key = idempotency::key(&headers)?;
     let ClientAddress(client) = client;
-    let print = fingerprint(&(&request, &customer_key, &tag_ids));
+    let print = fingerprint(&(&request, &customer_key, &tag_ids, history.as_ref().map(|history| &history.messages), previous.as_deref()));
+    let earlier = Earlier { previous, handoff };
     let run = {
         let relay = Arc::clone(&relay);
         async move {
@@ -99,7 +105,7 @@ async fn start(
             if let Err(error) = relay.creates.take(&client) {
                 return error.into_response();
             }
-            create(&relay, request, customer_key, tag_ids).await.into_response()
+            create(&relay, request, customer_key, tag_ids, earlier).await.into_response()
         }
     };
     // Scoped by client address: a key someone else used can never return their session.
@@ -116,21 +122,36 @@ fn check_tags(tags: Option<&[String]>) -> Result<(), RelayError> {
     }
 }
 
+/// What the agent of a new conversation reads before it: a bot's transcript handed over, and the
+/// visitor's earlier conversation (named by this browser: `X-Previous-Session`).
+struct Earlier {
+    previous: Option<InteractionHash>,
+    handoff: Option<Vec<HistoryMessage>>,
+}
+
 async fn create(
     relay: &Relay,
     mut request: StartInteraction,
     customer_key: Option<String>,
     tag_ids: Option<Vec<String>>,
+    Earlier { previous, handoff }: Earlier,
 ) -> Result<Json<Value>, RelayError> {
     // A verified customer's earlier conversation, from any browser, for the agent to read
     // (unless this browser named one of its own).
-    if let (Some(key), None) = (&customer_key, &request.external_history) {
+    let mut previous = previous.map(|hash| hash.to_string());
+    if let (Some(key), None) = (&customer_key, &previous) {
         match relay.log.last_of_customer(key).await {
-            Ok(Some(hash)) => request.external_history = Some(relay.sessions.history_url(&relay.public_url, &hash)),
-            Ok(None) => {}
+            Ok(found) => previous = found,
             Err(error) => tracing::warn!(%error, "a customer's earlier conversation is not known now"),
         }
     }
+    // The history the agent reads: the bot's transcript first (with the earlier conversation
+    // after it), or the earlier conversation alone.
+    let history = match (handoff, previous) {
+        (Some(messages), previous) => Some(relay.handoffs.keep(Handoff { messages, previous }, relay.idle_ttl).await?),
+        (None, previous) => previous,
+    };
+    request.external_history = history.map(|key| relay.sessions.history_url(&relay.public_url, &key));
     request.token = relay.upstream.token().to_string();
     let answer = timed(relay, "start", Method::POST, paths::INTERACTIONS, &request).await?;
     let (hash, mut created) = created(relay, &answer)?;

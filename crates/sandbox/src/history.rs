@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use zchat_types::{Direction, HistoryMessage};
+use zchat_types::{read_messages, HistoryMessage};
 
 use crate::interactions::History;
 
@@ -45,55 +45,15 @@ async fn download(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String
 /// Checks a document against the reference, naming the first thing wrong.
 pub fn check_document(bytes: &[u8]) -> Result<Vec<HistoryMessage>, String> {
     let document: Value = serde_json::from_slice(bytes).map_err(|_| "The external history is not JSON".to_string())?;
-    let messages = document.get("messages").and_then(Value::as_array).ok_or("The external history must be an object with a messages array")?;
-    messages
-        .iter()
-        .enumerate()
-        .map(|(index, message)| {
-            let field = |name: &str| message.get(name).and_then(Value::as_str);
-            let time = field("time")
-                .filter(|time| is_history_time(time))
-                .ok_or_else(|| format!("messages[{index}].time must be a date and time as YYYY-MM-DD HH:MM:SS"))?;
-            let direction = match field("direction") {
-                Some("CLIENT") => Direction::Client,
-                Some("AGENT") => Direction::Agent,
-                _ => return Err(format!("messages[{index}].direction must be CLIENT or AGENT")),
-            };
-            let content = field("content").ok_or_else(|| format!("messages[{index}].content must be a string"))?;
-            Ok(HistoryMessage { time: time.to_string(), direction, content: content.to_string() })
-        })
-        .collect()
-}
-
-/// `YYYY-MM-DD HH:MM:SS` with a real month, day, hour, minute and second.
-pub fn is_history_time(time: &str) -> bool {
-    let bytes = time.as_bytes();
-    if bytes.len() != 19 || bytes[4] != b'-' || bytes[7] != b'-' || bytes[10] != b' ' || bytes[13] != b':' || bytes[16] != b':' {
-        return false;
-    }
-    let number = |from: usize, to: usize| -> Option<u32> {
-        let part = time.get(from..to)?;
-        part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok())?
-    };
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) =
-        (number(0, 4), number(5, 7), number(8, 10), number(11, 13), number(14, 16), number(17, 19))
-    else {
-        return false;
-    };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day) && hour < 24 && minute < 60 && second < 60
+    let messages =
+        document.get("messages").filter(|messages| messages.is_array()).ok_or("The external history must be an object with a messages array")?;
+    read_messages(messages)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zchat_types::{is_history_time, Direction};
 
     #[test]
     fn the_reference_example_is_valid() {

@@ -95,6 +95,8 @@ pub struct StartRequest {
     pub identity: Option<Identity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<SignedHistory>,
 }
 
 /// What the relay's create takes besides the reference's body: a verified customer and tags,
@@ -110,7 +112,25 @@ pub struct StartExtras {
     pub identity: Option<Identity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_ids: Option<Vec<String>>,
+    /// A bot's transcript for the agent who takes over (the handoff): the relay serves it first in
+    /// the new interaction's `external_history`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<SignedHistory>,
 }
+
+/// A bot's transcript handed to the agents, signed by the site's backend: `messages` is the JSON
+/// text of an array of the reference's history messages (`{"time": "YYYY-MM-DD HH:MM:SS",
+/// "direction": "CLIENT" | "AGENT", "content": "…"}`; a bot speaks as `AGENT`), and `signature` the
+/// lowercase hex HMAC-SHA256 of exactly those bytes (UTF-8) under `RELAY_IDENTITY_SECRET` (a
+/// visitor must not be able to forge what an agent reads as the bot's words).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedHistory {
+    pub messages: String,
+    pub signature: String,
+}
+
+/// The most bytes of a bot's transcript ([`SignedHistory::messages`]).
+pub const MAX_HANDOFF_BYTES: usize = 64 * 1024;
 
 /// The most tags one conversation may get, and the longest tag id (the widget and the relay both
 /// hold a site to them).

@@ -22,10 +22,10 @@ mod trigger;
 
 pub use api::{
     tags_fit, Ack, ApiError, CreatedData, Customer, HoursAsked, Identity, InteractionCreated, MediaType, MessageCreated, MessageCreatedData,
-    MessageType, Mood, PageContext, SendMessage, StartExtras, StartInteraction, StartRequest, TeamHours, TokenOnly, UpdateInteraction, Uploaded,
-    UploadedFile, MAX_PAGE_CHARS, MAX_TAGS, MAX_TAG_BYTES,
+    MessageType, Mood, PageContext, SendMessage, SignedHistory, StartExtras, StartInteraction, StartRequest, TeamHours, TokenOnly, UpdateInteraction,
+    Uploaded, UploadedFile, MAX_HANDOFF_BYTES, MAX_PAGE_CHARS, MAX_TAGS, MAX_TAG_BYTES,
 };
-pub use history::{Direction, ExternalHistory, HistoryMessage, HISTORY_TIME_FORMAT};
+pub use history::{is_history_time, read_messages, Direction, ExternalHistory, HistoryMessage, HISTORY_TIME_FORMAT};
 #[cfg(feature = "axum")]
 pub use server::{ApiBody, ApiJson};
 pub use stream::{CustomerMessage, EventId, NotAnEventId, Reset, StreamEventKind};

@@ -252,6 +252,36 @@ fn published(mut payload: &[u8]) -> impl Iterator<Item = (&str, LoggedEvent)> {
 mod tests {
     use super::*;
 
+    /// A trigger Redis refuses (its interaction's key of another type) fails alone: the triggers
+    /// its call appended before it are answered, and published, so that streams get them live.
+    #[tokio::test]
+    async fn a_trigger_redis_refuses_fails_alone_and_its_calls_others_are_published() {
+        let mut redis = zchat_testkit::Redis::start().await;
+        let (_stop, stopping) = watch::channel(false);
+        let link = RedisLink::start(&redis.url(), stopping).unwrap();
+        let script = AppendScript::new(Arc::clone(&link), Limits::default());
+        zchat_testkit::until("Redis to take the script", || async { script.run(Mode::Open, &[Item::of("h1")]).await.ok() }).await;
+        let mut raw = link.client().get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("SET").arg("zchat:i:broken").arg("not a hash").query_async::<()>(&mut raw).await.unwrap();
+        let mut pubsub = link.client().get_async_pubsub().await.unwrap();
+        pubsub.subscribe(CHANNEL).await.unwrap();
+        let message = |hash: &str, n: u32| Item {
+            dedupe: format!("a:m{n}"),
+            data: format!(r#"{{"interaction_hash": "{hash}", "message": {{"hash": "m{n}", "content": "{n}", "type": "text"}}}}"#),
+            ..Item::of(hash)
+        };
+        // The refused one last: a script that stopped there would have appended the others unpublished.
+        let reply = script.run(Mode::Triggers, &[message("h1", 0), message("h1", 1), message("broken", 2)]).await.unwrap();
+        let outcomes: Vec<_> = (0..3).map(|n| batch::outcome(reply.get(3 * n..3 * n + 3))).collect();
+        assert!(matches!(outcomes[..], [Ok(Intake::Appended(_)), Ok(Intake::Appended(_)), Err(_)]), "{outcomes:?}");
+        let payload: Vec<u8> =
+            tokio::time::timeout(Duration::from_secs(10), pubsub.on_message().next()).await.unwrap().unwrap().get_payload().unwrap();
+        let published: Vec<(String, u64)> = published(&payload).map(|(hash, event)| (hash.to_string(), event.id.seq)).collect();
+        assert_eq!(published, [("h1".to_string(), 1), ("h1".to_string(), 2)]);
+        redis.stop().await;
+        let _ = std::fs::remove_dir_all(&redis.dir);
+    }
+
     #[test]
     fn published_events_and_entries_parse() {
         let events: Vec<_> = published(b"h1\n17\n3\ntrigger\n99\n11\n{\"a\":\"x\ny\"}h2\n18\n1\ncustomer_message\n100\n2\n{}").collect();

@@ -4,10 +4,14 @@
 //! address (128 random bits), and a relay can tell, with its session secret alone (so any relay
 //! of several), whether a message's `url` is one it issued for that conversation.
 //! The stored object is `{token}.{ext}.{name}`: the extension in the address decides how it is
-//! served, and an address with another name finds nothing.
+//! served, and an address with another name finds nothing. `name` is the visitor's own name for
+//! the file ([`display_name`]: any letters, accents, CJK and emoji kept), percent-encoded as UTF-8
+//! in one spelling, so that the agent saves the file under it (RFC 6266's `filename*`, with an
+//! ASCII [`safe_name`] for the clients that read only `filename`).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use subtle::ConstantTimeEq;
 
 use super::kind::{self, Kind};
@@ -28,13 +32,25 @@ pub struct Address {
     pub url: String,
 }
 
-/// Issues a new address for a file of `kind` called `name` (already made safe by [`safe_name`])
+/// Everything but what RFC 3986 leaves unreserved is percent-encoded in an address's name.
+const RESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// The longest name kept, in characters (a file system's limit is about 255 bytes).
+const MAX_NAME_CHARS: usize = 100;
+
+/// `name` in an address's one spelling: its UTF-8 bytes percent-encoded but the unreserved ones.
+pub fn encoded(name: &str) -> String {
+    utf8_percent_encode(name, RESERVED).to_string()
+}
+
+/// Issues a new address for a file of `kind` called `name` (already made a [`display_name`])
 /// uploaded for `hash`.
 pub fn issue(sessions: &Sessions, public_url: &str, hash: &str, kind: &Kind, name: &str) -> Address {
     let mut nonce = [0u8; NONCE];
     getrandom::fill(&mut nonce).expect("the OS random source");
     let tag = sessions.upload_signature(hash, &signed(&URL_SAFE_NO_PAD.encode(nonce), kind.ext, name));
     let file = format!("{}.{}", URL_SAFE_NO_PAD.encode([nonce, tag].concat()), kind.ext);
+    let name = encoded(name);
     Address { url: format!("{public_url}{PREFIX}{file}/{name}"), object: format!("{file}.{name}") }
 }
 
@@ -43,13 +59,16 @@ fn signed(nonce: &str, ext: &str, name: &str) -> String {
 }
 
 /// The part of a served path after [`PREFIX`] as the stored object's key, the kind it is stored
-/// as and the download name: `None` unless it has the shape [`issue`] makes.
+/// as and the download name (decoded): `None` unless it has the shape [`issue`] makes, in its one
+/// spelling.
 pub fn parse(rest: &str) -> Option<(String, &'static Kind, String)> {
-    let (file, name) = rest.split_once('/')?;
+    let (file, spelled) = rest.split_once('/')?;
     let (token, ext) = file.split_once('.')?;
     let kind = kind::by_ext(ext)?;
     let token_ok = token.len() == TOKEN_CHARS && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    (token_ok && name == safe_name(name, kind)).then(|| (format!("{file}.{name}"), kind, name.to_string()))
+    let name = percent_decode_str(spelled).decode_utf8().ok()?;
+    let canonical = encoded(&name) == spelled && display_name(&name, kind) == name;
+    (token_ok && canonical).then(|| (format!("{file}.{spelled}"), kind, name.into_owned()))
 }
 
 /// Whether `url` is an address issued for `hash` (the signature is checked in constant time).
@@ -63,8 +82,30 @@ pub fn issued_for(sessions: &Sessions, public_url: &str, hash: &str, url: &str) 
     (tag.len() == TAG && bool::from(tag.ct_eq(&expected))).then_some(kind)
 }
 
+/// The visitor's name for a file, as the agent will save it: its last path part, without control
+/// characters or those a file system refuses (`/ \ : * ? " < > |`, each `_`), trimmed, at most
+/// [`MAX_NAME_CHARS`], with the kind's own extension (`file` when nothing is left). Letters of any
+/// script and emoji stay.
+pub fn display_name(name: &str, kind: &Kind) -> String {
+    let name = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let stem = match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.trim().is_empty() => stem,
+        _ => name,
+    };
+    let stem: String = stem
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
+        .take(MAX_NAME_CHARS - kind.ext.len() - 1)
+        .collect();
+    let stem = stem.trim().trim_start_matches('.');
+    let stem = if stem.is_empty() { "file" } else { stem };
+    format!("{stem}.{}", kind.ext)
+}
+
 /// A file name safe in a URL and a download: Latin letters without their accents, digits, `-`
-/// and `_` (anything else becomes `_`), at most 60 of them, then the kind's own extension.
+/// and `_` (anything else becomes `_`), at most 60 of them, then the kind's own extension (the
+/// `filename` beside `filename*` for clients that read only that).
 pub fn safe_name(name: &str, kind: &Kind) -> String {
     // A path's last part only (a name never has one, but a hostile caller may send it).
     let name = name.rsplit(['/', '\\']).next().unwrap_or_default();
@@ -142,6 +183,37 @@ mod tests {
         ];
         for bad in table {
             assert_eq!(issued_for(&sessions, PUBLIC, "h1", &bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_visitors_own_name_is_kept_in_one_spelling_and_bound_by_the_signature() {
+        let sessions = Sessions::new(b"secret".to_vec());
+        let pdf = kind::by_ext("pdf").unwrap();
+        let table = [
+            ("relatório-ação.pdf", "relatório-ação.pdf", "relatorio-acao.pdf"),
+            ("報告書.pdf", "報告書.pdf", "file.pdf"),
+            ("🎉 festa final.PDF", "🎉 festa final.pdf", "festa_final.pdf"),
+            ("../../etc/passwd", "passwd.pdf", "passwd.pdf"),
+            ("a:b*c?d\"e<f>g|h.pdf", "a_b_c_d_e_f_g_h.pdf", "a_b_c_d_e_f_g_h.pdf"),
+            ("tab\there\u{0}.pdf", "tabhere.pdf", "tabhere.pdf"),
+            ("  .hidden.pdf", "hidden.pdf", "hidden.pdf"),
+            ("", "file.pdf", "file.pdf"),
+        ];
+        for (given, shown, ascii) in table {
+            assert_eq!(display_name(given, pdf), shown, "{given:?}");
+            assert_eq!(safe_name(shown, pdf), ascii, "{given:?}");
+            let address = issue(&sessions, PUBLIC, "h1", pdf, shown);
+            assert!(address.url.is_ascii(), "{}", address.url);
+            let rest = address.url.strip_prefix(&format!("{PUBLIC}{PREFIX}")).unwrap();
+            assert_eq!(parse(rest).map(|(_, _, name)| name).as_deref(), Some(shown), "{given:?}");
+            assert_eq!(issued_for(&sessions, PUBLIC, "h1", &address.url), Some(pdf), "{given:?}");
+        }
+        assert_eq!(display_name(&"名".repeat(300), pdf).chars().count(), MAX_NAME_CHARS);
+        // One spelling only: the same name spelled otherwise finds nothing.
+        let address = issue(&sessions, PUBLIC, "h1", pdf, "relatório.pdf");
+        for other in [address.url.replace("%C3%B3", "%c3%b3"), address.url.replace("%C3%B3", "ó"), address.url.replace("relat", "rel%61t")] {
+            assert_eq!(issued_for(&sessions, PUBLIC, "h1", &other), None, "{other}");
         }
     }
 

@@ -23,8 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -236,8 +236,8 @@ async fn keep(
     let mut spool = Spool::create(&uploads.settings.spool_dir).await.map_err(RelayError::files)?;
     let head = spool.receive(body, length).await?;
     let kind = kind::classify(&head, head.len() as u64 == length, name, declared).map_err(|reason| RelayError::refused(415, reason))?;
-    let safe = address::safe_name(name, kind);
-    let issued = address::issue(&relay.sessions, &relay.public_url, hash, kind, &safe);
+    let shown = address::display_name(name, kind);
+    let issued = address::issue(&relay.sessions, &relay.public_url, hash, kind, &shown);
     let path = object_store::path::Path::from(issued.object.as_str());
     let _turn = uploads.storing.acquire().await.map_err(RelayError::files)?;
     let size = if metadata::has_metadata(kind.ext) {
@@ -262,7 +262,7 @@ async fn keep(
         writer.shutdown().await.map_err(RelayError::files)?;
         length
     };
-    let name = if name.is_empty() { safe } else { name.to_string() };
+    let name = if name.is_empty() { shown } else { name.to_string() };
     Ok((kind, UploadedFile { url: issued.url, kind: kind.message, size, name }))
 }
 
@@ -315,9 +315,11 @@ impl Drop for Spool {
 
 /// `GET /uploads/{token}.{ext}/{name}`: the stored file, as its kind (never as anything a
 /// browser would run), with one byte range if asked (players seek).
-async fn serve_file(State(relay): State<Arc<Relay>>, Path(file): Path<String>, headers: HeaderMap) -> Result<Response, RelayError> {
+async fn serve_file(State(relay): State<Arc<Relay>>, uri: Uri, headers: HeaderMap) -> Result<Response, RelayError> {
     let not_found = || RelayError::not_found("No such file");
-    let (object, kind, name) = address::parse(&file).ok_or_else(not_found)?;
+    // The path as sent (axum's `Path` would decode it): an address has one spelling.
+    let file = uri.path().strip_prefix(address::PREFIX).ok_or_else(not_found)?;
+    let (object, kind, name) = address::parse(file).ok_or_else(not_found)?;
     let uploads = &relay.uploads;
     let path = object_store::path::Path::from(object.as_str());
     let meta = match uploads.store.head(&path).await {
@@ -355,8 +357,10 @@ async fn serve_file(State(relay): State<Arc<Relay>>, Path(file): Path<String>, h
         headers.insert(name, HeaderValue::from_str(&value).expect("made of safe characters"));
     };
     set(headers, header::CONTENT_TYPE, kind.mime.to_string());
-    // `name` is made of letters, digits, `-`, `_` and `.` only (address::safe_name).
-    set(headers, header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{name}\""));
+    // The visitor's own name (RFC 6266: `filename*`, UTF-8), and for clients that read only
+    // `filename` its ASCII form (letters, digits, `-`, `_` and `.`: address::safe_name).
+    let (ascii, utf8) = (address::safe_name(&name, kind), address::encoded(&name));
+    set(headers, header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"));
     set(headers, header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".into());
     set(headers, header::CACHE_CONTROL, CACHE.into());
     set(headers, header::ACCEPT_RANGES, "bytes".into());

@@ -8,6 +8,7 @@ mod api;
 mod assets;
 mod check;
 mod files;
+mod handoff;
 mod history;
 mod hostile;
 mod hours;

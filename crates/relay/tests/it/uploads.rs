@@ -46,6 +46,27 @@ pub fn send(p: &Product, hash: &str, body: Value) -> reqwest::RequestBuilder {
 }
 
 #[tokio::test]
+async fn a_file_is_served_under_the_visitors_own_name_whatever_its_letters() {
+    let p = Product::start().await;
+    let (hash, session) = p.start_interaction(1).await;
+    let pdf = b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec();
+    let table = [
+        ("relatório-ação.pdf", "relatorio-acao.pdf", "relat%C3%B3rio-a%C3%A7%C3%A3o.pdf"),
+        ("報告書 2026.pdf", "2026.pdf", "%E5%A0%B1%E5%91%8A%E6%9B%B8%202026.pdf"),
+        ("🎉 festa.pdf", "festa.pdf", "%F0%9F%8E%89%20festa.pdf"),
+    ];
+    for (name, ascii, utf8) in table {
+        let stored: Value = upload(&p.http, &p.running.relay_url, &hash, &session, name, "application/pdf", pdf.clone()).await.json().await.unwrap();
+        assert_eq!(stored["data"]["name"], name, "the answer names the file as the visitor did");
+        let served = p.http.get(stored["data"]["url"].as_str().unwrap()).send().await.unwrap();
+        assert_eq!(served.status(), 200, "{name}");
+        let disposition = served.headers()["content-disposition"].to_str().unwrap().to_string();
+        assert_eq!(disposition, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"), "{name}");
+    }
+    p.stop().await;
+}
+
+#[tokio::test]
 async fn every_kind_is_stored_served_as_itself_and_reaches_the_agent() {
     let p = Product::start().await;
     let (hash, session) = p.start_interaction(1).await;

@@ -19,11 +19,13 @@
 --   customer message). `triggers` takes any number of them (one relay's concurrent webhooks, one
 --   call: shared.rs), the other modes one.
 -- Returns, per interaction of `triggers` or `customer`, three values: "appended", epoch, seq |
--- "duplicate" | "held" | "dropped" (then two empty strings); `open` and `sweep` return
+-- "duplicate" | "held" | "dropped" (then two empty strings) | "failed", Redis's error, "" (that
+-- trigger alone: the others of the call are still taken and published); `open` and `sweep` return
 -- {"opened"}; subscribe (open, then read, in the one round trip a new stream costs) returns
 -- {epoch, last seq, then id, kind, data, at of each event of the log}.
 -- Every event appended is published once the call is done, all in one message on `zchat:calls`:
 -- per event `hash \n epoch \n seq \n kind \n at \n bytes of data \n data`.
+local FAILED = 'failed'
 local heldset, heldsize, heldtotal = KEYS[1], KEYS[2], KEYS[3]
 local now = ARGV[2]
 local max_events, max_bytes, overhead = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[10])
@@ -190,7 +192,13 @@ elseif mode == 'triggers' then
   result = {}
   for i = 0, (#ARGV - 11) / 4 - 1 do
     at(i)
-    local outcome, epoch, seq = trigger()
+    -- A trigger Redis refuses (a key of another type, say) fails alone: Redis keeps what a script
+    -- wrote before an error but would publish nothing, so the others of the call go on and are
+    -- published at the end (a stream would otherwise not see them until another event came).
+    local ok, outcome, epoch, seq = pcall(trigger)
+    if not ok then
+      outcome, epoch, seq = FAILED, type(outcome) == 'table' and outcome.err or tostring(outcome), ''
+    end
     result[#result + 1] = outcome
     result[#result + 1] = epoch
     result[#result + 1] = seq

@@ -12,7 +12,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use tokio::sync::{mpsc, oneshot};
 use zchat_types::EventId;
 
-use super::script::{AppendScript, Item, Mode};
+use super::script::{self, AppendScript, Item, Mode};
 use crate::log::Intake;
 use crate::redis_link::Unavailable;
 
@@ -75,8 +75,8 @@ async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Ans
         per_call.observe(items.len() as f64);
         let outcomes = match script.run(Mode::Triggers, &items).await {
             Ok(reply) => (0..items.len()).map(|index| outcome(reply.get(3 * index..3 * index + 3))).collect(),
-            // One trigger the script cannot take (a key of another type, say) must not fail the
-            // others with it: each again, alone (Redis away fails them all again, at once).
+            // The whole call failed (a trigger Redis refuses fails alone inside it, append.lua):
+            // each again, alone (Redis away fails them all again, at once).
             Err(_) if items.len() > 1 => {
                 let mut outcomes = Vec::with_capacity(items.len());
                 for item in &items {
@@ -94,8 +94,10 @@ async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Ans
 }
 
 /// A trigger's three values in the script's answer.
-fn outcome(values: Option<&[String]>) -> Result<Intake, Unavailable> {
+pub(super) fn outcome(values: Option<&[String]>) -> Result<Intake, Unavailable> {
     match values {
+        // Redis refused this one trigger (append.lua's `pcall`); the others of its call stand.
+        Some([word, error, _]) if word == script::FAILED => Err(Unavailable(error.clone())),
         Some([word, epoch, seq]) => Ok(match Intake::named(word) {
             Some(Intake::Appended(_)) => Intake::Appended(appended(epoch, seq)?),
             Some(intake) => intake,
@@ -124,5 +126,6 @@ mod tests {
         assert_eq!(outcomes, [Intake::Appended(EventId { epoch: 17, seq: 3 }), Intake::Duplicate, Intake::Held, Intake::Dropped]);
         assert!(outcome(reply.get(12..15)).is_err(), "a reply shorter than the call is an error, not a loss in silence");
         assert!(outcome(Some(&["appended".into(), "x".into(), "3".into()])).is_err());
+        assert!(outcome(Some(&["failed".into(), "WRONGTYPE".into(), "".into()])).is_err(), "a trigger Redis refused");
     }
 }

@@ -36,6 +36,9 @@ pub(super) enum Mode {
     Triggers,
 }
 
+/// The script's answer for a trigger Redis refused (the others of its call are still taken).
+pub(super) const FAILED: &str = "failed";
+
 impl Mode {
     fn word(self) -> &'static str {
         match self {
