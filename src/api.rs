@@ -10,7 +10,7 @@ use gloo_net::http::{Request, RequestBuilder};
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 use zchat_types::{
-    paths, ApiError, Customer, HoursAsked, Identity, MediaType, MessageType, Mood, SendMessage, StartRequest, TokenOnly, UpdateInteraction,
+    paths, ApiError, Customer, HoursAsked, Identity, MediaType, MessageType, SendMessage, SignedHistory, StartRequest, TokenOnly, UpdateInteraction,
 };
 
 use crate::core::{Failure, Session};
@@ -25,14 +25,15 @@ pub struct Start {
     pub page: Option<Map<String, Value>>,
     pub identity: Option<Identity>,
     pub tag_ids: Option<Vec<String>>,
+    pub history: Option<SignedHistory>,
 }
 
 /// `POST /core/api/v1/interactions`: starts the interaction; the answer carries the session.
 /// `previous` names the visitor's earlier conversation, which the relay shows the agent. What
 /// the relay tells the site's developer about the start (`warnings`) goes to the console.
 pub async fn start_interaction(texts: &Texts, start: Start, previous: Option<&Session>) -> Result<Session, Failure> {
-    let Start { department_id, customer, extra, page, identity, tag_ids } = start;
-    let body = StartRequest { media_type: MediaType::Text, department_id, customer: Some(customer), extra, page, identity, tag_ids };
+    let Start { department_id, customer, extra, page, identity, tag_ids, history } = start;
+    let body = StartRequest { media_type: MediaType::Text, department_id, customer: Some(customer), extra, page, identity, tag_ids, history };
     let previous = previous.map(|previous| ("X-Previous-Session", previous.credential.as_str()));
     // The answer (`zchat_types::InteractionCreated`) read off the parsed JSON: smaller in the
     // wasm than a deserializer of its own.
@@ -67,9 +68,10 @@ pub async fn finish(texts: &Texts, session: &Session) -> Result<(), Failure> {
     call(texts, Request::put(&paths::for_interaction(paths::FINISH, &session.hash)), None, json::stringify(&body)).await.map(|_| ())
 }
 
-/// `PUT …/{hash}`: the visitor's rating (mood and note).
-pub async fn rate(texts: &Texts, session: &Session, mood: Mood, note: Option<String>) -> Result<(), Failure> {
-    let body = UpdateInteraction { token: session.credential.clone(), mood: Some(mood), tag_ids: None, customer_key: None, note, identity: None };
+/// `PUT …/{hash}`: the visitor's rating (a mood, a note, or both), or what the site now says of
+/// the conversation (a verified customer: the relay checks it and gives zChat its key; tags).
+pub async fn update(texts: &Texts, session: &Session, change: UpdateInteraction) -> Result<(), Failure> {
+    let body = UpdateInteraction { token: session.credential.clone(), ..change };
     call(texts, Request::put(&paths::for_interaction(paths::INTERACTION, &session.hash)), None, json::stringify(&body)).await.map(|_| ())
 }
 

@@ -11,7 +11,7 @@ use crate::core::{Alerts, Hours, Input, Site, Widget};
 use crate::driver::Driver;
 use crate::settings::Settings;
 use crate::texts::Lang;
-use crate::{host, page, storage};
+use crate::{host, page};
 
 /// The site's language, else the browser's, else English; also set as the page's `lang`.
 fn language(settings: &Settings) -> Lang {
@@ -110,7 +110,11 @@ fn listen(driver: &Driver) -> impl FnOnce() {
         Rc::new(move || dispatch.emit(Input::Seen { open: open.get(), visible: page::visible() }))
     };
     // Listening first: the host's answer to `ready` (customer, extra) must not be missed.
-    let from_host = host::listen(host.clone(), driver.widget().site.lang.texts(), open, Rc::clone(&seen), dispatch.clone());
+    let kept = {
+        let driver = driver.clone();
+        Callback::from(move |kept: String| driver.handed_over(Some(&kept)))
+    };
+    let from_host = host::listen(host.clone(), driver.widget().site.lang.texts(), open, Rc::clone(&seen), dispatch.clone(), kept);
     let handlers = page::Handlers {
         visibility: {
             let (seen, dispatch) = (Rc::clone(&seen), dispatch.clone());
@@ -148,7 +152,6 @@ fn site(settings: &Settings, lang: Lang) -> Site {
 #[function_component(Chat)]
 fn chat(props: &ChatProps) -> Html {
     let update = use_force_update();
-    let department_id = props.settings.department_id;
     let site = site(&props.settings, props.lang);
     let host = props.settings.host.clone();
     let driver = use_memo((), move |_| Driver::new(Widget::new(site), host, Callback::from(move |_| update.force_update())));
@@ -161,7 +164,7 @@ fn chat(props: &ChatProps) -> Html {
         use_effect_with((), move |_| {
             let stop = listen(&driver);
             // A conversation under way in this browser (a reload, another tab) comes back.
-            driver.dispatch(Input::Restore(storage::load(department_id)));
+            driver.start();
             page::focus_first_field();
             stop
         });

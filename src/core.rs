@@ -49,4 +49,4 @@ pub use site::{Alerts, Hours, Site};
 pub use transcript::{safe_url, Delivery, Entry, EntryId, Sender, SystemLine};
 pub use typing::TYPING_IDLE_MS;
 pub use visitor::Visitor;
-pub use widget::Widget;
+pub use widget::{HostState, Widget};

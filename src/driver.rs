@@ -7,9 +7,16 @@ use std::rc::Rc;
 
 use yew::Callback;
 
-use crate::core::{Announcement, Effect, Input, Widget};
+use zchat_types::UpdateInteraction;
+
+use crate::core::{Announcement, Effect, HostState, Input, Widget};
+use crate::storage::Keeper;
 use crate::texts::Texts;
-use crate::{api, chime, clock, host, storage, stream, upload};
+use crate::{api, chime, clock, host, stream, upload};
+
+/// How long the frame waits for the host page's helpers to hand over what the page keeps for it
+/// (`crate::storage`) before it starts without: they come with the frame, and answer its `ready`.
+const HANDOVER_WAIT_MS: u32 = 3_000;
 
 /// A handle on the running widget; cheap to clone, equal when it is the same one.
 #[derive(Clone)]
@@ -24,11 +31,13 @@ struct Inner {
     widget: RefCell<Rc<Widget>>,
     /// The host page's origin, for postMessage (none when the frame runs on its own).
     host: Option<String>,
+    /// Where this browser keeps what the next page needs.
+    keeper: Keeper,
     stream: RefCell<Option<stream::EventStream>>,
     /// The visitor's files and their uploads.
     files: upload::Files,
     /// The last state told to the host page.
-    told: RefCell<Option<(&'static str, Option<u32>, bool)>>,
+    told: RefCell<Option<HostState>>,
     /// Asks the view to render again after a change.
     on_change: Callback<()>,
 }
@@ -43,6 +52,7 @@ impl Driver {
     pub fn new(widget: Widget, host: Option<String>, on_change: Callback<()>) -> Self {
         let inner = Inner {
             widget: RefCell::new(Rc::new(widget)),
+            keeper: Keeper::new(host.as_deref()),
             host,
             stream: RefCell::new(None),
             files: upload::Files::default(),
@@ -74,12 +84,36 @@ impl Driver {
         };
         self.inner.on_change.emit(());
         if self.inner.told.borrow().as_ref() != Some(&state) {
+            host::state(self.inner.host.as_deref(), &state);
             self.inner.told.replace(Some(state));
-            host::state(self.inner.host.as_deref(), state);
         }
         for effect in effects {
             self.run(effect);
         }
+    }
+
+    /// The page's start from what this browser kept: at once from the frame's own storage; from
+    /// the host page's when its helpers hand it over ([`Driver::handed_over`]), or with nothing
+    /// if they have not within [`HANDOVER_WAIT_MS`].
+    pub fn start(&self) {
+        match self.inner.keeper.load(self.department_id()) {
+            Some(saved) => self.dispatch(Input::Restore(saved)),
+            None => {
+                let driver = self.clone();
+                gloo_timers::callback::Timeout::new(HANDOVER_WAIT_MS, move || driver.handed_over(None)).forget();
+            }
+        }
+    }
+
+    /// The host page's helpers handed over what the page keeps (`None`: they did not in time).
+    pub fn handed_over(&self, kept: Option<&str>) {
+        if let Some(saved) = self.inner.keeper.handed_over(self.department_id(), kept) {
+            self.dispatch(Input::Restore(saved));
+        }
+    }
+
+    fn department_id(&self) -> i64 {
+        self.inner.widget.borrow().site.department_id
     }
 
     /// The visitor picked `files` (the attach button, a paste, a drop).
@@ -102,8 +136,8 @@ impl Driver {
     fn run(&self, effect: Effect) {
         let host = self.inner.host.as_deref();
         match effect {
-            Effect::Save(saved) => storage::save(self.inner.widget.borrow().site.department_id, &saved),
-            Effect::ForgetDevice => storage::forget(),
+            Effect::Save(saved) => self.inner.keeper.save(self.department_id(), &saved),
+            Effect::ForgetDevice => self.inner.keeper.forget(),
             Effect::ReportUnread(count) => host::unread(host, self.texts(), count),
             Effect::ShowWindow => host::show(host, true),
             Effect::AskNotifications => host::ask_notifications(host),
@@ -117,10 +151,10 @@ impl Driver {
                 let texts = lang.texts();
                 host::labels(host, texts, &texts.launcher_away.with(&clock::day_and_time(at, lang.tag())));
             }
-            Effect::Announce(Announcement { from, text, agent }) => {
+            Effect::Announce(Announcement { from, text, agent, agent_id }) => {
                 // An agent message the widget cannot show is announced as what the visitor reads.
                 let text = if text.is_empty() { self.texts().line_unshowable.to_string() } else { text };
-                host::message(host, &Announcement { from, text, agent });
+                host::message(host, &Announcement { from, text, agent, agent_id });
             }
             Effect::OpenStream { session, after } => {
                 // Replacing the old stream closes it.
@@ -165,12 +199,24 @@ impl Driver {
 /// The asynchronous effects: HTTP calls, timers and the chime, and the input each one ends with.
 async fn carry_out(texts: &'static Texts, host: Option<String>, effect: Effect) -> Option<Input> {
     Some(match effect {
-        Effect::StartInteraction { department_id, customer, extra, page, identity, tag_ids, previous } => {
-            let start = api::Start { department_id, customer, extra, page, identity, tag_ids };
+        Effect::StartInteraction { department_id, customer, extra, page, identity, tag_ids, previous, history } => {
+            let start = api::Start { department_id, customer, extra, page, identity, tag_ids, history };
             Input::Started(api::start_interaction(texts, start, previous.as_ref()).await)
         }
         Effect::FinishInteraction { session } => Input::Finished(api::finish(texts, &session).await),
-        Effect::Rate { session, mood, note } => Input::Rated(api::rate(texts, &session, mood, note).await),
+        Effect::Rate { session, mood, note } => {
+            let change = UpdateInteraction { token: String::new(), mood, tag_ids: None, customer_key: None, note, identity: None };
+            Input::Rated(api::update(texts, &session, change).await)
+        }
+        // What zChat refuses of it (a key or a tag it does not know) is the site developer's to
+        // hear, in the console; the conversation goes on.
+        Effect::UpdateConversation { session, identity, tag_ids } => {
+            let change = UpdateInteraction { token: String::new(), mood: None, tag_ids, customer_key: None, note: None, identity };
+            if let Err(failure) = api::update(texts, &session, change).await {
+                host::complain(&failure.message);
+            }
+            return None;
+        }
         Effect::SendMessage { session, key, text, media } => {
             let result = api::send_message(texts, &session, &key, text, media).await;
             Input::Sent { key, result }

@@ -15,9 +15,13 @@
 //! - host → frame: `{"zchat": "host", "open": bool, "customer": {…}, "extra": {…}}`, sent when the
 //!   frame is ready and on every change: whether the window is shown, the answers that prefill the
 //!   form (`setCustomer`), and the `extra` of the next start (`data-extra`, `setExtra`);
+//! - frame → host, for the open chat's helpers when the frame's own storage is refused
+//!   (`crate::storage`): `keep` (`{"key": "zchat:conversation:1", "value": TEXT}`: keep it in the
+//!   page's local storage) and `forget` (remove every `zchat:` key there);
 //! - host → frame, from the open chat's helpers: `notify:PERMISSION` (plain text: one JSON parse
 //!   less in the wasm), the browser's `Notification.permission` (`unsupported` without them), on
-//!   `ready` and when asked.
+//!   `ready` and when asked; `kept:` and a JSON object, the page's `zchat:conversation:…` keys and
+//!   their texts, on `ready`.
 //!
 //! The host's origin comes from the `host` setting the loader gives; messages from any other
 //! origin are ignored. Without a host (the frame page opened on its own) nothing is posted.
@@ -30,11 +34,11 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
-use zchat_types::{tags_fit, Customer, Identity, MAX_PAGE_CHARS};
+use zchat_types::{tags_fit, Customer, Identity, SignedHistory, MAX_HANDOFF_BYTES, MAX_PAGE_CHARS};
 
 use yew::Callback;
 
-use crate::core::{Announcement, Input, Permission, MAX_EXTRA_BYTES};
+use crate::core::{Announcement, HostState, Input, Permission, MAX_EXTRA_BYTES};
 use crate::json;
 use crate::texts::Texts;
 
@@ -66,6 +70,8 @@ struct State<'a> {
     state: &'a str,
     position: Option<u32>,
     active: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extra: Option<&'a Map<String, Value>>,
 }
 
 #[derive(Serialize)]
@@ -73,6 +79,8 @@ struct Message<'a> {
     from: &'a str,
     text: &'a str,
     agent: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_id: Option<i64>,
 }
 
 /// Posts `message` to the host page, if there is one.
@@ -113,12 +121,12 @@ pub fn labels(host: Option<&str>, texts: &Texts, open: &str) {
 
 /// The chime played in this tab, for a message of `agent`'s (the page's `sound` listeners).
 pub fn sound(host: Option<&str>, agent: Option<&str>) {
-    event(host, "sound", Message { from: "agent", text: "", agent });
+    event(host, "sound", Message { from: "agent", text: "", agent, agent_id: None });
 }
 
 /// An agent's message to show as a browser notification (the page's helpers show it).
 pub fn notify(host: Option<&str>, agent: Option<&str>, text: &str) {
-    event(host, "notify", Message { from: "agent", text, agent });
+    event(host, "notify", Message { from: "agent", text, agent, agent_id: None });
 }
 
 /// Asks the page's helpers for the browser's permission to notify (they answer with it).
@@ -128,7 +136,7 @@ pub fn ask_notifications(host: Option<&str>) {
 
 /// The host page's title while the visitor looks away: `title`, or the page's own (`None`).
 pub fn title(host: Option<&str>, title: Option<&str>) {
-    event(host, "title", Message { from: "agent", text: title.unwrap_or_default(), agent: None });
+    event(host, "title", Message { from: "agent", text: title.unwrap_or_default(), agent: None, agent_id: None });
 }
 
 /// Asks the host page to show the window (`true`) or to close it. Sent as 1 or 0: the same
@@ -149,12 +157,12 @@ fn complain_once(told: &Cell<u8>, what: u8, message: &str) {
 }
 
 /// The conversation's state changed: its name, queue position, and whether one is under way.
-pub fn state(host: Option<&str>, (state, position, active): (&str, Option<u32>, bool)) {
-    event(host, "state", State { state, position, active });
+pub fn state(host: Option<&str>, state: &HostState) {
+    event(host, "state", State { state: state.name, position: state.position, active: state.active, extra: state.extra.as_deref() });
 }
 
 pub fn message(host: Option<&str>, message: &Announcement) {
-    event(host, "message", Message { from: message.from, text: &message.text, agent: message.agent.as_deref() });
+    event(host, "message", Message { from: message.from, text: &message.text, agent: message.agent.as_deref(), agent_id: message.agent_id });
 }
 
 /// A message from the host page, decoded and checked. A `customer` or `extra` that is not what
@@ -174,6 +182,9 @@ pub struct FromHost {
     pub tags: Result<Option<Vec<String>>, ()>,
     /// The page the visitor is on (`url`, `title`, `referrer`), unless `data-page-context="off"`.
     pub page: Option<Map<String, Value>>,
+    /// A bot's transcript for the next conversation's agent (`setHistory`): two strings, the
+    /// messages at most `zchat_types::MAX_HANDOFF_BYTES` (the relay checks its signature).
+    pub history: Result<Option<SignedHistory>, ()>,
     /// How many times the page asked to forget this device (`logout`, `forget`).
     pub forgets: u32,
 }
@@ -221,14 +232,43 @@ pub fn decode(text: &str) -> Option<FromHost> {
         identity: json::from_js::<Option<Identity>>(field("identity")).ok_or(()),
         tags,
         page: page(&field("page")),
+        history: json::from_js::<Option<SignedHistory>>(field("history"))
+            .filter(|history| history.as_ref().is_none_or(|history| history.messages.len() <= MAX_HANDOFF_BYTES))
+            .ok_or(()),
         forgets: field("forget").as_f64().unwrap_or_default() as u32,
     })
 }
 
+/// Asks the host page's helpers to keep `value` under `key` in the page's own storage (the frame's
+/// is refused: `crate::storage`).
+pub fn keep(host: &str, key: &str, value: &str) {
+    event(Some(host), "keep", Kept { key, value });
+}
+
+/// Asks the host page's helpers to remove every key of the widget's from the page's storage.
+pub fn forget(host: &str) {
+    event(Some(host), "forget", ());
+}
+
+/// What the host page's helpers keep for the frame.
+#[derive(Serialize)]
+struct Kept<'a> {
+    key: &'a str,
+    value: &'a str,
+}
+
 /// Listens to the host page: whether the window is shown (kept in `open`, then `seen` is
-/// called), the form's answers and the next start's `extra` (fed to `dispatch`); then says
-/// `ready`. The listener goes when the returned guard is called.
-pub fn listen(host: Option<String>, texts: &Texts, open: Rc<Cell<bool>>, seen: Rc<dyn Fn()>, dispatch: Callback<Input>) -> impl FnOnce() {
+/// called), the form's answers and the next start's `extra` (fed to `dispatch`), and what the
+/// page's helpers kept for the frame (their `kept:` message, to `kept`); then says `ready`. The
+/// listener goes when the returned guard is called.
+pub fn listen(
+    host: Option<String>,
+    texts: &Texts,
+    open: Rc<Cell<bool>>,
+    seen: Rc<dyn Fn()>,
+    dispatch: Callback<Input>,
+    kept: Callback<String>,
+) -> impl FnOnce() {
     let Some(window) = web_sys::window() else { return Box::new(|| ()) as Box<dyn FnOnce()> };
     let messages = {
         let host = host.clone();
@@ -243,6 +283,9 @@ pub fn listen(host: Option<String>, texts: &Texts, open: Rc<Cell<bool>>, seen: R
             let Some(text) = event.data().as_string() else { return };
             if let Some(word) = text.strip_prefix("notify:") {
                 return dispatch.emit(Input::Notifications(Permission::from_browser(word)));
+            }
+            if let Some(all) = text.strip_prefix("kept:") {
+                return kept.emit(all.to_string());
             }
             let Some(message) = decode(&text) else { return };
             let opened = message.open && !open.get();
@@ -259,18 +302,19 @@ pub fn listen(host: Option<String>, texts: &Texts, open: Rc<Cell<bool>>, seen: R
                 dispatch.emit(Input::Forget);
             }
             // Anything else than what the API takes is refused, and the site's developer is told.
-            let site = |identity, tags| Input::Site { identity, tags, page: message.page.clone() };
-            match (message.identity, message.tags) {
-                (Ok(identity), Ok(tags)) => dispatch.emit(site(identity, tags)),
-                (Err(()), tags) => {
-                    complain_once(&told, 4, "identify and data-customer-key take a customer_key and its signature, both strings");
-                    dispatch.emit(site(None, tags.unwrap_or_default()));
-                }
-                (identity, Err(())) => {
-                    complain_once(&told, 8, "setTags and data-tags take at most 20 tag ids");
-                    dispatch.emit(site(identity.unwrap_or_default(), None));
-                }
-            }
+            let identity = message.identity.unwrap_or_else(|()| {
+                complain_once(&told, 4, "identify and data-customer-key take a customer_key and its signature, both strings");
+                None
+            });
+            let tags = message.tags.unwrap_or_else(|()| {
+                complain_once(&told, 8, "setTags and data-tags take at most 20 tag ids of 1 to 64 bytes");
+                None
+            });
+            let history = message.history.unwrap_or_else(|()| {
+                complain_once(&told, 16, "setHistory takes {messages, signature}, two strings, the messages 64 KiB at most");
+                None
+            });
+            dispatch.emit(Input::Site { identity, tags, page: message.page, history });
             match message.customer {
                 Ok(Some(customer)) => dispatch.emit(Input::Prefill(customer)),
                 Ok(None) => {}

@@ -352,15 +352,20 @@ async fn after_the_end_the_visitor_rates_and_can_start_again() {
     trigger(&mut conversation, 2, json!({"state": "finished"}));
     let root = root();
     let inputs = mount_window(&root, conversation);
-    let rated = || inputs.borrow().iter().any(|input| input == &Input::Rate { mood: zchat_types::Mood::Positive, note: "Rápido e gentil".into() });
     until("the end", || text(&root, ".zc-status").is_some()).await;
     assert_eq!(text(&root, ".zc-status").unwrap(), "This conversation has ended.");
     assert!(root.query_selector("#zc-input").unwrap().is_none(), "no writing after the end");
     assert!(root.query_selector(".zc-end").unwrap().is_none(), "nothing left to end");
+    // One tap rates.
+    click(&root, ".zc-good");
+    let rated = || inputs.borrow().iter().any(|input| input == &Input::Rate { mood: Some(zchat_types::Mood::Positive), note: String::new() });
+    until("the rating", rated).await;
+    // A note goes with its own button.
     let note: HtmlTextAreaElement = root.query_selector("#zc-note").unwrap().unwrap().dyn_into().unwrap();
     note.set_value("Rápido e gentil");
-    click(&root, ".zc-good");
-    until("the rating", rated).await;
+    click(&root, ".zc-note button[type=submit]");
+    let noted = || inputs.borrow().iter().any(|input| input == &Input::Rate { mood: None, note: "Rápido e gentil".into() });
+    until("the note", noted).await;
     click(&root, ".zc-new");
     until("a new conversation", || inputs.borrow().contains(&Input::NewConversation)).await;
 }
@@ -416,7 +421,7 @@ fn root_with(widget: Widget) -> Element {
 async fn the_rating_panel_thanks_once_sent() {
     let mut conversation = started();
     trigger(&mut conversation, 1, json!({"state": "finished"}));
-    conversation.step(Input::Rate { mood: zchat_types::Mood::Negative, note: String::new() }, 2);
+    conversation.step(Input::Rate { mood: Some(zchat_types::Mood::Negative), note: String::new() }, 2);
     conversation.step(Input::Rated(Ok(())), 3);
     let root = root_with(conversation);
     until("the thanks", || text(&root, ".zc-thanks").is_some()).await;

@@ -135,6 +135,7 @@ fn what_the_frame_keeps_reads_back_the_same() {
         open: true,
         muted: true,
         notify: true,
+        unrated: true,
     };
     let text = json::stringify(&saved).unwrap();
     assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap()["current"], json!({"hash": "h2", "credential": "c2"}));

@@ -21,7 +21,8 @@
  * JS API, usable before this file loads (README, "The JS API"); the one global is `zchat`:
  *   zchat('open' | 'close' | 'toggle' | 'destroy'), zchat('setCustomer', {name, email, phone, cpf}),
  *   zchat('setExtra', {...}), zchat('identify', {customer_key, signature, name, email, phone, cpf}),
- *   zchat('setTags', [...]), zchat('logout'), zchat('forget'), zchat('consent', bool),
+ *   zchat('setTags', [...]), zchat('setHistory', {messages, signature}), zchat('logout'),
+ *   zchat('forget'), zchat('consent', bool),
  *   zchat('on', event, fn) -> unsubscribe, zchat('off', event, fn);
  *   events: ready, open, close, message, unread, state, sound (the chime played in this tab).
  * Minified by the build (Trunk.toml's hook); its budget is 2.5 KB brotli (BENCHMARKS.md).
@@ -43,12 +44,6 @@
   }
   function isObject(value) {
     return value && typeof value == "object" && !Array.isArray(value);
-  }
-  // Objects only; the frame checks what is in them (and says so in its console): zChat returns
-  // extra in every webhook, so it may have 4 KB of JSON at most; setCustomer's are strings.
-  function checkObject(value, what) {
-    if (isObject(value)) return value;
-    complain(what + " takes an object");
   }
 
   // --- Settings: the first bad one is named, and nothing is shown -----------------------------
@@ -74,11 +69,15 @@
     }
     set[name] = value;
   }
-  // data-extra goes to the frame as written (JSON); setExtra's object replaces it.
-  var extra = attr("extra");
-  // A verified customer (README, "Verified customers") and tags; the frame and the relay check them.
-  var identity = attr("customer-key") && { customer_key: attr("customer-key"), signature: attr("signature") };
-  var tags = attr("tags") && attr("tags").split(",");
+  // What the page says for its conversations, which the frame gets whole each time: data-extra as
+  // written (JSON; setExtra's object replaces it), a verified customer (README, "Verified
+  // customers"), tags, the form's answers (setCustomer), a bot's transcript (setHistory). The frame
+  // and the relay check them all.
+  var site = {
+    extra: attr("extra"),
+    identity: attr("customer-key") && { customer_key: attr("customer-key"), signature: attr("signature") },
+    tags: attr("tags") && attr("tags").split(",")
+  };
   // Consent required: no frame, no storage, no launcher until the site's banner says so.
   var consented = !set.consent;
   // How many times the page asked to forget this device: the frame forgets when it grows.
@@ -97,17 +96,19 @@
   var side = (set.side || "right") + ":" + x + "px;";
 
   // --- State --------------------------------------------------------------------------------
-  var frame, ready, open, customer, started;
-  var unread = 0;
+  var frame, ready, open, started;
   var listeners = Object.create(null);
   var EVENTS = "ready open close message unread state sound".split(" ");
   EVENTS.forEach(function (name) { listeners[name] = []; });
   // In the host page's storage, with data-preload="intent": a conversation under way, for which
   // the frame comes without waiting for intent on the site's next page.
   var ACTIVE = "zchat:active";
-  function remember(value) {
-    if (consented) try {
-      return value == null ? localStorage[ACTIVE] : value ? localStorage[ACTIVE] = 1 : localStorage.removeItem(ACTIVE);
+  // `remember(0, "zchat:")` removes every key of the widget's here.
+  function remember(value, prefix) {
+    try {
+      if (value == null) return consented && localStorage[ACTIVE];
+      if (value) consented && (localStorage[ACTIVE] = 1);
+      else for (var key in localStorage) key.indexOf(prefix || ACTIVE) || localStorage.removeItem(key);
     } catch (e) { /* storage blocked: only this convenience is lost */ }
   }
   function emit(name, data) {
@@ -121,7 +122,7 @@
     element.style.cssText = text;
     return element;
   }
-  var host, root, launcher, path, badge;
+  var host, root, launcher, path;
   var BUBBLE = "M3 4h18v13H9l-5 4v-4H3z";
   var CROSS = "M5 6.4 6.4 5 19 17.6 17.6 19zM17.6 5 19 6.4 6.4 19 5 17.6z";
   function build() {
@@ -130,7 +131,7 @@
     // Static markup (nothing from the page or the settings); styles through CSSOM, which a
     // Content-Security-Policy without 'unsafe-inline' allows.
     root.innerHTML = '<button aria-expanded=false><svg viewBox="0 0 24 24" width=28 height=28 ' +
-      'aria-hidden=true><path fill=currentColor d="' + BUBBLE + '"/></svg><span aria-hidden=true></span></button>';
+      'aria-hidden=true><path fill=currentColor d="' + BUBBLE + '"/></svg></button>';
     launcher = css(root.firstChild, "all:initial;position:fixed;" + side + "bottom:" + y + "px;width:56px;height:56px;" +
       "border-radius:50%;background:" + color + ";cursor:pointer;display:grid;place-items:center;" +
       "box-shadow:0 4px 24px #0004;z-index:" + z);
@@ -138,19 +139,16 @@
     // The icon in black or white, whichever reads on the colour: the colour itself, inverted, grey,
     // then pushed to one end (the frame picks its text colour by the same luminance, src/settings.rs).
     css(root.querySelector("svg"), "color:" + color + ";filter:invert(1) grayscale(1) contrast(99)");
-    badge = css(launcher.lastChild, "position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;" +
-      "border-radius:10px;background:#d93025;color:#fff;font:bold 12px/20px sans-serif");
     launcher.onclick = function () { setOpen(!open); };
     launcher.onpointerenter = launcher.onfocus = ensureFrame;
     label();
   }
 
   // The launcher's label comes from the frame, in the visitor's language; "Chat" until then.
+  // (The unread count's badge is the open chat's helpers': only a frame can count.)
   var labels = {};
   function label() {
     launcher.setAttribute("aria-label", (open ? labels.close : labels.unread || labels.open) || "Chat");
-    badge.textContent = unread > 9 ? "9+" : unread;
-    badge.style.display = !open && unread ? "block" : "none";
   }
 
   // Narrow screens: the open window takes the whole screen.
@@ -175,8 +173,7 @@
 
   // What the frame must know, all of it each time: when it is ready, and on every change after.
   function post() {
-    if (ready) frame.contentWindow.postMessage(JSON.stringify({ zchat: "host", open: !!open, customer: customer, extra: extra,
-      identity: identity, tags: tags, page: page(), forget: forgets }), relay);
+    if (ready) frame.contentWindow.postMessage(JSON.stringify(Object.assign({ zchat: "host", open: !!open, page: page(), forget: forgets }, site)), relay);
   }
 
   // The frame's wasm (123 of its 131 KB; the build's hook writes its hashed name here), fetched
@@ -237,10 +234,7 @@
     if (name && message.labels) labels = message.labels;
     // The visitor closed the window in the frame (false), or a conversation left open comes back open.
     if (name == "show") setOpen(!!data);
-    if (name == "unread") {
-      unread = data | 0;
-      labels.unread = message.label;
-    }
+    if (name == "unread") labels.unread = message.label;
     if (ready) label();
     // Kept where it decides something (data-preload="intent"): see look() below.
     if (name == "state" && set.preload == "intent") remember(data.active);
@@ -248,44 +242,33 @@
   }
 
   // --- The JS API ----------------------------------------------------------------------------
+  // A command that gives the frame `key` of the site's (an object, setTags' an array; the frame
+  // checks what is in it, and says so in its console).
+  function giving(command, key, array) {
+    commands[command] = function (given) {
+      if (array ? !Array.isArray(given) : !isObject(given)) return complain(command + " takes an " + (array ? "array" : "object"));
+      // identify's customer_key and signature are the identity, its name, email, phone and cpf
+      // the customer (the frame takes each from it).
+      site[key] = given;
+      if (key == "identity") site.customer = given;
+      post();
+    };
+  }
   var commands = {
     open: function () { setOpen(true); },
     close: function () { setOpen(false); },
     toggle: function () { setOpen(!open); },
-    setCustomer: function (given) {
-      if (checkObject(given, "setCustomer")) {
-        customer = given;
-        post();
-      }
-    },
-    setExtra: function (given) {
-      if (checkObject(given, "setExtra")) {
-        extra = given;
-        post();
-      }
-    },
-    identify: function (given) {
-      if (checkObject(given, "identify")) {
-        // The frame takes customer_key and signature from it as the identity, name, email, phone and
-        // cpf as the customer, and nothing else.
-        identity = customer = given;
-        post();
-      }
-    },
-    setTags: function (given) {
-      if (!Array.isArray(given)) return complain("setTags takes an array");
-      tags = given;
-      post();
-    },
     // The site's user logged out: this device's conversations and identity are forgotten (a
     // conversation under way stays as it is in zChat), and the next visitor starts clean.
     logout: function () {
-      identity = customer = null;
+      site.identity = site.customer = null;
       commands.forget();
     },
     forget: function () {
       forgets++;
-      remember(0);
+      // This device's keys on the page go at once, the frame may never come on it: the open
+      // chat's helpers keep the conversation here when the frame's own storage is refused.
+      remember(0, "zchat:");
       post();
     },
     consent: function (given) {
@@ -318,6 +301,11 @@
       if (win.zchat == api) delete win.zchat;
     }
   };
+  giving("setCustomer", "customer");
+  giving("setExtra", "extra");
+  giving("identify", "identity");
+  giving("setTags", "tags", 1);
+  giving("setHistory", "history");
   function api(command) {
     if (!commands.hasOwnProperty(command)) return complain("unknown command " + command);
     return commands[command].apply(0, [].slice.call(arguments, 1));

@@ -45,6 +45,27 @@ impl Browser {
 
     /// The same, with more of Chromium's command-line switches.
     pub async fn start_with(switches: &[String]) -> Browser {
+        Browser::start_configured(switches, json!({})).await
+    }
+
+    /// A browser whose visitor does not let `origin` (the relay's) keep data: Chromium's "not
+    /// allowed to save data" for that site, as a visitor sets it or a policy does
+    /// (`CookiesBlockedForUrls`). A frame of `origin`'s is refused its local storage and Web
+    /// Locks there, as Firefox refuses them when it rejects third-party cookies. (Blocking
+    /// third-party cookies, `profile.cookie_controls_mode: 1`, and `--incognito` leave this
+    /// Chromium's frames their storage, partitioned by the top site's: README, "Privacy".)
+    pub async fn start_refusing_storage_to(origin: &str) -> Browser {
+        let refused = json!({ format!("{origin},*"): {"setting": 2} });
+        Browser::start_configured(&[], json!({"profile.content_settings.exceptions.cookies": refused})).await
+    }
+
+    /// A private window that blocks third-party cookies (`--incognito`, and
+    /// `profile.cookie_controls_mode: 1`, "block third-party cookies" everywhere).
+    pub async fn start_blocking_third_party_cookies() -> Browser {
+        Browser::start_configured(&["--incognito".to_string()], json!({"profile.cookie_controls_mode": 1})).await
+    }
+
+    async fn start_configured(switches: &[String], prefs: Value) -> Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let driver = Command::new(&driver_path)
@@ -82,7 +103,8 @@ impl Browser {
         let capabilities = json!({
             "goog:chromeOptions": {
                 "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": args
+                "args": args,
+                "prefs": prefs
             }
         });
         let client =
@@ -233,7 +255,6 @@ impl Agent {
     }
 }
 
-/// The demo host site's page at `path` (`/`, `/hostile`): another site than the relay's.
 /// The journeys' common opening: the product, its agent, and a browser on the demo page whose
 /// visitor `name` started a conversation that the agent accepted (the visitor sees it).
 pub struct Chatting {
@@ -245,9 +266,40 @@ pub struct Chatting {
 }
 
 pub async fn chatting(name: &str) -> Chatting {
+    chatting_where(name, Storage::Frame).await
+}
+
+/// Where the visitor's browser lets the widget keep the conversation between pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// The frame's own storage (most browsers: partitioned by the top site's).
+    Frame,
+    /// Not the frame's: the visitor refuses the relay's site any storage
+    /// ([`Browser::start_refusing_storage_to`]), and the host page keeps it.
+    Refused,
+}
+
+impl Storage {
+    /// A browser that treats the relay's frame so.
+    pub async fn browser(self, product: &Running) -> Browser {
+        match self {
+            Storage::Frame => Browser::start().await,
+            Storage::Refused => Browser::start_refusing_storage_to(&product.relay_url).await,
+        }
+    }
+}
+
+/// The widget's keys (`zchat:…`) in the local storage of the page or frame the session is in.
+pub async fn stored_keys(page: &Browser) -> Vec<String> {
+    let keys = run_script(&page.client, "return Object.keys(localStorage).filter(k => k.startsWith('zchat:'))", vec![]).await;
+    serde_json::from_value(keys).unwrap()
+}
+
+/// [`chatting`], in a browser that keeps the conversation as `storage` says.
+pub async fn chatting_where(name: &str, storage: Storage) -> Chatting {
     let product = start_product().await;
     let agent = Agent::new(&product);
-    let page = Browser::start().await;
+    let page = storage.browser(&product).await;
     page.open_widget(&demo_page(&product, "/")).await;
     page.start_chat(name).await;
     let hash = agent.interaction_of(name, &[]).await;
@@ -256,6 +308,7 @@ pub async fn chatting(name: &str) -> Chatting {
     Chatting { product, agent, page, hash }
 }
 
+/// The demo host site's page at `path` (`/`, `/hostile`): another site than the relay's.
 pub fn demo_page(product: &Running, path: &str) -> String {
     format!("{}{path}", product.demo_url.as_deref().expect("the demo site runs in tests"))
 }

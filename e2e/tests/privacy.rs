@@ -4,16 +4,10 @@
 //! downloads the conversation and forgets the device.
 
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, run_script, start_product, until, Agent, Browser};
+use zchat_e2e::{demo_page, run_script, start_product, stored_keys, until, Agent, Browser};
 
 /// The sandbox account's known customer, whom the demo page signs in.
 const KNOWN: &str = "0010-abcd-efgh-ijkd-1c422e49fdff";
-
-/// The widget's keys in the storage of the page or frame the session is in.
-async fn stored_keys(page: &Browser) -> Vec<String> {
-    let keys = run_script(&page.client, "return Object.keys(localStorage).filter(k => k.startsWith('zchat:'))", vec![]).await;
-    serde_json::from_value(keys).unwrap()
-}
 
 /// Opens the widget on the page as it is (no navigation) and enters its frame.
 async fn open_here(page: &Browser) {

@@ -86,12 +86,14 @@ async fn a_visitor_ends_rates_and_returns_and_the_agent_sees_the_earlier_chat() 
     page.element_with_text(".zc-system", "You ended the conversation.").await;
     agent.wait_view(&first, "the interaction finished", |v| v["state"] == "finished").await;
 
-    // Rates it with a note.
-    page.element("#zc-note").await.send_keys("Muito bom").await.unwrap();
+    // Rates it (one tap), then adds a note.
     page.element(".zc-good").await.click().await.unwrap();
     page.element_with_text(".zc-thanks", "Thanks for your feedback!").await;
-    let rated = agent.wait_view(&first, "the rating", |v| v["mood"] == "POSITIVE").await;
-    assert_eq!(rated["note"], "Muito bom");
+    agent.wait_view(&first, "the rating", |v| v["mood"] == "POSITIVE").await;
+    page.element("#zc-note").await.send_keys("Muito bom").await.unwrap();
+    page.element(".zc-note button[type=submit]").await.click().await.unwrap();
+    let rated = agent.wait_view(&first, "the note", |v| v["note"] == "Muito bom").await;
+    assert_eq!(rated["mood"], "POSITIVE", "the note leaves the mood as it was");
     page.screenshot("rated").await;
 
     // Comes back: the new conversation's agent sees the earlier one.

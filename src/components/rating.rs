@@ -1,4 +1,6 @@
-//! After the end: rate the conversation (thumbs up or down, an optional note), then start anew.
+//! After the end: rate the conversation. The choice first, sent at once (one tap and the visitor
+//! is done), then an optional note with its own button (or a note alone), then thanks; and starting
+//! anew.
 
 use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
@@ -9,40 +11,56 @@ use super::icons::{self, icon};
 use crate::core::{Input, Rating};
 use crate::texts::Texts;
 
-/// The panel for `rating`: the visitor rates (the mood and the note) or starts anew. A function,
-/// not a component: it holds nothing (the note is read from its field when the visitor rates).
+/// The panel for `rating`. A function, not a component: it holds nothing (the note is read from
+/// its form's field when the visitor sends it).
 pub fn rating_panel(texts: &Texts, rating: &Rating, dispatch: &Callback<Input>) -> Html {
-    let rate = |mood: Mood| {
+    let rate = |mood: Mood| dispatch.reform(move |_| Input::Rate { mood: Some(mood), note: String::new() });
+    let note = {
         let dispatch = dispatch.clone();
-        Callback::from(move |_| {
-            let note = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("zc-note"));
-            let text = note.and_then(|note| note.dyn_into::<HtmlTextAreaElement>().ok()).map(|area| area.value()).unwrap_or_default();
-            dispatch.emit(Input::Rate { mood, note: text });
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let form = event.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok());
+            let field = form.and_then(|form| form.query_selector("textarea").ok().flatten());
+            let note = field.and_then(|field| field.dyn_into::<HtmlTextAreaElement>().ok()).map(|area| area.value()).unwrap_or_default();
+            dispatch.emit(Input::Rate { mood: None, note });
         })
     };
-    let onnew = dispatch.reform(|_| Input::NewConversation);
+    let note_form = html! {
+        <form class="zc-note" onsubmit={note}>
+            <label for="zc-note">{ texts.rate_note }</label>
+            <textarea id="zc-note" rows="2" maxlength="1000" />
+            <button type="submit" class="zc-secondary">{ texts.send }</button>
+        </form>
+    };
     let body = match rating {
-        Rating::Sent { .. } => html! { <p class="zc-thanks" role="status">{ texts.rate_thanks }</p> },
+        Rating::Noted => html! { <p class="zc-thanks" role="status">{ texts.rate_thanks }</p> },
         Rating::Sending { .. } => html! { <p role="status">{ texts.rate_sending }</p> },
+        Rating::Rated => html! {
+            <>
+                <p class="zc-thanks" role="status">{ texts.rate_thanks }</p>
+                { note_form }
+            </>
+        },
         Rating::NotYet | Rating::Failed { .. } => html! {
             <>
-                <p id="zc-rate-title">{ texts.rate_title }</p>
-                <label for="zc-note">{ texts.rate_note }</label>
-                <textarea id="zc-note" rows="2" maxlength="1000" />
-                <div class="zc-moods" role="group" aria-labelledby="zc-rate-title">
-                    <button type="button" class="zc-mood zc-good" aria-label={texts.rate_good} onclick={rate(Mood::Positive)}>{ icon(icons::THUMB, false) }</button>
-                    <button type="button" class="zc-mood zc-bad" aria-label={texts.rate_bad} onclick={rate(Mood::Negative)}>{ icon(icons::THUMB, true) }</button>
-                </div>
-                if let Rating::Failed { reason } = rating {
+                if let Rating::Failed { reason, .. } = rating {
                     <p class="zc-form-error" role="alert">{ texts.rate_failed.with(reason) }</p>
                 }
+                if !matches!(rating, Rating::Failed { rated: true, .. }) {
+                    <p id="zc-rate-title">{ texts.rate_title }</p>
+                    <div class="zc-moods" role="group" aria-labelledby="zc-rate-title">
+                        <button type="button" class="zc-mood zc-good" aria-label={texts.rate_good} onclick={rate(Mood::Positive)}>{ icon(icons::THUMB, false) }</button>
+                        <button type="button" class="zc-mood zc-bad" aria-label={texts.rate_bad} onclick={rate(Mood::Negative)}>{ icon(icons::THUMB, true) }</button>
+                    </div>
+                }
+                { note_form }
             </>
         },
     };
     html! {
         <section class="zc-rating" aria-label={texts.rate_region}>
             { body }
-            <button type="button" class="zc-primary zc-new" onclick={onnew}>{ texts.new_conversation }</button>
+            <button type="button" class="zc-primary zc-new" onclick={dispatch.reform(|_| Input::NewConversation)}>{ texts.new_conversation }</button>
         </section>
     }
 }

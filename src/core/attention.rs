@@ -129,11 +129,11 @@ impl Attention {
     }
 
     /// A message with event id `id`: the announcement, unless the host page was told already.
-    pub fn announce(&mut self, id: EventId, from: &'static str, text: &str, agent: Option<String>) -> Option<Announcement> {
+    pub fn announce(&mut self, id: EventId, announcement: Announcement) -> Option<Announcement> {
         if self.announced.is_some_and(|last| !id.is_after(&last)) {
             return None;
         }
         self.announced = Some(id);
-        Some(Announcement { from, text: text.to_string(), agent })
+        Some(announcement)
     }
 }

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use zchat_types::{Customer, Mood};
 
 use super::attachments::{Picked, Refusal, Uploads};
@@ -12,6 +13,7 @@ use super::attention::Attention;
 use super::connection::Link;
 use super::io::{Effect, Failure};
 use super::prechat::{self, Answers};
+use super::site::Handoff;
 use super::transcript::{Entry, EntryId, SystemLine};
 use super::widget::Widget;
 
@@ -48,13 +50,20 @@ pub enum Status {
     Chatting,
 }
 
-/// Where the visitor's rating of a finished conversation is.
+/// Where the visitor's rating of a finished conversation is: a mood in one tap, then a note if
+/// they like (or a note alone).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rating {
+    /// Not rated: the thumbs, and a note that may go alone.
     NotYet,
-    Sending { mood: Mood },
-    Sent { mood: Mood },
-    Failed { reason: String },
+    /// On its way; `rated` when a mood was in before it, `noted` when it carries a note.
+    Sending { rated: bool, noted: bool },
+    /// The mood is in (thanks); a note may follow.
+    Rated,
+    /// The note is in too (or alone): thanks, nothing more to ask.
+    Noted,
+    /// It did not go; `rated` when a mood was in before it.
+    Failed { reason: String, rated: bool },
 }
 
 /// The agent as the visitor sees them.
@@ -84,6 +93,9 @@ pub struct Conversation {
     pub(super) uploads: Uploads,
     /// What the visitor has seen of it, and what the host page was told.
     pub attention: Attention,
+    /// The `extra` zChat's triggers carry (the create's, returned in every webhook), for the host
+    /// page's `state` listeners.
+    pub extra: Option<Rc<Map<String, Value>>>,
 }
 
 impl Default for Conversation {
@@ -99,6 +111,7 @@ impl Default for Conversation {
             refusals: Vec::new(),
             uploads: Uploads::default(),
             attention: Attention::default(),
+            extra: None,
         }
     }
 }
@@ -168,6 +181,10 @@ impl Widget {
                 chat.phase = Phase::Starting;
                 chat.contact = customer.email.is_some() || customer.phone.is_some();
                 let site = &self.site;
+                let history = match &site.handoff {
+                    Handoff::Ready(history) => Some(history.clone()),
+                    _ => None,
+                };
                 vec![Effect::StartInteraction {
                     department_id,
                     customer,
@@ -176,6 +193,7 @@ impl Widget {
                     identity: site.identity.clone(),
                     tag_ids: site.tags.clone(),
                     previous: self.visitor.previous.clone(),
+                    history,
                 }]
             }
             Err(errors) => {
@@ -191,6 +209,11 @@ impl Widget {
         }
         match result {
             Ok(session) => {
+                // The bot's transcript went with this conversation: not with the next.
+                if let Handoff::Ready(history) = &self.site.handoff {
+                    let signature = history.signature.clone();
+                    self.site_mut().handoff = Handoff::Gone { signature };
+                }
                 let chat = self.chat();
                 let open = chat.link.open(&session);
                 chat.phase = Phase::Live { session, status: Status::Waiting };
@@ -252,26 +275,39 @@ impl Widget {
         vec![Effect::CloseStream, Effect::Save(self.saved())]
     }
 
-    pub(super) fn rate(&mut self, mood: Mood, note: String) -> Vec<Effect> {
-        match &mut self.chat().phase {
-            Phase::Finished { session, rating: rating @ (Rating::NotYet | Rating::Failed { .. }) } => {
-                *rating = Rating::Sending { mood };
-                let note = Some(note.trim().to_string()).filter(|note| !note.is_empty());
-                vec![Effect::Rate { session: session.clone(), mood, note }]
-            }
-            _ => Vec::new(),
+    /// The visitor rates: a mood (sent at once: one tap is enough), a note with it or alone, or
+    /// a note after the mood.
+    pub(super) fn rate(&mut self, mood: Option<Mood>, note: String) -> Vec<Effect> {
+        let note = Some(note.trim().to_string()).filter(|note| !note.is_empty());
+        let Phase::Finished { session, rating } = &self.conversation.phase else { return Vec::new() };
+        let rated = match rating {
+            Rating::NotYet | Rating::Failed { rated: false, .. } => false,
+            Rating::Rated | Rating::Failed { rated: true, .. } => true,
+            Rating::Sending { .. } | Rating::Noted => return Vec::new(),
+        };
+        // After the mood, only a note; before it, a mood or a note.
+        let mood = mood.filter(|_| !rated);
+        if mood.is_none() && note.is_none() {
+            return Vec::new();
         }
+        let effect = Effect::Rate { session: session.clone(), mood, note: note.clone() };
+        if let Phase::Finished { rating, .. } = &mut self.chat().phase {
+            *rating = Rating::Sending { rated, noted: note.is_some() };
+        }
+        vec![effect]
     }
 
     pub(super) fn rated(&mut self, result: Result<(), Failure>) -> Vec<Effect> {
-        let Phase::Finished { rating: Rating::Sending { mood }, .. } = self.conversation.phase else { return Vec::new() };
+        let Phase::Finished { rating: Rating::Sending { rated, noted }, .. } = self.conversation.phase else { return Vec::new() };
         if let Phase::Finished { rating, .. } = &mut self.chat().phase {
             *rating = match result {
-                Ok(()) => Rating::Sent { mood },
-                Err(failure) => Rating::Failed { reason: failure.message },
+                Ok(()) if noted => Rating::Noted,
+                Ok(()) => Rating::Rated,
+                Err(failure) => Rating::Failed { reason: failure.message, rated },
             };
         }
-        Vec::new()
+        // A rated conversation is not asked for again after a reload.
+        vec![Effect::Save(self.saved())]
     }
 
     /// After the end: a fresh conversation, which names this one for its agent. The site and the

@@ -4,10 +4,10 @@
 
 use std::rc::Rc;
 
-use zchat_types::{CustomerMessage, EventId, TriggerEvent};
+use zchat_types::{CustomerMessage, EventId, Trigger, TriggerEvent};
 
 use super::conversation::{Agent, Conversation, Phase, Status};
-use super::io::{Effect, StreamEvent};
+use super::io::{Announcement, Effect, StreamEvent};
 use super::transcript::{Delivery, Entry, EntryId, Sender, SystemLine};
 use super::widget::Widget;
 
@@ -28,11 +28,18 @@ impl Widget {
                 Vec::new()
             }
             StreamEvent::CustomerMessage(message) => {
-                let effects = self.announce(parsed, "visitor", &message.content, None);
+                let said = Announcement { from: "visitor", text: message.content.clone(), agent: None, agent_id: None };
+                let effects = self.announce(parsed, said);
                 self.chat().customer_message(message, id);
                 effects
             }
-            StreamEvent::Trigger(trigger) if trigger.interaction_hash == hash => self.trigger(trigger.event, id, parsed, now),
+            StreamEvent::Trigger(trigger) if trigger.interaction_hash == hash => {
+                let Trigger { event, extra, .. } = *trigger;
+                if !extra.is_empty() && self.conversation.extra.as_deref() != Some(&extra) {
+                    self.chat().extra = Some(Rc::new(extra));
+                }
+                self.trigger(event, id, parsed, now)
+            }
             StreamEvent::Trigger(_) | StreamEvent::Unreadable => Vec::new(),
         }
     }
@@ -77,7 +84,7 @@ impl Widget {
                 }
                 let entry = Entry {
                     id: entry_id,
-                    sender: Sender::Agent { name: agent.name },
+                    sender: Sender::Agent { name: agent.name.clone() },
                     content: message.content,
                     kind: message.kind,
                     url: message.url,
@@ -86,7 +93,9 @@ impl Widget {
                 };
                 // Nothing to show: announced without text (the shell says so in words).
                 let text = if entry.is_unshowable() { "" } else { entry.content.as_str() };
-                let mut effects = self.announce(parsed, "agent", text, name.clone());
+                let agent_id = Some(agent.id).filter(|id| *id != 0);
+                let said = Announcement { from: "agent", text: text.to_string(), agent: name.clone(), agent_id };
+                let mut effects = self.announce(parsed, said);
                 // Only a message seen for the first time counts, not a replay after a reload.
                 if !effects.is_empty() {
                     effects.extend(self.agent_message());
@@ -102,8 +111,8 @@ impl Widget {
 
     /// Tells the host page about a message, unless it was told already (the log replays after a
     /// reload or a reset); then the browser keeps how far it got.
-    fn announce(&mut self, id: Option<EventId>, from: &'static str, text: &str, agent: Option<String>) -> Vec<Effect> {
-        match id.and_then(|id| self.chat().attention.announce(id, from, text, agent)) {
+    fn announce(&mut self, id: Option<EventId>, said: Announcement) -> Vec<Effect> {
+        match id.and_then(|id| self.chat().attention.announce(id, said)) {
             Some(announcement) => vec![Effect::Announce(announcement), Effect::Save(self.saved())],
             None => Vec::new(),
         }

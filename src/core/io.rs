@@ -3,7 +3,7 @@
 //! the wire format is `crate::api`'s business.
 
 use serde_json::{Map, Value};
-use zchat_types::{Customer, CustomerMessage, EventId, Identity, Mood, Trigger};
+use zchat_types::{Customer, CustomerMessage, EventId, Identity, Mood, SignedHistory, Trigger};
 
 use super::attachments::{Picked, Uploaded};
 use super::attention::Permission;
@@ -40,9 +40,11 @@ pub enum Input {
     /// The host page (its `setExtra` or `data-extra`) gives the `extra` of the next start; the
     /// shell has checked that it fits in [`MAX_EXTRA_BYTES`] (`crate::host`).
     SetExtra(Map<String, Value>),
-    /// What the site says for the next start: a verified customer, tags, the page the visitor is
-    /// on (`url`, `title`, `referrer`; the shell took them from the host page).
-    Site { identity: Option<Identity>, tags: Option<Vec<String>>, page: Option<Map<String, Value>> },
+    /// What the site says of its conversations: a verified customer, tags, the page the visitor is
+    /// on (`url`, `title`, `referrer`; the shell took them from the host page), a bot's transcript
+    /// for the next conversation's agent. A conversation under way takes a new identity or new
+    /// tags at once.
+    Site { identity: Option<Identity>, tags: Option<Vec<String>>, page: Option<Map<String, Value>>, history: Option<SignedHistory> },
     /// The site's user logged out, or the visitor asked to forget this device: every session and
     /// the identity are forgotten (a conversation under way stays as it is in zChat).
     Forget,
@@ -95,8 +97,9 @@ pub enum Input {
     Finish,
     /// The relay answered the finish.
     Finished(Result<(), Failure>),
-    /// The visitor rates the finished conversation.
-    Rate { mood: Mood, note: String },
+    /// The visitor rates the finished conversation: a mood (one tap), a note, or both; a note may
+    /// follow the mood.
+    Rate { mood: Option<Mood>, note: String },
     /// The relay answered the rating.
     Rated(Result<(), Failure>),
     /// The visitor wants a new conversation after the end.
@@ -121,6 +124,10 @@ pub enum Input {
 }
 
 /// What the shell must do after a step.
+// A start's effect is the largest by far (every setting the page gave), and effects live only
+// from a step to the shell's carrying them out: boxing it would add an allocation and code to
+// every start for no memory anyone keeps.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Start an interaction in `department_id` for `customer`; `previous` is the visitor's
@@ -134,6 +141,14 @@ pub enum Effect {
         identity: Option<Identity>,
         tag_ids: Option<Vec<String>>,
         previous: Option<Session>,
+        /// A bot's transcript for the agent (the relay checks its signature).
+        history: Option<SignedHistory>,
+    },
+    /// Give the conversation under way what the site now says: a verified customer, its tags.
+    UpdateConversation {
+        session: Session,
+        identity: Option<Identity>,
+        tag_ids: Option<Vec<String>>,
     },
     /// Something new from the agents. Where the window is not seen (`unseen`), one tab of the
     /// visitor's plays the chime if `play` and shows the `notice` (a message's text, as a browser
@@ -168,10 +183,10 @@ pub enum Effect {
     FinishInteraction {
         session: Session,
     },
-    /// Send the visitor's rating of the finished conversation.
+    /// Send the visitor's rating of the finished conversation (a mood, a note, or both).
     Rate {
         session: Session,
-        mood: Mood,
+        mood: Option<Mood>,
         note: Option<String>,
     },
     /// Write the browser's saved state.
@@ -235,6 +250,7 @@ pub struct Announcement {
     pub from: &'static str,
     /// Empty for an agent message the widget cannot show (the shell says so in words).
     pub text: String,
-    /// The agent's name, for an agent message.
+    /// The agent's name and zChat's id of them, for an agent message.
     pub agent: Option<String>,
+    pub agent_id: Option<i64>,
 }

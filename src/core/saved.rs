@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use zchat_types::EventId;
 
-use super::conversation::{Conversation, Phase, Session, Status};
+use super::conversation::{Conversation, Phase, Rating, Session, Status};
 use super::io::Effect;
 use super::widget::Widget;
 
@@ -34,6 +34,10 @@ pub struct Saved {
     /// The visitor turned browser notifications on.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub notify: bool,
+    /// `previous` ended and was not rated yet: the next page asks for its rating again, until the
+    /// visitor rates or starts anew.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unrated: bool,
 }
 
 impl Widget {
@@ -45,6 +49,7 @@ impl Widget {
             _ => self.visitor.previous.clone(),
         };
         let under_way = current.is_some();
+        let unrated = matches!(chat.phase, Phase::Finished { rating: Rating::NotYet | Rating::Failed { rated: false, .. }, .. });
         let Widget { visitor, .. } = self;
         Saved {
             current,
@@ -54,6 +59,7 @@ impl Widget {
             open: visitor.open && under_way,
             muted: visitor.muted,
             notify: visitor.notify,
+            unrated,
         }
     }
 
@@ -68,8 +74,13 @@ impl Widget {
         let mut effects: Vec<Effect> = hours.into_iter().collect();
         let visitor = &mut self.visitor;
         (visitor.previous, visitor.muted, visitor.notify) = (saved.previous, saved.muted, saved.notify);
+        // A conversation that ended unrated asks for its rating again.
+        let unrated = visitor.previous.clone().filter(|_| saved.unrated && saved.current.is_none());
         let chat = self.chat();
         chat.attention.announced = saved.announced.and_then(|id| id.parse::<EventId>().ok());
+        if let Some(session) = unrated {
+            chat.phase = Phase::Finished { session, rating: Rating::NotYet };
+        }
         let Some(session) = saved.current else { return effects };
         chat.contact = saved.contact;
         effects.push(chat.link.open(&session));

@@ -4,7 +4,7 @@
 //! never the site (a verified customer's second conversation is verified too).
 
 use serde_json::{Map, Value};
-use zchat_types::{Customer, Identity};
+use zchat_types::{Customer, Identity, SignedHistory};
 
 use super::attachments::DEFAULT_UPLOAD_LIMIT;
 use super::prechat::{self, FieldRule};
@@ -36,6 +36,18 @@ pub struct Hours {
     pub back_at: Option<i64>,
 }
 
+/// A bot's transcript for the agent of the next conversation (`setHistory`): it goes with one
+/// conversation only, however often the page says it again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Handoff {
+    #[default]
+    None,
+    /// For the next start.
+    Ready(SignedHistory),
+    /// A conversation took it (its signature names it).
+    Gone { signature: String },
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Site {
     /// The embed's department: the one conversations start in, unless the visitor chooses from
@@ -59,6 +71,7 @@ pub struct Site {
     pub identity: Option<Identity>,
     pub tags: Option<Vec<String>>,
     pub page: Option<Map<String, Value>>,
+    pub handoff: Handoff,
 }
 
 impl Site {
@@ -76,7 +89,19 @@ impl Site {
             identity: None,
             tags: None,
             page: None,
+            handoff: Handoff::None,
         }
+    }
+
+    /// The page says `history` (or no more): ready for the next start, unless a conversation took
+    /// that very one already.
+    pub(super) fn hand_over(&mut self, history: Option<SignedHistory>) {
+        self.handoff = match (history, std::mem::take(&mut self.handoff)) {
+            (Some(history), Handoff::Gone { signature }) if history.signature == signature => Handoff::Gone { signature },
+            (Some(history), _) => Handoff::Ready(history),
+            (None, Handoff::Gone { signature }) => Handoff::Gone { signature },
+            (None, _) => Handoff::None,
+        };
     }
 
     /// The host page's answers for the form, trimmed and cut.

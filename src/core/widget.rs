@@ -8,11 +8,22 @@
 
 use std::rc::Rc;
 
+use serde_json::{Map, Value};
+
 use super::conversation::{Conversation, Phase, Status};
 use super::io::{Effect, Input};
-use super::site::Site;
+use super::site::{Handoff, Site};
 use super::typing::Typing;
 use super::visitor::Visitor;
+
+/// The conversation as the host page's `state` event tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostState {
+    pub name: &'static str,
+    pub position: Option<u32>,
+    pub active: bool,
+    pub extra: Option<Rc<Map<String, Value>>>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Widget {
@@ -57,7 +68,7 @@ impl Widget {
                 self.site_mut().extra = Some(extra).filter(|extra| !extra.is_empty());
                 Vec::new()
             }
-            Input::Site { identity, tags, page } => self.site_changed(identity, tags, page),
+            Input::Site { identity, tags, page, history } => self.site_changed(identity, tags, page, history),
             Input::Forget => self.forget(),
             Input::Start { customer, department } => self.start(customer, department),
             Input::Started(result) => self.started(result),
@@ -128,9 +139,10 @@ impl Widget {
         }
     }
 
-    /// What the host page's `state` listeners see: the phase's name, the queue position, and
-    /// whether a conversation is under way (the loader then creates the frame at once next time).
-    pub fn host_state(&self) -> (&'static str, Option<u32>, bool) {
+    /// What the host page's `state` listeners see: the phase's name, the queue position, whether a
+    /// conversation is under way (the loader then creates the frame at once next time), and the
+    /// `extra` zChat's triggers carry (sites feed their analytics from it).
+    pub fn host_state(&self) -> HostState {
         let (name, position) = match &self.conversation.phase {
             Phase::PreChat { .. } => ("prechat", None),
             Phase::Starting => ("starting", None),
@@ -140,7 +152,7 @@ impl Widget {
             Phase::Live { status: Status::Chatting, .. } => ("chatting", None),
             Phase::Finished { .. } => ("finished", None),
         };
-        (name, position, self.conversation.live_session().is_some())
+        HostState { name, position, active: self.conversation.live_session().is_some(), extra: self.conversation.extra.clone() }
     }
 
     /// The relay said when the team is back by the site's business hours (`None`: it is there).
@@ -151,17 +163,36 @@ impl Widget {
         at.map(Effect::ReportAway).into_iter().collect()
     }
 
-    /// What the site says of the visitor and the page changed: it holds for the next start.
+    /// What the site says of the visitor and the page: it holds for every start, and a
+    /// conversation under way takes a new verified customer or new tags at once (the relay checks
+    /// them as at the start).
     fn site_changed(
         &mut self,
         identity: Option<zchat_types::Identity>,
         tags: Option<Vec<String>>,
         page: Option<serde_json::Map<String, serde_json::Value>>,
+        history: Option<zchat_types::SignedHistory>,
     ) -> Vec<Effect> {
-        if self.site.identity != identity || self.site.tags != tags || self.site.page != page {
+        let site = &self.site;
+        let (new_identity, new_tags) = (identity.is_some() && site.identity != identity, tags.is_some() && site.tags != tags);
+        let handoff_changes = match (&history, &site.handoff) {
+            (None, Handoff::None | Handoff::Gone { .. }) => false,
+            (Some(given), Handoff::Ready(kept)) => given != kept,
+            (Some(given), Handoff::Gone { signature }) => given.signature != *signature,
+            _ => true,
+        };
+        if site.identity != identity || site.tags != tags || site.page != page || handoff_changes {
             let site = self.site_mut();
             (site.identity, site.tags, site.page) = (identity, tags, page);
+            site.hand_over(history);
         }
-        Vec::new()
+        match self.conversation.live_session() {
+            Some(session) if new_identity || new_tags => vec![Effect::UpdateConversation {
+                session: session.clone(),
+                identity: self.site.identity.clone().filter(|_| new_identity),
+                tag_ids: self.site.tags.clone().filter(|_| new_tags),
+            }],
+            _ => Vec::new(),
+        }
     }
 }

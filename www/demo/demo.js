@@ -79,5 +79,17 @@ document.addEventListener("click", function (event) {
       document.body.setAttribute("data-identified", "true");
     });
   } else if (command === "setTags") zchat("setTags", ["1"]);
+  else if (command === "setHistory") {
+    // The shop's chatbot hands over: its backend signs the transcript (here the demo site's
+    // `/sign-history`), and the next conversation's agent reads it first.
+    var transcript = JSON.stringify([
+      { time: "2026-12-07 10:00:00", direction: "CLIENT", content: "Quero trocar um produto" },
+      { time: "2026-12-07 10:00:02", direction: "AGENT", content: "Sou o assistente virtual: vou chamar um atendente" }
+    ]);
+    fetch("/sign-history", { method: "POST", body: transcript }).then(function (answer) { return answer.json(); }).then(function (signed) {
+      zchat("setHistory", signed);
+      document.body.setAttribute("data-handed-over", "true");
+    });
+  }
   else zchat(command);
 });

@@ -98,6 +98,22 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
         .route("/hostile.css", get(|| async { file("text/css; charset=utf-8", HOSTILE_CSS) }))
         .route("/demo.js", get(|| async { file("text/javascript; charset=utf-8", SCRIPT) }))
         .route(
+            "/sign-history",
+            // A bot's transcript, signed as the shop's backend would (README, "Bot handoff").
+            axum::routing::post({
+                let identity_secret = identity_secret.clone();
+                move |messages: String| async move {
+                    match identity_secret.as_deref() {
+                        Some(secret) => {
+                            let signature = crate::identity::sign(secret.as_bytes(), &messages);
+                            axum::Json(serde_json::json!({"messages": messages, "signature": signature})).into_response()
+                        }
+                        None => crate::error::RelayError::not_found("This relay verifies no histories").into_response(),
+                    }
+                }
+            }),
+        )
+        .route(
             "/sign",
             get(move |query: Query<Customer>| {
                 let signature = identity_secret.as_deref().map(|secret| crate::identity::sign(secret.as_bytes(), &query.customer_key));

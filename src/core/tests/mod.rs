@@ -53,6 +53,12 @@ impl Embed for Widget {
     }
 }
 
+/// The host page's state, without the `extra` (tested on its own).
+fn state_of(widget: &Widget) -> (&'static str, Option<u32>, bool) {
+    let state = widget.host_state();
+    (state.name, state.position, state.active)
+}
+
 /// The rating of a finished conversation.
 fn rating(widget: &Widget) -> Rating {
     match &widget.conversation.phase {
@@ -127,7 +133,7 @@ fn starting_asks_the_relay_with_the_department_and_customer() {
     let mut widget = new_widget(3);
     let effects = widget.step(Input::Start { customer: customer("Maria"), department: None }, T0);
     assert_eq!(widget.conversation.phase, Phase::Starting);
-    let [Effect::StartInteraction { department_id, customer, extra: None, page: None, identity: None, tag_ids: None, previous: None }] =
+    let [Effect::StartInteraction { department_id, customer, extra: None, page: None, identity: None, tag_ids: None, previous: None, history: None }] =
         effects.as_slice()
     else {
         panic!("{effects:?}")
@@ -162,18 +168,7 @@ fn a_started_interaction_opens_the_stream_from_the_start() {
     let effects = widget.step(Input::Started(Ok(session())), T0);
     assert_eq!(
         effects,
-        [
-            Effect::Save(Saved {
-                current: Some(session()),
-                previous: None,
-                announced: None,
-                contact: false,
-                open: false,
-                muted: false,
-                notify: false
-            }),
-            Effect::OpenStream { session: session(), after: None }
-        ]
+        [Effect::Save(Saved { current: Some(session()), ..Saved::default() }), Effect::OpenStream { session: session(), after: None }]
     );
     assert_eq!((widget.conversation.status(), widget.conversation.link.state), (Some(Status::Waiting), Connection::Connecting));
     widget.step(Input::StreamOpened, T0);
@@ -522,7 +517,7 @@ fn the_agent_finishing_ends_the_conversation_and_closes_the_stream() {
     let effects = widget.step(state(2, "finished"), T0);
     // (The agent joining is as far as the visitor was told.)
     let told = Some("7-1".to_string());
-    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { previous: Some(session()), announced: told, ..Saved::default() })]);
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { previous: Some(session()), announced: told, unrated: true, ..Saved::default() })]);
     assert!(matches!(widget.conversation.phase, Phase::Finished { .. }));
     assert!(!widget.conversation.can_send());
     assert!(widget.step(Input::Send { text: "oi".into(), key: "k".into() }, T0).is_empty());
@@ -591,10 +586,7 @@ fn triggers_of_other_interactions_and_garbage_are_ignored() {
 #[test]
 fn a_reload_replays_the_conversation_under_way_from_the_start() {
     let mut widget = new_widget(1);
-    let effects = widget.step(
-        Input::Restore(Saved { current: Some(session()), previous: None, announced: None, contact: false, open: false, muted: false, notify: false }),
-        T0,
-    );
+    let effects = widget.step(Input::Restore(Saved { current: Some(session()), ..Saved::default() }), T0);
     assert_eq!(effects, [Effect::OpenStream { session: session(), after: None }]);
     assert_eq!(widget.conversation.status(), Some(Status::Waiting));
     widget.step(state(1, "accepted"), T0);
@@ -607,7 +599,16 @@ fn a_reload_replays_the_conversation_under_way_from_the_start() {
 fn a_reload_after_the_end_offers_a_new_conversation_that_names_the_old_one() {
     let mut widget = new_widget(1);
     let effects = widget.step(
-        Input::Restore(Saved { current: None, previous: Some(session()), announced: None, contact: false, open: false, muted: false, notify: false }),
+        Input::Restore(Saved {
+            current: None,
+            previous: Some(session()),
+            announced: None,
+            contact: false,
+            open: false,
+            muted: false,
+            notify: false,
+            unrated: false,
+        }),
         T0,
     );
     assert!(effects.is_empty());
@@ -629,27 +630,107 @@ fn the_visitor_ends_the_conversation() {
     widget.step(Input::Finish, T0);
     let effects = widget.step(Input::Finished(Ok(())), T0);
     let told = Some("7-1".to_string());
-    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { previous: Some(session()), announced: told, ..Saved::default() })]);
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { previous: Some(session()), announced: told, unrated: true, ..Saved::default() })]);
     assert!(matches!(widget.conversation.phase, Phase::Finished { .. }));
     assert_eq!(contents(&widget).last(), Some(&"You ended the conversation."));
     assert!(widget.step(Input::Finish, T0).is_empty(), "nothing to end any more");
 }
 
 #[test]
-fn rating_a_finished_conversation() {
+fn rating_a_finished_conversation_takes_one_tap_and_a_note_may_follow_or_go_alone() {
+    use zchat_types::Mood::{Negative, Positive};
     let mut widget = started();
-    assert!(widget.step(Input::Rate { mood: zchat_types::Mood::Positive, note: String::new() }, T0).is_empty(), "not before the end");
+    assert!(widget.step(Input::Rate { mood: Some(Positive), note: String::new() }, T0).is_empty(), "not before the end");
     widget.step(state(1, "finished"), T0);
-    let effects = widget.step(Input::Rate { mood: zchat_types::Mood::Negative, note: "  slow  ".into() }, T0);
-    let [Effect::Rate { session: s, mood, note }] = effects.as_slice() else { panic!("{effects:?}") };
-    assert_eq!((s, *mood, note.as_deref()), (&session(), zchat_types::Mood::Negative, Some("slow")));
-    assert_eq!(rating(&widget), Rating::Sending { mood: zchat_types::Mood::Negative });
-    assert!(widget.step(Input::Rate { mood: zchat_types::Mood::Positive, note: String::new() }, T0).is_empty(), "one rating at a time");
+    assert!(widget.step(Input::Rate { mood: None, note: "   ".into() }, T0).is_empty(), "nothing to send");
+    // One tap: the mood goes at once.
+    let effects = widget.step(Input::Rate { mood: Some(Negative), note: String::new() }, T0);
+    assert_eq!(effects, [Effect::Rate { session: session(), mood: Some(Negative), note: None }]);
+    assert_eq!(rating(&widget), Rating::Sending { rated: false, noted: false });
+    assert!(widget.step(Input::Rate { mood: Some(Positive), note: String::new() }, T0).is_empty(), "one at a time");
     widget.step(Input::Rated(Err(Failure { message: "offline".into(), retryable: true })), T0);
-    assert_eq!(rating(&widget), Rating::Failed { reason: "offline".into() });
-    widget.step(Input::Rate { mood: zchat_types::Mood::Positive, note: String::new() }, T0);
+    assert_eq!(rating(&widget), Rating::Failed { reason: "offline".into(), rated: false });
+    widget.step(Input::Rate { mood: Some(Positive), note: String::new() }, T0);
+    let effects = widget.step(Input::Rated(Ok(())), T0);
+    assert_eq!(rating(&widget), Rating::Rated);
+    assert!(matches!(effects.as_slice(), [Effect::Save(saved)] if !saved.unrated), "rated: not asked again after a reload");
+    // Then a note, alone (the mood is in: another is not taken).
+    let effects = widget.step(Input::Rate { mood: Some(Negative), note: "  slow  ".into() }, T0);
+    assert_eq!(effects, [Effect::Rate { session: session(), mood: None, note: Some("slow".into()) }]);
     widget.step(Input::Rated(Ok(())), T0);
-    assert_eq!(rating(&widget), Rating::Sent { mood: zchat_types::Mood::Positive });
+    assert_eq!(rating(&widget), Rating::Noted);
+    assert!(widget.step(Input::Rate { mood: None, note: "more".into() }, T0).is_empty(), "done");
+    // A note without a mood, in a conversation of its own.
+    let mut other = started();
+    other.step(state(1, "finished"), T0);
+    let effects = other.step(Input::Rate { mood: None, note: "Obrigada".into() }, T0);
+    assert_eq!(effects, [Effect::Rate { session: session(), mood: None, note: Some("Obrigada".into()) }]);
+    other.step(Input::Rated(Ok(())), T0);
+    assert_eq!(rating(&other), Rating::Noted);
+}
+
+#[test]
+fn a_conversation_that_ended_asks_for_its_rating_after_a_reload_until_rated_or_started_anew() {
+    let mut widget = started();
+    let effects = widget.step(state(1, "finished"), T0);
+    let Some(Effect::Save(saved)) = effects.iter().find(|e| matches!(e, Effect::Save(_))) else { panic!("{effects:?}") };
+    assert!(saved.unrated && saved.current.is_none() && saved.previous == Some(session()), "{saved:?}");
+    // The next page: the rating again, for that conversation.
+    let mut reloaded = new_widget(1);
+    reloaded.step(Input::Restore(saved.clone()), T0);
+    assert_eq!(reloaded.conversation.phase, Phase::Finished { session: session(), rating: Rating::NotYet });
+    let effects = reloaded.step(Input::Rate { mood: Some(zchat_types::Mood::Positive), note: String::new() }, T0);
+    assert!(matches!(effects.as_slice(), [Effect::Rate { .. }]));
+    let effects = reloaded.step(Input::Rated(Ok(())), T0);
+    let [Effect::Save(rated)] = effects.as_slice() else { panic!("{effects:?}") };
+    let mut again = new_widget(1);
+    again.step(Input::Restore(rated.clone()), T0);
+    assert_eq!(again.conversation.phase, Phase::PreChat { error: None }, "rated: the form");
+    // Started anew instead: the form, and the finished one named for the next agent.
+    let mut anew = new_widget(1);
+    anew.step(Input::Restore(saved.clone()), T0);
+    let effects = anew.step(Input::NewConversation, T0);
+    let Some(Effect::Save(fresh)) = effects.iter().find(|e| matches!(e, Effect::Save(_))) else { panic!("{effects:?}") };
+    assert!(!fresh.unrated && fresh.previous == Some(session()));
+}
+
+#[test]
+fn identify_and_set_tags_reach_the_conversation_under_way_once_each_change() {
+    let mut widget = started();
+    let identity = zchat_types::Identity { customer_key: "c-42".into(), signature: "ab".repeat(32) };
+    let effects = widget.step(Input::Site { identity: Some(identity.clone()), tags: None, page: None, history: None }, T0);
+    assert_eq!(effects, [Effect::UpdateConversation { session: session(), identity: Some(identity.clone()), tag_ids: None }]);
+    // The loader says everything again on every message: no change, nothing sent.
+    assert!(widget.step(Input::Site { identity: Some(identity.clone()), tags: None, page: None, history: None }, T0).is_empty());
+    let tags = Some(vec!["7".to_string()]);
+    let effects = widget.step(Input::Site { identity: Some(identity.clone()), tags: tags.clone(), page: None, history: None }, T0);
+    assert_eq!(effects, [Effect::UpdateConversation { session: session(), identity: None, tag_ids: tags }]);
+    // Before a conversation: kept for its start, nothing sent.
+    let mut fresh = new_widget(1);
+    assert!(fresh.step(Input::Site { identity: Some(identity), tags: None, page: None, history: None }, T0).is_empty());
+}
+
+#[test]
+fn a_bots_transcript_goes_with_the_next_conversation_only() {
+    let history = zchat_types::SignedHistory { messages: "[]".into(), signature: "ab".repeat(32) };
+    let said = |history: Option<zchat_types::SignedHistory>| Input::Site { identity: None, tags: None, page: None, history };
+    let mut widget = new_widget(1);
+    widget.step(said(Some(history.clone())), T0);
+    let effects = widget.step(Input::Start { customer: customer("Ana"), department: None }, T0);
+    assert!(matches!(&effects[..], [Effect::StartInteraction { history: Some(given), .. }] if *given == history), "{effects:?}");
+    widget.step(Input::Started(Ok(session())), T0);
+    // The page says it again (it says everything on every message): not for the next one.
+    widget.step(said(Some(history.clone())), T0);
+    widget.step(state(1, "finished"), T0);
+    widget.step(Input::NewConversation, T0);
+    let effects = widget.step(Input::Start { customer: customer("Ana"), department: None }, T0);
+    assert!(matches!(&effects[..], [Effect::StartInteraction { history: None, .. }]), "{effects:?}");
+    // Another transcript: for the next one.
+    widget.step(Input::Started(Err(Failure { message: "x".into(), retryable: true })), T0);
+    let other = zchat_types::SignedHistory { messages: "[ ]".into(), signature: "cd".repeat(32) };
+    widget.step(said(Some(other.clone())), T0);
+    let effects = widget.step(Input::Start { customer: customer("Ana"), department: None }, T0);
+    assert!(matches!(&effects[..], [Effect::StartInteraction { history: Some(given), .. }] if *given == other), "{effects:?}");
 }
 
 #[test]
@@ -670,7 +751,8 @@ fn a_new_conversation_starts_clean_and_names_the_finished_one() {
                 contact: false,
                 open: false,
                 muted: false,
-                notify: false
+                notify: false,
+                unrated: false
             })
         ]
     );
@@ -749,12 +831,12 @@ fn new_messages_are_announced_to_the_host_page_once_even_after_a_reload() {
     let mut widget = started();
     widget.step(state(1, "accepted"), T0);
     let effects = widget.step(agent_message(2, "m1", "Olá!"), T0);
-    let announced = Announcement { from: "agent", text: "Olá!".into(), agent: Some("Atendente".into()) };
+    let announced = Announcement { from: "agent", text: "Olá!".into(), agent: Some("Atendente".into()), agent_id: Some(111) };
     assert_eq!(effects[0], Effect::Announce(announced));
     let Effect::Save(saved) = &effects[1] else { panic!("the browser keeps how far it told: {effects:?}") };
     assert_eq!(saved.announced.as_deref(), Some("7-2"));
     let effects = widget.step(customer_message(3, "Oi", None), T0);
-    assert_eq!(effects[0], Effect::Announce(Announcement { from: "visitor", text: "Oi".into(), agent: None }));
+    assert_eq!(effects[0], Effect::Announce(Announcement { from: "visitor", text: "Oi".into(), agent: None, agent_id: None }));
 
     // A reload: the log replays from its start, and nothing is told twice; what is new is.
     let mut reloaded = new_widget(1);
@@ -767,6 +849,7 @@ fn new_messages_are_announced_to_the_host_page_once_even_after_a_reload() {
             open: false,
             muted: false,
             notify: false,
+            unrated: false,
         }),
         T0,
     );
@@ -801,16 +884,16 @@ fn the_host_page_prefills_the_form_and_gives_the_extra() {
 #[test]
 fn the_host_page_sees_the_state_by_name() {
     let mut widget = new_widget(1);
-    assert_eq!(widget.host_state(), ("prechat", None, false));
+    assert_eq!(state_of(&widget), ("prechat", None, false));
     widget.step(Input::Start { customer: customer("Ana"), department: None }, T0);
-    assert_eq!(widget.host_state(), ("starting", None, false));
+    assert_eq!(state_of(&widget), ("starting", None, false));
     let mut widget = started();
     widget.step(queued(1, 2), T0);
-    assert_eq!(widget.host_state(), ("queued", Some(2), true));
+    assert_eq!(state_of(&widget), ("queued", Some(2), true));
     widget.step(state(2, "accepted"), T0);
-    assert_eq!(widget.host_state(), ("chatting", None, true));
+    assert_eq!(state_of(&widget), ("chatting", None, true));
     widget.step(state(3, "finished"), T0);
-    assert_eq!(widget.host_state(), ("finished", None, false));
+    assert_eq!(state_of(&widget), ("finished", None, false));
 }
 
 #[test]
@@ -913,7 +996,7 @@ fn known_states_in_variant_shapes_are_applied() {
     assert_eq!(widget.conversation.status(), Some(Status::Queued { position: Some(3) }));
     widget.step(as_sent(2, json!({"state": "queued", "position": null})), T0);
     assert_eq!(widget.conversation.status(), Some(Status::Queued { position: None }), "in line, place unknown");
-    assert_eq!(widget.host_state(), ("queued", None, true));
+    assert_eq!(state_of(&widget), ("queued", None, true));
     widget.step(as_sent(3, json!({"state": "Accepted", "channel": "web"})), T0);
     assert_eq!(widget.conversation.status(), Some(Status::Chatting));
     widget.step(as_sent(4, json!({"state": "Typing"})), T0);
@@ -978,7 +1061,8 @@ fn the_sites_customer_tags_and_page_go_with_the_start() {
     let identity = zchat_types::Identity { customer_key: "c-42".into(), signature: "ab".repeat(32) };
     let page: serde_json::Map<String, serde_json::Value> =
         serde_json::from_value(json!({"url": format!("https://shop.example/{}", "p".repeat(600)), "title": "Cart", "referrer": ""})).unwrap();
-    let effects = widget.step(Input::Site { identity: Some(identity.clone()), tags: Some(vec!["1".into(), "7".into()]), page: Some(page) }, T0);
+    let effects =
+        widget.step(Input::Site { identity: Some(identity.clone()), tags: Some(vec!["1".into(), "7".into()]), page: Some(page), history: None }, T0);
     assert!(effects.is_empty());
     let extra: serde_json::Map<String, serde_json::Value> = serde_json::from_value(json!({"plan": "gold"})).unwrap();
     widget.step(Input::SetExtra(extra), T0);
@@ -998,7 +1082,7 @@ fn starting_anew_replaces_the_conversation_and_nothing_else() {
     let mut widget = new_widget(1).with_lang(crate::texts::Lang::PtBr).with_hours(Some(("mon 09:00-10:00".into(), "UTC".into())));
     let identity = zchat_types::Identity { customer_key: "c-42".into(), signature: "ab".repeat(32) };
     let page: serde_json::Map<String, serde_json::Value> = serde_json::from_value(json!({"url": "https://shop.example/cart"})).unwrap();
-    let site = Input::Site { identity: Some(identity.clone()), tags: Some(vec!["7".into()]), page: Some(page) };
+    let site = Input::Site { identity: Some(identity.clone()), tags: Some(vec!["7".into()]), page: Some(page), history: None };
     widget.step(site, T0);
     widget.step(Input::SetExtra(serde_json::from_value(json!({"botId": 3})).unwrap()), T0);
     widget.step(Input::Prefill(customer("Ana")), T0);
@@ -1030,7 +1114,7 @@ fn starting_anew_replaces_the_conversation_and_nothing_else() {
 fn forgetting_the_device_forgets_every_session_and_the_identity_and_leaves_zchat_alone() {
     let mut widget = started();
     let identity = zchat_types::Identity { customer_key: "c-42".into(), signature: "ab".repeat(32) };
-    widget.step(Input::Site { identity: Some(identity), tags: None, page: None }, T0);
+    widget.step(Input::Site { identity: Some(identity), tags: None, page: None, history: None }, T0);
     widget.step(state(1, "accepted"), T0);
     widget.step(agent_message(2, "m1", "Olá!"), T0);
     let effects = widget.step(Input::Forget, T0);
@@ -1041,10 +1125,24 @@ fn forgetting_the_device_forgets_every_session_and_the_identity_and_leaves_zchat
     );
     assert!(widget.conversation.transcript.is_empty());
     assert_eq!(widget.conversation.phase, Phase::PreChat { error: None });
-    assert_eq!(widget.host_state(), ("prechat", None, false), "the host page forgets its conversation under way too");
+    assert_eq!(state_of(&widget), ("prechat", None, false), "the host page forgets its conversation under way too");
     // The next start names no earlier conversation.
     let effects = widget.step(Input::Start { customer: customer("Bia"), department: None }, T0);
     assert!(matches!(effects.as_slice(), [Effect::StartInteraction { previous: None, identity: None, .. }]), "{effects:?}");
 }
 
 mod attachments;
+
+#[test]
+fn the_host_page_hears_zchats_extra_and_the_agents_id() {
+    let mut widget = started();
+    assert_eq!(widget.host_state().extra, None);
+    let mut body = json!({"state": "accepted"});
+    body["interaction_hash"] = json!(HASH);
+    body["extra"] = json!({"botId": 42, "plan": "gold"});
+    widget.step(Input::StreamEvent { id: "7-1".into(), event: StreamEvent::Trigger(serde_json::from_value(body).unwrap()) }, T0);
+    let extra = widget.host_state().extra.expect("the trigger's extra");
+    assert_eq!(serde_json::Value::Object((*extra).clone()), json!({"botId": 42, "plan": "gold"}));
+    let effects = widget.step(agent_message(2, "m1", "Olá"), T0);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Announce(Announcement { agent_id: Some(111), .. }))), "{effects:?}");
+}
