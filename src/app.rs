@@ -13,10 +13,22 @@ use crate::settings::Settings;
 use crate::texts::Lang;
 use crate::{host, page};
 
-/// The site's language, else the browser's, else English; also set as the page's `lang`.
+/// The browser's languages, most preferred first (`navigator.languages`, else `.language`).
+fn browser_languages() -> Vec<String> {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return Vec::new() };
+    let mut tags: Vec<String> = navigator.languages().iter().filter_map(|tag| tag.as_string()).collect();
+    tags.extend(navigator.language());
+    tags
+}
+
+/// The site's language, else the browser's, else English (`Lang::choose`); also set as the page's
+/// `lang`. A `data-lang` that is not one of ours is said in the console.
 fn language(settings: &Settings) -> Lang {
-    let browser = || web_sys::window().and_then(|w| w.navigator().language()).and_then(|tag| Lang::parse(&tag));
-    let lang = settings.lang.or_else(browser).unwrap_or_default();
+    let site = settings.lang.as_deref();
+    if site.is_some_and(|tag| Lang::parse(tag).is_none()) {
+        host::complain(&["data-lang \"", site.unwrap_or_default(), "\" is not one of pt-BR, en, es: the browser's language is used."].concat());
+    }
+    let lang = Lang::choose(site, browser_languages().iter().map(String::as_str));
     if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
         let _ = root.set_attribute("lang", lang.tag());
     }
@@ -64,7 +76,7 @@ pub fn app() -> Html {
         }
         Err(error) => {
             host::complain(error);
-            let texts = web_sys::window().and_then(|w| w.navigator().language()).and_then(|t| Lang::parse(&t)).unwrap_or_default().texts();
+            let texts = Lang::choose(None, browser_languages().iter().map(String::as_str)).texts();
             html! { <p class="zc-form-error" role="alert">{ texts.cannot_start.with(error) }</p> }
         }
     }

@@ -5,11 +5,11 @@ mod composer;
 mod contact;
 mod end_chat;
 pub mod icons;
+mod menu;
 mod message;
 mod prechat;
 mod rating;
 mod status;
-mod tools;
 mod transcript;
 
 pub use crate::core::safe_url;
@@ -17,11 +17,11 @@ pub use chat_window::{ChatWindow, ChatWindowProps};
 pub use composer::{Composer, ComposerProps};
 pub use contact::contact_ask;
 pub use end_chat::{end_chat, Confirmed, ConfirmedProps};
-pub use message::{segments, time_of, MessageBubble, MessageBubbleProps, Segment};
+pub use menu::{conversation_text, forget_ask, menu};
+pub use message::{segments, viewer, MessageBubble, MessageBubbleProps, Segment};
 pub use prechat::{PreChatForm, PreChatFormProps};
 pub use rating::rating_panel;
 pub use status::{status_line, status_text};
-pub use tools::{conversation_text, tools};
 pub use transcript::{Transcript, TranscriptProps};
 
 use yew::prelude::*;

@@ -20,7 +20,8 @@
 //! - `typing`: telling zChat the visitor is typing.
 //! - `attention`: what the visitor has seen, what the host page was told, and the visitor who
 //!   looks away (the chime, the title, notifications).
-//! - [`prechat`]: the pre-chat form's rules. `transcript`: what the visitor sees.
+//! - [`prechat`]: the pre-chat form's rules. `transcript`: what the visitor sees; `layout`: how it
+//!   reads (days, groups).
 
 pub mod attachments;
 mod attention;
@@ -28,6 +29,7 @@ mod connection;
 mod conversation;
 mod events;
 pub mod io;
+mod layout;
 mod outbox;
 pub mod prechat;
 mod saved;
@@ -44,9 +46,10 @@ pub use attention::Permission;
 pub use connection::Connection;
 pub use conversation::{Agent, Conversation, Phase, Rating, Session, Status};
 pub use io::{Announcement, Effect, Failure, Input, StreamEvent, MAX_EXTRA_BYTES};
+pub use layout::{initial, layout, Day, Row, GROUP_GAP_MS};
 pub use saved::Saved;
 pub use site::{Alerts, Hours, Site};
-pub use transcript::{safe_url, Delivery, Entry, EntryId, Sender, SystemLine};
+pub use transcript::{file_of, safe_url, Delivery, Entry, EntryId, Sender, SystemLine};
 pub use typing::TYPING_IDLE_MS;
 pub use visitor::Visitor;
 pub use widget::{HostState, Widget};

@@ -1,9 +1,9 @@
 //! The embed settings the frame page receives in its query string from the loader
 //! (`/widget/?department=1&title=…&fields=name*,email,phone*,cpf`). Pure parsing: every invalid
-//! setting is an error that names it.
+//! setting is an error that names it, but `lang`, kept as written (`texts::Lang::choose` falls back
+//! from a language the widget does not speak).
 
 use crate::core::prechat::{self, FieldRule};
-use crate::texts::Lang;
 
 /// What the site owner configured for this widget.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +19,9 @@ pub struct Settings {
     pub host: Option<String>,
     /// Departments the visitor chooses from (`departments=1:Atendimento,2:Vendas`); empty: none.
     pub departments: Vec<(i64, String)>,
-    /// The language set by the site (`lang=pt-BR`); none: the browser's.
-    pub lang: Option<Lang>,
+    /// The language set by the site (`lang=pt-BR`), as written (at most [`MAX_LANG_CHARS`]); none:
+    /// the browser's.
+    pub lang: Option<String>,
     /// The site's colour (`color=#0a7d32`) for the header, buttons and the visitor's bubbles.
     pub color: Option<Accent>,
     /// The team's business hours (`hours=mon-fri 09:00-18:00`) and its time zone (`timezone=
@@ -68,6 +69,8 @@ impl Accent {
 const DEFAULT_TITLE: &str = "Chat with us";
 /// Titles longer than this are cut: the header has one line.
 const MAX_TITLE_CHARS: usize = 60;
+/// The longest `data-lang` kept (a language tag is rarely over 35).
+pub const MAX_LANG_CHARS: usize = 64;
 
 impl Settings {
     /// Reads the settings from decoded query pairs. Unknown names are ignored (newer loaders may
@@ -111,7 +114,8 @@ impl Settings {
         let title = title.map_or(DEFAULT_TITLE.to_string(), |t| t.chars().take(MAX_TITLE_CHARS).collect());
         let fields = fields.map_or_else(|| Ok(prechat::default_fields()), prechat::parse_fields)?;
         let host = host.map(|host| check_origin(host).ok_or_else(|| ["The host \"", host, "\" is not an origin."].concat())).transpose()?;
-        let lang = lang.map(|tag| Lang::parse(tag).ok_or_else(|| ["data-lang \"", tag, "\" is not one of pt-BR, en, es."].concat())).transpose()?;
+        // Not one of ours: the browser's language instead, and the site is told (`Lang::choose`).
+        let lang = lang.map(|tag| tag.chars().take(MAX_LANG_CHARS).collect());
         let color = color
             .map(|text| Accent::parse(text.trim()).ok_or_else(|| ["data-color \"", text, "\" is not a colour like #2f6fed."].concat()))
             .transpose()?;
@@ -193,8 +197,11 @@ mod tests {
                 title_alert: true
             }
         );
-        assert_eq!(Settings::from_pairs([("department", "1"), ("lang", "pt-BR")]).unwrap().lang, Some(Lang::PtBr));
-        assert!(Settings::from_pairs([("department", "1"), ("lang", "fr")]).unwrap_err().contains("fr"));
+        assert_eq!(Settings::from_pairs([("department", "1"), ("lang", "pt-BR")]).unwrap().lang.as_deref(), Some("pt-BR"));
+        // A language not ours is no reason to show no chat (`Lang::choose` falls back).
+        assert_eq!(Settings::from_pairs([("department", "1"), ("lang", "fr")]).unwrap().lang.as_deref(), Some("fr"));
+        let long = "x".repeat(1000);
+        assert_eq!(Settings::from_pairs([("department", "1"), ("lang", long.as_str())]).unwrap().lang.map(|l| l.len()), Some(MAX_LANG_CHARS));
         let choice = Settings::from_pairs([("departments", "2:Vendas, 1:Atendimento")]).unwrap();
         assert_eq!((choice.department_id, choice.departments.len()), (2, 2), "the first is the default");
         for bad in ["Vendas", "x:Vendas", "0:Zero", "3:", ""] {

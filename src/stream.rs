@@ -26,11 +26,12 @@ impl Drop for EventStream {
     }
 }
 
-/// Opens `GET …/{hash}/events?token=…[&last_event_id=…]` and feeds its events to `on_input`.
+/// Opens `GET …/{hash}/events?token=…&times=1[&last_event_id=…]` and feeds its events to
+/// `on_input` (`times=1`: each id says when the relay logged its event, the time the widget shows).
 pub fn open(session: &Session, after: Option<EventId>, on_input: Callback<Input>) -> Option<EventStream> {
     let encode = |text: &str| String::from(js_sys::encode_uri_component(text));
     let path = paths::for_interaction(paths::EVENTS, &encode(&session.hash));
-    let mut url = [path.as_str(), "?token=", &encode(&session.credential)].concat();
+    let mut url = [path.as_str(), "?token=", &encode(&session.credential), "&times=1"].concat();
     if let Some(id) = after {
         url.extend(["&last_event_id=", &id.to_string()]);
     }

@@ -23,6 +23,13 @@ impl Lang {
         }
     }
 
+    /// The widget's language: the site's (`data-lang`), else the first of the browser's languages
+    /// (`navigator.languages`, most preferred first) that is one of ours, else English. Any text
+    /// at all may come in (`C`, `POSIX`, `en_US`, `x-foo`, empty, 100 letters): none is refused.
+    pub fn choose<'a>(site: Option<&str>, browser: impl IntoIterator<Item = &'a str>) -> Lang {
+        site.and_then(Lang::parse).or_else(|| browser.into_iter().find_map(Lang::parse)).unwrap_or_default()
+    }
+
     /// The `lang` attribute of the page.
     pub fn tag(self) -> &'static str {
         match self {
@@ -112,9 +119,9 @@ pub struct Texts {
     /// The host page's title while the visitor looks away: one new message, several.
     pub title_one: &'static str,
     pub title_many: Template,
-    /// The chime's switch in the footer (pressed: it sounds).
+    /// The chime's switch in the window's menu (checked: it sounds).
     pub sound: &'static str,
-    /// The browser notifications' switch in the footer (pressed: on).
+    /// The browser notifications' switch in the window's menu (checked: on).
     pub notifications: &'static str,
     pub status_agent_joined: &'static str,
     pub status_chatting_with: Template,
@@ -142,6 +149,18 @@ pub struct Texts {
     pub end_yes: &'static str,
     pub end_no: &'static str,
     pub close: &'static str,
+    /// The window's menu button.
+    pub more: &'static str,
+    /// The transcript's day separators.
+    pub today: &'static str,
+    pub yesterday: &'static str,
+    /// Under the status while the visitor waits: what happens next.
+    pub wait_next: &'static str,
+    /// An agent's picture, as a button that shows it full size.
+    pub open_image: &'static str,
+    pub close_picture: &'static str,
+    /// The picture viewer's name.
+    pub picture: &'static str,
     /// On the form, for a customer the site vouched for.
     pub verified: &'static str,
     pub forget_device: &'static str,
@@ -242,6 +261,13 @@ pub static EN: Texts = Texts {
     end_yes: "Yes, end it",
     end_no: "Cancel",
     close: "Close chat",
+    more: "More options",
+    today: "Today",
+    yesterday: "Yesterday",
+    wait_next: "An agent will answer here. You can write now: they will read everything you send.",
+    open_image: "Show the picture full size",
+    close_picture: "Close the picture",
+    picture: "Picture",
     verified: "✓ You are signed in to the site: the team will know it is you.",
     forget_device: "Forget this device",
     forget_question: "Forget this chat on this device? Your conversations will no longer show here.",
@@ -337,6 +363,13 @@ pub static PT_BR: Texts = Texts {
     end_yes: "Sim, encerrar",
     end_no: "Cancelar",
     close: "Fechar o chat",
+    more: "Mais opções",
+    today: "Hoje",
+    yesterday: "Ontem",
+    wait_next: "Um atendente vai responder aqui. Você já pode escrever: tudo o que você enviar será lido.",
+    open_image: "Ver a imagem em tamanho real",
+    close_picture: "Fechar a imagem",
+    picture: "Imagem",
     verified: "✓ Você está conectado ao site: a equipe saberá que é você.",
     forget_device: "Esquecer este dispositivo",
     forget_question: "Esquecer o chat neste dispositivo? Suas conversas não aparecerão mais aqui.",
@@ -432,6 +465,13 @@ pub static ES: Texts = Texts {
     end_yes: "Sí, terminar",
     end_no: "Cancelar",
     close: "Cerrar el chat",
+    more: "Más opciones",
+    today: "Hoy",
+    yesterday: "Ayer",
+    wait_next: "Un agente responderá aquí. Ya puedes escribir: se leerá todo lo que envíes.",
+    open_image: "Ver la imagen en tamaño real",
+    close_picture: "Cerrar la imagen",
+    picture: "Imagen",
     verified: "✓ Has iniciado sesión en el sitio: el equipo sabrá que eres tú.",
     forget_device: "Olvidar este dispositivo",
     forget_question: "¿Olvidar el chat en este dispositivo? Tus conversaciones ya no se mostrarán aquí.",
@@ -541,5 +581,30 @@ mod tests {
         assert_ne!(Lang::PtBr.texts().line_unshowable, Lang::Es.texts().line_unshowable);
         assert_ne!(Lang::PtBr.texts().start, Lang::En.texts().start);
         assert_ne!(Lang::Es.texts().start, Lang::En.texts().start);
+    }
+
+    #[test]
+    fn any_language_tag_chooses_one_of_the_widgets() {
+        // Whatever a browser or a site says (WebKit with `LANG=C` says `C`).
+        let long = "a".repeat(100);
+        let table: [(Option<&str>, &[&str], Lang); 14] = [
+            (None, &["C"], Lang::En),
+            (None, &["POSIX"], Lang::En),
+            (None, &[""], Lang::En),
+            (None, &["en_US"], Lang::En),
+            (None, &["pt-br"], Lang::PtBr),
+            (None, &["zh-Hant-TW", "es-419"], Lang::Es),
+            (None, &[long.as_str()], Lang::En),
+            (None, &["x-foo", "pt_BR"], Lang::PtBr),
+            (None, &[], Lang::En),
+            (Some("C"), &["es"], Lang::Es),
+            (Some("fr"), &["C"], Lang::En),
+            (Some("pt-BR"), &["es"], Lang::PtBr),
+            (Some(long.as_str()), &["pt"], Lang::PtBr),
+            (Some(""), &[""], Lang::En),
+        ];
+        for (site, browser, chosen) in table {
+            assert_eq!(Lang::choose(site, browser.iter().copied()), chosen, "site {site:?}, browser {browser:?}");
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use serde_json::json;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
 use yew::prelude::*;
@@ -217,11 +217,11 @@ async fn agent_text_is_text_and_only_http_media_is_shown() {
     assert_eq!(first.text_content().unwrap(), "<b>bold</b><img src=x onerror=alert(1)>");
     assert_eq!(first.children().length(), 0, "no element was made from the agent's text");
     assert_eq!(text(&root, ".zc-author").unwrap(), "<i>Ana</i>");
-    let images = root.query_selector_all("img").unwrap();
+    let images = root.query_selector_all("img.zc-media").unwrap();
     assert_eq!(images.length(), 1, "only the https image is shown");
     let image: Element = images.get(0).unwrap().dyn_into().unwrap();
     assert_eq!(image.get_attribute("src").as_deref(), Some("https://example.com/a.png"));
-    let file = root.query_selector("a.zc-file").unwrap().unwrap();
+    let file = root.query_selector("a.zc-card").unwrap().unwrap();
     assert_eq!(file.get_attribute("href").as_deref(), Some("http://example.com/manual.pdf"));
     assert_eq!(file.get_attribute("rel").as_deref(), Some("noopener noreferrer"));
     let links = root.query_selector_all(".zc-text a").unwrap();
@@ -256,7 +256,7 @@ async fn a_nameless_agent_is_the_agent_and_a_text_with_an_address_links_it() {
     until("the messages", || root.query_selector_all(".zc-agent").unwrap().length() == 3).await;
     let authors = root.query_selector_all(".zc-author").unwrap();
     assert_eq!(authors.get(0).unwrap().text_content().unwrap(), "Agent");
-    let addresses = root.query_selector_all("a.zc-file").unwrap();
+    let addresses = root.query_selector_all("a.zc-link-out").unwrap();
     assert_eq!(addresses.length(), 1, "one address link: not the one the text shows, not javascript:");
     let address: Element = addresses.get(0).unwrap().dyn_into().unwrap();
     assert_eq!(address.get_attribute("href").as_deref(), Some("https://maps.example/p/1"));
@@ -273,7 +273,7 @@ async fn times_are_written_in_the_browsers_locale() {
     let date = js_sys::Date::new(&(at as f64).into());
     let language = web_sys::window().unwrap().navigator().language().unwrap();
     let expected = date.to_locale_time_string_with_options(&language, &options).as_string().unwrap();
-    assert_eq!(time_of(at), expected, "the browser's own writing of that time ({language})");
+    assert_eq!(zchat_widget::clock::time_of(at), expected, "the browser's own writing of that time ({language})");
     assert!(expected.contains("05"), "{expected}");
     let entry = Entry {
         id: EntryId::AgentMessage("t".into()),
@@ -289,6 +289,49 @@ async fn times_are_written_in_the_browsers_locale() {
     yew::Renderer::<Transcript>::with_root_and_props(root.clone(), props).render();
     until("the message", || text(&root, ".zc-meta time").is_some()).await;
     assert_eq!(text(&root, ".zc-meta time").unwrap(), expected);
+}
+
+#[wasm_bindgen_test]
+fn a_time_is_written_whatever_language_the_browser_says() {
+    use zchat_widget::clock::time_in;
+    // The widget's language (the page's `lang`), the second choice, left out at first: the third,
+    // the browser's default writing, is seen.
+    let root = web_sys::window().unwrap().document().unwrap().document_element().unwrap();
+    let page_lang = root.get_attribute("lang");
+    root.remove_attribute("lang").unwrap();
+    let at = js_sys::Date::new_with_year_month_day_hr_min(2026, 11, 1, 14, 5).get_time() as u64;
+    let written = |locale: &JsValue| {
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into()).unwrap();
+        js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into()).unwrap();
+        js_sys::Date::new(&(at as f64).into()).to_locale_time_string_with_options(&locale.as_string().unwrap_or_default(), &options).as_string()
+    };
+    // Tags Intl refuses (a RangeError: `C`, `en_US`…) or takes without knowing them (`POSIX`):
+    // the browser's own default writing.
+    let default = {
+        let date = js_sys::Date::new(&(at as f64).into());
+        let method: js_sys::Function = js_sys::Reflect::get(&date, &"toLocaleTimeString".into()).unwrap().dyn_into().unwrap();
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into()).unwrap();
+        js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into()).unwrap();
+        method.call2(&date, &JsValue::UNDEFINED, &options).unwrap().as_string().unwrap()
+    };
+    let long = "a".repeat(100);
+    for tag in ["C", "POSIX", "", "en_US", "x-foo", long.as_str(), "*"] {
+        assert_eq!(time_in(at, Some(tag.to_string())), default, "{tag:?}");
+    }
+    // Tags it takes, in any case: their own writing.
+    for tag in ["pt-br", "zh-Hant-TW", "en-US", "es-419"] {
+        assert_eq!(Some(time_in(at, Some(tag.to_string()))), written(&tag.into()), "{tag:?}");
+    }
+    assert!(default.contains("05"), "{default}");
+    // With the widget's language on the page (pt-BR), a refused tag falls back to it.
+    root.set_attribute("lang", "pt-BR").unwrap();
+    assert_eq!(Some(time_in(at, Some("C".into()))), written(&"pt-BR".into()));
+    match page_lang {
+        Some(lang) => root.set_attribute("lang", &lang).unwrap(),
+        None => root.remove_attribute("lang").unwrap(),
+    }
 }
 
 #[wasm_bindgen_test]
@@ -650,12 +693,24 @@ async fn the_widget_speaks_the_visitors_language() {
 }
 
 #[wasm_bindgen_test]
-async fn the_footer_offers_notifications_only_where_the_browser_may_give_them() {
+async fn the_menu_offers_notifications_only_where_the_browser_may_give_them() {
     use zchat_widget::core::Permission;
-    let pressed = |root: &Element| root.query_selector(".zc-notify").unwrap().and_then(|switch| switch.get_attribute("aria-pressed"));
-    // Not said yet, denied or unsupported: not there (the sound switch is, so the footer drew).
+    let pressed = |root: &Element| root.query_selector(".zc-notify").unwrap().and_then(|switch| switch.get_attribute("aria-checked"));
+    // One menu in the page: the menu's button opens the menu of its id.
+    let only_this_window = || {
+        let earlier = gloo_document().query_selector_all("#zc-menu").unwrap();
+        for n in 0..earlier.length() {
+            earlier.get(n).unwrap().dyn_into::<Element>().unwrap().remove();
+        }
+    };
+    only_this_window();
+    let open = |root: &Element| root.query_selector("#zc-menu:popover-open").unwrap().is_some();
+    // Not said yet, denied or unsupported: not there (the sound switch is, so the menu drew).
     let root = root_with(started());
-    until("the footer", || text(&root, ".zc-sound").is_some()).await;
+    until("the menu's button", || text(&root, ".zc-more").is_some()).await;
+    click(&root, ".zc-more");
+    until("the menu open", || open(&root)).await;
+    assert!(text(&root, ".zc-sound").is_some());
     assert_eq!(pressed(&root), None);
     // Not asked yet: offered, off; a click turns them on (the core asks the browser).
     for (permission, notify, shown, click_says) in
@@ -664,8 +719,12 @@ async fn the_footer_offers_notifications_only_where_the_browser_may_give_them() 
         let mut conversation = started();
         conversation.step(Input::Notifications(permission), 0);
         conversation.step(Input::Notify(notify), 0);
+        only_this_window();
         let root = self::root();
         let switched = mount_window(&root, conversation);
+        until("the menu's button", || text(&root, ".zc-more").is_some()).await;
+        click(&root, ".zc-more");
+        until("the menu open", || open(&root)).await;
         until("the option", || pressed(&root).is_some()).await;
         assert_eq!(pressed(&root).as_deref(), Some(shown), "{permission:?}, {notify}");
         assert_eq!(text(&root, ".zc-notify").unwrap(), "Notifications");

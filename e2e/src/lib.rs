@@ -26,12 +26,79 @@ pub async fn start_product() -> Running {
     launch(Config::for_tests(widget_dist())).await.expect("the product starts")
 }
 
-/// A chromedriver process and a WebDriver session in headless Chromium. Dropping it kills the
-/// driver (and with it the browser) even when a test fails.
+/// A browser engine the journeys run in: Chromium (every journey), Firefox and WebKit (the
+/// visitor's core journey, `tests/engines.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Debian's Chromium, through chromedriver, headless.
+    Chromium,
+    /// Firefox ESR, through geckodriver, headless.
+    Firefox,
+    /// WebKitGTK's MiniBrowser (the engine of Safari), through WebKitWebDriver, on a virtual
+    /// display of its own (`xvfb-run -a`).
+    WebKit,
+}
+
+/// WebKitGTK's browser for automation (Debian's libwebkit2gtk-4.1-0).
+const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+
+impl Engine {
+    /// The WebDriver server to start on `port`: its program and arguments.
+    fn driver(self, port: u16) -> (String, Vec<String>) {
+        match self {
+            Engine::Chromium => (std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()), vec![format!("--port={port}")]),
+            Engine::Firefox => ("geckodriver".into(), vec!["--host".into(), "127.0.0.1".into(), "--port".into(), port.to_string()]),
+            Engine::WebKit => {
+                ("xvfb-run".into(), ["-a", "-s", "-screen 0 1280x1024x24", "WebKitWebDriver", &format!("--port={port}")].map(String::from).to_vec())
+            }
+        }
+    }
+
+    /// The session's capabilities: the browser, headless where it can be, its profile in `profile`.
+    fn capabilities(self, profile: &std::path::Path, switches: &[String], prefs: Value) -> Value {
+        match self {
+            Engine::Chromium => {
+                let mut args: Vec<String> = [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                    "--disable-sync",
+                    "--window-size=1280,900",
+                ]
+                .map(String::from)
+                .to_vec();
+                args.push(format!("--user-data-dir={}", profile.display()));
+                args.extend_from_slice(switches);
+                json!({"goog:chromeOptions": {
+                    "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                    "args": args,
+                    "prefs": prefs
+                }})
+            }
+            Engine::Firefox => json!({"browserName": "firefox", "moz:firefoxOptions": {
+                "binary": std::env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into()),
+                "args": ["-headless", "-profile", profile.display().to_string()],
+                "prefs": {"browser.shell.checkDefaultBrowser": false, "datareporting.policy.dataSubmissionEnabled": false}
+            }}),
+            Engine::WebKit => json!({"browserName": "MiniBrowser", "webkitgtk:browserOptions": {
+                "binary": MINIBROWSER,
+                "args": ["--automation"]
+            }}),
+        }
+    }
+}
+
+/// A WebDriver server and a session in one of the [`Engine`]s. Dropping it kills the driver (and
+/// with it the browser) even when a test fails.
 pub struct Browser {
     pub client: Client,
-    /// chromedriver's address, for the Chrome DevTools commands it relays.
+    /// The WebDriver's address (chromedriver's relays Chrome DevTools commands).
     driver: String,
+    pub engine: Engine,
     _driver: Child,
     /// The browser's profile: its own folder, removed when the browser is dropped (after
     /// [`Drop`] has killed it: a killed Chromium leaves its profile behind, 2 MB to 30 MB each).
@@ -66,50 +133,46 @@ impl Browser {
     }
 
     async fn start_configured(switches: &[String], prefs: Value) -> Browser {
+        Browser::start_engine_configured(Engine::Chromium, None, switches, prefs).await
+    }
+
+    /// `engine`, its browser started with `LANG=lang` (its language: WebKit's `navigator.language`
+    /// is the process's, and `C` gives the tag `C`).
+    pub async fn start_engine(engine: Engine, lang: &str) -> Browser {
+        Browser::start_engine_configured(engine, Some(lang), &[], json!({})).await
+    }
+
+    async fn start_engine_configured(engine: Engine, lang: Option<&str>, switches: &[String], prefs: Value) -> Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let driver = Command::new(&driver_path)
-            .arg(format!("--port={port}"))
+        let (program, args) = engine.driver(port);
+        let mut command = Command::new(&program);
+        command.args(&args);
+        if let Some(lang) = lang {
+            command.env("LANG", lang).env("LC_ALL", lang).env("LANGUAGE", lang);
+        }
+        let driver = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             // Its own process group, which its browsers join: dropped, the whole group goes.
             .process_group(0)
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e} (scripts/setup.sh installs chromium-driver)"));
+            .unwrap_or_else(|e| panic!("cannot start {program}: {e} (scripts/setup.sh installs it)"));
         let url = format!("http://127.0.0.1:{port}");
         let status = reqwest::Client::new();
-        until("chromedriver to be ready", || async {
+        until(&format!("{program} to be ready"), || async {
             let ready = status.get(format!("{url}/status")).send().await.ok()?.json::<Value>().await.ok()?;
             ready["value"]["ready"].as_bool().filter(|ready| *ready)
         })
         .await;
-        let profile = tempfile::Builder::new().prefix("zchat-e2e-chromium-").tempdir().expect("a folder for the browser's profile");
-        let mut args: Vec<String> = [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            "--disable-sync",
-            "--window-size=1280,900",
-        ]
-        .map(String::from)
-        .to_vec();
-        args.push(format!("--user-data-dir={}", profile.path().display()));
-        args.extend_from_slice(switches);
-        let capabilities = json!({
-            "goog:chromeOptions": {
-                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": args,
-                "prefs": prefs
-            }
-        });
+        let profile = tempfile::Builder::new().prefix("zchat-e2e-browser-").tempdir().expect("a folder for the browser's profile");
+        let capabilities = engine.capabilities(profile.path(), switches, prefs);
         let client =
             ClientBuilder::native().capabilities(capabilities.as_object().unwrap().clone()).connect(&url).await.expect("a WebDriver session");
-        Browser { client, driver: url, _driver: driver, _profile: profile }
+        if engine != Engine::Chromium {
+            client.set_window_size(1280, 900).await.expect("the window's size");
+        }
+        Browser { client, driver: url, engine, _driver: driver, _profile: profile }
     }
 
     /// Slows the page's CPU by `rate` (4: Lighthouse's phone), as Chrome DevTools does
@@ -334,6 +397,20 @@ impl Browser {
             host.shadow_root().await.ok()?.find(Locator::Css(css)).await.ok()
         })
         .await
+    }
+
+    /// Opens the window's menu (the "⋯" in its header) unless it is open, and waits for it.
+    pub async fn open_menu(&self) {
+        if self.client.find(Locator::Css("#zc-menu:popover-open")).await.is_err() {
+            self.element(".zc-more").await.click().await.unwrap();
+        }
+        self.element("#zc-menu:popover-open").await;
+    }
+
+    /// The menu's item `css`, the menu opened first.
+    pub async fn menu_item(&self, css: &str) -> fantoccini::elements::Element {
+        self.open_menu().await;
+        self.element(css).await
     }
 
     /// Enters the widget's frame (from the host page).

@@ -92,7 +92,7 @@ async fn files_go_by_button_paste_and_drop_and_the_agent_sees_each_once() {
     let image = page.element(".zc-visitor img.zc-media").await;
     let src = image.attr("src").await.unwrap().unwrap();
     assert!(src.contains("/uploads/") && src.ends_with(".png"), "{src}");
-    page.element(".zc-visitor a.zc-file[download]").await;
+    page.element(".zc-visitor a.zc-card[download]").await;
     assert_eq!(axe_violations(&page.client).await, Vec::<Value>::new(), "the files in the transcript are accessible");
 
     // 2. A pasted screenshot.
@@ -120,7 +120,7 @@ async fn files_go_by_button_paste_and_drop_and_the_agent_sees_each_once() {
     // A reload shows the same (from the relay's log).
     page.open_widget(&demo_page(&product, "/")).await;
     until("the four files after a reload", || async {
-        let shown = page.client.find_all(Locator::Css(".zc-visitor img.zc-media, .zc-visitor a.zc-file")).await.ok()?;
+        let shown = page.client.find_all(Locator::Css(".zc-visitor img.zc-media, .zc-visitor a.zc-card")).await.ok()?;
         (shown.len() == 4).then_some(())
     })
     .await;

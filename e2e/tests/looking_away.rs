@@ -74,14 +74,15 @@ async fn the_visitor_s_mute_is_remembered_and_the_site_may_turn_the_chime_off() 
     let page = Browser::start().await;
     page.open_widget(&demo_page(&product, "/")).await;
     page.start_chat("Sem Som").await;
-    let sound = page.element(".zc-sound").await;
-    assert_eq!(sound.attr("aria-pressed").await.unwrap().as_deref(), Some("true"));
+    let sound = page.menu_item(".zc-sound").await;
+    assert_eq!(sound.attr("aria-checked").await.unwrap().as_deref(), Some("true"));
     sound.click().await.unwrap();
-    until("the chime muted", || async { (page.element(".zc-sound").await.attr("aria-pressed").await.ok()??.as_str() == "false").then_some(()) })
+    until("the chime muted", || async { (page.element(".zc-sound").await.attr("aria-checked").await.ok()??.as_str() == "false").then_some(()) })
         .await;
     // After a reload, still muted; a message while the window is closed chimes nowhere.
     page.open_widget(&demo_page(&product, "/")).await;
-    until("the mute kept", || async { (page.element(".zc-sound").await.attr("aria-pressed").await.ok()??.as_str() == "false").then_some(()) }).await;
+    until("the mute kept", || async { (page.menu_item(".zc-sound").await.attr("aria-checked").await.ok()??.as_str() == "false").then_some(()) })
+        .await;
     page.client.enter_parent_frame().await.unwrap();
     run(&page.client, &["zchat('close');", COUNT_SOUNDS].concat(), vec![]).await;
     let hash = agent.interaction_of("Sem Som", &[]).await;
@@ -100,6 +101,7 @@ async fn the_visitor_s_mute_is_remembered_and_the_site_may_turn_the_chime_off() 
     let page = Browser::start().await;
     page.client.goto(&format!("{}/widget/?department=1&sound=off", product.relay_url)).await.unwrap();
     page.element("#zc-name").await;
+    page.open_menu().await;
     assert!(page.texts(".zc-sound").await.is_empty());
     page.close().await;
     product.stop().await;

@@ -17,11 +17,12 @@ const HIDE: &str = "Object.defineProperty(document, 'visibilityState', {value: '
     document.dispatchEvent(new Event('visibilitychange'));";
 
 async fn switch_state(page: &Browser) -> Option<String> {
+    page.open_menu().await;
     let switch = page.texts(".zc-notify").await;
     if switch.is_empty() {
         return None;
     }
-    page.element(".zc-notify").await.attr("aria-pressed").await.unwrap()
+    page.element(".zc-notify").await.attr("aria-checked").await.unwrap()
 }
 
 #[tokio::test]

@@ -121,7 +121,7 @@ async fn the_visitor_downloads_the_conversation_then_forgets_the_device() {
     page.element_with_text(".zc-agent .zc-text", "Posso ajudar?").await;
     page.send("Quero o recibo").await;
 
-    page.element(".zc-save").await.click().await.unwrap();
+    page.menu_item(".zc-save").await.click().await.unwrap();
     let file = folder.join("conversation.txt");
     let text =
         until("the downloaded conversation", || async { std::fs::read_to_string(&file).ok().filter(|text| text.contains("Quero o recibo")) }).await;
@@ -133,8 +133,8 @@ async fn the_visitor_downloads_the_conversation_then_forgets_the_device() {
     let _ = std::fs::remove_dir_all(&folder);
 
     // Forget this device, confirmed: the form again, nothing kept, zChat's conversation left be.
-    page.element(".zc-forget").await.click().await.unwrap();
-    page.element(".zc-tools .zc-confirm-yes").await.click().await.unwrap();
+    page.menu_item(".zc-forget").await.click().await.unwrap();
+    page.element("#zc-forget-ask .zc-forget-yes").await.click().await.unwrap();
     page.element("#zc-name").await;
     assert!(stored_keys(&page).await.is_empty());
     page.client.enter_parent_frame().await.unwrap();

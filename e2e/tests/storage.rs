@@ -104,8 +104,8 @@ async fn forgetting_clears_the_page_from_the_window_and_from_the_page_before_the
 
     // The window's "Forget this device".
     page.enter_widget().await;
-    page.element(".zc-forget").await.click().await.unwrap();
-    page.element(".zc-tools .zc-confirm-yes").await.click().await.unwrap();
+    page.menu_item(".zc-forget").await.click().await.unwrap();
+    page.element("#zc-forget-ask .zc-forget-yes").await.click().await.unwrap();
     page.element("#zc-name").await;
     page.client.enter_parent_frame().await.unwrap();
     until("the page to keep nothing", || async { stored_keys(&page).await.is_empty().then_some(()) }).await;

@@ -1,6 +1,7 @@
 //! Light, dark and auto (the visitor's system decides) on any colour: every screen axe-core clean
 //! (AA contrast included): the form with its errors, the conversation, nobody there with a refused
-//! contact, the rating; the footer's switches (sound, notifications) included.
+//! contact, the rating; the menu (sound, notifications) open, an agent's picture and file, the
+//! picture full size.
 
 use serde_json::{json, Value};
 use zchat_e2e::{axe_violations, demo_origin, demo_page, run_script, start_product, Agent, Browser};
@@ -36,8 +37,24 @@ async fn every_screen_reads_in_every_theme_on_any_colour() {
         agent.act(&hash, "messages", json!({"content": "Olá! Em que posso ajudar?"})).await;
         page.element_with_text(".zc-agent .zc-text", "Olá! Em que posso ajudar?").await;
         page.send("Uma dúvida").await;
-        page.element(".zc-notify").await;
         clean(&page, &format!("{case}: the conversation")).await;
+        page.menu_item(".zc-notify").await;
+        clean(&page, &format!("{case}: the conversation with its menu open")).await;
+        page.element(".zc-transcript").await.click().await.unwrap();
+        // An agent's picture and file, and the picture full size.
+        let picture = demo_page(&product, "/product.svg");
+        agent.act(&hash, "messages", json!({"content": "Este modelo", "type": "image", "url": picture})).await;
+        agent.act(&hash, "messages", json!({"content": "O guia", "type": "file", "url": "https://files.example/guia.pdf"})).await;
+        page.element(".zc-card").await;
+        page.element(".zc-picture").await.click().await.unwrap();
+        page.element("#zc-viewer[open]").await;
+        clean(&page, &format!("{case}: a picture full size")).await;
+        page.element("#zc-viewer .zc-close").await.click().await.unwrap();
+        clean(&page, &format!("{case}: a picture and a file")).await;
+        page.menu_item(".zc-forget").await.click().await.unwrap();
+        page.element("#zc-forget-ask[open]").await;
+        clean(&page, &format!("{case}: the question to forget this device")).await;
+        page.element("#zc-forget-ask .zc-forget-no").await.click().await.unwrap();
         agent.act(&hash, "finish", json!({})).await;
         page.element(".zc-good").await;
         clean(&page, &format!("{case}: the rating")).await;

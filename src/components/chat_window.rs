@@ -1,11 +1,12 @@
-//! The whole window for one conversation: header, status, then the form or the chat.
+//! The whole window for one conversation: header (title, end, the menu, close), status, then the
+//! form or the chat.
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
 use super::icons::{self, icon};
-use super::{contact_ask, end_chat, rating_panel, status_line, tools, use_texts, Composer, PreChatForm, Transcript};
+use super::{contact_ask, end_chat, forget_ask, menu, rating_panel, status_line, use_texts, viewer, Composer, PreChatForm, Transcript};
 use crate::core::{Input, Phase, Status, Widget};
 
 #[derive(Properties, PartialEq)]
@@ -111,6 +112,7 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
                 if can_end {
                     { end_chat(texts, dispatch) }
                 }
+                { menu(texts, &props.widget, &props.title, dispatch) }
                 if let Some(onclose) = &props.onclose {
                     <button type="button" class="zc-close" aria-label={texts.close} title={texts.close} onclick={onclose.reform(|_| ())}>{ icon(icons::CLOSE, false) }</button>
                 }
@@ -120,7 +122,8 @@ pub fn chat_window(props: &ChatWindowProps) -> Html {
                 <p class="zc-form-error zc-notice" role="alert">{ notice.clone() }</p>
             }
             { body }
-            { tools(texts, &props.widget, &props.title, dispatch) }
+            { viewer(texts) }
+            { forget_ask(texts, dispatch) }
         </section>
     }
 }

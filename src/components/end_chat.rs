@@ -29,21 +29,26 @@ pub fn confirmed(props: &ConfirmedProps) -> Html {
     }
     let cancel = {
         let confirming = confirming.clone();
-        Callback::from(move |_| confirming.set(false))
+        Callback::from(move |()| confirming.set(false))
     };
     let confirm = {
         let onconfirm = props.onconfirm.clone();
         let confirming = confirming.clone();
-        Callback::from(move |_| {
+        Callback::from(move |()| {
             confirming.set(false);
             onconfirm.emit(());
         })
     };
+    ask(props.question, props.yes, props.no, confirm, cancel)
+}
+
+/// A question in place, with its two answers (an `alertdialog`: screen readers say it at once).
+pub fn ask(question: &'static str, yes: &'static str, no: &'static str, onyes: Callback<()>, onno: Callback<()>) -> Html {
     html! {
-        <div class="zc-confirm" role="alertdialog" aria-label={props.question}>
-            <span>{ props.question }</span>
-            <button type="button" class="zc-confirm-yes" onclick={confirm}>{ props.yes }</button>
-            <button type="button" class="zc-confirm-no" onclick={cancel}>{ props.no }</button>
+        <div class="zc-confirm" role="alertdialog" aria-label={question}>
+            <span>{ question }</span>
+            <button type="button" class="zc-confirm-yes" onclick={onyes.reform(|_| ())}>{ yes }</button>
+            <button type="button" class="zc-confirm-no" onclick={onno.reform(|_| ())}>{ no }</button>
         </div>
     }
 }

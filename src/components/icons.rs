@@ -9,6 +9,8 @@ use yew::prelude::*;
 pub const ATTACH: &str = "M21 11l-9 9a6 6 0 0 1-8.5-8.5l9-9a4 4 0 0 1 5.7 5.7l-9 9a2 2 0 0 1-2.9-2.9l8.5-8.4";
 /// A thumb up (turned half a turn, a thumb down): the rating.
 pub const THUMB: &str = "M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.3a2 2 0 0 0 2-1.7l1.4-9a2 2 0 0 0-2-2.3zM7 22H4a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2h3";
+/// Three dots: more (the window's menu).
+pub const MORE: &str = "M5 12h.01M12 12h.01M19 12h.01";
 /// A cross: close, remove.
 pub const CLOSE: &str = "M18 6L6 18M6 6l12 12";
 /// A page with a folded corner: a file.

@@ -3,13 +3,20 @@
 use yew::prelude::*;
 use zchat_types::MessageType;
 
+use super::icons::{self, icon};
 use super::use_texts;
-use crate::core::{safe_url, Delivery, Entry, EntryId, Input, Sender};
+use crate::core::{file_of, initial, safe_url, Delivery, Entry, EntryId, Input, Sender};
 use crate::texts::Texts;
 
 #[derive(Properties, PartialEq)]
 pub struct MessageBubbleProps {
     pub entry: Entry,
+    /// The first of its author's group: the author is said (an agent's name and initial).
+    #[prop_or(true)]
+    pub opens: bool,
+    /// The last of its group: the time is said.
+    #[prop_or(true)]
+    pub closes: bool,
     /// Sends a failed message again; cancels a file on its way, or removes one that failed.
     pub dispatch: Callback<Input>,
 }
@@ -63,37 +70,57 @@ fn linked(text: &str) -> Html {
     }
 }
 
-/// A message's time as the visitor's browser writes times (its language: `14:05`, `2:05 PM`).
-pub fn time_of(at: u64) -> String {
-    let options = js_sys::Object::new();
-    for field in ["hour", "minute"] {
-        let _ = js_sys::Reflect::set(&options, &field.into(), &"2-digit".into());
-    }
-    let language = web_sys::window().and_then(|window| window.navigator().language()).unwrap_or_default();
-    let date = js_sys::Date::new(&(at as f64).into());
-    date.to_locale_time_string_with_options(&language, &options).as_string().unwrap_or_default()
-}
-
 fn media(texts: &Texts, kind: MessageType, url: Option<&str>, content: &str) -> Html {
     let Some(url) = url.and_then(safe_url) else { return html! {} };
-    let url = AttrValue::from(url.to_string());
+    let address = AttrValue::from(url.to_string());
     match kind {
         // A text with an address (the reference's own example; and a type this widget does not
         // know, read as text): the address as a link, unless the text shows it already.
-        MessageType::Text if content.contains(url.as_str()) => html! {},
+        MessageType::Text if content.contains(url) => html! {},
         MessageType::Text => html! {
-            <a class="zc-file" href={url.clone()} target="_blank" rel="noopener noreferrer nofollow">{ url }</a>
+            <a class="zc-link-out" href={address.clone()} target="_blank" rel="noopener noreferrer nofollow">{ address }</a>
         },
-        MessageType::Image => html! {
-            <a href={url.clone()} target="_blank" rel="noopener noreferrer">
-                <img class="zc-media" src={url} alt={content.to_string()} loading="lazy" />
-            </a>
-        },
-        MessageType::Video => html! { <video class="zc-media" src={url} controls=true preload="metadata" /> },
-        MessageType::Audio => html! { <audio src={url} controls=true preload="metadata" /> },
-        MessageType::File => html! {
-            <a class="zc-file" href={url} target="_blank" rel="noopener noreferrer" download="">{ texts.download }</a>
-        },
+        MessageType::Image => picture(texts, address, content),
+        MessageType::Video => html! { <video class="zc-media" src={address} controls=true preload="metadata" /> },
+        MessageType::Audio => html! { <audio src={address} controls=true preload="metadata" /> },
+        MessageType::File => {
+            // A card: the file's kind, its name, and what it is (the kind's letters).
+            let (name, letters) = file_of(url).unwrap_or_default();
+            let name = if name.is_empty() { texts.download.to_string() } else { name };
+            html! {
+                <a class="zc-card" href={address} target="_blank" rel="noopener noreferrer" download="">
+                    { icon(icons::FILE, false) }
+                    <span class="zc-card-name">{ name }</span>
+                    if let Some(letters) = letters {
+                        <span class="zc-card-kind">{ letters }</span>
+                    }
+                </a>
+            }
+        }
+    }
+}
+
+/// An agent's picture: a thumbnail that shows it full size in the window's viewer
+/// (`crate::page::view_picture`, the one dialog `viewer` draws).
+fn picture(texts: &Texts, url: AttrValue, alt: &str) -> Html {
+    let (address, words) = (url.clone(), alt.to_string());
+    // Named by what it shows when the agent said (its `alt`), else by what it does.
+    let name = if alt.trim().is_empty() { texts.open_image.to_string() } else { alt.to_string() };
+    html! {
+        <button type="button" class="zc-picture" aria-label={name} title={texts.open_image} onclick={Callback::from(move |_| crate::page::view_picture(&address, &words))}>
+            <img class="zc-media" src={url} alt={alt.to_string()} loading="lazy" />
+        </button>
+    }
+}
+
+/// The window's picture viewer: a modal dialog, its picture set when a thumbnail opens it; its
+/// close button a form's (`method="dialog"`: the browser closes it, no script).
+pub fn viewer(texts: &Texts) -> Html {
+    html! {
+        <dialog id="zc-viewer" class="zc-viewer" aria-label={texts.picture} closedby="any">
+            <form method="dialog"><button class="zc-close" aria-label={texts.close_picture}>{ icon(icons::CLOSE, false) }</button></form>
+            <img />
+        </dialog>
     }
 }
 
@@ -101,13 +128,17 @@ fn media(texts: &Texts, kind: MessageType, url: Option<&str>, content: &str) -> 
 pub fn message_bubble(props: &MessageBubbleProps) -> Html {
     let texts = use_texts();
     let entry = &props.entry;
-    let (class, author) = match &entry.sender {
-        Sender::Visitor => ("zc-message zc-visitor", None),
+    // (A class of its own for a group's later messages: `classes!` costs the wasm 2 KB.)
+    let (class, author) = match (&entry.sender, props.opens) {
+        (Sender::Visitor, true) => ("zc-message zc-visitor", None),
+        (Sender::Visitor, false) => ("zc-message zc-visitor zc-cont", None),
+        (Sender::Agent { .. }, false) => ("zc-message zc-agent zc-cont", None),
         // zChat may name no agent: then the bubble says who in general.
-        Sender::Agent { name } if name.trim().is_empty() => ("zc-message zc-agent", Some(texts.agent.to_string())),
-        Sender::Agent { name } => ("zc-message zc-agent", Some(name.clone())),
-        Sender::System(line) => return html! { <li class="zc-system">{ line.text(texts) }</li> },
+        (Sender::Agent { name }, true) if name.trim().is_empty() => ("zc-message zc-agent", Some(texts.agent.to_string())),
+        (Sender::Agent { name }, true) => ("zc-message zc-agent", Some(name.clone())),
+        (Sender::System(line), _) => return html! { <li class="zc-system">{ line.text(texts) }</li> },
     };
+    let said = props.closes || entry.delivery != Delivery::Sent;
     let delivery = match (&entry.delivery, &entry.id) {
         (Delivery::Sending { .. }, _) => html! { <span class="zc-delivery">{ texts.sending }</span> },
         (Delivery::Sent, _) => html! {},
@@ -149,8 +180,9 @@ pub fn message_bubble(props: &MessageBubbleProps) -> Html {
         (Delivery::Uploading { .. }, _) => html! {},
     };
     html! {
-        <li class={class} data-delivery={entry.delivery.name()}>
+        <li {class} data-delivery={entry.delivery.name()}>
             if let Some(author) = author {
+                <span class="zc-avatar" aria-hidden="true">{ initial(&author).map(String::from).unwrap_or_default() }</span>
                 <span class="zc-author">{ author }</span>
             }
             if entry.is_unshowable() {
@@ -160,7 +192,9 @@ pub fn message_bubble(props: &MessageBubbleProps) -> Html {
                 <p class="zc-text">{ linked(&entry.content) }</p>
                 { media(texts, entry.kind, entry.url.as_deref(), &entry.content) }
             }
-            <span class="zc-meta"><time>{ time_of(entry.at) }</time>{ " " }{ delivery }</span>
+            if said {
+                <span class="zc-meta"><time>{ crate::clock::time_of(entry.at) }</time>{ " " }{ delivery }</span>
+            }
         </li>
     }
 }

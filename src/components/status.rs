@@ -1,4 +1,4 @@
-//! One line under the header that says where the conversation is.
+//! Under the header, where the conversation is: a line, or a card while the visitor waits.
 
 use yew::prelude::*;
 
@@ -45,8 +45,24 @@ pub fn status_line(texts: &Texts, site: &Site, conversation: &Conversation) -> H
     let back_at = site.hours.as_ref().and_then(|hours| hours.back_at).filter(|at| *at > crate::clock::now() as i64);
     let away = back_at.map(|at| crate::clock::day_and_time(at, site.lang.tag()));
     let away = away.as_deref();
-    match status_text(texts, &conversation.phase, conversation.link.state, agent_name, conversation.contact, away) {
-        Some(text) => html! { <p class="zc-status" role="status" aria-live="polite">{ text }</p> },
-        None => html! {},
+    let Some(text) = status_text(texts, &conversation.phase, conversation.link.state, agent_name, conversation.contact, away) else {
+        return html! {};
+    };
+    // Waiting is what the visitor came to the window for: a card, not a grey line, saying where
+    // they are and what happens next (from what the widget knows: no request of its own). The
+    // live region is the same element either way: a screen reader hears every change.
+    let waiting = match &conversation.phase {
+        Phase::Live { status: Status::Waiting | Status::Queued { .. }, .. } => Some(true),
+        Phase::Live { status: Status::Unavailable, .. } => Some(false),
+        _ => None,
+    };
+    let waiting = waiting.filter(|_| !matches!(conversation.link.state, Connection::Reconnecting { .. }));
+    html! {
+        <div class={if waiting.is_some() { "zc-waiting" } else { "zc-line" }}>
+            <p class="zc-status" role="status" aria-live="polite">{ text }</p>
+            if waiting == Some(true) {
+                <p class="zc-next">{ texts.wait_next }</p>
+            }
+        </div>
     }
 }

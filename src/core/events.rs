@@ -16,6 +16,9 @@ impl Widget {
         let Some(hash) = self.conversation.session().map(|session| session.hash.clone()) else { return Vec::new() };
         // An id the relay never writes is applied, but not remembered as a place in the log.
         let parsed = id.parse::<EventId>().ok();
+        // An event happened when the relay logged it (its id says when: a trigger carries no time),
+        // not when this page hears of it: a replay after a reload keeps each message's time.
+        let now = zchat_types::logged_at(id).unwrap_or(now);
         if event != StreamEvent::Reset && parsed.is_some_and(|id| !self.conversation.link.is_new(&id)) {
             return Vec::new();
         }

@@ -114,6 +114,39 @@ pub fn safe_url(url: &str) -> Option<&str> {
     (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url.trim())
 }
 
+/// A file's name and kind as its address says them: the last part of its path, percent-decoded
+/// (`relat%C3%B3rio.pdf` is `relatório.pdf`), and its extension in capitals (`PDF`, at most five
+/// letters); `None` for an address with no name in it.
+pub fn file_of(url: &str) -> Option<(String, Option<String>)> {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let last = &path[path.bytes().rposition(|b| b == b'/').map_or(0, |slash| slash + 1)..];
+    if last.is_empty() {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(last.len());
+    let mut rest = last.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        let hex = |at: usize| tail.get(at).and_then(|b| (*b as char).to_digit(16));
+        match (byte, hex(0), hex(1)) {
+            (b'%', Some(high), Some(low)) => {
+                bytes.push((high * 16 + low) as u8);
+                rest = &tail[2..];
+            }
+            _ => {
+                bytes.push(byte);
+                rest = tail;
+            }
+        }
+    }
+    // Bytes that are not UTF-8 once decoded: the name as written (a lossy decoding costs the wasm
+    // 0.5 KB).
+    let name = String::from_utf8(bytes).unwrap_or_else(|_| last.to_string());
+    let dot = name.bytes().rposition(|b| b == b'.');
+    let kind = dot.map(|dot| &name[dot + 1..]).filter(|ext| (1..=5).contains(&ext.len()) && ext.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let kind = kind.map(str::to_ascii_uppercase);
+    Some((name, kind))
+}
+
 impl Entry {
     pub fn system(id: EntryId, line: SystemLine, at: u64) -> Self {
         Entry { id, sender: Sender::System(line), content: String::new(), kind: MessageType::Text, url: None, at, delivery: Delivery::Sent }

@@ -17,6 +17,7 @@ const FRIENDLY: &str = include_str!("../../../www/demo/index.html");
 const HOSTILE: &str = include_str!("../../../www/demo/hostile.html");
 const HOSTILE_CSS: &str = include_str!("../../../www/demo/hostile.css");
 const SCRIPT: &str = include_str!("../../../www/demo/demo.js");
+const PRODUCT: &str = include_str!("../../../www/demo/product.svg");
 
 /// The demo site's router; `relay` is the relay's public URL the pages load the widget from;
 /// with `identity_secret`, `/sign?customer_key=K` plays the shop's backend that signs its signed-in
@@ -97,6 +98,8 @@ pub fn routes(relay: &str, identity_secret: Option<String>) -> Router {
         )
         .route("/hostile.css", get(|| async { file("text/css; charset=utf-8", HOSTILE_CSS) }))
         .route("/demo.js", get(|| async { file("text/javascript; charset=utf-8", SCRIPT) }))
+        // A product's picture, which an agent may send (the journeys' and the screenshots' image).
+        .route("/product.svg", get(|| async { file("image/svg+xml", PRODUCT) }))
         .route(
             "/sign-history",
             // A bot's transcript, signed as the shop's backend would (README, "Bot handoff").

@@ -28,7 +28,7 @@ pub use api::{
 pub use history::{is_history_time, read_messages, Direction, ExternalHistory, HistoryMessage, HISTORY_TIME_FORMAT};
 #[cfg(feature = "axum")]
 pub use server::{ApiBody, ApiJson};
-pub use stream::{CustomerMessage, EventId, NotAnEventId, Reset, StreamEventKind};
+pub use stream::{logged_at, written_id, CustomerMessage, EventId, NotAnEventId, Reset, StreamEventKind};
 pub use trigger::{Agent, AgentMessage, NotATrigger, Oddity, Trigger, TriggerEvent, TriggerState};
 
 /// Deserializes `null` (or, with `#[serde(default)]`, a missing field) as the type's default.

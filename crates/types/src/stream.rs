@@ -59,7 +59,8 @@ pub struct Reset {
     pub reason: String,
 }
 
-/// The `id:` of a stream event: `{epoch}-{seq}`.
+/// The `id:` of a stream event: `{epoch}-{seq}` (the relay may add when it logged the event:
+/// [`written_id`]).
 ///
 /// `epoch` names one life of an interaction's log (a log rebuilt after a restart has another), so
 /// an id from an older life is recognised instead of being taken for a position in the new one.
@@ -97,10 +98,31 @@ impl std::fmt::Display for NotAnEventId {
 
 impl std::error::Error for NotAnEventId {}
 
+/// What the relay writes in an event's `id:`: its [`EventId`] and when the relay logged it,
+/// `{epoch}-{seq}-{at}` (`at` in milliseconds since the Unix epoch: a trigger carries no time of
+/// its own, and a replay after a reload must show each message at its time, not the reload's). The
+/// relay writes it so when the stream is asked for it (`times=1`: a client that reads ids as
+/// `{epoch}-{seq}` does not ask). A client sends it back as it came (`Last-Event-ID`); an id
+/// without it is read the same.
+pub fn written_id(id: EventId, at: u64) -> String {
+    format!("{id}-{at}")
+}
+
+/// When the relay logged the event whose `id:` is `text` (none in an id without it).
+pub fn logged_at(text: &str) -> Option<u64> {
+    let (_, at) = text.rsplit_once('-').filter(|_| text.matches('-').count() == 2)?;
+    (!at.is_empty() && at.bytes().all(|b| b.is_ascii_digit())).then(|| at.parse().ok()).flatten()
+}
+
 impl FromStr for EventId {
     type Err = NotAnEventId;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // `{epoch}-{seq}`, or `{epoch}-{seq}-{at}` as the relay writes it (`written_id`).
+        let s = match s.match_indices('-').nth(1) {
+            Some((second, _)) if logged_at(s).is_some() => &s[..second],
+            _ => s,
+        };
         let (epoch, seq) = s.split_once('-').ok_or(NotAnEventId)?;
         // Digits only: the one spelling the relay writes (`parse` would also take `+1`).
         let number = |part: &str| {

@@ -80,8 +80,16 @@ fn event_ids_print_and_parse() {
     let id = EventId { epoch: 1732500000123, seq: 42 };
     assert_eq!(id.to_string(), "1732500000123-42");
     assert_eq!("1732500000123-42".parse::<EventId>().unwrap(), id);
-    for bad in ["", "42", "a-1", "1-", "1-2-3", "-1"] {
+    for bad in ["", "42", "a-1", "1-", "-1", "1-2-", "1-2-x", "1-2-3-4", "1-+2", "1-2--3"] {
         assert!(bad.parse::<EventId>().is_err(), "{bad:?} should not parse");
+    }
+    // As the relay writes it: with when it was logged, which a resume ignores.
+    let written = zchat_types::written_id(id, 1_796_601_600_123);
+    assert_eq!(written, "1732500000123-42-1796601600123");
+    assert_eq!(written.parse::<EventId>().unwrap(), id);
+    assert_eq!(zchat_types::logged_at(&written), Some(1_796_601_600_123));
+    for none in ["1732500000123-42", "1-2-", "1-2-x", "1-2-3-4", ""] {
+        assert_eq!(zchat_types::logged_at(none), None, "{none:?}");
     }
 }
 

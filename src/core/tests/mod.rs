@@ -1132,6 +1132,7 @@ fn forgetting_the_device_forgets_every_session_and_the_identity_and_leaves_zchat
 }
 
 mod attachments;
+mod layout;
 
 #[test]
 fn the_host_page_hears_zchats_extra_and_the_agents_id() {

@@ -14,13 +14,17 @@ pub fn opening(retry_ms: u64) -> Bytes {
     Bytes::from(format!("retry: {retry_ms}\n: connected\n\n"))
 }
 
-/// An event: its name, its id, and `data` on as many `data:` lines as it has lines (a line break
+/// An event: its name, its id (with when it was logged, `at`, for a logged event:
+/// `zchat_types::written_id`), and `data` on as many `data:` lines as it has lines (a line break
 /// is `\r\n`, `\r` or `\n`, as SSE reads them; JSON may hold them between its tokens).
-pub fn event(kind: StreamEventKind, id: EventId, data: &str) -> Bytes {
+pub fn event(kind: StreamEventKind, id: EventId, at: Option<u64>, data: &str) -> Bytes {
     const EVENT: &[u8] = b"event: ";
     const ID: &[u8] = b"\nid: ";
     const DATA: &[u8] = b"\ndata: ";
-    let id = id.to_string();
+    let id = match at {
+        Some(at) => zchat_types::written_id(id, at),
+        None => id.to_string(),
+    };
     let bytes = data.as_bytes();
     // Each line break's bytes give way to a new `data:` line.
     let (breaks, broken) = line_breaks(bytes).fold((0, 0), |(count, width), (_, w)| (count + 1, width + w));
@@ -77,8 +81,10 @@ mod tests {
     #[test]
     fn an_event_is_its_name_id_and_data_and_is_written_at_its_size() {
         let id = EventId { epoch: 17, seq: 3 };
-        let frame = event(StreamEventKind::Trigger, id, r#"{"a":1}"#);
-        assert_eq!(&frame[..], b"event: trigger\nid: 17-3\ndata: {\"a\":1}\n\n");
+        let frame = event(StreamEventKind::Trigger, id, Some(1_796_601_600_123), r#"{"a":1}"#);
+        assert_eq!(&frame[..], b"event: trigger\nid: 17-3-1796601600123\ndata: {\"a\":1}\n\n");
+        let frame = event(StreamEventKind::Reset, EventId { epoch: 17, seq: 0 }, None, r#"{}"#);
+        assert_eq!(&frame[..], b"event: reset\nid: 17-0\ndata: {}\n\n");
     }
 
     #[test]
@@ -95,7 +101,7 @@ mod tests {
             ("\u{2028}é", "\u{2028}é"),
         ];
         for (data, seen) in cases {
-            let frame = event(StreamEventKind::CustomerMessage, id, data);
+            let frame = event(StreamEventKind::CustomerMessage, id, None, data);
             assert_eq!(read(&frame), ("customer_message".into(), "1-1".into(), seen.into()), "{data:?}");
             assert!(frame.ends_with(b"\n\n") && !frame[..frame.len() - 2].contains(&b'\r'), "{data:?}");
         }

@@ -1,5 +1,8 @@
-//! `GET /core/api/v1/interactions/{hash}/events?token=SESSION[&last_event_id=ID]`: the event
-//! stream of one interaction, as Server-Sent Events (format in `zchat_types` `stream`).
+//! `GET /core/api/v1/interactions/{hash}/events?token=SESSION[&last_event_id=ID][&times=1]`: the
+//! event stream of one interaction, as Server-Sent Events (format in `zchat_types` `stream`). With
+//! `times=1` each event's id also says when the relay logged it (`{epoch}-{seq}-{at}`): a client
+//! asks for it, so that one that reads ids as `{epoch}-{seq}` (a tab still running an older widget
+//! after the relay is upgraded) keeps reading them.
 //!
 //! The session credential is a query parameter because EventSource cannot set headers. The stream
 //! resumes after `Last-Event-ID` (header, sent by the browser on its own reconnects) or
@@ -30,10 +33,12 @@ pub fn routes() -> Router<Arc<Relay>> {
     Router::new().route(paths::EVENTS, get(events))
 }
 
-/// Where the widget resumes (its credential, `token`, is the [`Visitor`]'s).
+/// Where the widget resumes (its credential, `token`, is the [`Visitor`]'s), and whether its ids
+/// say when each event was logged (`times=1`).
 #[derive(Deserialize)]
 struct StreamQuery {
     last_event_id: Option<String>,
+    times: Option<String>,
 }
 
 /// The query's shape comes first (a parameter given twice is a 400), then who is calling.
@@ -54,6 +59,7 @@ async fn events(
         .or(query.last_event_id)
         .filter(|id| !id.is_empty());
     let parsed = given.as_deref().map(str::parse::<EventId>);
+    let timed = query.times.as_deref() == Some("1");
     let after = parsed.and_then(Result::ok);
     let subscription = relay.log.subscribe(&hash, after).await?;
     let reset = match parsed {
@@ -66,7 +72,7 @@ async fn events(
     if let Some(reason) = reset {
         // Its id is "before the first event": a reconnect right after it replays the whole log.
         let data = serde_json::to_string(&Reset { reason }).expect("a reset serializes");
-        prelude.push(frame::event(StreamEventKind::Reset, EventId { epoch: subscription.epoch, seq: 0 }, &data));
+        prelude.push(frame::event(StreamEventKind::Reset, EventId { epoch: subscription.epoch, seq: 0 }, None, &data));
     }
 
     relay.metrics.streams_open.inc();
@@ -100,7 +106,7 @@ async fn events(
     // Held for as long as the stream lives: its place in the open streams' gauge and its slots.
     let held = (guard, slots);
     let state = (subscription, ends, heartbeat, counted, held);
-    let live = stream::unfold(state, |(mut subscription, mut ends, mut heartbeat, counted, held)| async move {
+    let live = stream::unfold(state, move |(mut subscription, mut ends, mut heartbeat, counted, held)| async move {
         let frame = tokio::select! {
             // The end first: a stream busy with events still ends when the relay stops.
             biased;
@@ -109,7 +115,7 @@ async fn events(
                 let event = event?;
                 let kind = StreamEventKind::ALL.iter().position(|kind| *kind == event.kind).expect("every kind is in ALL");
                 counted[kind].inc();
-                frame::event(event.kind, event.id, &event.data)
+                frame::event(event.kind, event.id, timed.then_some(event.at), &event.data)
             }
             _ = heartbeat.tick() => frame::HEARTBEAT,
         };

@@ -24,6 +24,24 @@ async fn queued_accepted_and_agent_messages_arrive_in_order_with_ids() {
 
     let ids: Vec<zchat_types::EventId> = [&queued, &accepted, &message].iter().map(|e| e.id.parse().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[1].epoch == w[0].epoch && w[1].seq == w[0].seq + 1), "{ids:?}");
+    assert!([&queued, &accepted, &message].iter().all(|e| e.id.matches('-').count() == 1), "ids as EPOCH-SEQ unless times are asked for");
+
+    // Asked for (`times=1`, as the widget does), each id also says when the relay logged its event
+    // (a trigger carries no time of its own); the same ids otherwise.
+    let answer = product
+        .http
+        .get(format!("{}/core/api/v1/interactions/{hash}/events", product.running.relay_url))
+        .query(&[("token", session.as_str()), ("times", "1")])
+        .send()
+        .await
+        .unwrap();
+    let mut timed = crate::support::Sse::from_response(answer);
+    let again: Vec<_> = [timed.next().await, timed.next().await, timed.next().await].into();
+    let parsed: Vec<zchat_types::EventId> = again.iter().map(|e| e.id.parse().unwrap()).collect();
+    assert_eq!(parsed, ids);
+    let times: Vec<u64> = again.iter().map(|e| zchat_types::logged_at(&e.id).unwrap()).collect();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    assert!(times.windows(2).all(|w| w[0] <= w[1]) && times[2] <= now && now - times[0] < 60_000, "{times:?} at {now}");
     product.running.stop().await;
 }
 
@@ -143,7 +161,7 @@ async fn a_trigger_that_arrives_before_the_create_answer_is_held_and_delivered()
     let mut stream = product.stream(&hash, &session, None).await;
     let queued = stream.next().await;
     assert_eq!(queued.json()["state"], "queued");
-    assert!(queued.id.ends_with("-1"), "it is the log's first event");
+    assert_eq!(queued.id.parse::<zchat_types::EventId>().unwrap().seq, 1, "it is the log's first event");
     product.running.stop().await;
 }
 

@@ -142,7 +142,11 @@ async fn resume_ids_that_are_not_this_logs_get_a_reset_and_the_whole_log() {
     let digits = "9".repeat(4_000);
     let bad: Vec<String> = vec![
         "garbage".into(),
-        "1-2-3".into(),
+        "1-2-3-4".into(),
+        format!("{epoch}-1-"),
+        format!("{epoch}-1-x"),
+        format!("{epoch}-1-2-3"),
+        format!("{epoch}-99-1796601600000"),
         "-1-1".into(),
         "1--1".into(),
         format!("{epoch}-"),
