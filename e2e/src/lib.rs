@@ -79,11 +79,25 @@ impl Engine {
                     "prefs": prefs
                 }})
             }
-            Engine::Firefox => json!({"browserName": "firefox", "moz:firefoxOptions": {
-                "binary": std::env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into()),
-                "args": ["-headless", "-profile", profile.display().to_string()],
-                "prefs": {"browser.shell.checkDefaultBrowser": false, "datareporting.policy.dataSubmissionEnabled": false}
-            }}),
+            Engine::Firefox => {
+                // The profile is ours (removed with the browser), so its preferences go in its
+                // user.js: geckodriver writes `prefs` only into a profile of its own.
+                let mut lines = String::from("user_pref(\"browser.shell.checkDefaultBrowser\", false);\n");
+                for (name, value) in prefs.as_object().into_iter().flatten() {
+                    lines.push_str(&format!("user_pref({}, {value});\n", Value::String(name.clone())));
+                }
+                // Firefox's window is at least 500 pixels wide by its own style sheet; a phone's
+                // is narrower (the profile's userChrome.css lets it be).
+                lines.push_str("user_pref(\"toolkit.legacyUserProfileCustomizations.stylesheets\", true);\n");
+                std::fs::create_dir_all(profile.join("chrome")).expect("the profile's chrome folder");
+                std::fs::write(profile.join("chrome/userChrome.css"), ":root { min-width: 0 !important; min-height: 0 !important; }\n")
+                    .expect("the profile's window style");
+                std::fs::write(profile.join("user.js"), lines).expect("the profile's preferences");
+                json!({"browserName": "firefox", "moz:firefoxOptions": {
+                    "binary": std::env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into()),
+                    "args": ["-headless", "-profile", profile.display().to_string()]
+                }})
+            }
             Engine::WebKit => json!({"browserName": "MiniBrowser", "webkitgtk:browserOptions": {
                 "binary": MINIBROWSER,
                 "args": ["--automation"]
@@ -137,9 +151,15 @@ impl Browser {
     }
 
     /// `engine`, its browser started with `LANG=lang` (its language: WebKit's `navigator.language`
-    /// is the process's, and `C` gives the tag `C`).
-    pub async fn start_engine(engine: Engine, lang: &str) -> Browser {
-        Browser::start_engine_configured(engine, Some(lang), &[], json!({})).await
+    /// is the process's, and `C.UTF-8` gives the tag `C`), in a desktop's window or a phone's
+    /// (`phone`: 390 × 844; WebKit's window is at least 447 wide, still a phone's width for the
+    /// widget, which takes up to 480).
+    pub async fn start_engine(engine: Engine, lang: &str, phone: bool) -> Browser {
+        let browser = Browser::start_engine_configured(engine, Some(lang), &[], json!({})).await;
+        if phone {
+            browser.client.set_window_size(390, 844).await.expect("a phone's window");
+        }
+        browser
     }
 
     async fn start_engine_configured(engine: Engine, lang: Option<&str>, switches: &[String], prefs: Value) -> Browser {
@@ -148,7 +168,7 @@ impl Browser {
         let mut command = Command::new(&program);
         command.args(&args);
         if let Some(lang) = lang {
-            command.env("LANG", lang).env("LC_ALL", lang).env("LANGUAGE", lang);
+            command.env("LANG", lang).env_remove("LC_ALL").env_remove("LC_MESSAGES").env_remove("LANGUAGE");
         }
         let driver = command
             .stdout(Stdio::null())
@@ -440,7 +460,10 @@ impl Browser {
 
     /// Fills the pre-chat form with `name` and starts.
     pub async fn start_chat(&self, name: &str) {
-        self.element("#zc-name").await.send_keys(name).await.unwrap();
+        let field = self.element("#zc-name").await;
+        // (WebKit's driver types only into a field that has the focus.)
+        field.click().await.unwrap();
+        field.send_keys(name).await.unwrap();
         self.element(".zc-prechat button[type=submit]").await.click().await.unwrap();
     }
 
