@@ -3,7 +3,9 @@
 #   target/release-artifacts/zchat-relay-VERSION-ARCH-linux.tar.gz and its .sha256, holding
 #   bin/zchat-relay (built without the sandbox: it talks to the real zChat only), dist/ (the
 #   widget and its loader), deploy/ (the nginx configuration, the systemd unit, the settings
-#   file) and the README.
+#   file) and the README; and the same relay as a container image (scripts/image.sh), written
+#   as a docker-archive, zchat-relay-VERSION-ARCH-image.tar, which `docker load` and
+#   `podman load` read, and its .sha256.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/env.sh
@@ -28,3 +30,11 @@ tar -C "$out" --owner=0 --group=0 -czf "$out/$name.tar.gz" "$name"
 (cd "$out" && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256")
 echo "$out/$name.tar.gz"
 cat "$out/$name.tar.gz.sha256"
+
+image="$(bash scripts/image.sh --reuse-widget | tail -1)"
+archive="zchat-relay-$version-$(uname -m)-image.tar"
+rm -f "$out/$archive"
+podman save --quiet --format docker-archive --output "$out/$archive" "$image"
+(cd "$out" && sha256sum "$archive" > "$archive.sha256")
+echo "$out/$archive ($image)"
+cat "$out/$archive.sha256"

@@ -5,7 +5,7 @@
 # What it installs (what each costs: README, "Two commands"):
 #   - the wasm32-unknown-unknown Rust target, rustfmt and clippy (rustup)
 #   - Debian packages: chromium, chromium-driver, brotli, redis-server, nginx, firefox-esr,
-#     webkit2gtk-driver, xvfb (apt; sudo when not root)
+#     webkit2gtk-driver, xvfb, podman, buildah, runc (apt; sudo when not root)
 #   - geckodriver $GECKODRIVER_VERSION (cargo install --debug, beside the tools below)
 #   - wasm-opt from npm's binaryen@132, terser (minifies the embed loader) and axe-core (the
 #     accessibility audit of the journeys), into a per-user prefix (no sudo needed)
@@ -88,6 +88,15 @@ python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
 command -v WebKitWebDriver >/dev/null 2>&1 || missing+=(webkit2gtk-driver)
 command -v xvfb-run >/dev/null 2>&1 || missing+=(xvfb xauth)
+# The relay's container image (scripts/image.sh) and its test: podman and buildah, and what they
+# run containers with here (runc; for a user who is not root, uidmap, slirp4netns and
+# fuse-overlayfs).
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+command -v buildah >/dev/null 2>&1 || missing+=(buildah)
+command -v runc >/dev/null 2>&1 || missing+=(runc)
+command -v newuidmap >/dev/null 2>&1 || missing+=(uidmap)
+command -v slirp4netns >/dev/null 2>&1 || missing+=(slirp4netns)
+command -v fuse-overlayfs >/dev/null 2>&1 || missing+=(fuse-overlayfs)
 if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || say "installing Debian packages with sudo (system packages need root): ${missing[*]}"
   say "apt-get install ${missing[*]}"

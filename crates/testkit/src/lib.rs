@@ -109,6 +109,8 @@ impl Redis {
         let process = Command::new("redis-server")
             .args(["--port", "0", "--unixsocket"])
             .arg(self.socket())
+            // Any user may connect (a relay in a container runs as its own user).
+            .args(["--unixsocketperm", "777"])
             .args(["--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir"])
             .arg(&self.dir)
             .stdout(Stdio::null())

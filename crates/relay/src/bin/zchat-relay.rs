@@ -17,6 +17,15 @@ struct Args {
     /// Redis, zChat), print each finding, and exit: non-zero on any error. Serves nothing.
     #[arg(long)]
     check: bool,
+    /// Ask the relay on this machine whether it serves (`/healthz`), and exit 0 if it does: the
+    /// container image's health check, which has no other program to ask. Where: the address in
+    /// RELAY_READY_FILE if there is one, else RELAY_LISTEN's port.
+    #[arg(long)]
+    health: bool,
+    /// A file the relay writes its ready line's JSON to once it serves (where it listens, even
+    /// when RELAY_LISTEN's port is 0), for `--health` (the image sets it).
+    #[arg(long, env = "RELAY_READY_FILE")]
+    ready_file: Option<PathBuf>,
     /// zChat's base URL, e.g. https://zchat.zenvia.io. Unset: the built-in sandbox.
     #[arg(long, env = "ZCHAT_API_BASE")]
     api_base: Option<String>,
@@ -169,6 +178,10 @@ fn main() -> Result<(), String> {
 
 async fn run() -> Result<(), String> {
     let args = Args::parse();
+    if args.health {
+        return health(&args.listen, args.ready_file.as_deref()).await;
+    }
+    let ready_file = args.ready_file.clone();
     let args_check = args.check;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     if args.log_format == "json" {
@@ -290,6 +303,9 @@ async fn run() -> Result<(), String> {
         "metrics": running.metrics_url, "sandbox": running.sandbox_url, "demo": running.demo_url,
     });
     println!("ready {ready}");
+    if let Some(path) = &ready_file {
+        std::fs::write(path, ready.to_string()).map_err(|e| format!("RELAY_READY_FILE {}: {e}", path.display()))?;
+    }
     let stop = running.stopper();
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -314,5 +330,25 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = terminate => {}
+    }
+}
+
+/// `--health`: the relay (at the address its ready file says, else on `listen`'s port, asked on
+/// this machine) answers `/healthz` with `ok` within 3 s.
+async fn health(listen: &str, ready_file: Option<&std::path::Path>) -> Result<(), String> {
+    let ready = ready_file.and_then(|path| std::fs::read_to_string(path).ok());
+    let listening = ready.and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok()?["listening"].as_str().map(str::to_string));
+    let base = match listening {
+        Some(url) => url,
+        None => {
+            let port = listen.rsplit_once(':').map(|(_, port)| port).ok_or_else(|| format!("RELAY_LISTEN {listen:?} has no port"))?;
+            format!("http://127.0.0.1:{port}")
+        }
+    };
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(3)).build().map_err(|e| e.to_string())?;
+    let answer = client.get(format!("{base}/healthz")).send().await.map_err(|e| format!("no answer: {e}"))?;
+    match (answer.status().is_success(), answer.text().await.unwrap_or_default().trim()) {
+        (true, "ok") => Ok(()),
+        (_, body) => Err(format!("not healthy: {body}")),
     }
 }
