@@ -48,7 +48,10 @@ fn finding(level: Level, what: impl Into<String>) -> Finding {
 /// Every check of `config`, the ones that need the network included.
 pub async fn run(config: &Config) -> Vec<Finding> {
     let mut findings = settings(config);
-    findings.push(redis(config.redis_url.as_deref()).await);
+    findings.push(match (&config.redis_sentinels, config.redis()) {
+        (Some((sentinels, name)), Some((_, min_replicas))) => sentinel(sentinels, name, min_replicas).await,
+        _ => redis(config.redis_url.as_deref()).await,
+    });
     findings.push(uploads(&config.uploads).await);
     if let Some((base, _)) = &config.upstream {
         findings.push(zchat(base).await);
@@ -126,6 +129,29 @@ async fn redis(url: Option<&str>) -> Finding {
         Ok(Ok(_)) => finding(Level::Ok, "Redis answers at REDIS_URL"),
         Ok(Err(error)) => finding(Level::Error, format!("Redis at REDIS_URL does not answer: {error}")),
         Err(_) => finding(Level::Error, format!("Redis at REDIS_URL did not answer within {} s", PATIENCE.as_secs())),
+    }
+}
+
+/// Redis Sentinel names a primary, which answers and has the replicas a trigger must be on.
+async fn sentinel(sentinels: &[String], name: &str, min_replicas: usize) -> Finding {
+    let asked = async {
+        let url = crate::redis_link::primary_of(sentinels, name).await?;
+        let client = redis::Client::open(url.as_str())?;
+        let mut connection = client.get_multiplexed_async_connection().await?;
+        let info: String = redis::cmd("INFO").arg("replication").query_async(&mut connection).await?;
+        let replicas = info.lines().find_map(|line| line.strip_prefix("connected_slaves:")).and_then(|n| n.trim().parse::<usize>().ok()).unwrap_or(0);
+        Ok::<_, crate::redis_link::Unavailable>((url, replicas))
+    };
+    match tokio::time::timeout(PATIENCE, asked).await {
+        Ok(Ok((url, replicas))) if replicas >= min_replicas => {
+            finding(Level::Ok, format!("Redis Sentinel names the primary {name:?} at {url}, with {replicas} replica(s) (RELAY_REDIS_MIN_REPLICAS {min_replicas})"))
+        }
+        Ok(Ok((url, replicas))) => finding(
+            Level::Error,
+            format!("the primary {name:?} at {url} has {replicas} replica(s), under RELAY_REDIS_MIN_REPLICAS {min_replicas}: every webhook would be refused"),
+        ),
+        Ok(Err(error)) => finding(Level::Error, format!("REDIS_SENTINELS: {error}")),
+        Err(_) => finding(Level::Error, format!("REDIS_SENTINELS did not answer within {} s", PATIENCE.as_secs())),
     }
 }
 

@@ -43,8 +43,16 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Behind a reverse proxy: take the client's address from the last `X-Forwarded-For` entry.
     pub trust_forwarded_for: bool,
-    /// Redis, where several relays share one event log; none: this process's memory.
+    /// Redis, where several relays share one event log; none: this process's memory (or Sentinel's
+    /// primary, below).
     pub redis_url: Option<String>,
+    /// Redis Sentinel: the sentinels (`host:port` each) and the name of the primary they watch;
+    /// the relay follows that primary through a failover. Takes precedence over `redis_url`.
+    pub redis_sentinels: Option<(Vec<String>, String)>,
+    /// How many replicas must have a trigger before zChat is told it is taken (`WAIT`); none: 1
+    /// with Sentinel (a primary that dies a moment after answering must not take it with it), 0
+    /// with one Redis.
+    pub redis_min_replicas: Option<usize>,
     pub limits: Limits,
     /// What one client, interaction or connection may do.
     pub admission: Admission,
@@ -80,6 +88,8 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             trust_forwarded_for: false,
             redis_url: None,
+            redis_sentinels: None,
+            redis_min_replicas: None,
             limits: Limits::default(),
             admission: Admission::default(),
             uploads: UploadSettings::default(),
@@ -88,6 +98,19 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Where the relay keeps what relays share, if in Redis: Sentinel's primary, else
+    /// `redis_url`'s; and how many replicas a trigger must be on.
+    pub fn redis(&self) -> Option<(crate::redis_link::Primary, usize)> {
+        use crate::redis_link::Primary;
+        match (&self.redis_sentinels, &self.redis_url) {
+            (Some((sentinels, name)), _) => {
+                Some((Primary::Sentinel { sentinels: sentinels.clone(), name: name.clone() }, self.redis_min_replicas.unwrap_or(1)))
+            }
+            (None, Some(url)) => Some((Primary::Url(url.clone()), self.redis_min_replicas.unwrap_or(0))),
+            (None, None) => None,
+        }
+    }
+
     /// Everything on free loopback ports with the sandbox: what tests start.
     pub fn for_tests(widget_dir: PathBuf) -> Self {
         Config {

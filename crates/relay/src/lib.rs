@@ -221,8 +221,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopping) = watch::channel(false);
-    let backing = match &config.redis_url {
-        Some(url) => Backing::Redis(RedisLink::start(url, stopping.clone()).map_err(std::io::Error::other)?),
+    let backing = match config.redis() {
+        Some((primary, min_replicas)) => Backing::Redis(RedisLink::start(primary, min_replicas, stopping.clone()).map_err(std::io::Error::other)?),
         None => Backing::Memory,
     };
     let relay = Relay::new(&config, &wiring, &backing, stopping.clone())?;

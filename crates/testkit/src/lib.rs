@@ -1,8 +1,8 @@
 //! What every test of the workspace shares: the one wait ([`until`]: a condition under a deadline,
 //! never a fixed sleep); the relay's binary started on port 0 and read off its ready line
 //! ([`RelayProcess`]); and the real servers the tests start beside the product, each in a folder
-//! of its own and gone with its handle: `redis-server` (on a Unix socket, so no port is picked)
-//! and SeaweedFS (a real S3-compatible store). Used by the relay's and the sandbox's tests, the
+//! of its own and gone with its handle: `redis-server` (on a Unix socket, so no port is picked),
+//! a primary with replicas under Redis Sentinel ([`sentinel`]) and SeaweedFS (a real S3-compatible store). Used by the relay's and the sandbox's tests, the
 //! browser journeys and the bench.
 
 use std::path::PathBuf;
@@ -242,3 +242,4 @@ fn free_ports(n: usize) -> Vec<u16> {
     listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
 }
 pub mod images;
+pub mod sentinel;

@@ -75,6 +75,18 @@ struct Args {
     /// (`redis://127.0.0.1:6379`). Unset: this process's memory.
     #[arg(long, env = "REDIS_URL")]
     redis_url: Option<String>,
+    /// Redis Sentinel instead: the sentinels, `host:port,host:port,…`; the relay asks them which
+    /// Redis is the primary, and follows a failover without a restart.
+    #[arg(long, env = "REDIS_SENTINELS", value_delimiter = ',')]
+    redis_sentinels: Vec<String>,
+    /// The name the sentinels watch the primary under (`sentinel monitor NAME …`).
+    #[arg(long, env = "REDIS_SENTINEL_PRIMARY", default_value = "zchat")]
+    redis_sentinel_primary: String,
+    /// Replicas that must have a trigger before zChat is told it is taken (`WAIT`): 1 by default
+    /// with Sentinel, 0 with REDIS_URL. Not enough in time: the webhook answers 503 and zChat
+    /// sends it again.
+    #[arg(long, env = "RELAY_REDIS_MIN_REPLICAS")]
+    redis_min_replicas: Option<usize>,
     /// New conversations one client address (IPv6: its /64) may start per minute (429 past it).
     #[arg(long, env = "RELAY_CREATES_PER_MINUTE", default_value_t = Admission::default().creates_per_minute)]
     creates_per_minute: u32,
@@ -253,6 +265,11 @@ async fn run() -> Result<(), String> {
         trust_forwarded_for: args.trust_forwarded_for,
         allowed_origins,
         redis_url: args.redis_url,
+        redis_sentinels: {
+            let sentinels: Vec<String> = args.redis_sentinels.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            (!sentinels.is_empty()).then_some((sentinels, args.redis_sentinel_primary))
+        },
+        redis_min_replicas: args.redis_min_replicas,
         uploads: UploadSettings {
             dir: args.upload_dir,
             url: args.upload_url,

@@ -34,7 +34,7 @@ mod script;
 use batch::Batches;
 use script::{info_key, log_key, AppendScript, Item, Mode};
 
-const CHANNEL: &str = "zchat:calls";
+pub(super) const CHANNEL: &str = "zchat:calls";
 
 pub struct SharedLog {
     script: Arc<AppendScript>,
@@ -160,11 +160,18 @@ impl SharedLog {
     }
 }
 
-/// The relay's one subscription to every interaction's events; comes back after any loss.
+/// The relay's one subscription to every interaction's events, on the primary of the moment;
+/// comes back after any loss, and moves when the primary does (a failover).
 async fn listen(log: Arc<SharedLog>, mut stopping: watch::Receiver<bool>) {
     let mut wait = Duration::from_millis(100);
+    let mut moved = log.script.redis().changes();
     loop {
-        match log.script.redis().client().get_async_pubsub().await {
+        moved.borrow_and_update();
+        let pubsub = match log.script.redis().client() {
+            Ok(client) => client.get_async_pubsub().await.map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        match pubsub {
             Ok(mut pubsub) => match pubsub.subscribe(CHANNEL).await {
                 Ok(()) => {
                     log.listening.store(true, Ordering::SeqCst);
@@ -176,10 +183,11 @@ async fn listen(log: Arc<SharedLog>, mut stopping: watch::Receiver<bool>) {
                                 Some(message) => log.deliver(message.get_payload_bytes()),
                                 None => break,
                             },
+                            _ = moved.changed() => break,
                             _ = stopping.wait_for(|stop| *stop) => return,
                         }
                     }
-                    tracing::warn!("lost the Redis subscription; open streams end and resume later");
+                    tracing::warn!("lost the Redis subscription (or Redis's primary changed); open streams end and resume later");
                 }
                 Err(error) => tracing::warn!(%error, "cannot subscribe to Redis"),
             },
@@ -188,6 +196,7 @@ async fn listen(log: Arc<SharedLog>, mut stopping: watch::Receiver<bool>) {
         log.drop_streams();
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
+            _ = moved.changed() => {}
             _ = stopping.wait_for(|stop| *stop) => return,
         }
         wait = (wait * 2).min(Duration::from_secs(5));
@@ -258,12 +267,12 @@ mod tests {
     async fn a_trigger_redis_refuses_fails_alone_and_its_calls_others_are_published() {
         let mut redis = zchat_testkit::Redis::start().await;
         let (_stop, stopping) = watch::channel(false);
-        let link = RedisLink::start(&redis.url(), stopping).unwrap();
+        let link = RedisLink::start(crate::redis_link::Primary::Url(redis.url()), 0, stopping).unwrap();
         let script = AppendScript::new(Arc::clone(&link), Limits::default());
         zchat_testkit::until("Redis to take the script", || async { script.run(Mode::Open, &[Item::of("h1")]).await.ok() }).await;
-        let mut raw = link.client().get_multiplexed_async_connection().await.unwrap();
+        let mut raw = link.client().unwrap().get_multiplexed_async_connection().await.unwrap();
         redis::cmd("SET").arg("zchat:i:broken").arg("not a hash").query_async::<()>(&mut raw).await.unwrap();
-        let mut pubsub = link.client().get_async_pubsub().await.unwrap();
+        let mut pubsub = link.client().unwrap().get_async_pubsub().await.unwrap();
         pubsub.subscribe(CHANNEL).await.unwrap();
         let message = |hash: &str, n: u32| Item {
             dedupe: format!("a:m{n}"),

@@ -1,5 +1,6 @@
 //! `zchat-relay --check` against real neighbours: a configuration that works passes (exit 0, every
-//! line `ok`), and one whose Redis and zChat do not answer fails naming both.
+//! line `ok`), and one whose Redis and zChat do not answer fails naming both; with Redis Sentinel,
+//! the primary it names and whether it has the replicas asked for.
 
 use std::process::Output;
 
@@ -60,4 +61,31 @@ async fn a_working_configuration_passes_and_unreachable_neighbours_are_named() {
     assert!(errors[0].contains("Redis at REDIS_URL") && errors[1].contains(&format!("zChat at {closed}")), "{text}");
     let _ = stop.send(true);
     let _ = std::fs::remove_dir_all(&redis.dir);
+}
+
+#[tokio::test]
+async fn with_sentinel_it_names_the_primary_and_says_whether_it_has_the_replicas_asked_for() {
+    let redis = zchat_testkit::sentinel::Sentinels::start(1).await;
+    let env = |sentinels: String, min_replicas: &str| {
+        vec![
+            ("ZCHAT_API_BASE", "http://127.0.0.1:9".to_string()),
+            ("ZCHAT_TOKEN", zchat_sandbox::DEFAULT_TOKEN.to_string()),
+            ("REDIS_SENTINELS", sentinels),
+            ("RELAY_REDIS_MIN_REPLICAS", min_replicas.to_string()),
+            ("RUST_LOG", "error".to_string()),
+        ]
+    };
+    let primary = redis.primary().await;
+    let (_, text) = check(&env(redis.addresses(), "1")).await;
+    let line = text.lines().find(|line| line.contains("Sentinel")).unwrap_or_else(|| panic!("a line on Sentinel: {text}"));
+    assert!(line.starts_with("ok") && line.contains(&format!("127.0.0.1:{primary}")) && line.contains("1 replica"), "{text}");
+
+    // More replicas asked for than the primary has: every webhook would be refused; so it says.
+    let (output, text) = check(&env(redis.addresses(), "2")).await;
+    assert!(!output.status.success());
+    assert!(text.lines().any(|line| line.starts_with("error") && line.contains("RELAY_REDIS_MIN_REPLICAS 2")), "{text}");
+
+    // Sentinels that do not answer (a port closed): named.
+    let (_, text) = check(&env("127.0.0.1:9".into(), "1")).await;
+    assert!(text.lines().any(|line| line.starts_with("error") && line.contains("REDIS_SENTINELS") && line.contains("127.0.0.1:9")), "{text}");
 }

@@ -7,6 +7,7 @@ mod answers;
 mod api;
 mod assets;
 mod check;
+mod failover;
 mod files;
 mod handoff;
 mod history;

@@ -15,7 +15,7 @@ use zchat_testkit::RelayProcess;
 
 use crate::support::{open_stream, until, Redis, Sse};
 
-const SECRET: &str = "shared-webhook-secret";
+pub const SECRET: &str = "shared-webhook-secret";
 const SESSIONS: &str = "shared-sessions-of-every-relay-here";
 
 /// A `zchat-relay` process on the shared log.
@@ -35,15 +35,34 @@ impl Relay {
 
     /// The same, with more flags and environment.
     pub async fn start_with(sandbox: &str, redis: &str, flags: &[&str], env: &[(&str, &str)]) -> Relay {
+        let mut command = Relay::command(sandbox, flags, env);
+        command.args(["--redis-url", redis]);
+        Relay::run(command).await
+    }
+
+    /// A relay whose Redis is the primary `sentinels` (`host:port,…`) name, with more environment.
+    pub async fn on_sentinels(sandbox: &str, sentinels: &str, env: &[(&str, &str)]) -> Relay {
+        let uploads = std::env::temp_dir().join(format!("zchat-shared-uploads-{}", std::process::id()));
+        let mut command = Relay::command(sandbox, &["--upload-dir", &uploads.to_string_lossy()], env);
+        command.env("REDIS_SENTINELS", sentinels);
+        Relay::run(command).await
+    }
+
+    /// The relay's command, all but where its Redis is.
+    fn command(sandbox: &str, flags: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_zchat-relay"));
         command
             .args(["--listen", "127.0.0.1:0", "--api-base", sandbox])
             .args(["--token", zchat_sandbox::DEFAULT_TOKEN, "--webhook-secret", SECRET, "--session-secret", SESSIONS])
-            .args(["--redis-url", redis, "--demo-page", "false", "--widget-dir", "/nonexistent", "--metrics-listen", "127.0.0.1:0"])
+            .args(["--demo-page", "false", "--widget-dir", "/nonexistent", "--metrics-listen", "127.0.0.1:0"])
             .args(flags)
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stderr(Stdio::null());
+        command
+    }
+
+    async fn run(command: Command) -> Relay {
         let process = RelayProcess::start(command).await;
         let (url, metrics) = (process.relay.clone(), process.metrics.clone().expect("the metrics' address"));
         let health = format!("{url}/healthz");
@@ -55,7 +74,7 @@ impl Relay {
         format!("{}/webhooks/zchat/{SECRET}", self.url)
     }
 
-    async fn stream(&self, hash: &str, session: &str, last_event_id: Option<&str>) -> Sse {
+    pub async fn stream(&self, hash: &str, session: &str, last_event_id: Option<&str>) -> Sse {
         open_stream(&reqwest::Client::new(), &self.url, hash, session, last_event_id).await
     }
 }

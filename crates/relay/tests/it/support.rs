@@ -186,33 +186,38 @@ impl Sse {
 
     /// The next event that has an `event:` name (comments and retry-only blocks are skipped).
     pub async fn next(&mut self) -> SseEvent {
-        tokio::time::timeout(DEADLINE, async {
-            loop {
-                if let Some(end) = self.buffer.find("\n\n") {
-                    let block: String = self.buffer.drain(..end + 2).collect();
-                    let mut event = SseEvent::default();
-                    let mut data = Vec::new();
-                    for line in block.lines() {
-                        if let Some(value) = line.strip_prefix("event:") {
-                            event.event = value.trim_start().to_string();
-                        } else if let Some(value) = line.strip_prefix("id:") {
-                            event.id = value.trim_start().to_string();
-                        } else if let Some(value) = line.strip_prefix("data:") {
-                            data.push(value.strip_prefix(' ').unwrap_or(value).to_string());
-                        }
+        let event = tokio::time::timeout(DEADLINE, self.next_or_end()).await.expect("an event arrives before the deadline");
+        event.expect("the stream stays open")
+    }
+
+    /// The next event, or none when the server ends the stream first; without a deadline (a
+    /// browser's stream, idle for as long as the conversation is).
+    pub async fn next_or_end(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = SseEvent::default();
+                let mut data = Vec::new();
+                for line in block.lines() {
+                    if let Some(value) = line.strip_prefix("event:") {
+                        event.event = value.trim_start().to_string();
+                    } else if let Some(value) = line.strip_prefix("id:") {
+                        event.id = value.trim_start().to_string();
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        data.push(value.strip_prefix(' ').unwrap_or(value).to_string());
                     }
-                    event.data = data.join("\n");
-                    if !event.event.is_empty() {
-                        return event;
-                    }
-                    continue;
                 }
-                let chunk = self.body.next().await.expect("the stream stays open").unwrap();
-                self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+                event.data = data.join("\n");
+                if !event.event.is_empty() {
+                    return Some(event);
+                }
+                continue;
             }
-        })
-        .await
-        .expect("an event arrives before the deadline")
+            match self.body.next().await {
+                Some(Ok(chunk)) => self.buffer.push_str(std::str::from_utf8(&chunk).unwrap()),
+                Some(Err(_)) | None => return None,
+            }
+        }
     }
 
     /// Whether the server ended the stream (within the deadline).

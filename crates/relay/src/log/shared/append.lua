@@ -10,7 +10,7 @@
 -- then per interaction of the call, from KEYS[4]: info (hash: epoch, seq, open, last_state,
 --   finished, bytes; lx, fx once the log and the filter were given an expiry), log (stream, ids
 --   0-SEQ), agent-message hashes (zset, score = the message's seq), triggers held for it (list)
--- ARGV[1] mode: open | subscribe | triggers | customer | sweep    ARGV[2] now (unix ms)
+-- ARGV[1] mode: open | subscribe | triggers | replicated | customer | sweep    ARGV[2] now (unix ms)
 -- ARGV[3] max events    ARGV[4] max bytes per interaction    ARGV[5] held cutoff (now - hold)
 -- ARGV[6] max held triggers    ARGV[7] max held bytes    ARGV[8] idle ttl ms    ARGV[9] finished ttl ms
 -- ARGV[10] what an event costs besides its data    ARGV[11] hold ms
@@ -24,7 +24,11 @@
 -- {"opened"}; subscribe (open, then read, in the one round trip a new stream costs) returns
 -- {epoch, last seq, then id, kind, data, at of each event of the log}.
 -- Every event appended is published once the call is done, all in one message on `zchat:calls`:
--- per event `hash \n epoch \n seq \n kind \n at \n bytes of data \n data`.
+-- per event `hash \n epoch \n seq \n kind \n at \n bytes of data \n data`. `replicated` is
+-- `triggers` whose message is not published but returned, last in the reply (the relay publishes
+-- it once replicas have the call: `WAIT`), and in which an agent's message seen again (zChat
+-- sending it anew after a 503) is in that message again (its first call was never published).
+local replicated = ARGV[1] == 'replicated'
 local FAILED = 'failed'
 local heldset, heldsize, heldtotal = KEYS[1], KEYS[2], KEYS[3]
 local now = ARGV[2]
@@ -58,6 +62,19 @@ local function sweep()
   end
 end
 
+-- The event `seq` of this interaction's log, published again (with the call's own).
+local function republish(seq)
+  local entry = redis.call('XRANGE', log, '0-' .. seq, '0-' .. seq)[1]
+  if not entry then return end
+  local epoch = redis.call('HGET', info, 'epoch')
+  local kind, event_data, logged_at = '', '', ''
+  local fields = entry[2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'k' then kind = fields[i + 1] elseif fields[i] == 'd' then event_data = fields[i + 1] elseif fields[i] == 't' then logged_at = fields[i + 1] end
+  end
+  published[#published + 1] = hash .. '\n' .. epoch .. '\n' .. seq .. '\n' .. kind .. '\n' .. logged_at .. '\n' .. #event_data .. '\n' .. event_data
+end
+
 -- Whether this interaction's append made a key that has no expiry yet (the log or the filter, at
 -- their first entry): the expiries are then set, as for a visitor's action.
 local made_key = false
@@ -74,7 +91,11 @@ local function append(kind, dedupe, finished, data)
   end
   if string.sub(dedupe, 1, 2) == 'a:' then
     local message = string.sub(dedupe, 3)
-    if redis.call('ZSCORE', msgs, message) then return {'duplicate'} end
+    local seen = redis.call('ZSCORE', msgs, message)
+    if seen then
+      if replicated then republish(seen) end
+      return {'duplicate'}
+    end
     redis.call('ZADD', msgs, seq, message)
     -- A message between two equal state triggers: the second is not a redelivery.
     set('last_state', '')
@@ -188,7 +209,7 @@ local result = {'opened'}
 at(0)
 if mode == 'sweep' then
   sweep()
-elseif mode == 'triggers' then
+elseif mode == 'triggers' or replicated then
   result = {}
   for i = 0, (#ARGV - 11) / 4 - 1 do
     at(i)
@@ -224,5 +245,9 @@ else
   end
   refresh_expiry()
 end
-if #published > 0 then redis.call('PUBLISH', 'zchat:calls', table.concat(published)) end
+if replicated then
+  result[#result + 1] = table.concat(published)
+elseif #published > 0 then
+  redis.call('PUBLISH', 'zchat:calls', table.concat(published))
+end
 return result

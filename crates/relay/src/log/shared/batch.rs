@@ -4,7 +4,9 @@
 //! script takes them in order, every rule per trigger), and their events are published in one
 //! message. Under load a call carries many triggers, so Redis's and the relay's cost per event
 //! falls as the rate rises (a call and its reply, a publish and its read, are most of an event's
-//! cost on this path: BENCHMARKS.md, issue 19); alone, a trigger waits for nothing.
+//! cost on this path: BENCHMARKS.md, issue 19); alone, a trigger waits for nothing. With replicas
+//! asked for (`RELAY_REDIS_MIN_REPLICAS`), a call is answered, and its events published, only once
+//! that many replicas have it (`WAIT`): a failover then loses no trigger zChat was told was taken.
 
 use std::sync::Arc;
 
@@ -73,8 +75,17 @@ async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Ans
             }
         }
         per_call.observe(items.len() as f64);
-        let outcomes = match script.run(Mode::Triggers, &items).await {
+        let replicas = script.redis().min_replicas();
+        let call = match replicas {
+            0 => script.run(Mode::Triggers, &items).await,
+            _ => script.run_replicated(&items, replicas).await,
+        };
+        let outcomes = match call {
             Ok(reply) => (0..items.len()).map(|index| outcome(reply.get(3 * index..3 * index + 3))).collect(),
+            // Not on enough replicas (or Redis away) while replicas are asked for: each trigger is
+            // refused, and zChat sends each again; retried alone here, each would wait for the
+            // replicas again, one after the other.
+            Err(error) if replicas > 0 => vec![Err(error); items.len()],
             // The whole call failed (a trigger Redis refuses fails alone inside it, append.lua):
             // each again, alone (Redis away fails them all again, at once).
             Err(_) if items.len() > 1 => {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
-use redis::aio::ConnectionManager;
 use redis::Script;
 
 use crate::config::Limits;
@@ -34,7 +33,14 @@ pub(super) enum Mode {
     Subscribe,
     /// Append (or hold, or recognise) webhooks' triggers, several interactions in one call.
     Triggers,
+    /// `Triggers` whose events the relay publishes itself once replicas have them (`WAIT`): the
+    /// reply ends with the message to publish.
+    Replicated,
 }
+
+/// How long a call waits for its replicas ([`AppendScript::run_replicated`]): well under the time
+/// zChat gives a webhook, well over a healthy replica's lag (under a millisecond on one network).
+pub(super) const REPLICA_WAIT: std::time::Duration = std::time::Duration::from_millis(1000);
 
 /// The script's answer for a trigger Redis refused (the others of its call are still taken).
 pub(super) const FAILED: &str = "failed";
@@ -47,6 +53,7 @@ impl Mode {
             Mode::Customer => "customer",
             Mode::Subscribe => "subscribe",
             Mode::Triggers => "triggers",
+            Mode::Replicated => "replicated",
         }
     }
 }
@@ -110,20 +117,46 @@ impl AppendScript {
     pub async fn run(&self, mode: Mode, items: &[Item]) -> Result<Vec<String>, Unavailable> {
         let mut connection = self.redis.connection()?;
         let call = self.call(mode, items);
-        match self.timed(&call, &mut connection).await {
+        match self.timed(call.query_async(&mut connection)).await {
             // Redis restarted, or was flushed: it knows the script again, and the call is made again.
             Err(error) if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
                 self.script.load_async(&mut connection).await?;
-                Ok(self.timed(&call, &mut connection).await?)
+                Ok(self.timed(call.query_async(&mut connection)).await?)
             }
             reply => Ok(reply?),
         }
     }
 
+    /// Runs [`Mode::Replicated`] over `items`, then waits for `replicas` replicas to have the call
+    /// (`WAIT`, in the same round trip and on the same connection, so that it waits for this
+    /// call's writes), and only then publishes its events. Not on enough replicas within
+    /// [`REPLICA_WAIT`]: every trigger of the call is refused (503; zChat sends each again, and
+    /// the log recognises it and publishes it then).
+    pub async fn run_replicated(&self, items: &[Item], replicas: usize) -> Result<Vec<String>, Unavailable> {
+        let mut connection = self.redis.connection()?;
+        let mut calls = redis::pipe();
+        calls.add_command(self.call(Mode::Replicated, items)).cmd("WAIT").arg(replicas).arg(REPLICA_WAIT.as_millis() as u64);
+        let (mut reply, acknowledged): (Vec<String>, usize) = match self.timed(calls.query_async(&mut connection)).await {
+            Err(error) if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                self.script.load_async(&mut connection).await?;
+                self.timed(calls.query_async(&mut connection)).await?
+            }
+            reply => reply?,
+        };
+        if acknowledged < replicas {
+            return Err(Unavailable(format!("the call reached {acknowledged} of the {replicas} replica(s) it needs within {REPLICA_WAIT:?}")));
+        }
+        let message = reply.pop().ok_or_else(|| Unavailable("the script's reply has no message".into()))?;
+        if !message.is_empty() {
+            redis::cmd("PUBLISH").arg(super::CHANNEL).arg(message).query_async::<()>(&mut connection).await?;
+        }
+        Ok(reply)
+    }
+
     /// `call`'s reply, its time noted (every call, a retry's too).
-    async fn timed(&self, call: &redis::Cmd, connection: &mut ConnectionManager) -> redis::RedisResult<Vec<String>> {
+    async fn timed<T>(&self, reply: impl std::future::Future<Output = redis::RedisResult<T>>) -> redis::RedisResult<T> {
         let started = Instant::now();
-        let reply = call.query_async(connection).await;
+        let reply = reply.await;
         self.seconds.observe(started.elapsed().as_secs_f64());
         reply
     }

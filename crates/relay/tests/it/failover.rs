@@ -1,0 +1,182 @@
+//! Redis that fails over, with nothing lost: two `zchat-relay` processes on a primary with two
+//! replicas watched by three Redis Sentinels (`zchat_testkit::sentinel`, all real processes), the
+//! sandbox's webhooks to relay A, the visitor's stream on relay B. The primary is killed mid-
+//! conversation (SIGKILL, as a machine dies), more than once: every agent message reaches the
+//! visitor exactly once and in order, the stream resuming with its last id; no relay restarts.
+//! And a trigger is acknowledged to zChat only once a replica has it (`WAIT`): refused (503) while
+//! the replica stalls, taken and delivered once when zChat sends it again.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use zchat_testkit::sentinel::Sentinels;
+
+use crate::shared::Relay;
+use crate::support::{open_stream, start_interaction, until, Sse};
+
+/// The sandbox in this process, on `listener`, its webhooks to `webhook`; stops when told.
+async fn sandbox(listener: tokio::net::TcpListener, webhook: Option<String>) -> tokio::sync::watch::Sender<bool> {
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let config = zchat_sandbox::Config { account: zchat_sandbox::Account::default(), webhook_url: webhook };
+    tokio::spawn(zchat_sandbox::serve(listener, config, async move {
+        let mut stopping = stopping;
+        let _ = stopping.wait_for(|stop| *stop).await;
+    }));
+    stop
+}
+
+/// What the visitor's browser does: reads the stream, and when it ends opens it again with the
+/// last id it has (as `EventSource` does), until told to stop. Every event it was given, in order.
+fn visitor(relay: String, hash: String, session: String) -> Arc<Mutex<Vec<(String, Value)>>> {
+    let seen: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let given = Arc::clone(&seen);
+    tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        let mut last_id: Option<String> = None;
+        loop {
+            let mut stream = until("the stream to open again", || async {
+                let mut request = http.get(format!("{relay}/core/api/v1/interactions/{hash}/events")).query(&[("token", &session)]);
+                if let Some(id) = &last_id {
+                    request = request.header("Last-Event-ID", id);
+                }
+                let answer = request.send().await.ok()?;
+                (answer.status() == 200).then(|| Sse::from_response(answer))
+            })
+            .await;
+            while let Some(event) = stream.next_or_end().await {
+                last_id = Some(event.id.clone());
+                given.lock().unwrap().push((event.event.clone(), event.json()));
+            }
+        }
+    });
+    seen
+}
+
+/// The agent messages' contents among `events`.
+fn agent_messages(events: &[(String, Value)]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|(kind, data)| kind == "trigger" && data["message"].is_object())
+        .map(|(_, data)| data["message"]["content"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The agent writes `content` in the console (the sandbox sends its trigger to relay A, again
+/// and again until it is taken).
+async fn agent_writes(http: &reqwest::Client, sandbox: &str, hash: &str, content: &str) {
+    let answer = http.post(format!("{sandbox}/agent/interactions/{hash}/messages")).json(&json!({"content": content})).send().await.unwrap();
+    assert!(answer.status().is_success(), "the console takes the message");
+}
+
+#[tokio::test]
+async fn the_primary_killed_mid_conversation_loses_no_message_and_the_relays_follow_the_new_one() {
+    let kills: usize = std::env::var("FAILOVER_KILLS").ok().and_then(|n| n.parse().ok()).unwrap_or(2);
+    let mut redis = Sentinels::start(2).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
+    let sentinels = redis.addresses();
+    let (a, b) = tokio::join!(Relay::on_sentinels(&sandbox_url, &sentinels, &[]), Relay::on_sentinels(&sandbox_url, &sentinels, &[]));
+    let stop_sandbox = sandbox(listener, Some(a.webhook())).await;
+    let http = reqwest::Client::new();
+    let (hash, session) = start_interaction(&http, &a.url, &json!({"department_id": 1, "customer": {"name": "Ana Failover"}})).await;
+    let accepted = http.post(format!("{sandbox_url}/agent/interactions/{hash}/accept")).json(&json!({})).send().await.unwrap();
+    assert!(accepted.status().is_success());
+    let seen = visitor(b.url.clone(), hash.clone(), session);
+    let mut sent = Vec::new();
+    let delivered = |n: usize| {
+        let seen = Arc::clone(&seen);
+        move || {
+            let seen = Arc::clone(&seen);
+            async move { (agent_messages(&seen.lock().unwrap()).len() >= n).then_some(()) }
+        }
+    };
+
+    for round in 0..kills {
+        for k in 0..3 {
+            sent.push(format!("before failover {round}, message {k}"));
+            agent_writes(&http, &sandbox_url, &hash, sent.last().unwrap()).await;
+        }
+        until("the messages before the failover", delivered(sent.len())).await;
+
+        let killed_at = Instant::now();
+        let old = redis.kill_primary().await;
+        // The agent goes on writing while the sentinels decide: those triggers are refused (503)
+        // until the relays are on the new primary and a replica has each, and zChat sends them again.
+        for k in 0..3 {
+            sent.push(format!("during failover {round}, message {k}"));
+            agent_writes(&http, &sandbox_url, &hash, sent.last().unwrap()).await;
+        }
+        let new = redis.promoted_other_than(old).await;
+        let promoted = killed_at.elapsed();
+        until("the messages written during the failover", delivered(sent.len())).await;
+        let back = killed_at.elapsed();
+        println!("failover {round}: primary {old} killed; {new} promoted after {promoted:?}; the visitor had every message after {back:?}");
+        // The machine comes back, as a replica of the new primary.
+        redis.restart(old).await;
+    }
+    sent.push("after the failovers".into());
+    agent_writes(&http, &sandbox_url, &hash, sent.last().unwrap()).await;
+    until("the last message", delivered(sent.len())).await;
+    assert_eq!(agent_messages(&seen.lock().unwrap()), sent, "every message once, in order");
+    assert!(seen.lock().unwrap().iter().all(|(kind, _)| kind != "reset"), "the stream always resumed where it was");
+    let _ = stop_sandbox.send(true);
+}
+
+#[tokio::test]
+async fn a_trigger_is_taken_only_once_a_replica_has_it_and_delivered_once_when_sent_again() {
+    let redis = Sentinels::start(1).await;
+    // zChat's triggers are posted here, by the test, as zChat would send them.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
+    let stop_sandbox = sandbox(listener, None).await;
+    let a = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[]).await;
+    let b = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[("RELAY_REDIS_MIN_REPLICAS", "0")]).await;
+    let http = reqwest::Client::new();
+    let (hash, session) = start_interaction(&http, &a.url, &json!({"department_id": 1, "customer": {"name": "Ana Réplica"}})).await;
+    let hash = hash.as_str();
+    let message = |n: usize| {
+        json!({"interaction_hash": hash, "message": {"hash": format!("m{n}"), "content": format!("message {n}"), "type": "text"},
+               "agent": {"id": 111, "name": "Atendente"}, "extra": {}})
+    };
+    let post = |relay: &Relay, body: Value| {
+        let (http, url) = (http.clone(), relay.webhook());
+        async move { http.post(url).json(&body).send().await.unwrap() }
+    };
+    assert_eq!(post(&a, message(0)).await.status(), 200, "a replica in sync: taken at once");
+    let mut stream = open_stream(&http, &a.url, hash, &session, None).await;
+    assert_eq!(stream.next().await.json()["message"]["content"], "message 0");
+
+    // The replica stalls (as behind a slow link) for longer than a call waits for it.
+    let replica = redis.replicas().await[0];
+    redis.freeze(replica, true);
+    let started = Instant::now();
+    let refused = post(&a, message(1)).await;
+    assert_eq!(refused.status(), 503, "not on a replica in time: zChat is told to send it again");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["status"], 503, "in the reference's error shape");
+    assert!(started.elapsed() >= Duration::from_millis(900), "it waited for the replica");
+    // A relay that asks for no replica takes the next one on the primary's word.
+    assert_eq!(post(&b, message(2)).await.status(), 200);
+    redis.freeze(replica, false);
+
+    // zChat sends the refused one again: it is in the log already, and now on the replica too.
+    assert_eq!(post(&a, message(1)).await.status(), 200);
+    let mut contents = Vec::new();
+    while contents.len() < 2 {
+        contents.push(stream.next().await.json()["message"]["content"].as_str().unwrap().to_string());
+    }
+    assert_eq!(contents, ["message 1", "message 2"], "each once, in the log's order");
+    assert_eq!(post(&a, message(1)).await.status(), 200, "and a redelivery after that is recognised");
+    let replay: Vec<String> = {
+        let mut replay = open_stream(&http, &a.url, hash, &session, None).await;
+        let mut contents = Vec::new();
+        while contents.len() < 3 {
+            contents.push(replay.next().await.json()["message"]["content"].as_str().unwrap().to_string());
+        }
+        contents
+    };
+    assert_eq!(replay, ["message 0", "message 1", "message 2"]);
+    let _ = stop_sandbox.send(true);
+    drop((redis, b));
+}
