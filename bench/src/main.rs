@@ -2,6 +2,8 @@
 //! own process(es) on loopback, started here:
 //! - `memory`: the release relay with its in-process sandbox, event log in memory (the default);
 //! - `redis`: the same relay with `REDIS_URL` (a `redis-server` of the bench's own);
+//! - `redis-replicated`: the same, its Redis with a replica, `RELAY_REDIS_MIN_REPLICAS=1` (each
+//!   call of the log waits for the replica: `WAIT`, what a Sentinel deployment pays);
 //! - `nchan`: Debian's nginx with `libnginx-mod-nchan`, SSE subscribers and HTTP publishing;
 //! - `nchan-redis`: the same nchan keeping its messages in a Redis of its own (the Redis log's peer).
 //!
@@ -34,7 +36,7 @@ struct Args {
     /// The relay binary (a release build).
     #[arg(long, default_value = "target/release/zchat-relay")]
     relay: PathBuf,
-    /// What to measure, in order: memory, redis, nchan, nchan-redis.
+    /// What to measure, in order: memory, redis, redis-replicated, nchan, nchan-redis.
     #[arg(long, value_delimiter = ',', default_value = "memory,redis,nchan,nchan-redis")]
     targets: Vec<String>,
     /// Subscriber counts to measure memory at, in order.
@@ -182,23 +184,37 @@ impl Drop for StopNginx {
     }
 }
 
-/// A `redis-server` of the bench's own (no persistence): the process, its URL and its folder.
-async fn redis_server() -> (Child, String, Scratch) {
+/// A `redis-server` of the bench's own (no persistence), or a replica of the one on `primary`:
+/// the process, its URL and its folder.
+async fn redis_server(primary: Option<&str>) -> (Child, String, Scratch) {
     let port = free_port();
     let data = std::env::temp_dir().join(format!("zchat-bench-redis-{port}"));
     std::fs::create_dir_all(&data).unwrap();
-    let server = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir"])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("redis-server (scripts/setup.sh installs it)");
+    let mut server = Command::new("redis-server");
+    server
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--dir"])
+        .arg(&data);
+    if let Some(primary) = primary {
+        let address = primary.trim_start_matches("redis://");
+        let (host, primary_port) = address.split_once(':').expect("host:port");
+        server.args(["--replicaof", host, primary_port]);
+    }
+    let server = server.stdout(Stdio::null()).kill_on_drop(true).spawn().expect("redis-server (scripts/setup.sh installs it)");
     until("redis-server to listen", || async { tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok() }).await;
     (server, format!("redis://127.0.0.1:{port}"), Scratch(data))
 }
 
-async fn relay(args: &Args, total: usize, redis: bool) -> Target {
+/// Where the relay keeps its log.
+#[derive(Clone, Copy, PartialEq)]
+enum Log {
+    Memory,
+    Redis,
+    /// Redis with a replica that each call waits for.
+    Replicated,
+}
+
+async fn relay(args: &Args, total: usize, log: Log) -> Target {
+    let redis = log != Log::Memory;
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut processes = Vec::new();
@@ -229,10 +245,16 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
         let metrics_port = free_port();
         command.env("RELAY_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"));
         metrics = Some(format!("http://127.0.0.1:{metrics_port}/metrics"));
-        let (server, url, data) = redis_server().await;
+        let (server, url, data) = redis_server(None).await;
         processes.push(server);
-        command.env("REDIS_URL", url);
         dirs.push(data);
+        if log == Log::Replicated {
+            let (replica, _, data) = redis_server(Some(&url)).await;
+            processes.push(replica);
+            dirs.push(data);
+            command.env("RELAY_REDIS_MIN_REPLICAS", "1");
+        }
+        command.env("REDIS_URL", url);
     }
     let relay =
         command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e} (build it: cargo build --release -p zchat-relay)", args.relay.display()));
@@ -294,7 +316,11 @@ async fn relay(args: &Args, total: usize, redis: bool) -> Target {
             "extra": {}
         }))
     };
-    let name = if redis { "relay (Redis log)" } else { "relay (memory log)" };
+    let name = match log {
+        Log::Memory => "relay (memory log)",
+        Log::Redis => "relay (Redis log)",
+        Log::Replicated => "relay (Redis log, each call on a replica: WAIT 1)",
+    };
     Target { name: name.into(), pids: vec![pid], streams, publish: Box::new(publish), metrics, _stop: None, _processes: processes, _dirs: dirs }
 }
 
@@ -307,7 +333,7 @@ async fn nchan(total: usize, redis: bool) -> Target {
     std::fs::create_dir_all(prefix.join("logs")).unwrap();
     let (mut processes, mut dirs) = (Vec::new(), vec![Scratch(prefix.clone())]);
     let (storage, redis_pass) = if redis {
-        let (server, url, data) = redis_server().await;
+        let (server, url, data) = redis_server(None).await;
         processes.push(server);
         dirs.push(data);
         (format!("  upstream bench_redis {{ nchan_redis_server {url}; }}\n"), " nchan_redis_pass bench_redis;")
@@ -506,11 +532,12 @@ async fn main() {
     let total = *args.subscribers.iter().max().expect("a subscriber count");
     for name in &args.targets {
         let target = match name.as_str() {
-            "memory" => relay(&args, total, false).await,
-            "redis" => relay(&args, total, true).await,
+            "memory" => relay(&args, total, Log::Memory).await,
+            "redis" => relay(&args, total, Log::Redis).await,
+            "redis-replicated" => relay(&args, total, Log::Replicated).await,
             "nchan" => nchan(total, false).await,
             "nchan-redis" => nchan(total, true).await,
-            other => panic!("unknown target {other}: memory, redis, nchan or nchan-redis"),
+            other => panic!("unknown target {other}: memory, redis, redis-replicated, nchan or nchan-redis"),
         };
         measure(&target, &args).await;
         drop(target);

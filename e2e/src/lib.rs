@@ -294,7 +294,7 @@ pub async fn run_script(client: &Client, script: &str, args: Vec<Value>) -> Valu
     client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
 }
 
-pub use zchat_testkit::until;
+pub use zchat_testkit::{until, until_explained};
 
 /// The sandbox's agent side, as a test plays it.
 pub struct Agent {

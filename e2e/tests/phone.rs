@@ -6,7 +6,7 @@
 //! meta tag, where the window is drawn at the phone's size and scaled to fill its screen.
 
 use serde_json::{json, Value};
-use zchat_e2e::{demo_page, run_script as run, start_product, until, Browser};
+use zchat_e2e::{demo_page, run_script as run, start_product, until, until_explained, Browser};
 
 async fn as_a_phone(page: &Browser) {
     page.devtools("Emulation.setDeviceMetricsOverride", json!({"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": true})).await;
@@ -16,6 +16,10 @@ async fn as_a_phone(page: &Browser) {
 /// The frame's box on the page and the visual viewport: [left, top, width, height] each.
 const BOXES: &str = "const f = document.querySelector('zchat-widget').shadowRoot.querySelector('iframe').getBoundingClientRect(); \
     const v = visualViewport; return [[f.left, f.top, f.width, f.height], [v.offsetLeft, v.offsetTop, v.width, v.height]];";
+
+/// The page's layout width, the screen's, the zoom, and the frame's own style.
+const CONTEXT: &str = "const f = document.querySelector('zchat-widget').shadowRoot.querySelector('iframe'); \
+    return {innerWidth, screen: screen.width, scale: visualViewport.scale, open_helpers: !!document.querySelector('script[src*=\"/widget/\"]'), style: f.style.cssText};";
 
 fn boxes(value: &Value) -> ([f64; 4], [f64; 4]) {
     let four = |v: &Value| [0, 1, 2, 3].map(|i| v[i].as_f64().unwrap());
@@ -33,7 +37,16 @@ async fn open(page: &Browser, url: &str) {
     page.client.goto(url).await.unwrap();
     page.stir().await;
     page.widget_part("button").await.click().await.unwrap();
-    until("the window to fill the screen", || async { covers(&run(&page.client, BOXES, vec![]).await).then_some(()) }).await;
+    until_explained("the window to fill the screen", || async {
+        let value = run(&page.client, BOXES, vec![]).await;
+        if covers(&value) {
+            return Ok(());
+        }
+        // What a failure needs: the boxes, the page's width and zoom, how the frame was placed.
+        let context = run(&page.client, CONTEXT, vec![]).await;
+        Err(format!("[frame, visual viewport] {value}; {context}"))
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -150,10 +150,16 @@ async fn connect(link: Arc<RedisLink>, mut stopping: watch::Receiver<bool>) {
 
 async fn connection_to(url: &str) -> redis::RedisResult<Connected> {
     let client = redis::Client::open(url)?;
-    // Generous: a burst on a busy machine must not read as Redis being away.
+    // Timeouts generous: a burst on a busy machine must not read as Redis being away. A lost
+    // connection is made again at the next command, tried twice: every command waits for that
+    // attempt, and with redis-rs's six tries (6.3 s of backoff) one dead primary held every
+    // webhook 7 s past its failover (tests/it/failover.rs); better a 503 at once, which zChat
+    // retries, and the link's own loop follows the sentinels meanwhile.
     let config = redis::aio::ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(2)))
-        .set_response_timeout(Some(Duration::from_secs(3)));
+        .set_response_timeout(Some(Duration::from_secs(3)))
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_millis(200));
     let commands = client.get_connection_manager_with_config(config).await?;
     Ok(Connected { client, commands })
 }

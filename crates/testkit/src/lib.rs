@@ -38,6 +38,19 @@ pub async fn until_within<T, F: std::future::Future<Output = Option<T>>>(deadlin
     }
 }
 
+/// [`until`], for a condition whose failure needs explaining: `check` says what it saw when the
+/// condition does not hold yet, and the panic after [`DEADLINE`] says the last of it.
+pub async fn until_explained<T, F: std::future::Future<Output = Result<T, String>>>(what: &str, mut check: impl FnMut() -> F) -> T {
+    let started = Instant::now();
+    loop {
+        match check().await {
+            Ok(value) => return value,
+            Err(seen) => assert!(started.elapsed() < DEADLINE, "timed out after {DEADLINE:?} waiting for {what}; last seen: {seen}"),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A `zchat-relay` process started on port 0, and where it listens, read off the ready line it
 /// prints once it serves (`ready {"listening": URL, "public": URL, "metrics": URL|null, "sandbox":
 /// URL|null, "demo": URL|null}`); the rest of its output is read and dropped, so it never waits on

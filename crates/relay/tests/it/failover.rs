@@ -101,6 +101,22 @@ async fn the_primary_killed_mid_conversation_loses_no_message_and_the_relays_fol
 
         let killed_at = Instant::now();
         let old = redis.kill_primary().await;
+        // What the relays see: from the kill to the first webhook acknowledged after it (zChat's
+        // own retries come later, on its backoff): a state trigger posted again and again.
+        let taken_again = tokio::spawn({
+            let (http, url, hash) = (http.clone(), a.webhook(), hash.clone());
+            let probes = std::sync::atomic::AtomicU64::new(0);
+            async move {
+                until("a webhook acknowledged after the kill", || async {
+                    let n = probes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let body = json!({"interaction_hash": hash, "state": "typing", "extra": {"probe": n}});
+                    let answer = http.post(&url).json(&body).send().await.ok()?;
+                    (answer.status() == 200).then_some(())
+                })
+                .await;
+                killed_at.elapsed()
+            }
+        });
         // The agent goes on writing while the sentinels decide: those triggers are refused (503)
         // until the relays are on the new primary and a replica has each, and zChat sends them again.
         for k in 0..3 {
@@ -111,7 +127,11 @@ async fn the_primary_killed_mid_conversation_loses_no_message_and_the_relays_fol
         let promoted = killed_at.elapsed();
         until("the messages written during the failover", delivered(sent.len())).await;
         let back = killed_at.elapsed();
-        println!("failover {round}: primary {old} killed; {new} promoted after {promoted:?}; the visitor had every message after {back:?}");
+        let taken_again = taken_again.await.unwrap();
+        println!(
+            "failover {round}: primary {old} killed; {new} promoted after {promoted:?}; a webhook acknowledged again after {taken_again:?}; \
+             the visitor had every message after {back:?}"
+        );
         // The machine comes back, as a replica of the new primary.
         redis.restart(old).await;
     }
