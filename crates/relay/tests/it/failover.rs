@@ -200,3 +200,69 @@ async fn a_trigger_is_taken_only_once_a_replica_has_it_and_delivered_once_when_s
     let _ = stop_sandbox.send(true);
     drop((redis, b));
 }
+
+#[tokio::test]
+async fn an_id_the_lost_primary_gave_out_is_never_given_again() {
+    let mut redis = Sentinels::start(2).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
+    let a = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[]).await;
+    let stop_sandbox = sandbox(listener, Some(a.webhook())).await;
+    let http = reqwest::Client::new();
+    let (hash, session) = start_interaction(&http, &a.url, &json!({"department_id": 1, "customer": {"name": "Ana Perdida"}})).await;
+    let accepted = http.post(format!("{sandbox_url}/agent/interactions/{hash}/accept")).json(&json!({})).send().await.unwrap();
+    assert!(accepted.status().is_success());
+    let mut stream = open_stream(&http, &a.url, &hash, &session, None).await;
+    stream.until("trigger", |data| data["state"] == "accepted").await;
+
+    // The replicas stall; the visitor's message is logged on the primary alone (it waits for no
+    // replica: zChat has it) and streamed; then the primary dies with it.
+    let replicas = redis.replicas().await;
+    for replica in &replicas {
+        redis.freeze(*replica, true);
+    }
+    // (Cut from the primary too: what it wrote to a frozen replica's socket would still be read
+    // once the replica goes on, and nothing would be lost.)
+    let primary = redis::Client::open(format!("redis://127.0.0.1:{}/", redis.primary().await)).unwrap();
+    let mut primary = primary.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("replica").query_async::<()>(&mut primary).await.unwrap();
+    let sent = http
+        .post(format!("{}/core/api/v1/interactions/{hash}/messages", a.url))
+        .header("Idempotency-Key", "lost-with-the-primary")
+        .json(&json!({"token": session, "content": "Só o primário viu"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let lost = stream.until("customer_message", |_| true).await;
+    let old = redis.kill_primary().await;
+    for replica in &replicas {
+        redis.freeze(*replica, false);
+    }
+    redis.promoted_other_than(old).await;
+    assert!(stream.next_or_end().await.is_none(), "the stream ends when the primary goes");
+
+    // The agent writes after the failover, before the visitor is back: the promoted replica
+    // never had the visitor's message, and its id must not be given to the agent's, or the
+    // browser, resuming after that id, would skip the agent's message.
+    agent_writes(&http, &sandbox_url, &hash, "Depois da troca").await;
+    until("the agent's message taken", || async {
+        let deliveries: Value = http.get(format!("{sandbox_url}/agent/webhooks")).send().await.ok()?.json().await.ok()?;
+        deliveries.as_array()?.iter().any(|d| d["trigger"]["message"]["content"] == "Depois da troca" && d["delivered"] == true).then_some(())
+    })
+    .await;
+    let mut resumed = until("the stream to open again", || async {
+        let answer = http
+            .get(format!("{}/core/api/v1/interactions/{hash}/events", a.url))
+            .query(&[("token", &session)])
+            .header("Last-Event-ID", &lost.id)
+            .send()
+            .await
+            .ok()?;
+        (answer.status() == 200).then(|| Sse::from_response(answer))
+    })
+    .await;
+    let next = resumed.until("trigger", |data| data["message"].is_object()).await;
+    assert_eq!(next.json()["message"]["content"], "Depois da troca");
+    let _ = stop_sandbox.send(true);
+}

@@ -404,7 +404,10 @@ async fn redis_away_ends_streams_and_refuses_with_503_then_the_relays_recover_by
     })
     .await;
     let event = after.next().await;
-    assert_eq!((seq(&event.id), event.json()["message"]["content"].as_str()), (2, Some("message 200")));
+    assert_eq!(event.json()["message"]["content"], "message 200");
+    // A Redis started again may have lost what it gave out last (without persistence, or after a
+    // failover): the ids jump past it rather than give one out twice (append.lua's ID_JUMP).
+    assert_eq!(seq(&event.id), 1_000_002, "after the restart, ids go on past a million more");
     fixture.stop().await;
 }
 

@@ -7,8 +7,9 @@
 --
 -- KEYS[1] interactions holding triggers (zset, score = when the first was held)
 -- KEYS[2] what each holds (hash: HASH -> "count bytes")   KEYS[3] held in all (hash: count, bytes)
--- then per interaction of the call, from KEYS[4]: info (hash: epoch, seq, open, last_state,
---   finished, bytes; lx, fx once the log and the filter were given an expiry), log (stream, ids
+-- then per interaction of the call, from KEYS[4]: info (hash: epoch, seq, open, last_state and
+--   its seq ls, finished, bytes; lx, fx once the log and the filter were given an expiry; rid, the
+--   replication id of the Redis that gave the last seq), log (stream, ids
 --   0-SEQ), agent-message hashes (zset, score = the message's seq), triggers held for it (list)
 -- ARGV[1] mode: open | subscribe | triggers | replicated | customer | sweep    ARGV[2] now (unix ms)
 -- ARGV[3] max events    ARGV[4] max bytes per interaction    ARGV[5] held cutoff (now - hold)
@@ -62,6 +63,17 @@ local function sweep()
   end
 end
 
+-- This Redis's replication id, which a failover (the promoted replica takes a new one) and a
+-- restart change; asked once per call.
+local ID_JUMP = 1000000
+local this_primary
+local function replication_id()
+  if not this_primary then
+    this_primary = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)') or ''
+  end
+  return this_primary
+end
+
 -- The event `seq` of this interaction's log, published again (with the call's own).
 local function republish(seq)
   local entry = redis.call('XRANGE', log, '0-' .. seq, '0-' .. seq)[1]
@@ -82,9 +94,13 @@ local made_key = false
 -- Nine commands for an agent's message (fifteen before they were counted: every command in
 -- here is Redis's one thread's time, BENCHMARKS.md).
 local function append(kind, dedupe, finished, data)
-  local meta = redis.call('HMGET', info, 'seq', 'epoch', 'last_state', 'lx', 'fx')
+  local meta = redis.call('HMGET', info, 'seq', 'epoch', 'last_state', 'lx', 'fx', 'rid', 'ls')
   local seq, epoch = tonumber(meta[1] or '0') + 1, meta[2]
-  local changes = {'seq', seq}
+  -- Written first on another Redis (before a failover, or a restart): the ids that one gave out
+  -- may be lost with it, and seen by a browser already; the log goes on past them all.
+  local primary = replication_id()
+  if meta[1] and meta[6] ~= primary then seq = seq + ID_JUMP end
+  local changes = {'seq', seq, 'rid', primary}
   local function set(field, value)
     changes[#changes + 1] = field
     changes[#changes + 1] = value
@@ -104,8 +120,12 @@ local function append(kind, dedupe, finished, data)
       made_key = true
     end
   elseif dedupe ~= '' then
-    if meta[3] == dedupe then return {'duplicate'} end
+    if meta[3] == dedupe then
+      if replicated and meta[7] then republish(meta[7]) end
+      return {'duplicate'}
+    end
     set('last_state', dedupe)
+    set('ls', seq)
   end
   if not meta[4] then
     set('lx', '1')
