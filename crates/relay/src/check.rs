@@ -49,7 +49,7 @@ fn finding(level: Level, what: impl Into<String>) -> Finding {
 pub async fn run(config: &Config) -> Vec<Finding> {
     let mut findings = settings(config);
     findings.push(match (&config.redis_sentinels, config.redis()) {
-        (Some((sentinels, name)), Some((_, min_replicas))) => sentinel(sentinels, name, min_replicas).await,
+        (Some((sentinels, name)), Some((_, min_replicas))) => sentinel(sentinels, name, config.redis_url.as_deref(), min_replicas).await,
         _ => redis(config.redis_url.as_deref()).await,
     });
     findings.push(uploads(&config.uploads).await);
@@ -132,23 +132,27 @@ async fn redis(url: Option<&str>) -> Finding {
     }
 }
 
-/// Redis Sentinel names a primary, which answers and has the replicas a trigger must be on.
-async fn sentinel(sentinels: &[String], name: &str, min_replicas: usize) -> Finding {
+/// Redis Sentinel names a primary, which answers as one and has the replicas a trigger must be on.
+async fn sentinel(sentinels: &[String], name: &str, template: Option<&str>, min_replicas: usize) -> Finding {
     let asked = async {
-        let url = crate::redis_link::primary_of(sentinels, name).await?;
-        let client = redis::Client::open(url.as_str())?;
-        let mut connection = client.get_multiplexed_async_connection().await?;
+        let (host, port) = crate::redis_link::primary_of(sentinels, name).await?;
+        let (at, info) = crate::redis_link::reached_as(template, host, port)?;
+        let mut connection = redis::Client::open(info)?.get_multiplexed_async_connection().await?;
         let info: String = redis::cmd("INFO").arg("replication").query_async(&mut connection).await?;
-        let replicas = info.lines().find_map(|line| line.strip_prefix("connected_slaves:")).and_then(|n| n.trim().parse::<usize>().ok()).unwrap_or(0);
-        Ok::<_, crate::redis_link::Unavailable>((url, replicas))
+        let field = |name: &str| info.lines().find_map(|line| line.strip_prefix(name)).map(|value| value.trim().to_string());
+        let replicas = field("connected_slaves:").and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+        Ok::<_, crate::redis_link::Unavailable>((at, field("role:").unwrap_or_default(), replicas))
     };
     match tokio::time::timeout(PATIENCE, asked).await {
-        Ok(Ok((url, replicas))) if replicas >= min_replicas => {
-            finding(Level::Ok, format!("Redis Sentinel names the primary {name:?} at {url}, with {replicas} replica(s) (RELAY_REDIS_MIN_REPLICAS {min_replicas})"))
+        Ok(Ok((at, role, _))) if role != "master" => {
+            finding(Level::Error, format!("Redis Sentinel names {at} the primary {name:?}, but it says it is a {role}: a failover under way?"))
         }
-        Ok(Ok((url, replicas))) => finding(
+        Ok(Ok((at, _, replicas))) if replicas >= min_replicas => {
+            finding(Level::Ok, format!("Redis Sentinel names the primary {name:?} at {at}, with {replicas} replica(s) (RELAY_REDIS_MIN_REPLICAS {min_replicas})"))
+        }
+        Ok(Ok((at, _, replicas))) => finding(
             Level::Error,
-            format!("the primary {name:?} at {url} has {replicas} replica(s), under RELAY_REDIS_MIN_REPLICAS {min_replicas}: every webhook would be refused"),
+            format!("the primary {name:?} at {at} has {replicas} replica(s), under RELAY_REDIS_MIN_REPLICAS {min_replicas}: every webhook would be refused"),
         ),
         Ok(Err(error)) => finding(Level::Error, format!("REDIS_SENTINELS: {error}")),
         Err(_) => finding(Level::Error, format!("REDIS_SENTINELS did not answer within {} s", PATIENCE.as_secs())),

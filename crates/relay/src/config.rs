@@ -47,7 +47,8 @@ pub struct Config {
     /// primary, below).
     pub redis_url: Option<String>,
     /// Redis Sentinel: the sentinels (`host:port` each) and the name of the primary they watch;
-    /// the relay follows that primary through a failover. Takes precedence over `redis_url`.
+    /// the relay follows that primary through a failover. `redis_url`, if given too, then says
+    /// how the primary is reached but for its address (its password, user and database).
     pub redis_sentinels: Option<(Vec<String>, String)>,
     /// How many replicas must have a trigger before zChat is told it is taken (`WAIT`); none: 1
     /// with Sentinel (a primary that dies a moment after answering must not take it with it), 0
@@ -104,7 +105,8 @@ impl Config {
         use crate::redis_link::Primary;
         match (&self.redis_sentinels, &self.redis_url) {
             (Some((sentinels, name)), _) => {
-                Some((Primary::Sentinel { sentinels: sentinels.clone(), name: name.clone() }, self.redis_min_replicas.unwrap_or(1)))
+                let template = self.redis_url.clone();
+                Some((Primary::Sentinel { sentinels: sentinels.clone(), name: name.clone(), template }, self.redis_min_replicas.unwrap_or(1)))
             }
             (None, Some(url)) => Some((Primary::Url(url.clone()), self.redis_min_replicas.unwrap_or(0))),
             (None, None) => None,

@@ -24,7 +24,18 @@ pub struct Sentinels {
 
 impl Sentinels {
     /// A primary and `replicas` replicas, all in sync, and three sentinels that agree on them.
+    /// The ports are free ones the system just gave out: one taken meanwhile (by another test),
+    /// the group is started again on others.
     pub async fn start(replicas: usize) -> Sentinels {
+        for _attempt in 0..3 {
+            if let Some(group) = Sentinels::try_start(replicas).await {
+                return group;
+            }
+        }
+        panic!("the Redis and sentinels did not start in three tries (ports taken?)");
+    }
+
+    async fn try_start(replicas: usize) -> Option<Sentinels> {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let dir = std::env::temp_dir().join(format!("zchat-sentinels-{}-{n}", std::process::id()));
@@ -35,7 +46,9 @@ impl Sentinels {
         let mut group = Sentinels { dir, redis: redis_ports.iter().map(|port| (*port, None)).collect(), sentinels: Vec::new() };
         let primary = redis_ports[0];
         for index in 0..group.redis.len() {
-            group.start_redis(index, (index > 0).then_some(primary)).await;
+            if !group.start_redis(index, (index > 0).then_some(primary)).await {
+                return None;
+            }
         }
         let replicated = group.connection(primary).await;
         until("the replicas to be in sync", || async {
@@ -58,13 +71,16 @@ impl Sentinels {
                 ),
             )
             .unwrap();
-            let process = Command::new("redis-server")
+            let mut process = Command::new("redis-server")
                 .arg(&config)
                 .arg("--sentinel")
                 .stdout(Stdio::null())
                 .kill_on_drop(true)
                 .spawn()
                 .expect("redis-server (scripts/setup.sh installs it)");
+            if !listening(&mut process, *port).await {
+                return None;
+            }
             group.sentinels.push((*port, process));
         }
         // Every sentinel knows every replica and the other sentinels: a failover can be decided.
@@ -77,10 +93,12 @@ impl Sentinels {
             })
             .await;
         }
-        group
+        Some(group)
     }
 
-    async fn start_redis(&mut self, index: usize, replica_of: Option<u16>) {
+    /// Starts the Redis `index`, a replica of `replica_of`'s if given; whether it listens (not
+    /// another process on its port).
+    async fn start_redis(&mut self, index: usize, replica_of: Option<u16>) -> bool {
         let port = self.redis[index].0;
         let redis_dir = self.dir.join(format!("redis-{port}"));
         std::fs::create_dir_all(&redis_dir).unwrap();
@@ -94,9 +112,10 @@ impl Sentinels {
         if let Some(primary) = replica_of {
             command.args(["--replicaof", "127.0.0.1", &primary.to_string()]);
         }
-        let process = command.stdout(Stdio::null()).kill_on_drop(true).spawn().expect("redis-server (scripts/setup.sh installs it)");
+        let mut process = command.stdout(Stdio::null()).kill_on_drop(true).spawn().expect("redis-server (scripts/setup.sh installs it)");
+        let ours = listening(&mut process, port).await;
         self.redis[index].1 = Some(process);
-        until("redis-server to answer", || async { tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok() }).await;
+        ours
     }
 
     async fn connection(&self, port: u16) -> redis::aio::MultiplexedConnection {
@@ -158,7 +177,7 @@ impl Sentinels {
     pub async fn restart(&mut self, port: u16) {
         let index = self.redis.iter().position(|(p, _)| *p == port).expect("one of ours");
         let primary = self.primary().await;
-        self.start_redis(index, Some(primary)).await;
+        assert!(self.start_redis(index, Some(primary)).await, "Redis back on port {port} (taken meanwhile?)");
         let back = self.connection(port).await;
         until("the restarted Redis to be a replica in sync", || async {
             let info: String = ask(&back, redis::cmd("INFO").arg("replication")).await?;
@@ -181,6 +200,26 @@ impl Sentinels {
 impl Drop for Sentinels {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Whether `process` (a `redis-server`) answers on `port`, by its process id: false if it ended
+/// (its port was taken) or another process answers there.
+async fn listening(process: &mut Child, port: u16) -> bool {
+    let pid = process.id().expect("just started");
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(Some(_)) = process.try_wait() {
+            return false;
+        }
+        if let Ok(mut connection) = client.get_multiplexed_async_connection().await {
+            if let Ok(info) = redis::cmd("INFO").arg("server").query_async::<String>(&mut connection).await {
+                return info.lines().any(|line| line.trim() == format!("process_id:{pid}"));
+            }
+        }
+        assert!(started.elapsed() < crate::DEADLINE, "timed out waiting for redis-server on {port} to answer or end");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

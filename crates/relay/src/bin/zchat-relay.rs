@@ -75,8 +75,10 @@ struct Args {
     /// (`redis://127.0.0.1:6379`). Unset: this process's memory.
     #[arg(long, env = "REDIS_URL")]
     redis_url: Option<String>,
-    /// Redis Sentinel instead: the sentinels, `host:port,host:port,…`; the relay asks them which
-    /// Redis is the primary, and follows a failover without a restart.
+    /// Redis Sentinel instead: the sentinels, `host:port,host:port,…` (or `redis://:PASSWORD@host:port`
+    /// each, for sentinels that want a password); the relay asks them which Redis is the primary,
+    /// and follows a failover without a restart. REDIS_URL, if set too, then gives how the primary
+    /// is reached but for its address (its password, user, database).
     #[arg(long, env = "REDIS_SENTINELS", value_delimiter = ',')]
     redis_sentinels: Vec<String>,
     /// The name the sentinels watch the primary under (`sentinel monitor NAME …`).

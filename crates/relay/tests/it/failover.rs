@@ -4,7 +4,9 @@
 //! conversation (SIGKILL, as a machine dies), more than once: every agent message reaches the
 //! visitor exactly once and in order, the stream resuming with its last id; no relay restarts.
 //! And a trigger is acknowledged to zChat only once a replica has it (`WAIT`): refused (503) while
-//! the replica stalls, taken and delivered once when zChat sends it again.
+//! the replica stalls, taken and delivered once when zChat sends it again; one a relay took on
+//! the primary's word alone (`RELAY_REDIS_MIN_REPLICAS=0`) is lost with it, one it refused is
+//! not. No id the lost primary gave out is given again.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -35,15 +37,17 @@ fn visitor(relay: String, hash: String, session: String) -> Arc<Mutex<Vec<(Strin
         let http = reqwest::Client::new();
         let mut last_id: Option<String> = None;
         loop {
-            let mut stream = until("the stream to open again", || async {
-                let mut request = http.get(format!("{relay}/core/api/v1/interactions/{hash}/events")).query(&[("token", &session)]);
-                if let Some(id) = &last_id {
-                    request = request.header("Last-Event-ID", id);
-                }
-                let answer = request.send().await.ok()?;
-                (answer.status() == 200).then(|| Sse::from_response(answer))
-            })
-            .await;
+            // (Refused while the relay has no Redis: tried again, as a browser does, without end;
+            // the test's own waits say what never came.)
+            let mut request = http.get(format!("{relay}/core/api/v1/interactions/{hash}/events")).query(&[("token", &session)]);
+            if let Some(id) = &last_id {
+                request = request.header("Last-Event-ID", id);
+            }
+            let Some(answer) = request.send().await.ok().filter(|answer| answer.status() == 200) else {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            };
+            let mut stream = Sse::from_response(answer);
             while let Some(event) = stream.next_or_end().await {
                 last_id = Some(event.id.clone());
                 given.lock().unwrap().push((event.event.clone(), event.json()));
@@ -176,27 +180,37 @@ async fn a_trigger_is_taken_only_once_a_replica_has_it_and_delivered_once_when_s
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["status"], 503, "in the reference's error shape");
     assert!(started.elapsed() >= Duration::from_millis(900), "it waited for the replica");
-    // A relay that asks for no replica takes the next one on the primary's word.
-    assert_eq!(post(&b, message(2)).await.status(), 200);
+    // A relay that asks for no replica takes a trigger on the primary's word (another
+    // conversation's, so that nothing else of this one is published meanwhile).
+    let (other, _) = start_interaction(&http, &a.url, &json!({"department_id": 1, "customer": {"name": "Outra"}})).await;
+    let started = Instant::now();
+    let mut elsewhere = message(2);
+    elsewhere["interaction_hash"] = json!(other);
+    assert_eq!(post(&b, elsewhere).await.status(), 200);
+    assert!(started.elapsed() < Duration::from_millis(900), "without waiting for the stalled replica");
     redis.freeze(replica, false);
 
-    // zChat sends the refused one again: it is in the log already, and now on the replica too.
+    // zChat sends the refused one again: it is in the log already (never published), and now on
+    // the replica too: taken, and published then (nothing else would bring it to the stream).
     assert_eq!(post(&a, message(1)).await.status(), 200);
-    let mut contents = Vec::new();
-    while contents.len() < 2 {
-        contents.push(stream.next().await.json()["message"]["content"].as_str().unwrap().to_string());
-    }
-    assert_eq!(contents, ["message 1", "message 2"], "each once, in the log's order");
+    assert_eq!(stream.next().await.json()["message"]["content"], "message 1");
     assert_eq!(post(&a, message(1)).await.status(), 200, "and a redelivery after that is recognised");
-    let replay: Vec<String> = {
-        let mut replay = open_stream(&http, &a.url, hash, &session, None).await;
-        let mut contents = Vec::new();
-        while contents.len() < 3 {
-            contents.push(replay.next().await.json()["message"]["content"].as_str().unwrap().to_string());
-        }
-        contents
-    };
-    assert_eq!(replay, ["message 0", "message 1", "message 2"]);
+
+    // The same for a state trigger: refused while the replica stalls, published when sent again.
+    let typing = json!({"interaction_hash": hash, "state": "typing", "extra": {"n": 1}});
+    redis.freeze(replica, true);
+    assert_eq!(post(&a, typing.clone()).await.status(), 503);
+    redis.freeze(replica, false);
+    assert_eq!(post(&a, typing).await.status(), 200);
+    assert_eq!(stream.next().await.json()["state"], "typing");
+
+    let mut replay = open_stream(&http, &a.url, hash, &session, None).await;
+    let mut kinds = Vec::new();
+    while kinds.len() < 3 {
+        let event = replay.next().await.json();
+        kinds.push(event["message"]["content"].as_str().or(event["state"].as_str()).unwrap_or_default().to_string());
+    }
+    assert_eq!(kinds, ["message 0", "message 1", "typing"], "each once, in the log's order");
     let _ = stop_sandbox.send(true);
     drop((redis, b));
 }
@@ -264,5 +278,53 @@ async fn an_id_the_lost_primary_gave_out_is_never_given_again() {
     .await;
     let next = resumed.until("trigger", |data| data["message"].is_object()).await;
     assert_eq!(next.json()["message"]["content"], "Depois da troca");
+    let _ = stop_sandbox.send(true);
+}
+
+#[tokio::test]
+async fn a_trigger_taken_on_the_primary_s_word_alone_dies_with_it_and_one_a_replica_had_does_not() {
+    let mut redis = Sentinels::start(2).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
+    let stop_sandbox = sandbox(listener, None).await;
+    let waits = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[]).await;
+    let trusts = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[("RELAY_REDIS_MIN_REPLICAS", "0")]).await;
+    let http = reqwest::Client::new();
+    let (hash, session) = start_interaction(&http, &waits.url, &json!({"department_id": 1, "customer": {"name": "Ana Garantida"}})).await;
+    let message = |content: &str| json!({"interaction_hash": hash, "message": {"hash": content, "content": content, "type": "text"}, "agent": {"id": 111, "name": "Atendente"}, "extra": {}});
+    let post = |relay: &Relay, body: Value| {
+        let (http, url) = (http.clone(), relay.webhook());
+        async move { http.post(url).json(&body).send().await.unwrap().status().as_u16() }
+    };
+
+    // The replicas are cut off: whatever the primary takes now, it alone has.
+    let replicas = redis.replicas().await;
+    for replica in &replicas {
+        redis.freeze(*replica, true);
+    }
+    let primary = redis::Client::open(format!("redis://127.0.0.1:{}/", redis.primary().await)).unwrap();
+    let mut primary = primary.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("replica").query_async::<()>(&mut primary).await.unwrap();
+    assert_eq!(post(&trusts, message("on the primary's word")).await, 200, "RELAY_REDIS_MIN_REPLICAS=0: taken at once");
+    assert_eq!(post(&waits, message("on a replica")).await, 503, "RELAY_REDIS_MIN_REPLICAS=1: not taken");
+
+    // The primary dies; a replica takes over; zChat sends what was refused again.
+    let old = redis.kill_primary().await;
+    for replica in &replicas {
+        redis.freeze(*replica, false);
+    }
+    redis.promoted_other_than(old).await;
+    until("the refused trigger taken on the new primary", || async { (post(&waits, message("on a replica")).await == 200).then_some(()) }).await;
+
+    let mut replay = open_stream(&http, &waits.url, &hash, &session, None).await;
+    let mut messages = Vec::new();
+    while messages.is_empty() {
+        let event = replay.next().await.json();
+        if let Some(content) = event["message"]["content"].as_str() {
+            messages.push(content.to_string());
+        }
+    }
+    // (It was logged first: had it survived, it would come first.)
+    assert_eq!(messages, ["on a replica"], "what was acknowledged on the primary's word alone is gone with it");
     let _ = stop_sandbox.send(true);
 }

@@ -60,11 +60,15 @@ impl Batches {
 async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Answer)>, per_call: Histogram) {
     let mut items = Vec::with_capacity(MOST_PER_CALL);
     let mut answers = Vec::with_capacity(MOST_PER_CALL);
+    // Whether the last call waited for replicas in vain: then the next takes every trigger
+    // waiting (a second each, 64 at a time, would keep a full queue waiting for many seconds).
+    let mut replicas_lag = false;
     while let Some((item, answer)) = waiting.recv().await {
         let mut bytes = item.data.len();
         items.push(item);
         answers.push(answer);
-        while items.len() < MOST_PER_CALL && bytes < MOST_BYTES_PER_CALL {
+        let most = if replicas_lag { QUEUE } else { MOST_PER_CALL };
+        while items.len() < most && bytes < MOST_BYTES_PER_CALL {
             match waiting.try_recv() {
                 Ok((item, answer)) => {
                     bytes += item.data.len();
@@ -80,6 +84,7 @@ async fn calls(script: Arc<AppendScript>, mut waiting: mpsc::Receiver<(Item, Ans
             0 => script.run(Mode::Triggers, &items).await,
             _ => script.run_replicated(&items, replicas).await,
         };
+        replicas_lag = replicas > 0 && call.is_err();
         let outcomes = match call {
             Ok(reply) => (0..items.len()).map(|index| outcome(reply.get(3 * index..3 * index + 3))).collect(),
             // Not on enough replicas (or Redis away) while replicas are asked for: each trigger is

@@ -129,11 +129,12 @@ impl AppendScript {
 
     /// Runs [`Mode::Replicated`] over `items`, then waits for `replicas` replicas to have the call
     /// (`WAIT`, in the same round trip and on the same connection, so that it waits for this
-    /// call's writes), and only then publishes its events. Not on enough replicas within
+    /// call's writes; the link's connection for appends, which a `WAIT` may hold for a second
+    /// without holding up other commands), and only then publishes its events. Not on enough replicas within
     /// [`REPLICA_WAIT`]: every trigger of the call is refused (503; zChat sends each again, and
     /// the log recognises it and publishes it then).
     pub async fn run_replicated(&self, items: &[Item], replicas: usize) -> Result<Vec<String>, Unavailable> {
-        let mut connection = self.redis.connection()?;
+        let mut connection = self.redis.appends()?;
         let mut calls = redis::pipe();
         calls.add_command(self.call(Mode::Replicated, items)).cmd("WAIT").arg(replicas).arg(REPLICA_WAIT.as_millis() as u64);
         let (mut reply, acknowledged): (Vec<String>, usize) = match self.timed(calls.query_async(&mut connection)).await {
