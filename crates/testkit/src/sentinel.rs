@@ -151,6 +151,20 @@ impl Sentinels {
         assert!(std::process::Command::new("kill").arg(signal).arg(pid.to_string()).status().unwrap().success());
     }
 
+    /// Cuts the replicas off: each frozen, and its link dropped by the primary (what the primary
+    /// wrote to a frozen replica's socket would still be read once it goes on), so that whatever
+    /// the primary takes now, it alone has. Their ports, for [`Sentinels::freeze`] to let go.
+    pub async fn cut_off_replicas(&self) -> Vec<u16> {
+        let replicas = self.replicas().await;
+        for replica in &replicas {
+            self.freeze(*replica, true);
+        }
+        let primary = self.connection(self.primary().await).await;
+        let dropped: Option<()> = ask(&primary, redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("replica")).await;
+        dropped.expect("the primary drops its replicas' links");
+        replicas
+    }
+
     /// Kills the primary as a machine dies (SIGKILL: no goodbye to the replicas); its port.
     pub async fn kill_primary(&mut self) -> u16 {
         let port = self.primary().await;

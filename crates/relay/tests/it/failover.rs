@@ -57,6 +57,38 @@ fn visitor(relay: String, hash: String, session: String) -> Arc<Mutex<Vec<(Strin
     seen
 }
 
+/// Redis with `replicas` replicas under Sentinel, two relays on it, one waiting for a replica
+/// (the default) and one trusting the primary's word (`RELAY_REDIS_MIN_REPLICAS=0`), and a
+/// conversation; zChat's triggers are posted by the test, as zChat would send them.
+struct Triggers {
+    redis: Sentinels,
+    stop_sandbox: tokio::sync::watch::Sender<bool>,
+    waits: Relay,
+    trusts: Relay,
+    http: reqwest::Client,
+    hash: String,
+    session: String,
+}
+
+impl Triggers {
+    async fn start(replicas: usize) -> Triggers {
+        let redis = Sentinels::start(replicas).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
+        let stop_sandbox = sandbox(listener, None).await;
+        let waits = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[]).await;
+        let trusts = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[("RELAY_REDIS_MIN_REPLICAS", "0")]).await;
+        let http = reqwest::Client::new();
+        let (hash, session) = start_interaction(&http, &waits.url, &json!({"department_id": 1, "customer": {"name": "Ana Réplica"}})).await;
+        Triggers { redis, stop_sandbox, waits, trusts, http, hash, session }
+    }
+}
+
+/// An agent's message trigger, `content` its hash too.
+fn agent_message(hash: &str, content: &str) -> Value {
+    json!({"interaction_hash": hash, "message": {"hash": content, "content": content, "type": "text"}, "agent": {"id": 111, "name": "Atendente"}, "extra": {}})
+}
+
 /// The agent messages' contents among `events`.
 fn agent_messages(events: &[(String, Value)]) -> Vec<String> {
     events
@@ -149,20 +181,9 @@ async fn the_primary_killed_mid_conversation_loses_no_message_and_the_relays_fol
 
 #[tokio::test]
 async fn a_trigger_is_taken_only_once_a_replica_has_it_and_delivered_once_when_sent_again() {
-    let redis = Sentinels::start(1).await;
-    // zChat's triggers are posted here, by the test, as zChat would send them.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
-    let stop_sandbox = sandbox(listener, None).await;
-    let a = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[]).await;
-    let b = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[("RELAY_REDIS_MIN_REPLICAS", "0")]).await;
-    let http = reqwest::Client::new();
-    let (hash, session) = start_interaction(&http, &a.url, &json!({"department_id": 1, "customer": {"name": "Ana Réplica"}})).await;
+    let Triggers { redis, stop_sandbox, waits: a, trusts: b, http, hash, session } = Triggers::start(1).await;
     let hash = hash.as_str();
-    let message = |n: usize| {
-        json!({"interaction_hash": hash, "message": {"hash": format!("m{n}"), "content": format!("message {n}"), "type": "text"},
-               "agent": {"id": 111, "name": "Atendente"}, "extra": {}})
-    };
+    let message = |n: usize| agent_message(hash, &format!("message {n}"));
     let post = |relay: &Relay, body: Value| {
         let (http, url) = (http.clone(), relay.webhook());
         async move { http.post(url).json(&body).send().await.unwrap() }
@@ -231,15 +252,7 @@ async fn an_id_the_lost_primary_gave_out_is_never_given_again() {
 
     // The replicas stall; the visitor's message is logged on the primary alone (it waits for no
     // replica: zChat has it) and streamed; then the primary dies with it.
-    let replicas = redis.replicas().await;
-    for replica in &replicas {
-        redis.freeze(*replica, true);
-    }
-    // (Cut from the primary too: what it wrote to a frozen replica's socket would still be read
-    // once the replica goes on, and nothing would be lost.)
-    let primary = redis::Client::open(format!("redis://127.0.0.1:{}/", redis.primary().await)).unwrap();
-    let mut primary = primary.get_multiplexed_async_connection().await.unwrap();
-    redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("replica").query_async::<()>(&mut primary).await.unwrap();
+    let replicas = redis.cut_off_replicas().await;
     let sent = http
         .post(format!("{}/core/api/v1/interactions/{hash}/messages", a.url))
         .header("Idempotency-Key", "lost-with-the-primary")
@@ -283,28 +296,15 @@ async fn an_id_the_lost_primary_gave_out_is_never_given_again() {
 
 #[tokio::test]
 async fn a_trigger_taken_on_the_primary_s_word_alone_dies_with_it_and_one_a_replica_had_does_not() {
-    let mut redis = Sentinels::start(2).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
-    let stop_sandbox = sandbox(listener, None).await;
-    let waits = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[]).await;
-    let trusts = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[("RELAY_REDIS_MIN_REPLICAS", "0")]).await;
-    let http = reqwest::Client::new();
-    let (hash, session) = start_interaction(&http, &waits.url, &json!({"department_id": 1, "customer": {"name": "Ana Garantida"}})).await;
-    let message = |content: &str| json!({"interaction_hash": hash, "message": {"hash": content, "content": content, "type": "text"}, "agent": {"id": 111, "name": "Atendente"}, "extra": {}});
+    let Triggers { mut redis, stop_sandbox, waits, trusts, http, hash, session } = Triggers::start(2).await;
+    let message = |content: &str| agent_message(&hash, content);
     let post = |relay: &Relay, body: Value| {
         let (http, url) = (http.clone(), relay.webhook());
         async move { http.post(url).json(&body).send().await.unwrap().status().as_u16() }
     };
 
     // The replicas are cut off: whatever the primary takes now, it alone has.
-    let replicas = redis.replicas().await;
-    for replica in &replicas {
-        redis.freeze(*replica, true);
-    }
-    let primary = redis::Client::open(format!("redis://127.0.0.1:{}/", redis.primary().await)).unwrap();
-    let mut primary = primary.get_multiplexed_async_connection().await.unwrap();
-    redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("replica").query_async::<()>(&mut primary).await.unwrap();
+    let replicas = redis.cut_off_replicas().await;
     assert_eq!(post(&trusts, message("on the primary's word")).await, 200, "RELAY_REDIS_MIN_REPLICAS=0: taken at once");
     assert_eq!(post(&waits, message("on a replica")).await, 503, "RELAY_REDIS_MIN_REPLICAS=1: not taken");
 
