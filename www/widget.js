@@ -151,10 +151,11 @@
     launcher.setAttribute("aria-label", (open ? labels.close : labels.unread || labels.open) || "Chat");
   }
 
-  // Narrow screens: the open window takes the whole screen.
+  // Narrow screens: the open window takes the whole screen (a phone's, whatever the page's width:
+  // a page wider than the phone must not get the corners and limits of a desktop's window).
   function place() {
     if (frame) {
-      css(frame, (innerWidth > 480
+      css(frame, (innerWidth > 480 && screen.width > 480
         ? side + "bottom:" + (y + 68) + "px;width:370px;height:560px;max-width:calc(100% - " + 2 * x + "px);" +
           "max-height:calc(100% - " + (y + 88) + "px);border-radius:12px;box-shadow:0 4px 24px #0004;"
         : "inset:0;width:100%;height:100%;") + "position:fixed;border:0;background:#fff;z-index:" + z + ";display:" + (open ? "block" : "none"));

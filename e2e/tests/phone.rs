@@ -3,7 +3,8 @@
 //! (here the page zoomed in, the one shrink of the visual viewport alone that Chromium can
 //! emulate, as the on-screen keyboard makes it), so the composer stays in view and focused; the
 //! page does not scroll behind it; Back closes it, and only it. Also on a page without a viewport
-//! meta tag, where the window is drawn at the phone's size and scaled to fill its screen.
+//! meta tag, where the window is drawn at the phone's size and scaled to fill its screen, and on
+//! a page wider than the phone, where it is still the phone's window, not a desktop's.
 
 use serde_json::{json, Value};
 use zchat_e2e::{demo_page, run_script as run, start_product, until, until_explained, Browser};
@@ -33,8 +34,16 @@ fn covers(value: &Value) -> bool {
 }
 
 async fn open(page: &Browser, url: &str) {
+    open_after(page, url, "").await;
+}
+
+/// [`open`], once `script` ran on the page (before the visitor touches it).
+async fn open_after(page: &Browser, url: &str, script: &str) {
     as_a_phone(page).await;
     page.client.goto(url).await.unwrap();
+    if !script.is_empty() {
+        run(&page.client, script, vec![]).await;
+    }
     page.stir().await;
     page.widget_part("button").await.click().await.unwrap();
     until_explained("the window to fill the screen", || async {
@@ -96,6 +105,27 @@ async fn on_a_phone_the_window_fills_the_screen_follows_the_visual_viewport_and_
     page.client.enter_parent_frame().await.unwrap();
     until("the entry gone", || async { (run(&page.client, "return history.state", vec![]).await == Value::Null).then_some(()) }).await;
     assert_eq!(run(&page.client, "return location.href", vec![]).await, url);
+    page.close().await;
+    product.stop().await;
+}
+
+#[tokio::test]
+async fn on_a_page_wider_than_the_phone_the_window_is_the_phone_s_without_a_desktop_window_s_corners() {
+    let product = start_product().await;
+    let page = Browser::start().await;
+    // A host page with something wider than the phone (a table, a long line): laid out 700 px wide
+    // at a zoom of 1, wider than the loader's 480 px rule for a desktop's window.
+    let wide = "const d = document.createElement('div'); d.style.width = '700px'; d.textContent = 'wide'; document.body.appendChild(d);";
+    open_after(&page, &demo_page(&product, "/"), wide).await;
+    assert!(run(&page.client, "return innerWidth", vec![]).await.as_f64().unwrap() > 480.0);
+    let drawn = run(
+        &page.client,
+        "const s = getComputedStyle(document.querySelector('zchat-widget').shadowRoot.querySelector('iframe')); \
+         return [s.borderTopLeftRadius, s.maxWidth, s.maxHeight, s.boxShadow];",
+        vec![],
+    )
+    .await;
+    assert_eq!(drawn, json!(["0px", "none", "none", "none"]), "no corners, limits or shadow of a desktop's window");
     page.close().await;
     product.stop().await;
 }
