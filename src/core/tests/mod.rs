@@ -598,19 +598,7 @@ fn a_reload_replays_the_conversation_under_way_from_the_start() {
 #[test]
 fn a_reload_after_the_end_offers_a_new_conversation_that_names_the_old_one() {
     let mut widget = new_widget(1);
-    let effects = widget.step(
-        Input::Restore(Saved {
-            current: None,
-            previous: Some(session()),
-            announced: None,
-            contact: false,
-            open: false,
-            muted: false,
-            notify: false,
-            unrated: false,
-        }),
-        T0,
-    );
+    let effects = widget.step(Input::Restore(Saved { previous: Some(session()), ..Saved::default() }), T0);
     assert!(effects.is_empty());
     assert_eq!(widget.conversation.phase, Phase::PreChat { error: None });
     let effects = widget.step(Input::Start { customer: customer("Maria"), department: None }, T0);
@@ -740,22 +728,7 @@ fn a_new_conversation_starts_clean_and_names_the_finished_one() {
     assert!(widget.step(Input::NewConversation, T0).is_empty(), "not while chatting");
     widget.step(state(2, "finished"), T0);
     let effects = widget.step(Input::NewConversation, T0);
-    assert_eq!(
-        effects,
-        [
-            Effect::CloseStream,
-            Effect::Save(Saved {
-                current: None,
-                previous: Some(session()),
-                announced: None,
-                contact: false,
-                open: false,
-                muted: false,
-                notify: false,
-                unrated: false
-            })
-        ]
-    );
+    assert_eq!(effects, [Effect::CloseStream, Effect::Save(Saved { previous: Some(session()), ..Saved::default() })]);
     assert_eq!(widget.conversation.phase, Phase::PreChat { error: None });
     assert!(widget.conversation.transcript.is_empty() && widget.conversation.session().cloned().is_none());
     let effects = widget.step(Input::Start { customer: customer("Maria"), department: None }, T0);

@@ -4,7 +4,7 @@
 
 use std::process::Output;
 
-use crate::support::{fixture_widget, Redis};
+use crate::support::{fixture_widget, serve_sandbox, Redis};
 
 async fn check(env: &[(&str, String)]) -> (Output, String) {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_zchat-relay"))
@@ -25,12 +25,7 @@ async fn a_working_configuration_passes_and_unreachable_neighbours_are_named() {
     // zChat: the sandbox, answering on a port of its own.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let zchat = format!("http://{}", listener.local_addr().unwrap());
-    let config = zchat_sandbox::Config { account: zchat_sandbox::Account::default(), webhook_url: None };
-    let (stop, stopping) = tokio::sync::watch::channel(false);
-    tokio::spawn(zchat_sandbox::serve(listener, config, async move {
-        let mut stopping = stopping;
-        let _ = stopping.wait_for(|stop| *stop).await;
-    }));
+    let stop = serve_sandbox(listener, None);
     let env = |redis_url: String, zchat: &str| {
         vec![
             ("ZCHAT_API_BASE", zchat.to_string()),

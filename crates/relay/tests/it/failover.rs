@@ -15,18 +15,7 @@ use serde_json::{json, Value};
 use zchat_testkit::sentinel::Sentinels;
 
 use crate::shared::Relay;
-use crate::support::{open_stream, start_interaction, until, Sse};
-
-/// The sandbox in this process, on `listener`, its webhooks to `webhook`; stops when told.
-async fn sandbox(listener: tokio::net::TcpListener, webhook: Option<String>) -> tokio::sync::watch::Sender<bool> {
-    let (stop, stopping) = tokio::sync::watch::channel(false);
-    let config = zchat_sandbox::Config { account: zchat_sandbox::Account::default(), webhook_url: webhook };
-    tokio::spawn(zchat_sandbox::serve(listener, config, async move {
-        let mut stopping = stopping;
-        let _ = stopping.wait_for(|stop| *stop).await;
-    }));
-    stop
-}
+use crate::support::{open_stream, serve_sandbox, start_interaction, until, Sse};
 
 /// What the visitor's browser does: reads the stream, and when it ends opens it again with the
 /// last id it has (as `EventSource` does), until told to stop. Every event it was given, in order.
@@ -75,7 +64,7 @@ impl Triggers {
         let redis = Sentinels::start(replicas).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
-        let stop_sandbox = sandbox(listener, None).await;
+        let stop_sandbox = serve_sandbox(listener, None);
         let waits = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[]).await;
         let trusts = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[("RELAY_REDIS_MIN_REPLICAS", "0")]).await;
         let http = reqwest::Client::new();
@@ -113,7 +102,7 @@ async fn the_primary_killed_mid_conversation_loses_no_message_and_the_relays_fol
     let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
     let sentinels = redis.addresses();
     let (a, b) = tokio::join!(Relay::on_sentinels(&sandbox_url, &sentinels, &[]), Relay::on_sentinels(&sandbox_url, &sentinels, &[]));
-    let stop_sandbox = sandbox(listener, Some(a.webhook())).await;
+    let stop_sandbox = serve_sandbox(listener, Some(a.webhook()));
     let http = reqwest::Client::new();
     let (hash, session) = start_interaction(&http, &a.url, &json!({"department_id": 1, "customer": {"name": "Ana Failover"}})).await;
     let accepted = http.post(format!("{sandbox_url}/agent/interactions/{hash}/accept")).json(&json!({})).send().await.unwrap();
@@ -242,7 +231,7 @@ async fn an_id_the_lost_primary_gave_out_is_never_given_again() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
     let a = Relay::on_sentinels(&sandbox_url, &redis.addresses(), &[]).await;
-    let stop_sandbox = sandbox(listener, Some(a.webhook())).await;
+    let stop_sandbox = serve_sandbox(listener, Some(a.webhook()));
     let http = reqwest::Client::new();
     let (hash, session) = start_interaction(&http, &a.url, &json!({"department_id": 1, "customer": {"name": "Ana Perdida"}})).await;
     let accepted = http.post(format!("{sandbox_url}/agent/interactions/{hash}/accept")).json(&json!({})).send().await.unwrap();

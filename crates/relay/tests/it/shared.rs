@@ -29,8 +29,7 @@ pub struct Relay {
 impl Relay {
     /// A relay on a port of the system's choosing, talking to `sandbox`, its log in `redis`.
     async fn start(sandbox: &str, redis: &str) -> Relay {
-        let uploads = std::env::temp_dir().join(format!("zchat-shared-uploads-{}", std::process::id()));
-        Relay::start_with(sandbox, redis, &["--upload-dir", &uploads.to_string_lossy()], &[]).await
+        Relay::start_with(sandbox, redis, &["--upload-dir", &uploads_dir()], &[]).await
     }
 
     /// The same, with more flags and environment.
@@ -42,8 +41,7 @@ impl Relay {
 
     /// A relay whose Redis is the primary `sentinels` (`host:port,…`) name, with more environment.
     pub async fn on_sentinels(sandbox: &str, sentinels: &str, env: &[(&str, &str)]) -> Relay {
-        let uploads = std::env::temp_dir().join(format!("zchat-shared-uploads-{}", std::process::id()));
-        let mut command = Relay::command(sandbox, &["--upload-dir", &uploads.to_string_lossy()], env);
+        let mut command = Relay::command(sandbox, &["--upload-dir", &uploads_dir()], env);
         command.env("REDIS_SENTINELS", sentinels);
         Relay::run(command).await
     }
@@ -79,6 +77,11 @@ impl Relay {
     }
 }
 
+/// The folder the relays of these tests keep visitors' files in (one per test process).
+fn uploads_dir() -> String {
+    std::env::temp_dir().join(format!("zchat-shared-uploads-{}", std::process::id())).to_string_lossy().into_owned()
+}
+
 /// Redis, the sandbox (its webhooks to relay A) and relays A and B; one interaction started
 /// through A.
 struct Fixture {
@@ -100,12 +103,7 @@ impl Fixture {
         let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
         let redis_url = redis.url();
         let (a, b) = tokio::join!(Relay::start(&sandbox_url, &redis_url), Relay::start(&sandbox_url, &redis_url));
-        let (stop_sandbox, stopping) = tokio::sync::watch::channel(false);
-        let config = zchat_sandbox::Config { account: zchat_sandbox::Account::default(), webhook_url: Some(a.webhook()) };
-        tokio::spawn(zchat_sandbox::serve(listener, config, async move {
-            let mut stopping = stopping;
-            let _ = stopping.wait_for(|stop| *stop).await;
-        }));
+        let stop_sandbox = crate::support::serve_sandbox(listener, Some(a.webhook()));
         let body = json!({"department_id": 1, "customer": {"name": "Compartilhada"}});
         let (hash, session) = crate::support::start_interaction(&reqwest::Client::new(), &a.url, &body).await;
         Fixture { redis, sandbox_url, stop_sandbox, a, b, http: reqwest::Client::new(), hash, session }

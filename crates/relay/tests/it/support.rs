@@ -136,6 +136,17 @@ pub fn session_for(hash: &str) -> String {
     zchat_relay::Sessions::new(SESSION_SECRET).issue(hash)
 }
 
+/// The sandbox as zChat on `listener` (bound first, so that the relays can be given its address
+/// before it runs), its webhooks to `webhook`; it stops when the returned sender says so.
+pub fn serve_sandbox(listener: tokio::net::TcpListener, webhook: Option<String>) -> tokio::sync::watch::Sender<bool> {
+    let (stop, mut stopping) = tokio::sync::watch::channel(false);
+    let config = zchat_sandbox::Config { account: zchat_sandbox::Account::default(), webhook_url: webhook };
+    tokio::spawn(zchat_sandbox::serve(listener, config, async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    }));
+    stop
+}
+
 /// Starts an interaction with `body` through the relay at `relay`; returns (hash, session).
 pub async fn start_interaction(http: &reqwest::Client, relay: &str, body: &Value) -> (String, String) {
     let answer = http.post(format!("{relay}/core/api/v1/interactions")).json(body).send().await.unwrap();

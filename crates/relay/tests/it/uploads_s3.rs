@@ -38,12 +38,7 @@ impl Fixture {
         all.extend_from_slice(flags);
         let redis_url = redis.url();
         let (a, b) = tokio::join!(Relay::start_with(&sandbox_url, &redis_url, &all, &env), Relay::start_with(&sandbox_url, &redis_url, &all, &env));
-        let (stop_sandbox, stopping) = tokio::sync::watch::channel(false);
-        let config = zchat_sandbox::Config { account: zchat_sandbox::Account::default(), webhook_url: Some(a.webhook()) };
-        tokio::spawn(zchat_sandbox::serve(listener, config, async move {
-            let mut stopping = stopping;
-            let _ = stopping.wait_for(|stop| *stop).await;
-        }));
+        let stop_sandbox = crate::support::serve_sandbox(listener, Some(a.webhook()));
         Fixture { s3, redis, stop_sandbox, a, b, http: reqwest::Client::new() }
     }
 
