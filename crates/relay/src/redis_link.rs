@@ -255,7 +255,7 @@ mod tests {
 
     #[test]
     fn the_primary_sentinel_names_is_reached_with_redis_url_s_credentials_and_database() {
-        let (at, info) = reached_as(Some("redis://relay:s3cret@placeholder:1/3"), "10.0.0.12".into(), 6380).unwrap();
+        let (at, info) = reached_as(Some("redis://relay:s3cret@address-the-sentinels-replace:1/3"), "10.0.0.12".into(), 6380).unwrap();
         assert_eq!(at, "10.0.0.12:6380");
         assert_eq!(info.addr(), &redis::ConnectionAddr::Tcp("10.0.0.12".into(), 6380));
         let settings = info.redis_settings();

@@ -84,3 +84,48 @@ async fn with_sentinel_it_names_the_primary_and_says_whether_it_has_the_replicas
     let (_, text) = check(&env("127.0.0.1:9".into(), "1")).await;
     assert!(text.lines().any(|line| line.starts_with("error") && line.contains("REDIS_SENTINELS") && line.contains("127.0.0.1:9")), "{text}");
 }
+
+#[tokio::test]
+async fn hostile_sentinel_settings_are_refused_or_named_never_a_panic() {
+    let long = "h".repeat(10_000);
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        // (what, REDIS_SENTINELS, REDIS_SENTINEL_PRIMARY, RELAY_REDIS_MIN_REPLICAS)
+        ("only commas", ",,,".into(), "zchat", "1"),
+        ("a host without a port", "nohost".into(), "zchat", "1"),
+        ("a port that is no number", "127.0.0.1:notaport".into(), "zchat", "1"),
+        ("a port out of range", "127.0.0.1:99999".into(), "zchat", "1"),
+        ("a broken IPv6 URL", "redis://[::1".into(), "zchat", "1"),
+        ("a URL of another scheme", "http://127.0.0.1:9/".into(), "zchat", "1"),
+        ("ten thousand letters", long.clone(), "zchat", "1"),
+        ("a closed port", "127.0.0.1:9".into(), "", "1"),
+        ("a name with a newline", "127.0.0.1:9".into(), "zc\nhat", "1"),
+        ("a control character", "127.0.0.1:9\u{1}".into(), "zchat", "0"),
+    ];
+    for (what, sentinels, name, min_replicas) in cases {
+        let env = vec![
+            ("ZCHAT_API_BASE", "http://127.0.0.1:9".to_string()),
+            ("ZCHAT_TOKEN", zchat_sandbox::DEFAULT_TOKEN.to_string()),
+            ("REDIS_SENTINELS", sentinels),
+            ("REDIS_SENTINEL_PRIMARY", name.to_string()),
+            ("RELAY_REDIS_MIN_REPLICAS", min_replicas.to_string()),
+            ("RUST_LOG", "error".to_string()),
+        ];
+        let (output, text) = check(&env).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+        assert_eq!(output.status.code(), Some(1), "{what}: a finding, not a crash\n{text}\n{stderr}");
+        if what != "only commas" {
+            assert!(text.lines().any(|line| line.starts_with("error") && line.contains("REDIS_SENTINELS")), "{what}: {text}");
+        }
+    }
+    // A number of replicas that is none is refused before anything runs (clap, exit 2).
+    for min_replicas in ["-1", "many", "99999999999999999999999"] {
+        let env = vec![("REDIS_SENTINELS", "127.0.0.1:9".to_string()), ("RELAY_REDIS_MIN_REPLICAS", min_replicas.to_string())];
+        let (output, _) = check(&env).await;
+        assert_eq!(output.status.code(), Some(2), "RELAY_REDIS_MIN_REPLICAS={min_replicas}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("RELAY_REDIS_MIN_REPLICAS")
+                || String::from_utf8_lossy(&output.stderr).contains("redis-min-replicas")
+        );
+    }
+}

@@ -317,3 +317,16 @@ async fn a_trigger_taken_on_the_primary_s_word_alone_dies_with_it_and_one_a_repl
     assert_eq!(messages, ["on a replica"], "what was acknowledged on the primary's word alone is gone with it");
     let _ = stop_sandbox.send(true);
 }
+
+#[tokio::test]
+async fn sentinels_that_never_answer_leave_the_relay_up_and_refusing_with_503() {
+    for sentinels in ["nohost", "127.0.0.1:9,127.0.0.1:notaport", "redis://[::1"] {
+        let relay = Relay::on_sentinels("http://127.0.0.1:9", sentinels, &[]).await;
+        let answer = reqwest::Client::new().post(relay.webhook()).json(&agent_message("unknown", "Olá")).send().await.unwrap();
+        assert_eq!(answer.status(), 503, "{sentinels}");
+        assert_eq!(answer.json::<Value>().await.unwrap()["status"], 503, "{sentinels}: in the reference's error shape");
+        let stream = reqwest::get(format!("{}/core/api/v1/interactions/h/events?token=x", relay.url)).await.unwrap();
+        assert!(stream.status().is_client_error() || stream.status() == 503, "{sentinels}: {}", stream.status());
+        assert!(reqwest::get(format!("{}/healthz", relay.url)).await.unwrap().status().is_success(), "{sentinels}: still up");
+    }
+}
